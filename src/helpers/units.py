@@ -1,0 +1,33 @@
+"""Units and the CRS used for areas.
+
+1 亩 = 10000/15 m² (exactly 666.666… m²). Areas are measured in EPSG:4549 (CGCS2000 3-degree
+Gauss-Kruger, central meridian 120°E), whose area error over Linping is about +0.0014 %;
+a geographic CRS gives no area and web Mercator overstates it by about 35 % here.
+"""
+
+from __future__ import annotations
+
+import geopandas as gpd
+import pandas as pd
+
+M2_PER_MU = 10000 / 15
+MU_PER_KM2 = 1500
+AREA_CRS = "EPSG:4549"
+BOUNDARY_CRS = "EPSG:4490"
+WAN = 10_000  # 万
+
+
+def m2_to_mu(m2):
+    return m2 / M2_PER_MU
+
+
+def mu_to_m2(mu):
+    return mu * M2_PER_MU
+
+
+def area_mu(gdf: gpd.GeoDataFrame | gpd.GeoSeries) -> pd.Series:
+    """Area of each geometry in 亩, measured in EPSG:4549 whatever the input CRS."""
+    if gdf.crs is None:
+        raise ValueError("area_mu: the geometries have no CRS, so their area cannot be measured")
+    geoms = gdf.geometry if isinstance(gdf, gpd.GeoDataFrame) else gdf
+    return m2_to_mu(geoms.to_crs(AREA_CRS).area)
