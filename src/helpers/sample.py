@@ -330,8 +330,10 @@ def make_panel(config: dict, enterprises: pd.DataFrame, links: pd.DataFrame,
     productivity = by_chain("productivity") * rng.lognormal(0.0, 0.35, size=n)
     va_per_energy = by_chain("va_per_energy") * rng.lognormal(0.0, 0.6, size=n)
     rd_rate = by_chain("rd_rate") * rng.lognormal(0.0, 0.6, size=n) * (rng.random(n) > 0.15)
-    kwh_per_tce = rng.lognormal(np.log(0.55), 0.3, size=n)       # 万kWh per tce
-    va_per_emission = 5000.0 * rng.lognormal(0.0, 0.8, size=n)   # 万元 per t
+    kwh = st["electricity_10k_kwh_per_tce"]
+    kwh_per_tce = rng.lognormal(np.log(kwh["median"]), kwh["sigma"], size=n)
+    emi = st["va_per_emission"]
+    va_per_emission = emi["median"] * rng.lognormal(0.0, emi["sigma"], size=n)
     growth = rng.normal(0.055, 0.10, size=(len(years), n))
     growth[0] = 0.0
     level = np.exp(np.cumsum(np.log1p(growth), axis=0))

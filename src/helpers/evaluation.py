@@ -1,0 +1,181 @@
+"""One evaluation year end to end: who is evaluated, in which pool, with what score and class,
+who is left out and why, and the parcel-level view.
+
+Every enterprise of the data folder ends in exactly one of three states:
+
+- ``filtered``: outside the chosen 街道 (not an exclusion, a choice of scope);
+- ``excluded``: inside the scope but not evaluated, with a reason (``EXCLUSION_REASONS``);
+- ``evaluated``: scored in one pool of the method.
+
+``ledger`` counts them so that read = filtered + excluded + evaluated, and ``exclusions`` lists
+every excluded enterprise with its reason.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import geopandas as gpd
+import pandas as pd
+
+from .geo import load_streets
+from .loaders import Dataset, enterprise_land
+from .methods import Method, load_method
+from .scoring import score_pool, select_pool
+
+EXCLUSION_REASONS = {
+    "no_panel_row": "无该年度数据 / no data for the year",
+    "not_in_production": "未投产 / not yet in production",
+    "no_land": "无自有用地（租赁或未登记）/ no land of its own",
+    "no_pool": "不属于方法的任何评价池 / in none of the method's pools",
+}
+STATUS_ORDER = ["evaluated", "excluded", "filtered"]
+
+
+@dataclass
+class Evaluation:
+    year: int
+    method: Method
+    streets: list[str] | None
+    enterprises: pd.DataFrame
+    benchmarks: pd.DataFrame
+    parcels: gpd.GeoDataFrame
+    synthetic: bool
+
+    @property
+    def evaluated(self) -> pd.DataFrame:
+        return self.enterprises[self.enterprises["status"] == "evaluated"]
+
+    @property
+    def exclusions(self) -> pd.DataFrame:
+        cols = ["credit_code", "name", "street_name", "reason"]
+        return self.enterprises.loc[self.enterprises["status"] == "excluded", cols].reset_index(drop=True)
+
+    @property
+    def ledger(self) -> pd.DataFrame:
+        return ledger(self.enterprises)
+
+
+def parse_streets(value: str | list | None) -> list[str] | None:
+    """Street filter from a parameter: None, "all"/"" (no filter), or names/codes, comma-separated
+    or as a list. Unknown entries raise ``ValueError`` listing the valid ones."""
+    if value is None:
+        return None
+    items = value if isinstance(value, (list, tuple)) else str(value).replace("，", ",").split(",")
+    items = [str(s).strip() for s in items if str(s).strip()]
+    if not items or [s.lower() for s in items] == ["all"]:
+        return None
+    streets = load_streets()
+    by_name = dict(zip(streets["street_name"], streets["street_code"]))
+    codes = set(streets["street_code"])
+    out, unknown = [], []
+    for s in items:
+        if s in codes:
+            out.append(s)
+        elif s in by_name:
+            out.append(by_name[s])
+        else:
+            unknown.append(s)
+    if unknown:
+        valid = ", ".join(f"{n} ({c})" for n, c in by_name.items())
+        raise ValueError(f"unknown 街道/镇 {unknown}; valid: {valid}")
+    return out
+
+
+def enterprise_year_frame(dataset: Dataset, year: int) -> pd.DataFrame:
+    """Enterprises with their land and their panel row of ``year`` (NaN where none)."""
+    land = enterprise_land(dataset)
+    names = load_streets().set_index("street_code")["street_name"]
+    frame = dataset.enterprises.merge(land, on="credit_code", how="left")
+    frame["street_name"] = frame["street_code"].map(names)
+    panel = dataset.panel[dataset.panel["year"] == year].drop(columns="year")
+    frame = frame.merge(panel, on="credit_code", how="left", indicator="_panel")
+    frame["has_panel"] = frame.pop("_panel") == "both"
+    return frame
+
+
+def evaluate(dataset: Dataset, year: int, method: str | Method = "linping_default",
+             streets: str | list | None = None) -> Evaluation:
+    """Evaluate ``year`` of ``dataset`` with ``method``, within ``streets`` (None = whole district)."""
+    method = method if isinstance(method, Method) else load_method(method)
+    codes = parse_streets(streets)
+    frame = enterprise_year_frame(dataset, int(year))
+    frame["status"] = "excluded"
+    frame["reason"] = pd.Series(pd.NA, index=frame.index, dtype="string")
+    frame["pool"] = pd.Series(pd.NA, index=frame.index, dtype="string")
+    in_scope = frame["street_code"].isin(codes) if codes else pd.Series(True, index=frame.index)
+    frame.loc[~in_scope, "status"] = "filtered"
+
+    def exclude(mask: pd.Series, reason: str) -> None:
+        m = mask & in_scope & frame["reason"].isna()
+        frame.loc[m, "reason"] = EXCLUSION_REASONS[reason]
+
+    exclude(~frame["has_panel"], "no_panel_row")
+    exclude(~frame["in_production"].fillna(False).astype(bool), "not_in_production")
+    exclude(frame["land_mu"] <= 0, "no_land")
+    eligible = in_scope & frame["reason"].isna()
+    frames, benches = [], []
+    taken = pd.Series(False, index=frame.index)
+    for pool in method.pools:
+        members_mask = eligible & select_pool(frame, pool)
+        overlap = members_mask & taken
+        if overlap.any():
+            raise ValueError(f"{method.file}: pool {pool.id!r} overlaps an earlier pool for "
+                             f"{int(overlap.sum())} enterprises; pools must not overlap")
+        taken |= members_mask
+        scored, bench = score_pool(frame[members_mask], pool)
+        scored["pool"] = pool.id
+        frames.append(scored)
+        benches.append(bench.assign(pool_zh=pool.zh, n_members=int(members_mask.sum())))
+    exclude(eligible & ~taken, "no_pool")
+    frame.loc[taken, "status"] = "evaluated"
+    scored = pd.concat(frames) if frames else pd.DataFrame(index=frame.index[:0])
+    frame = frame.drop(columns=["pool"]).join(scored)
+    frame["pool_zh"] = frame["pool"].map({p.id: p.zh for p in method.pools})
+    parcels = parcel_view(dataset, frame)
+    if codes:
+        parcels = parcels[parcels["street_code"].isin(codes)]
+    return Evaluation(year=int(year), method=method, streets=codes, enterprises=frame,
+                      benchmarks=pd.concat(benches, ignore_index=True), parcels=parcels,
+                      synthetic=dataset.synthetic)
+
+
+def ledger(enterprises: pd.DataFrame) -> pd.DataFrame:
+    """Counts: read = filtered + excluded (by reason) + evaluated (by pool)."""
+    rows = [("读入企业 / enterprises read", "", len(enterprises))]
+    rows.append(("不在所选街道 / outside the chosen 街道", "filtered", int((enterprises["status"] == "filtered").sum())))
+    ex = enterprises[enterprises["status"] == "excluded"]
+    for reason in EXCLUSION_REASONS.values():
+        rows.append((f"排除 / excluded: {reason}", "excluded", int((ex["reason"] == reason).sum())))
+    ev = enterprises[enterprises["status"] == "evaluated"]
+    for pool_id, zh in ev.groupby("pool", sort=False)["pool_zh"].first().items():
+        rows.append((f"参评 / evaluated: {zh}", "evaluated", int((ev["pool"] == pool_id).sum())))
+    out = pd.DataFrame(rows, columns=["item", "status", "enterprises"])
+    return out
+
+
+def parcel_view(dataset: Dataset, frame: pd.DataFrame) -> gpd.GeoDataFrame:
+    """Per parcel: tax allocated from its users (each enterprise's tax split over its parcels in
+    proportion to the area it uses on each), used area, 亩均税收, and the class of the main user
+    (largest share; ``status`` says 'idle' where no enterprise uses the parcel)."""
+    users = dataset.links.merge(dataset.parcels[["parcel_id", "registered_area_mu"]], on="parcel_id")
+    users["used_mu"] = users["registered_area_mu"] * users["share"]
+    cols = ["credit_code", "land_mu", "tax_10k_yuan", "status", "class", "pool", "score"]
+    users = users.merge(frame[cols], on="credit_code", how="left")
+    users["tax_alloc"] = users["tax_10k_yuan"] * users["used_mu"] / users["land_mu"]
+    evaluated = users["status"] == "evaluated"
+    agg = users[evaluated].groupby("parcel_id").agg(tax_10k_yuan=("tax_alloc", "sum"),
+                                                    evaluated_mu=("used_mu", "sum"))
+    main = (users.sort_values(["parcel_id", "share", "credit_code"], ascending=[True, False, True])
+            .groupby("parcel_id").first())
+    n_users = users.groupby("parcel_id")["credit_code"].count()
+    p = dataset.parcels.copy()
+    p = p.merge(agg, left_on="parcel_id", right_index=True, how="left")
+    p["tax_per_mu"] = p["tax_10k_yuan"] / p["evaluated_mu"]
+    p["main_user"] = p["parcel_id"].map(main["credit_code"])
+    p["class"] = p["parcel_id"].map(main["class"])
+    p["pool"] = p["parcel_id"].map(main["pool"])
+    p["n_users"] = p["parcel_id"].map(n_users).fillna(0).astype(int)
+    main_status = p["parcel_id"].map(main["status"])
+    p["status"] = main_status.where(p["n_users"] > 0, "idle").fillna("idle")
+    return p

@@ -1,0 +1,81 @@
+"""Static maps on the real district boundary, drawn in EPSG:4549 (metres) so that the scale bar
+is true. Parcels are coloured by evaluation class; the synthetic 街道 zones are dashed and say
+they are synthetic; the boundary's credit is printed on the map."""
+
+from __future__ import annotations
+
+import geopandas as gpd
+import matplotlib.pyplot as plt
+from matplotlib import patheffects
+from matplotlib.lines import Line2D
+from matplotlib.patches import Patch, Rectangle
+
+from .geo import BOUNDARY_CREDITS, SYNTHETIC_ZONES_NOTE
+from .plotting import CLASS_COLORS, UNRATED_COLOR, finish
+from .units import AREA_CRS
+
+UNRATED_LABEL = "未参评/闲置 not rated or idle"
+
+
+def nice_length(span_m: float) -> float:
+    """A round scale-bar length of about a fifth of the map width."""
+    target = span_m / 5
+    for step in (100, 200, 500, 1000, 2000, 5000, 10000, 20000):
+        if step >= target:
+            return float(step)
+    return 50000.0
+
+
+def add_scale_bar(ax, length_m: float | None = None) -> None:
+    x0, x1 = ax.get_xlim()
+    y0, y1 = ax.get_ylim()
+    length = length_m or nice_length(x1 - x0)
+    bx, by, h = x0 + 0.04 * (x1 - x0), y0 + 0.05 * (y1 - y0), 0.012 * (y1 - y0)
+    half = length / 2
+    ax.add_patch(Rectangle((bx, by), half, h, facecolor="black", edgecolor="black", lw=0.6, zorder=5))
+    ax.add_patch(Rectangle((bx + half, by), half, h, facecolor="white", edgecolor="black", lw=0.6, zorder=5))
+    label = f"{length / 1000:g} km" if length >= 1000 else f"{length:g} m"
+    ax.text(bx + length / 2, by + 1.6 * h, label, ha="center", va="bottom", fontsize=8, zorder=5)
+
+
+def add_north_arrow(ax) -> None:
+    ax.annotate("N", xy=(0.95, 0.95), xytext=(0.95, 0.86), xycoords="axes fraction",
+                ha="center", va="center", fontsize=11,
+                arrowprops=dict(facecolor="black", width=3, headwidth=9, headlength=9))
+
+
+def class_map(parcels: gpd.GeoDataFrame, boundary: gpd.GeoDataFrame, zones: gpd.GeoDataFrame | None,
+              title: str, plan_ref: str, synthetic: bool, boundary_source: str = "tianditu",
+              class_column: str = "class"):
+    """Parcels by A/B/C/D class on the district boundary, with the synthetic 街道 zones."""
+    fig, ax = plt.subplots(figsize=(10, 8))
+    b = boundary.to_crs(AREA_CRS)
+    b.plot(ax=ax, facecolor="#f7f7f7", edgecolor="#252525", lw=1.2, zorder=1)
+    if zones is not None:
+        z = zones.to_crs(AREA_CRS)
+        z.boundary.plot(ax=ax, color="#737373", lw=0.7, ls="--", zorder=2)
+        for row in z.itertuples():
+            pt = row.geometry.representative_point()
+            ax.text(pt.x, pt.y, f"{row.street_name}\n(合成分区)", ha="center", va="center",
+                    fontsize=8, color="#252525", zorder=6,
+                    path_effects=[patheffects.withStroke(linewidth=2.5, foreground="white")])
+    p = parcels.to_crs(AREA_CRS)
+    cls = p[class_column].astype("string")
+    unrated = cls.isna()
+    if unrated.any():
+        p[unrated.to_numpy()].plot(ax=ax, color=UNRATED_COLOR, lw=0, zorder=3)
+    for c, color in CLASS_COLORS.items():
+        sel = (cls == c).fillna(False).to_numpy()
+        if sel.any():
+            p[sel].plot(ax=ax, color=color, lw=0, zorder=4)
+    handles = [Patch(facecolor=c, label=f"{k}类") for k, c in CLASS_COLORS.items()]
+    handles += [Patch(facecolor=UNRATED_COLOR, label=UNRATED_LABEL),
+                Line2D([], [], color="#737373", ls="--", label="街道分区（合成）synthetic zones")]
+    ax.legend(handles=handles, loc="upper left", bbox_to_anchor=(1.0, 0.6), fontsize=8, frameon=False)
+    ax.set_axis_off()
+    ax.set_aspect("equal")
+    add_scale_bar(ax)
+    add_north_arrow(ax)
+    source = f"{BOUNDARY_CREDITS[boundary_source]}；{SYNTHETIC_ZONES_NOTE}；投影 EPSG:4549"
+    finish(fig, title, plan_ref, synthetic, source=source)
+    return fig

@@ -1,0 +1,155 @@
+"""Charts that speak Chinese: the CJK font, the house style, and the project's chart types.
+
+The font is Noto Sans CJK SC (SIL Open Font License) shipped inside the PyPI package
+``mplfonts``, a project dependency; it is registered with matplotlib here, so no system font is
+assumed. DejaVu Sans stays first in the fallback list for Latin text and digits; CJK characters
+fall back to Noto Sans CJK SC.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import textwrap
+from pathlib import Path
+
+import matplotlib as mpl
+import matplotlib.pyplot as plt
+import numpy as np
+import pandas as pd
+import seaborn as sns
+from matplotlib import font_manager
+
+CJK_FONT_FILE = "NotoSansCJKsc-Regular.otf"
+CJK_FAMILY = "Noto Sans CJK SC"
+CLASS_COLORS = {"A": "#1a9850", "B": "#91cf60", "C": "#fc8d59", "D": "#d73027"}
+UNRATED_COLOR = "#bdbdbd"
+SYNTHETIC_NOTE = "数据为合成样本，非真实企业数据 / Synthetic sample data"
+MET_COLOR, MISSED_COLOR, TARGET_COLOR = "#1a9850", "#d73027", "#252525"
+
+
+def cjk_font_path() -> Path:
+    """Path of the bundled Noto Sans CJK SC font (inside the installed ``mplfonts`` package)."""
+    spec = importlib.util.find_spec("mplfonts")
+    if spec is None or not spec.submodule_search_locations:
+        raise RuntimeError("the package 'mplfonts' (bundled Noto Sans CJK SC font) is not installed; "
+                           "run `make env` or `pip install -e .`")
+    path = Path(next(iter(spec.submodule_search_locations))) / "fonts" / CJK_FONT_FILE
+    if not path.is_file():
+        raise RuntimeError(f"font file {path} is missing from the mplfonts package")
+    return path
+
+
+def setup_plotting(dpi: int = 110) -> None:
+    """House style with the CJK font registered; call once at the top of a notebook."""
+    font_manager.fontManager.addfont(str(cjk_font_path()))
+    sns.set_theme(style="whitegrid", context="notebook")
+    mpl.rcParams.update({
+        "font.family": ["DejaVu Sans", CJK_FAMILY],
+        "axes.unicode_minus": True,
+        "figure.dpi": dpi,
+        "savefig.dpi": dpi,
+        "figure.autolayout": False,
+        "axes.titleweight": "normal",  # the bundled CJK font has one weight; no faux bold
+        "axes.titlesize": 12,
+        "axes.titlelocation": "left",
+    })
+
+
+def finish(fig, title: str, plan_ref: str, synthetic: bool, source: str | None = None) -> None:
+    """Title on top; plan reference, data source and the synthetic-data note at the bottom."""
+    fig.suptitle(title, x=0.01, ha="left", fontsize=13.5)
+    foot = [f"对应方案 / Plan: {plan_ref}"]
+    if source:
+        foot.append(source)
+    if synthetic:
+        foot.append(SYNTHETIC_NOTE)
+    width_chars = int(fig.get_figwidth() * 13)
+    lines = textwrap.wrap("；".join(foot), width=width_chars)
+    fig.text(0.01, 0.005, "\n".join(lines), ha="left", va="bottom", fontsize=8, color="#555555")
+    bottom = 0.015 + 0.11 * len(lines) / fig.get_figheight()
+    fig.tight_layout(rect=(0, bottom, 1, 0.95))
+
+
+def goals_chart(goals: pd.DataFrame, title: str, plan_ref: str, synthetic: bool):
+    """Actual against target for the measured goals, one small panel each (units differ)."""
+    g = goals[goals["actual"].notna()].reset_index(drop=True)
+    fig, axes = plt.subplots(1, len(g), figsize=(2.6 * len(g), 3.6), squeeze=False)
+    for ax, row in zip(axes[0], g.itertuples()):
+        pct = row.unit == "比例"
+        scale = 100 if pct else 1
+        unit = "%" if pct else row.unit
+        color = MET_COLOR if row.met else MISSED_COLOR
+        ax.bar([0], [row.actual * scale], color=color, width=0.6)
+        ax.axhline(row.value * scale, color=TARGET_COLOR, ls="--", lw=1.2)
+        ax.text(0.32, row.value * scale, f"目标 {row.value * scale:g}", va="bottom", ha="left", fontsize=8)
+        ax.text(0, row.actual * scale / 2, f"{row.actual * scale:.2f}", ha="center", va="center",
+                color="white", fontsize=10)
+        ax.set_xticks([])
+        ax.set_xlim(-0.6, 1.2)
+        ax.set_ylim(0, max(row.actual, row.value) * scale * 1.18)
+        ax.set_title(_wrap(row.text, 11), fontsize=9, fontweight="normal")
+        ax.set_ylabel(unit)
+        ax.set_xlabel("达标 met" if row.met else "未达标 not met", color=color)
+    finish(fig, title, plan_ref, synthetic)
+    return fig
+
+
+def _wrap(text: str, width: int) -> str:
+    return "\n".join(text[i:i + width] for i in range(0, len(text), width))
+
+
+def distribution_chart(values: pd.Series, benchmark: float | None, title: str, xlabel: str,
+                       plan_ref: str, synthetic: bool, target: float | None = None, clip_quantile: float = 0.98):
+    """Histogram of an indicator with the benchmark and the plan's target marked."""
+    v = values.dropna()
+    hi = v.quantile(clip_quantile)
+    fig, ax = plt.subplots(figsize=(8, 3.8))
+    sns.histplot(v.clip(upper=hi), bins=40, ax=ax, color="#4575b4")
+    if benchmark is not None and np.isfinite(benchmark):
+        ax.axvline(benchmark, color="#252525", ls="--", lw=1.2, label=f"基准值 benchmark {benchmark:.2f}")
+    if target is not None:
+        ax.axvline(target, color=MISSED_COLOR, ls=":", lw=1.5, label=f"方案目标 target {target:g}")
+    ax.set_xlabel(f"{xlabel}（右端截至第{clip_quantile:.0%}分位）")
+    ax.set_ylabel("企业数 / enterprises")
+    if ax.get_legend_handles_labels()[0]:
+        ax.legend(loc="upper right", fontsize=8)
+    finish(fig, title, plan_ref, synthetic)
+    return fig
+
+
+def breakdown_chart(table: pd.DataFrame, value: str, label: str, title: str, xlabel: str,
+                    plan_ref: str, synthetic: bool, reference: float | None = None,
+                    reference_label: str | None = None, sort: bool = True):
+    """Horizontal bars of ``value`` by ``label`` (e.g. 亩均税收 by 街道), with an optional reference
+    line; sorted by value, or kept in the table's order (top to bottom) with ``sort=False``."""
+    t = table.sort_values(value) if sort else table.iloc[::-1]
+    fig, ax = plt.subplots(figsize=(8, 0.42 * len(t) + 1.3))
+    ax.barh(t[label].astype(str), t[value], color="#4575b4")
+    for y, v in enumerate(t[value]):
+        ax.text(v, y, f" {v:.1f}", va="center", fontsize=8)
+    if reference is not None:
+        ax.axvline(reference, color=MISSED_COLOR, ls="--", lw=1.2, label=reference_label)
+        ax.legend(loc="lower right", fontsize=8)
+    ax.set_xlabel(xlabel)
+    ax.set_ylabel("")
+    finish(fig, title, plan_ref, synthetic)
+    return fig
+
+
+def class_share_chart(counts: pd.DataFrame, title: str, plan_ref: str, synthetic: bool):
+    """Stacked bars of class shares per pool (rows: pools, columns: classes A-D, values: counts)."""
+    shares = counts.div(counts.sum(axis=1), axis=0) * 100
+    fig, ax = plt.subplots(figsize=(8, 0.6 * len(shares) + 1.5))
+    left = np.zeros(len(shares))
+    for cls in [c for c in CLASS_COLORS if c in shares.columns]:
+        vals = shares[cls].to_numpy()
+        ax.barh(shares.index.astype(str), vals, left=left, color=CLASS_COLORS[cls], label=f"{cls}类")
+        for y, (l, v, n) in enumerate(zip(left, vals, counts[cls])):
+            if v >= 4:
+                ax.text(l + v / 2, y, f"{v:.0f}%\n({n})", ha="center", va="center", fontsize=7)
+        left += vals
+    ax.set_xlim(0, 100)
+    ax.set_xlabel("占比 share of enterprises (%)")
+    ax.legend(ncol=4, loc="lower right", bbox_to_anchor=(1.0, 1.0), fontsize=8, frameon=False)
+    finish(fig, title, plan_ref, synthetic)
+    return fig
