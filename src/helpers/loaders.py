@@ -50,9 +50,10 @@ class Dataset:
 
 
 def read_csv_table(path: Path) -> pd.DataFrame:
-    """A CSV read as text (UTF-8, with or without BOM); an empty file is an ``InputError``."""
+    """A CSV read as text (UTF-8, with or without BOM). Only an empty cell is missing: "n/a", "NULL"
+    and the like are values, and fail the type check of a number column. An empty file is an ``InputError``."""
     try:
-        return pd.read_csv(path, dtype=str, encoding="utf-8-sig")
+        return pd.read_csv(path, dtype=str, encoding="utf-8-sig", keep_default_na=False, na_values=[""])
     except pd.errors.EmptyDataError as exc:
         raise InputError(path, "the file is empty", expected="a header row and data rows") from exc
     except UnicodeDecodeError as exc:

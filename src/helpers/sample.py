@@ -157,15 +157,20 @@ def make_parcels(config: dict, n_parcels: int, boundary: gpd.GeoDataFrame, zones
     for k, (cluster, n) in enumerate(zip(clusters, counts)):
         if n == 0:
             continue
-        ring = _cluster_blocks(cluster, int(n), outline, rng, s["median"] * M2_PER_MU, s["sigma"],
-                               s["min"] * M2_PER_MU)
-        polys = shapely.polygons(ring)
-        if placed:
-            # drop lots that overlap clusters already placed (their grids can meet)
-            tree = shapely.STRtree(np.concatenate(placed))
-            hit = np.unique(tree.query(polys, predicate="intersects")[0])
-            keep = np.setdiff1d(np.arange(len(polys)), hit)
-            polys = polys[keep]
+        ask = int(n)
+        while True:
+            ring = _cluster_blocks(cluster, ask, outline, rng, s["median"] * M2_PER_MU, s["sigma"],
+                                   s["min"] * M2_PER_MU)
+            polys = shapely.polygons(ring)
+            if placed:
+                # drop lots that overlap clusters already placed (their grids can meet)
+                tree = shapely.STRtree(np.concatenate(placed))
+                hit = np.unique(tree.query(polys, predicate="intersects")[0])
+                polys = polys[np.setdiff1d(np.arange(len(polys)), hit)]
+            if len(polys) >= n or len(ring) < ask:
+                break
+            ask = int(ask * 1.25) + 10
+        polys = polys[:n]
         placed.append(polys)
         cluster_idx.append(np.full(len(polys), k))
     geoms = np.concatenate(placed)

@@ -1,0 +1,87 @@
+import pandas as pd
+import pytest
+
+from helpers.evaluation import EXCLUSION_REASONS, evaluate, parse_streets
+from helpers.goals import above_scale_figures, goals_table
+
+
+@pytest.fixture(scope="module")
+def ev2023(sample):
+    return evaluate(sample, 2023, "linping_default")
+
+
+def test_every_enterprise_is_accounted_for(ev2023, sample):
+    led = ev2023.ledger
+    read = led.loc[0, "enterprises"]
+    assert read == len(sample.enterprises)
+    assert read == led.loc[1:, "enterprises"].sum()
+    assert ev2023.enterprises["status"].isin(["evaluated", "excluded", "filtered"]).all()
+    assert len(ev2023.exclusions) == (ev2023.enterprises["status"] == "excluded").sum()
+    assert ev2023.exclusions["reason"].isin(EXCLUSION_REASONS.values()).all()
+
+
+def test_exclusion_reasons_are_right(ev2023, sample):
+    e = ev2023.enterprises.set_index("credit_code")
+    panel = sample.panel[sample.panel["year"] == 2023].set_index("credit_code")
+    no_row = sorted(set(sample.enterprises["credit_code"]) - set(panel.index))
+    assert no_row and (e.loc[no_row, "reason"] == EXCLUSION_REASONS["no_panel_row"]).all()
+    landless = e.index[(e["land_mu"] == 0) & e["has_panel"] & e["in_production"].fillna(False).astype(bool)]
+    assert len(landless) and (e.loc[landless, "reason"] == EXCLUSION_REASONS["no_land"]).all()
+
+
+def test_pools_follow_the_method(ev2023):
+    e = ev2023.evaluated
+    above = e["above_scale"].astype(bool)
+    assert (e.loc[above, "pool"] == "above_scale").all()
+    assert (e.loc[~above & (e["land_mu"] >= 3), "pool"] == "below_scale_3mu_plus").all()
+    assert (e.loc[~above & (e["land_mu"] < 3), "pool"] == "below_scale_under_3mu").all()
+    assert e["class"].notna().all()
+
+
+def test_pool_aggregate_benchmark_is_the_pool_average(ev2023):
+    e = ev2023.evaluated
+    above = e[e["pool"] == "above_scale"]
+    b = ev2023.benchmarks.set_index(["pool", "indicator"])["benchmark"]
+    assert b[("above_scale", "tax_per_mu")] == pytest.approx(above["tax_10k_yuan"].sum() / above["land_mu"].sum())
+
+
+def test_street_filter(sample):
+    ev = evaluate(sample, 2022, "huangyan_2022", streets="东湖街道, 330113004")
+    assert ev.streets == ["330113003", "330113004"]
+    assert set(ev.evaluated["street_code"]) == {"330113003", "330113004"}
+    assert set(ev.parcels["street_code"]) == {"330113003", "330113004"}
+    led = ev.ledger
+    assert led.loc[0, "enterprises"] == led.loc[1:, "enterprises"].sum()
+    assert led.loc[1, "enterprises"] == (~sample.enterprises["street_code"].isin(ev.streets)).sum()
+
+
+def test_parse_streets():
+    assert parse_streets("all") is None and parse_streets("") is None and parse_streets(None) is None
+    assert parse_streets(["塘栖镇"]) == ["330113100"]
+    with pytest.raises(ValueError, match="五常街道"):
+        parse_streets("五常街道")
+
+
+def test_parcel_tax_allocation_conserves_tax(ev2023):
+    e = ev2023.evaluated
+    p = ev2023.parcels
+    assert p["tax_10k_yuan"].sum() == pytest.approx(e["tax_10k_yuan"].sum(), rel=1e-9)
+    assert (p.loc[p["status"] == "idle", "class"].isna()).all()
+    assert set(p["status"]) <= {"evaluated", "excluded", "idle"}
+
+
+def test_sample_meets_some_targets_and_misses_others(ev2023):
+    goals = goals_table(above_scale_figures(ev2023.evaluated)).set_index("id")
+    met = goals["met"].dropna()
+    assert met.any() and not met.all()
+    assert goals.loc["tax_per_mu", "actual"] == pytest.approx(38.6, abs=0.01)
+    assert bool(goals.loc["tax_per_mu", "met"]) is False
+    assert bool(goals.loc["labour_productivity", "met"]) is True
+    assert pd.isna(goals.loc["land_renewed", "met"])            # not measured by the evaluation
+
+
+def test_years_differ(sample):
+    a = evaluate(sample, 2021, "linping_default").evaluated
+    b = evaluate(sample, 2023, "linping_default").evaluated
+    assert not a["score"].reset_index(drop=True).equals(b["score"].reset_index(drop=True))
+    assert isinstance(a, pd.DataFrame)

@@ -1,0 +1,84 @@
+"""Chinese renders with the bundled font: any missing-glyph warning fails."""
+
+import warnings
+
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402
+import pandas as pd  # noqa: E402
+import pytest  # noqa: E402
+
+from helpers import plotting  # noqa: E402
+from helpers.evaluation import evaluate  # noqa: E402
+from helpers.geo import load_boundary  # noqa: E402
+from helpers.goals import above_scale_figures, goals_table  # noqa: E402
+from helpers.maps import class_map  # noqa: E402
+from helpers.summaries import breakdown, class_counts  # noqa: E402
+
+
+def render(fig):
+    """Draw the figure to PNG and return the glyph warnings raised while doing so."""
+    import io
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        fig.savefig(io.BytesIO(), format="png")
+    plt.close(fig)
+    return [str(w.message) for w in caught if "missing from font" in str(w.message) or "Glyph" in str(w.message)]
+
+
+@pytest.fixture(scope="module")
+def ev(sample):
+    plotting.setup_plotting()
+    return evaluate(sample, 2023, "linping_default")
+
+
+def test_font_is_bundled_and_registered():
+    path = plotting.cjk_font_path()
+    assert path.is_file() and path.stat().st_size > 10_000_000
+    plotting.setup_plotting()
+    from matplotlib import font_manager
+    assert plotting.CJK_FAMILY in {f.name for f in font_manager.fontManager.ttflist}
+
+
+def test_without_the_font_glyphs_go_missing():
+    """The check itself can fail: DejaVu alone has no 亩."""
+    with matplotlib.rc_context({"font.family": ["DejaVu Sans"]}):
+        fig, ax = plt.subplots()
+        ax.set_title("亩均税收")
+        assert render(fig)
+
+
+def test_every_chart_type_renders_without_missing_glyphs(ev, sample):
+    e = ev.evaluated
+    figs = [
+        plotting.goals_chart(goals_table(above_scale_figures(e)), "图 对标目标（万元/亩）−", "二、实施目标", True),
+        plotting.distribution_chart(e["tax_per_mu"], 30.0, "亩均税收分布", "亩均税收（万元/亩）", "任务4", True, target=41),
+        plotting.breakdown_chart(breakdown(e, "street_name"), "亩均税收（万元/亩）", "street_name", "分镇街",
+                                 "万元/亩", "任务1", True, reference=41, reference_label="目标 ≥41"),
+        plotting.class_share_chart(class_counts(e), "分类占比", "任务2", True),
+        class_map(ev.parcels, load_boundary(), sample.zones, "宗地分类地图", "任务4", True),
+    ]
+    for fig in figs:
+        assert render(fig) == []
+
+
+def test_footer_says_synthetic():
+    plotting.setup_plotting()
+    fig, _ = plt.subplots()
+    plotting.finish(fig, "标题", "任务1", synthetic=True)
+    texts = [t.get_text() for t in fig.texts]
+    assert any(plotting.SYNTHETIC_NOTE in t.replace("\n", "") for t in texts)
+    plt.close(fig)
+    fig, _ = plt.subplots()
+    plotting.finish(fig, "标题", "任务1", synthetic=False)
+    assert not any("合成" in t.get_text() for t in fig.texts)
+    plt.close(fig)
+
+
+def test_breakdown_keeps_order_when_asked():
+    t = pd.DataFrame({"k": ["<3亩", "3-10亩", "≥100亩"], "v": [3.0, 1.0, 2.0]})
+    fig = plotting.breakdown_chart(t, "v", "k", "规模", "万元/亩", "任务1", False, sort=False)
+    labels = [x.get_text() for x in fig.axes[0].get_yticklabels()]
+    assert labels == ["≥100亩", "3-10亩", "<3亩"]   # barh draws bottom-up: table order top to bottom
+    plt.close(fig)

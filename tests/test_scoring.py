@@ -1,0 +1,103 @@
+"""The 黄岩 2022 formula reproduced on hand-computed cases, and the class-band rules."""
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from helpers.methods import load_method
+from helpers.scoring import assign_classes, score_pool
+
+BANDS_WENLING_ABOVE = (("A", 0.20), ("B", 0.80), ("C", 0.95), ("D", 1.00))
+
+
+def above_row(**kw):
+    base = dict(land_mu=10.0, tax_10k_yuan=300.0, value_added_10k_yuan=1500.0, energy_tce=500.0,
+                emissions_t=0.25, employees=75.0, revenue_10k_yuan=6000.0, rd_10k_yuan=200.0,
+                electricity_10k_kwh=100.0, above_scale=True)
+    base.update(kw)
+    return base
+
+
+def test_huangyan_2022_above_scale_hand_computed():
+    # 亩均税收 30/24.097×30 = 37.349047; 亩均增加值 150/136.16×20 = 22.032902;
+    # 单位能耗增加值 3/2.694×20 = 22.271715; 单位排放增加值 6000/4929.81×10 = 12.170854;
+    # 劳动生产率 20/18.14×10 = 11.025358; R&D 0.0333333/0.0302×10 = 11.037528; total 115.887405
+    pool = load_method("huangyan_2022").pool("above_scale")
+    scored, _ = score_pool(pd.DataFrame([above_row()]), pool)
+    assert scored["score_tax_per_mu"].iloc[0] == pytest.approx(37.349048, abs=1e-5)
+    assert scored["score_va_per_emission"].iloc[0] == pytest.approx(12.170854, abs=1e-5)
+    assert scored["score"].iloc[0] == pytest.approx(115.887405, abs=1e-4)
+
+
+def test_huangyan_2022_below_scale_hand_computed():
+    # 亩均税收 60/5 = 12 → 12/11.5932×50 = 51.754473; 单位电耗税收 60/200 = 0.3 → 0.3/0.2352×50 = 63.775510 → 115.529987
+    pool = load_method("huangyan_2022").pool("below_scale")
+    row = dict(land_mu=5.0, tax_10k_yuan=60.0, electricity_10k_kwh=200.0, above_scale=False)
+    scored, _ = score_pool(pd.DataFrame([row]), pool)
+    assert scored["score"].iloc[0] == pytest.approx(115.529987, abs=1e-4)
+
+
+def test_enterprise_at_every_benchmark_scores_100():
+    pool = load_method("huangyan_2022").pool("above_scale")
+    at = above_row(land_mu=1.0, tax_10k_yuan=24.097, value_added_10k_yuan=136.16, energy_tce=136.16 / 2.694,
+                   emissions_t=136.16 / 4929.81, employees=136.16 / 18.14, revenue_10k_yuan=1000.0,
+                   rd_10k_yuan=30.2)
+    scored, _ = score_pool(pd.DataFrame([at]), pool)
+    assert scored["score"].iloc[0] == pytest.approx(100.0, abs=1e-9)
+
+
+def test_score_is_linear_in_each_indicator():
+    pool = load_method("huangyan_2022").pool("above_scale")
+    rows = pd.DataFrame([above_row(tax_10k_yuan=t) for t in (100.0, 200.0, 300.0)])
+    s = score_pool(rows, pool)[0]["score"].to_numpy()
+    assert s[1] - s[0] == pytest.approx(s[2] - s[1])
+    assert s[1] - s[0] == pytest.approx(10 / 24.097 * 30)
+
+
+def test_missing_emissions_take_pool_mean_item_score_other_items_zero():
+    pool = load_method("huangyan_2022").pool("above_scale")
+    rows = pd.DataFrame([above_row(emissions_t=0.25), above_row(emissions_t=0.5), above_row(emissions_t=np.nan),
+                         above_row(energy_tce=0.0)])
+    scored, bench = score_pool(rows, pool)
+    em = scored["score_va_per_emission"]
+    assert em.iloc[2] == pytest.approx((em.iloc[0] + em.iloc[1] + em.iloc[3]) / 3)
+    assert scored["score_va_per_energy"].iloc[3] == 0.0                 # zero denominator → no value → 0
+    assert bench.set_index("indicator").loc["va_per_emission", "n_missing"] == 1
+
+
+def test_pool_aggregate_benchmark_is_sum_over_sum():
+    pool = load_method("linping_default").pool("above_scale")
+    rows = pd.DataFrame([above_row(land_mu=10.0, tax_10k_yuan=100.0), above_row(land_mu=30.0, tax_10k_yuan=700.0)])
+    _, bench = score_pool(rows, pool)
+    assert bench.set_index("indicator").loc["tax_per_mu", "benchmark"] == pytest.approx(800 / 40)
+
+
+def test_negative_tax_gives_negative_item_score():
+    pool = load_method("huangyan_2022").pool("above_scale")
+    scored, _ = score_pool(pd.DataFrame([above_row(tax_10k_yuan=-50.0)]), pool)
+    assert scored["score_tax_per_mu"].iloc[0] == pytest.approx(-5 / 24.097 * 30)
+
+
+def test_class_bands_inclusive_upper_bounds():
+    scores = pd.Series(np.arange(20, 0, -1, dtype=float))   # 20 distinct scores, best first
+    rank, cls = assign_classes(scores, BANDS_WENLING_ABOVE)
+    assert list(rank[:5]) == [1, 2, 3, 4, 5]
+    # rank 4 of 20 = 20 % → A (含); rank 5 → B; rank 16 = 80 % → B; 19 = 95 % → C; 20 → D
+    assert cls.tolist() == ["A"] * 4 + ["B"] * 12 + ["C"] * 3 + ["D"]
+
+
+def test_ties_share_the_best_rank_and_class():
+    scores = pd.Series([100, 90, 80, 80, 70, 60, 50, 40, 30, 20], dtype=float)
+    rank, cls = assign_classes(scores, BANDS_WENLING_ABOVE)
+    # 80 and 80 tie at rank 3: 3/10 = 30 % → both B (not one A, one B)
+    assert rank.tolist()[:4] == [1, 2, 3, 3]
+    assert cls.tolist()[:4] == ["A", "A", "B", "B"]
+    # everyone tied → all rank 1 → all A
+    rank, cls = assign_classes(pd.Series([5.0] * 7), BANDS_WENLING_ABOVE)
+    assert set(cls) == {"A"} and set(rank) == {1}
+
+
+def test_small_pool_bands():
+    rank, cls = assign_classes(pd.Series([3.0, 2.0, 1.0]), BANDS_WENLING_ABOVE)
+    # 1/3 = 33 % → B; 2/3 → B; 3/3 → D
+    assert cls.tolist() == ["B", "B", "D"]
