@@ -31,12 +31,12 @@ report: $(STAMP) ## Run every notebook on the embedded sample and write reports/
 	$(PY) -m helpers.runner --config $(CONFIG) $(if $(RUN),--run $(RUN)) $(ARGS)
 
 .PHONY: test
-test: $(STAMP) ## Run the whole test suite (unit tests, nbval, papermill runs, runner)
-	$(PY) -m pytest -n 2 --dist loadgroup $(ARGS)
+test: $(STAMP) ## Run the whole test suite (unit tests, nbval over notebooks/, papermill runs, runner)
+	$(PY) -m pytest -n 2 --dist loadscope tests notebooks --nbval-lax --nbval-current-env $(ARGS)
 
 .PHONY: test-fast
 test-fast: $(STAMP) ## Unit tests only, without executing notebooks
-	$(PY) -m pytest -m "not notebook" $(ARGS)
+	$(PY) -m pytest -m "not notebook" tests $(ARGS)
 
 .PHONY: lab
 lab: $(STAMP) ## Open JupyterLab on the project's environment (kernel python3 from .venv)

@@ -92,3 +92,9 @@ def test_written_sample_reloads(tmp_path, small):
     ds = load_dataset(tmp_path)
     assert ds.synthetic and len(ds.parcels) == len(small.parcels)
     assert paths.SAMPLE_DIR.is_dir()
+
+
+def test_readme_lists_every_calibration_figure():
+    readme = (paths.SAMPLE_DIR / "README.md").read_text(encoding="utf-8")
+    for r in gen.calibration_table().itertuples():
+        assert f"| {r.figure} | {r.year} | {r.value:g} | {r.kind} |" in readme, (r.figure, r.year)

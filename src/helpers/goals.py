@@ -28,6 +28,11 @@ def above_scale_figures(evaluated: pd.DataFrame) -> pd.Series:
     return pd.Series({i: aggregate_ratio(above, i) for i in indicator_defs()}, name="规上")
 
 
+def figures_by_year(evaluations: dict[int, pd.DataFrame]) -> pd.DataFrame:
+    """Rows: years; columns: 规上 aggregate indicators; from {year: evaluated enterprises}."""
+    return pd.DataFrame({year: above_scale_figures(e) for year, e in evaluations.items()}).T.sort_index()
+
+
 def goals_table(figures: pd.Series) -> pd.DataFrame:
     """Each goal with the measured value where the evaluation measures it, and whether it is met."""
     _, goals = load_goals()

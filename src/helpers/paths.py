@@ -25,6 +25,12 @@ def resolve(path: str | Path, base: Path = PROJECT_ROOT) -> Path:
     return p if p.is_absolute() else (base / p).resolve()
 
 
+def display(path: str | Path) -> str:
+    """``path`` relative to the project root when it is inside it, else absolute (for reports)."""
+    p = Path(path).resolve()
+    return str(p.relative_to(PROJECT_ROOT)) if p.is_relative_to(PROJECT_ROOT) else str(p)
+
+
 def method_file(method: str) -> Path:
     """The YAML file of a method given by id (``huangyan_2022``) or by path."""
     p = Path(method)

@@ -153,3 +153,26 @@ def class_share_chart(counts: pd.DataFrame, title: str, plan_ref: str, synthetic
     ax.legend(ncol=4, loc="lower right", bbox_to_anchor=(1.0, 1.0), fontsize=8, frameon=False)
     finish(fig, title, plan_ref, synthetic)
     return fig
+
+
+def trend_chart(by_year: pd.DataFrame, goals: pd.DataFrame, title: str, plan_ref: str, synthetic: bool):
+    """One small panel per measured goal: the yearly value and the target line."""
+    g = goals[goals["measure"].notna()].reset_index(drop=True)
+    fig, axes = plt.subplots(1, len(g), figsize=(2.7 * len(g), 3.4), squeeze=False)
+    years = by_year.index.to_list()
+    for ax, row in zip(axes[0], g.itertuples()):
+        scale = 100 if row.unit == "比例" else 1
+        values = by_year[row.measure] * scale
+        ax.plot(years, values, marker="o", color="#4575b4")
+        for x, v in zip(years, values):
+            ax.annotate(f"{v:.2f}", (x, v), textcoords="offset points", xytext=(0, 6), ha="center", fontsize=8)
+        ax.axhline(row.value * scale, color=MISSED_COLOR, ls="--", lw=1.2)
+        ax.text(years[0], row.value * scale, f"{row.deadline}目标 {row.value * scale:g}", va="bottom", fontsize=8,
+                color=MISSED_COLOR)
+        lo, hi = min(values.min(), row.value * scale), max(values.max(), row.value * scale)
+        ax.set_ylim(lo - 0.15 * (hi - lo + 1e-9), hi + 0.25 * (hi - lo + 1e-9))
+        ax.set_xticks(years)
+        ax.set_title(_wrap(row.text, 11), fontsize=9)
+        ax.set_ylabel("%" if scale == 100 else row.unit)
+    finish(fig, title, plan_ref, synthetic)
+    return fig

@@ -24,17 +24,9 @@ def sha256_file(path: Path, chunk: int = 1 << 20) -> str:
     return h.hexdigest()
 
 
-def hash_tree(folder: Path, root: Path = paths.PROJECT_ROOT) -> dict[str, str]:
-    """sha256 of every file below ``folder``, keyed by path relative to ``root`` where possible."""
-    out = {}
-    for p in sorted(folder.rglob("*")):
-        if p.is_file():
-            try:
-                key = str(p.relative_to(root))
-            except ValueError:
-                key = str(p)
-            out[key] = sha256_file(p)
-    return out
+def hash_tree(folder: Path) -> dict[str, str]:
+    """sha256 of every file below ``folder``, keyed by path relative to the project root where possible."""
+    return {paths.display(p): sha256_file(p) for p in sorted(folder.rglob("*")) if p.is_file()}
 
 
 def package_versions() -> dict[str, str]:

@@ -124,7 +124,7 @@ def run_notebook(notebook: Path, run_dir: Path, parameters: dict) -> NotebookRes
     if executed.is_file():
         html_path = executed.with_suffix(".html")
         to_html(executed, html_path)
-    return NotebookResult(notebook=str(notebook.relative_to(paths.PROJECT_ROOT)), executed=executed.name,
+    return NotebookResult(notebook=paths.display(notebook), executed=executed.name,
                           html=html_path.name if html_path else None, ok=ok, seconds=round(seconds, 2),
                           parameters=given, error=error)
 

@@ -411,6 +411,20 @@ def make_panel(config: dict, enterprises: pd.DataFrame, links: pd.DataFrame,
     return pd.concat(rows, ignore_index=True)
 
 
+def calibration_table(config: dict | None = None) -> pd.DataFrame:
+    """Every calibration figure of the generator with its kind and its source or reason."""
+    config = config or load_config()
+    rows = []
+    for group, figures in config["calibration"].items():
+        items = figures.items() if group in ("above_scale", "below_scale") else [(group, figures)]
+        for key, years in items:
+            for year, fig in years.items():
+                rows.append({"group": group if group != key else "", "figure": key, "year": int(year),
+                             "value": fig["value"], "kind": fig["kind"],
+                             "source_or_reason": fig.get("source") or fig.get("reason", "")})
+    return pd.DataFrame(rows)
+
+
 # ---------------------------------------------------------------- all together
 def generate(n_parcels: int | None = None, seed: int | None = None, config: dict | None = None,
              clip_to_boundary: bool = True) -> Sample:

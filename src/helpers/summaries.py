@@ -81,3 +81,13 @@ def weakest(ev: Evaluation, n: int, anonymize: bool) -> pd.DataFrame:
         "排名 rank": e["rank"],
         "类别 class": e["class"],
     }).reset_index(drop=True)
+
+
+def area_agreement(parcels: pd.DataFrame, tolerance: float = 0.05) -> pd.DataFrame:
+    """Registered area against the area of the geometry (EPSG:4549): how many parcels differ by
+    more than ``tolerance`` (relative), and the largest differences."""
+    diff = parcels["registered_area_mu"] / parcels["geom_area_mu"] - 1
+    far = diff.abs() > tolerance
+    out = parcels.loc[far, ["parcel_id", "street_code", "registered_area_mu", "geom_area_mu"]].copy()
+    out["difference"] = diff[far]
+    return out.sort_values("difference", key=abs, ascending=False).reset_index(drop=True)

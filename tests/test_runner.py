@@ -1,0 +1,85 @@
+"""The runner's report folder: executed notebooks, HTML without code, index, parameters,
+provenance; a failing notebook is reported and the others still render."""
+
+import json
+import re
+import shutil
+
+import nbformat
+import pytest
+import yaml
+
+from helpers import paths, runner
+
+pytestmark = pytest.mark.notebook
+
+
+@pytest.fixture(scope="module")
+def default_run(tmp_path_factory):
+    reports = tmp_path_factory.mktemp("reports")
+    code = runner.main(["--reports-dir", str(reports), "--run", "r1"])
+    return code, reports / "r1"
+
+
+def test_runner_writes_the_report(default_run):
+    code, run = default_run
+    assert code == 0
+    cfg = yaml.safe_load((paths.PARAMS_DIR / "default.yaml").read_text(encoding="utf-8"))
+    index = (run / "index.html").read_text(encoding="utf-8")
+    for nb in cfg["notebooks"]:
+        stem = nb.split("/")[-1].removesuffix(".ipynb")
+        assert f'href="{stem}.html"' in index
+        html = (run / f"{stem}.html").read_text(encoding="utf-8")
+        code_cells = re.findall(r'<div class="(jp-Cell jp-CodeCell[^"]*)"', html)
+        assert code_cells and all("jp-mod-noInput" in c for c in code_cells)  # no code shown
+        assert 'class="highlight' not in html
+        assert "setup_plotting()" not in html and "import " not in html
+        assert "data:image/png;base64" in html                               # charts embedded
+        assert "合成" in html                                                # says the data are synthetic
+        executed = nbformat.read(run / f"{stem}.ipynb", as_version=4)
+        stderr = [o["text"] for c in executed.cells for o in c.get("outputs", []) if o.get("name") == "stderr"]
+        assert not [t for t in stderr if "missing from font" in t or "Glyph" in t]
+    assert "合成样本" in index
+    prov = json.loads((run / "provenance.json").read_text(encoding="utf-8"))
+    assert "data/sample/panel.csv" in prov["inputs"] and "data/methods/linping_default.yaml" in prov["inputs"]
+    assert prov["packages"]["pandas"] and prov["git"]["commit"] and prov["synthetic_data"] is True
+    params = yaml.safe_load((run / "parameters.yaml").read_text(encoding="utf-8"))
+    assert params["parameters"]["year"] == cfg["parameters"]["year"]
+
+
+def test_existing_run_is_not_overwritten(default_run, capsys):
+    _, run = default_run
+    before = (run / "index.html").stat().st_mtime_ns
+    assert runner.main(["--reports-dir", str(run.parent), "--run", "r1"]) == 2
+    assert (run / "index.html").stat().st_mtime_ns == before
+    assert "exists" in capsys.readouterr().err
+
+
+def test_failing_notebook_is_reported_and_others_render(tmp_path, capsys):
+    nb_dir = tmp_path / "nbs"
+    nb_dir.mkdir()
+    good = nb_dir / "a_good.ipynb"
+    shutil.copy(paths.NOTEBOOKS_DIR / "01_mujun_evaluation.ipynb", good)
+    bad = nbformat.read(good, as_version=4)
+    bad.cells.insert(3, nbformat.v4.new_code_cell("raise RuntimeError('planted failure')"))
+    nbformat.write(bad, nb_dir / "b_bad.ipynb")
+    cfg = tmp_path / "cfg.yaml"
+    cfg.write_text(yaml.safe_dump({"notebooks": [str(nb_dir / "b_bad.ipynb"), str(good)],
+                                   "parameters": {"year": 2021, "top_n": 3}}), encoding="utf-8")
+    code = runner.main(["--config", str(cfg), "--reports-dir", str(tmp_path / "rep"), "--run", "x",
+                        "-p", "streets", "塘栖镇"])
+    assert code == 1
+    run = tmp_path / "rep" / "x"
+    prov = json.loads((run / "provenance.json").read_text(encoding="utf-8"))
+    status = {n["notebook"].split("/")[-1]: n for n in prov["notebooks"]}
+    assert status["b_bad.ipynb"]["ok"] is False and status["b_bad.ipynb"]["error"]["ename"] == "RuntimeError"
+    assert status["b_bad.ipynb"]["error"]["cell_index"] is not None
+    assert status["a_good.ipynb"]["ok"] is True and (run / "a_good.html").is_file() and (run / "b_bad.html").is_file()
+    assert status["a_good.ipynb"]["parameters"]["streets"] == "塘栖镇"
+    err = capsys.readouterr().err
+    assert "planted failure" in err and "failed" in err
+
+
+def test_parse_value():
+    assert runner.parse_value("2022") == 2022 and runner.parse_value("true") is True
+    assert runner.parse_value("东湖街道") == "东湖街道" and runner.parse_value("null") is None
