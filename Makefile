@@ -10,8 +10,6 @@ CONFIG        ?= params/default.yaml
 RUN           ?=
 ARGS          ?=
 
-export MPLBACKEND := Agg
-
 $(STAMP): pyproject.toml
 	@test -x $(PY) || $(PYTHON_SYSTEM) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip

@@ -85,3 +85,11 @@ def test_years_differ(sample):
     b = evaluate(sample, 2023, "linping_default").evaluated
     assert not a["score"].reset_index(drop=True).equals(b["score"].reset_index(drop=True))
     assert isinstance(a, pd.DataFrame)
+
+
+def test_goals_display_is_readable(ev2023):
+    from helpers.summaries import goals_display
+    t = goals_display(goals_table(above_scale_figures(ev2023.evaluated)), 2023)
+    row = t.set_index("目标 goal").loc["规模以上工业增加值率达到25%以上"]
+    assert row["目标值 target"] == ">= 25" and row["单位 unit"] == "%" and row["结果 result"] == "达标 met"
+    assert set(t["结果 result"]) == {"达标 met", "未达标 not met"}

@@ -10,14 +10,26 @@ import pytest
 import yaml
 
 from helpers import paths, runner
+from helpers.provenance import hash_tree
 
 pytestmark = pytest.mark.notebook
+MIN_FIGURES = {"00_data_overview": 1, "01_mujun_evaluation": 8}
 
 
 @pytest.fixture(scope="module")
-def default_run(tmp_path_factory):
+def monkeypatch_module():
+    with pytest.MonkeyPatch.context() as mp:
+        yield mp
+
+
+@pytest.fixture(scope="module")
+def default_run(tmp_path_factory, monkeypatch_module):
+    # the way `make` or a CI shell may set it; figures must still be embedded
+    monkeypatch_module.setenv("MPLBACKEND", "Agg")
     reports = tmp_path_factory.mktemp("reports")
+    before = hash_tree(paths.DATA_DIR)
     code = runner.main(["--reports-dir", str(reports), "--run", "r1"])
+    assert hash_tree(paths.DATA_DIR) == before, "a run changed files under data/"
     return code, reports / "r1"
 
 
@@ -34,7 +46,8 @@ def test_runner_writes_the_report(default_run):
         assert code_cells and all("jp-mod-noInput" in c for c in code_cells)  # no code shown
         assert 'class="highlight' not in html
         assert "setup_plotting()" not in html and "import " not in html
-        assert "data:image/png;base64" in html                               # charts embedded
+        figures = re.findall(r'<img [^>]*src="data:image/png;base64,', html)
+        assert len(figures) >= MIN_FIGURES[stem]                              # every chart embedded
         assert "合成" in html                                                # says the data are synthetic
         executed = nbformat.read(run / f"{stem}.ipynb", as_version=4)
         stderr = [o["text"] for c in executed.cells for o in c.get("outputs", []) if o.get("name") == "stderr"]

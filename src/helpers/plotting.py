@@ -39,8 +39,24 @@ def cjk_font_path() -> Path:
     return path
 
 
+def in_kernel() -> bool:
+    """True inside a Jupyter kernel (JupyterLab, papermill, nbval)."""
+    try:
+        from IPython import get_ipython
+    except ImportError:  # pragma: no cover - IPython comes with ipykernel
+        return False
+    shell = get_ipython()
+    return shell is not None and "IPKernelApp" in shell.config
+
+
 def setup_plotting(dpi: int = 110) -> None:
-    """House style with the CJK font registered; call once at the top of a notebook."""
+    """House style with the CJK font registered; call once at the top of a notebook.
+
+    Inside a kernel the inline backend is switched on, whatever ``MPLBACKEND`` says, so that
+    figures are embedded in the notebook (and its HTML) rather than drawn nowhere."""
+    if in_kernel():
+        from IPython import get_ipython
+        get_ipython().run_line_magic("matplotlib", "inline")
     font_manager.fontManager.addfont(str(cjk_font_path()))
     sns.set_theme(style="whitegrid", context="notebook")
     mpl.rcParams.update({

@@ -133,7 +133,9 @@ def write_index(run_dir: Path, title: str, results: list[NotebookResult], parame
                 prov: dict, synthetic: bool) -> Path:
     rows = []
     for r in results:
-        status = "✅ 完成 ok" if r.ok else f"❌ 失败 failed (cell {r.error.get('cell_index')}: {html.escape(str(r.error.get('ename')))})"
+        status = ('<span class="ok">完成 ok</span>' if r.ok else
+                  f'<span class="failed">失败 failed</span> (cell {r.error.get("cell_index")}: '
+                  f'{html.escape(str(r.error.get("ename")))}: {html.escape(str(r.error.get("evalue")))})')
         link = f'<a href="{html.escape(r.html)}">{html.escape(Path(r.notebook).stem)}</a>' if r.html else html.escape(r.notebook)
         rows.append(f"<tr><td>{link}</td><td>{status}</td><td>{r.seconds:.1f} s</td>"
                     f'<td><a href="{html.escape(r.executed)}">.ipynb</a></td></tr>')
@@ -149,6 +151,7 @@ body {{ font-family: "Noto Sans CJK SC", "PingFang SC", "Microsoft YaHei", sans-
 table {{ border-collapse: collapse; }} td, th {{ border: 1px solid #ccc; padding: .3rem .6rem; text-align: left; }}
 .synthetic {{ background: #fff3cd; border: 1px solid #e0c36c; padding: .6rem; }}
 pre {{ background: #f6f6f6; padding: .6rem; }}
+.ok {{ color: #1a7f37; font-weight: bold; }} .failed {{ color: #b42318; font-weight: bold; }}
 </style></head><body>
 <h1>{html.escape(title)}</h1>
 <p>临平政办〔2022〕92号《杭州市临平区新一轮制造业“腾笼换鸟、凤凰涅槃”攻坚行动方案》 · run {html.escape(run_dir.name)} · {html.escape(prov["finished"])}</p>

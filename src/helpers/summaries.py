@@ -91,3 +91,18 @@ def area_agreement(parcels: pd.DataFrame, tolerance: float = 0.05) -> pd.DataFra
     out = parcels.loc[far, ["parcel_id", "street_code", "registered_area_mu", "geom_area_mu"]].copy()
     out["difference"] = diff[far]
     return out.sort_values("difference", key=abs, ascending=False).reset_index(drop=True)
+
+
+def goals_display(goals: pd.DataFrame, year: int) -> pd.DataFrame:
+    """The measured goals as a table a reader can scan: target and actual in the goal's unit
+    (shares as %), and 达标 / 未达标."""
+    g = goals[goals["actual"].notna()]
+    pct = g["unit"] == "比例"
+    scale = pct.map({True: 100.0, False: 1.0})
+    return pd.DataFrame({
+        "目标 goal": g["text"],
+        "目标值 target": [f"{c} {v:g}" for c, v in zip(g["comparator"], g["value"] * scale)],
+        f"{year}年实际 actual": [f"{a:.2f}" for a in g["actual"] * scale],
+        "单位 unit": g["unit"].where(~pct, "%"),
+        "结果 result": g["met"].map({True: "达标 met", False: "未达标 not met"}),
+    }).reset_index(drop=True)
