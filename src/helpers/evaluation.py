@@ -29,7 +29,6 @@ EXCLUSION_REASONS = {
     "no_land": "无自有用地（租赁或未登记）/ no land of its own",
     "no_pool": "不属于方法的任何评价池 / in none of the method's pools",
 }
-STATUS_ORDER = ["evaluated", "excluded", "filtered"]
 
 
 @dataclass

@@ -24,18 +24,18 @@ def data_notice(dataset: Dataset) -> str:
 
 
 def method_notice(method: Method, year: int) -> str:
+    """Markdown: the method, its source, a warning when its fixed benchmarks belong to another
+    year, and its stated assumptions as a list."""
     src = method.source or {}
-    lines = [f"**评价方法 Method**: {method.title} (`{method.file.name}`)"]
-    if src.get("url"):
-        lines.append(f"来源 source: {src['url']} (confidence {src.get('confidence', '?')})")
-    else:
-        lines.append(f"来源 source: 本项目假设 assumption (confidence {src.get('confidence', 'U')})")
+    where = src.get("url") or "本项目假设 assumption"
+    paragraphs = [f"**评价方法 Method**: {method.title} (`{method.file.name}`)",
+                  f"来源 source: {where} (confidence {src.get('confidence', 'U')})"]
     if method.evaluation_year and method.evaluation_year != year:
-        lines.append(f"⚠️ 该方法的固定基准值属于 {method.evaluation_year} 年度，此处用于 {year} 年数据 — "
-                     f"the method's fixed benchmarks are for {method.evaluation_year}, applied here to {year}.")
-    for a in method.assumptions:
-        lines.append(f"- 假设 assumption: {a}")
-    return "\n\n".join(lines[:3]) + ("\n\n" + "\n".join(lines[3:]) if len(lines) > 3 else "")
+        paragraphs.append(f"⚠️ 该方法的固定基准值属于 {method.evaluation_year} 年度，此处用于 {year} 年数据 — "
+                          f"the method's fixed benchmarks are for {method.evaluation_year}, applied here to {year}.")
+    if method.assumptions:
+        paragraphs.append("\n".join(f"- 假设 assumption: {a}" for a in method.assumptions))
+    return "\n\n".join(paragraphs)
 
 
 def scope_text(street_codes: list[str] | None) -> str:

@@ -33,7 +33,7 @@ import shapely
 from . import paths
 from .config import load_yaml
 from .credit_code import random_codes
-from .geo import load_boundary, load_streets, synthetic_street_zones
+from .geo import load_boundary, synthetic_street_zones
 from .units import AREA_CRS, BOUNDARY_CRS, M2_PER_MU
 
 CONFIG_FILE = paths.SAMPLE_DIR / "generator.yaml"
@@ -153,7 +153,7 @@ def make_parcels(config: dict, n_parcels: int, boundary: gpd.GeoDataFrame, zones
     shares = np.array([c["share"] for c in clusters], dtype=float)
     counts = np.floor(shares / shares.sum() * n_parcels).astype(int)
     counts[: n_parcels - counts.sum()] += 1
-    rings, cluster_idx, placed = [], [], []
+    cluster_idx, placed = [], []
     for k, (cluster, n) in enumerate(zip(clusters, counts)):
         if n == 0:
             continue
@@ -221,13 +221,11 @@ def make_enterprises(config: dict, parcels: gpd.GeoDataFrame, rng: np.random.Gen
     owner[used] = np.arange(len(used))
     n_merge = int(round(st["multi_parcel_enterprise_share"] * len(used)))
     by_cluster = pd.Series(used).groupby(parcels["cluster"].to_numpy()[used])
-    merged = 0
     for _, idx in by_cluster:
         idx = rng.permutation(idx.to_numpy())
         take = int(round(n_merge * len(idx) / len(used)))
         for a, b in zip(idx[: take], idx[take: 2 * take]):
             owner[b] = owner[a]
-            merged += 1
     # renumber owners densely
     uniq, owner_dense = np.unique(owner[used], return_inverse=True)
     owner[used] = owner_dense
@@ -269,15 +267,9 @@ def make_enterprises(config: dict, parcels: gpd.GeoDataFrame, rng: np.random.Gen
     founded = np.minimum(founded, first_grant)
     division = np.where(founded >= 2021, "330113", "330110")
     credit = np.empty(n_ent, dtype=object)
-    for div in ("330110", "330113"):
+    for div in ("330110", "330113"):  # distinct within a division, and divisions differ in the code
         m = np.flatnonzero(division == div)
         credit[m] = random_codes(len(m), [div], rng)
-    credit_set = set()
-    for i, c in enumerate(credit):  # codes are distinct within a division; make them distinct overall
-        while c in credit_set:
-            c = random_codes(1, [division[i]], rng)[0]
-        credit[i] = c
-        credit_set.add(c)
     enterprises = pd.DataFrame({
         "credit_code": credit,
         "name": _names(chain, rng),

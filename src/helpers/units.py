@@ -11,18 +11,12 @@ import geopandas as gpd
 import pandas as pd
 
 M2_PER_MU = 10000 / 15
-MU_PER_KM2 = 1500
 AREA_CRS = "EPSG:4549"
 BOUNDARY_CRS = "EPSG:4490"
-WAN = 10_000  # 万
 
 
 def m2_to_mu(m2):
     return m2 / M2_PER_MU
-
-
-def mu_to_m2(mu):
-    return mu * M2_PER_MU
 
 
 def area_mu(gdf: gpd.GeoDataFrame | gpd.GeoSeries) -> pd.Series:
