@@ -19,7 +19,7 @@ import geopandas as gpd
 import pandas as pd
 
 from .geo import load_streets
-from .loaders import Dataset, enterprise_land
+from .loaders import Dataset, enterprise_land, used_land
 from .methods import Method, load_method
 from .scoring import score_pool, select_pool
 
@@ -157,8 +157,7 @@ def parcel_view(dataset: Dataset, frame: pd.DataFrame) -> gpd.GeoDataFrame:
     """Per parcel: tax allocated from its users (each enterprise's tax split over its parcels in
     proportion to the area it uses on each), used area, 亩均税收, and the class of the main user
     (largest share; ``status`` says 'idle' where no enterprise uses the parcel)."""
-    users = dataset.links.merge(dataset.parcels[["parcel_id", "registered_area_mu"]], on="parcel_id")
-    users["used_mu"] = users["registered_area_mu"] * users["share"]
+    users = used_land(dataset)
     cols = ["credit_code", "land_mu", "tax_10k_yuan", "status", "class", "pool", "score"]
     users = users.merge(frame[cols], on="credit_code", how="left")
     users["tax_alloc"] = users["tax_10k_yuan"] * users["used_mu"] / users["land_mu"]

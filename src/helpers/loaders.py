@@ -155,14 +155,19 @@ def load_dataset(data_dir: str | Path) -> Dataset:
                    panel=tables["panel"], files=files, zones=zones, info=info)
 
 
-def enterprise_land(dataset: Dataset) -> pd.DataFrame:
-    """Land each enterprise uses: ``land_mu`` (Σ registered area × share), parcel count, main parcel."""
-    links = dataset.links.merge(
-        dataset.parcels[["parcel_id", "registered_area_mu", "geom_area_mu", "street_code"]],
-        on="parcel_id", how="left")
+def used_land(dataset: Dataset) -> pd.DataFrame:
+    """The link table with the area each enterprise uses on each parcel: ``used_mu`` (registered
+    area × share) and ``used_geom_mu`` (measured area × share)."""
+    links = dataset.links.merge(dataset.parcels[["parcel_id", "registered_area_mu", "geom_area_mu"]],
+                                on="parcel_id", how="left")
     links["used_mu"] = links["registered_area_mu"] * links["share"]
     links["used_geom_mu"] = links["geom_area_mu"] * links["share"]
-    links = links.sort_values(["credit_code", "used_mu"], ascending=[True, False], kind="stable")
+    return links
+
+
+def enterprise_land(dataset: Dataset) -> pd.DataFrame:
+    """Land each enterprise uses: ``land_mu`` (Σ registered area × share), parcel count, main parcel."""
+    links = used_land(dataset).sort_values(["credit_code", "used_mu"], ascending=[True, False], kind="stable")
     grouped = links.groupby("credit_code", sort=True)
     land = pd.DataFrame({
         "land_mu": grouped["used_mu"].sum(),
@@ -177,4 +182,4 @@ def enterprise_land(dataset: Dataset) -> pd.DataFrame:
     return out.reset_index(drop=True)
 
 
-__all__ = ["Dataset", "load_dataset", "enterprise_land", "read_csv_table", "read_parcel_layer"]
+__all__ = ["Dataset", "load_dataset", "enterprise_land", "used_land", "read_csv_table", "read_parcel_layer"]

@@ -25,6 +25,7 @@ def select_pool(frame: pd.DataFrame, pool: Pool) -> pd.Series:
     m = pd.Series(True, index=frame.index)
     sel = pool.select
     if "above_scale" in sel:
+        # rows without a panel row (NaN) are excluded before pools are formed; never select them
         m &= frame["above_scale"].fillna(not sel["above_scale"]).astype(bool) == bool(sel["above_scale"])
     if "land_mu_min" in sel:
         m &= frame["land_mu"] >= float(sel["land_mu_min"])          # 含: at least
