@@ -4,7 +4,10 @@ they are synthetic; the boundary's credit is printed on the map."""
 
 from __future__ import annotations
 
+import warnings
+
 import geopandas as gpd
+import pandas as pd
 import matplotlib.pyplot as plt
 from matplotlib import patheffects
 from matplotlib.lines import Line2D
@@ -44,38 +47,107 @@ def add_north_arrow(ax) -> None:
                 arrowprops=dict(facecolor="black", width=3, headwidth=9, headlength=9))
 
 
-def class_map(parcels: gpd.GeoDataFrame, boundary: gpd.GeoDataFrame, zones: gpd.GeoDataFrame | None,
-              title: str, plan_ref: str, synthetic: bool, boundary_source: str = "tianditu",
-              class_column: str = "class"):
-    """Parcels by A/B/C/D class on the district boundary, with the synthetic 街道 zones."""
+HOTSPOT_COLORS = {3: "#b2182b", 2: "#ef8a62", 1: "#fddbc7", 0: "#f0f0f0", -1: "#d1e5f0", -2: "#67a9cf", -3: "#2166ac"}
+
+
+def base_map(boundary: gpd.GeoDataFrame, zones: gpd.GeoDataFrame | None, label_zones: bool = True):
+    """Figure with the district boundary and the dashed synthetic 街道 zones, in EPSG:4549."""
     fig, ax = plt.subplots(figsize=(10, 8))
-    b = boundary.to_crs(AREA_CRS)
-    b.plot(ax=ax, facecolor="#f7f7f7", edgecolor="#252525", lw=1.2, zorder=1)
+    boundary.to_crs(AREA_CRS).plot(ax=ax, facecolor="#f7f7f7", edgecolor="#252525", lw=1.2, zorder=1)
     if zones is not None:
         z = zones.to_crs(AREA_CRS)
         z.boundary.plot(ax=ax, color="#737373", lw=0.7, ls="--", zorder=2)
-        for row in z.itertuples():
-            pt = row.geometry.representative_point()
-            ax.text(pt.x, pt.y, f"{row.street_name}\n(合成分区)", ha="center", va="center",
-                    fontsize=8, color="#252525", zorder=6,
-                    path_effects=[patheffects.withStroke(linewidth=2.5, foreground="white")])
-    p = parcels.to_crs(AREA_CRS)
-    cls = p[class_column].astype("string")
-    unrated = cls.isna()
-    if unrated.any():
-        p[unrated.to_numpy()].plot(ax=ax, color=UNRATED_COLOR, lw=0, zorder=3)
-    for c, color in CLASS_COLORS.items():
-        sel = (cls == c).fillna(False).to_numpy()
-        if sel.any():
-            p[sel].plot(ax=ax, color=color, lw=0, zorder=4)
-    handles = [Patch(facecolor=c, label=f"{k}类") for k, c in CLASS_COLORS.items()]
-    handles += [Patch(facecolor=UNRATED_COLOR, label=UNRATED_LABEL),
-                Line2D([], [], color="#737373", ls="--", label="街道分区（合成）synthetic zones")]
+        if label_zones:
+            label_streets(ax, z)
+    return fig, ax
+
+
+def label_streets(ax, zones_m: gpd.GeoDataFrame) -> None:
+    for row in zones_m.itertuples():
+        pt = row.geometry.representative_point()
+        ax.text(pt.x, pt.y, f"{row.street_name}\n(合成分区)", ha="center", va="center", fontsize=8,
+                color="#252525", zorder=6, path_effects=[patheffects.withStroke(linewidth=2.5, foreground="white")])
+
+
+def finish_map(fig, ax, handles, title: str, plan_ref: str, synthetic: bool, boundary_source: str,
+               extra_source: str | None = None) -> None:
+    """Legend outside the map, scale bar, north arrow, credits."""
+    handles = list(handles) + [Line2D([], [], color="#737373", ls="--", label="街道分区（合成）synthetic zones")]
     ax.legend(handles=handles, loc="upper left", bbox_to_anchor=(1.0, 0.6), fontsize=8, frameon=False)
     ax.set_axis_off()
     ax.set_aspect("equal")
     add_scale_bar(ax)
     add_north_arrow(ax)
     source = f"{BOUNDARY_CREDITS[boundary_source]}；{SYNTHETIC_ZONES_NOTE}；投影 EPSG:4549"
+    if extra_source:
+        source = f"{extra_source}；{source}"
     finish(fig, title, plan_ref, synthetic, source=source)
+
+
+def class_map(parcels: gpd.GeoDataFrame, boundary: gpd.GeoDataFrame, zones: gpd.GeoDataFrame | None,
+              title: str, plan_ref: str, synthetic: bool, boundary_source: str = "tianditu",
+              class_column: str = "class", highlight: pd.Series | None = None):
+    """Parcels by A/B/C/D class on the district boundary, with the synthetic 街道 zones; parcels
+    in ``highlight`` (a boolean Series) are outlined in black."""
+    fig, ax = base_map(boundary, zones)
+    p = parcels.to_crs(AREA_CRS)
+    cls = p[class_column].astype("string")
+    unrated = cls.isna().to_numpy()
+    if unrated.any():
+        p[unrated].plot(ax=ax, color=UNRATED_COLOR, lw=0, zorder=3)
+    for c, color in CLASS_COLORS.items():
+        sel = (cls == c).fillna(False).to_numpy()
+        if sel.any():
+            p[sel].plot(ax=ax, color=color, lw=0, zorder=4)
+    handles = [Patch(facecolor=c, label=f"{k}类") for k, c in CLASS_COLORS.items()]
+    handles.append(Patch(facecolor=UNRATED_COLOR, label=UNRATED_LABEL))
+    if highlight is not None and highlight.any():
+        p[highlight.to_numpy()].boundary.plot(ax=ax, color="black", lw=0.9, zorder=5)
+        handles.append(Patch(facecolor="none", edgecolor="black", label="出清线以下 below the clearance line"))
+    finish_map(fig, ax, handles, title, plan_ref, synthetic, boundary_source)
+    return fig
+
+
+def hotspot_map(parcels: gpd.GeoDataFrame, bins: pd.Series, boundary: gpd.GeoDataFrame,
+                zones: gpd.GeoDataFrame | None, title: str, plan_ref: str, synthetic: bool,
+                boundary_source: str = "tianditu", method_note: str = ""):
+    """Parcels coloured by Gi* confidence bin (hot 99/95/90 %, not significant, cold 90/95/99 %)."""
+    from .hotspots import BIN_LABELS
+
+    fig, ax = base_map(boundary, zones)
+    p = parcels.to_crs(AREA_CRS)
+    for b, color in HOTSPOT_COLORS.items():
+        sel = (bins == b).to_numpy()
+        if sel.any():
+            p[sel].plot(ax=ax, color=color, lw=0, zorder=3 if b == 0 else 4)
+    handles = [Patch(facecolor=HOTSPOT_COLORS[b], label=BIN_LABELS[b]) for b in sorted(HOTSPOT_COLORS, reverse=True)]
+    finish_map(fig, ax, handles, title, plan_ref, synthetic, boundary_source, method_note)
+    return fig
+
+
+def choropleth_map(zones: gpd.GeoDataFrame, column: str, boundary: gpd.GeoDataFrame, title: str,
+                   legend_title: str, plan_ref: str, synthetic: bool, scheme: str = "FisherJenks", k: int = 4,
+                   cmap: str = "OrRd", boundary_source: str = "tianditu", fmt: str = "{:.1f}"):
+    """街道 zones shaded by ``column`` with a mapclassify scheme; the legend shows the classes."""
+    fig, ax = base_map(boundary, None)
+    z = zones.to_crs(AREA_CRS)
+    k = min(k, z[column].nunique())
+    with warnings.catch_warnings():
+        # mapclassify's pure-Python Fisher-Jenks is fine for a handful of zones; numba is not needed
+        warnings.filterwarnings("ignore", message="Numba not installed")
+        z.plot(ax=ax, column=column, scheme=scheme, k=k, cmap=cmap, edgecolor="#525252", lw=0.7, zorder=2,
+               legend=True, legend_kwds={"loc": "upper left", "bbox_to_anchor": (1.0, 0.95), "fontsize": 8,
+                                         "title": f"{legend_title}\n({scheme}, k={k})", "title_fontsize": 8,
+                                         "fmt": fmt, "frameon": False})
+    label_streets(ax, z)
+    for row in z.itertuples():
+        pt = row.geometry.representative_point()
+        ax.text(pt.x, pt.y - 900, fmt.format(getattr(row, column)), ha="center", va="top", fontsize=8, zorder=6,
+                path_effects=[patheffects.withStroke(linewidth=2.5, foreground="white")])
+    ax.set_axis_off()
+    ax.set_aspect("equal")
+    add_scale_bar(ax)
+    add_north_arrow(ax)
+    finish(fig, title, plan_ref, synthetic,
+           source=f"{BOUNDARY_CREDITS[boundary_source]}；{SYNTHETIC_ZONES_NOTE}；分级 mapclassify {scheme}")
     return fig

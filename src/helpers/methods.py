@@ -62,7 +62,9 @@ class Method:
 
 
 def available_methods() -> list[str]:
-    return sorted(p.stem for p in paths.METHODS_DIR.glob("*.yaml") if p.stem != "indicators")
+    """Ids of the evaluation methods in data/methods/: the YAML files that define pools (the folder
+    also holds the indicator definitions and the 高耗低效 rule)."""
+    return sorted(p.stem for p in paths.METHODS_DIR.glob("*.yaml") if "pools" in (load_yaml(p) or {}))
 
 
 def load_method(method: str | Path) -> Method:

@@ -35,6 +35,7 @@ from . import paths, provenance
 from .config import load_yaml
 
 KERNEL = "python3"
+OUTPUT_PARAMETER = "output_dir"
 REMOVED_CELL_TAGS = ("remove_cell",)  # cells kept in the executed notebook but not in the HTML
 REFERENCE_DIRS = [paths.METHODS_DIR, paths.PLAN_DIR, paths.DATA_DIR / "reference", paths.GEO_DIR]
 
@@ -103,6 +104,8 @@ def to_html(executed: Path, out: Path) -> None:
 def run_notebook(notebook: Path, run_dir: Path, parameters: dict) -> NotebookResult:
     declared = declared_parameters(notebook)
     given = {k: v for k, v in parameters.items() if k in declared}
+    if OUTPUT_PARAMETER in declared:  # notebooks that write files write them into the run folder
+        given[OUTPUT_PARAMETER] = str(run_dir)
     executed = run_dir / notebook.name
     start = time.perf_counter()
     ok, error = True, None

@@ -301,6 +301,30 @@ def _names(chain: np.ndarray, rng: np.random.Generator) -> list[str]:
 
 
 # ---------------------------------------------------------------- panel
+def spatial_factor(config: dict, enterprises: pd.DataFrame, links: pd.DataFrame,
+                   parcels: gpd.GeoDataFrame) -> np.ndarray:
+    """exp(Σ effect × Gaussian of the distance from each enterprise's main parcel to each bump);
+    1 for enterprises without land. Deterministic: draws nothing from the random stream."""
+    bumps = config.get("spatial_efficiency") or []
+    if not bumps:
+        return np.ones(len(enterprises))
+    main = links.sort_values(["credit_code", "share", "parcel_id"], ascending=[True, False, True])
+    main = main.groupby("credit_code")["parcel_id"].first()
+    cent = parcels.set_index("parcel_id").geometry.to_crs(AREA_CRS).centroid
+    where = main.reindex(enterprises["credit_code"]).map(cent)
+    has = where.notna().to_numpy()
+    x = np.array([p.x if p is not None and p == p else np.nan for p in where])
+    y = np.array([p.y if p is not None and p == p else np.nan for p in where])
+    centres = gpd.GeoSeries(gpd.points_from_xy([b["lon"] for b in bumps], [b["lat"] for b in bumps]),
+                            crs=BOUNDARY_CRS).to_crs(AREA_CRS)
+    log_f = np.zeros(len(enterprises))
+    for b, c in zip(bumps, centres):
+        d2 = (x - c.x) ** 2 + (y - c.y) ** 2
+        log_f += np.where(has, b["effect"] * np.exp(-d2 / (2 * float(b["sigma_m"]) ** 2)), 0.0)
+    return np.exp(log_f)
+
+
+
 def _calib(config: dict, group: str, key: str, year: int) -> float:
     return float(config["calibration"][group][key][year]["value"])
 
@@ -320,6 +344,7 @@ def make_panel(config: dict, enterprises: pd.DataFrame, links: pd.DataFrame,
         return np.array([chains[c][field] for c in ch], dtype=float)
 
     efficiency = rng.lognormal(0.0, 0.75, size=n)          # latent: output per 亩
+    efficiency *= spatial_factor(config, enterprises, links, parcels)
     land_for_output = np.where(land > 0, land, rng.uniform(1.0, 4.0, size=n))
     revenue0 = land_for_output * by_chain("rev_per_mu") * efficiency
     tax_rate = by_chain("tax_rate") * rng.lognormal(0.0, 0.55, size=n)
