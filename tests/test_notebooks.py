@@ -51,3 +51,34 @@ def test_unknown_street_fails_with_a_clear_message(tmp_path):
     with pytest.raises(pm.PapermillExecutionError, match="五常街道"):
         pm.execute_notebook(str(EVAL_NB), str(tmp_path / "bad.ipynb"), kernel_name="python3",
                             progress_bar=False, parameters={"streets": "五常街道"})
+
+
+LOW_NB = paths.NOTEBOOKS_DIR / "02_low_efficiency.ipynb"
+
+
+def test_low_efficiency_notebook_non_default_thresholds(tmp_path, sample):
+    import geopandas as gpd
+    import pandas as pd
+
+    from helpers.low_efficiency import load_rule, screen
+
+    out_dir = tmp_path / "out"
+    pm.execute_notebook(str(LOW_NB), str(tmp_path / "low.ipynb"), kernel_name="python3", progress_bar=False,
+                        parameters={"year": 2022, "streets": "乔司街道,塘栖镇", "clearance_line": 5.0,
+                                    "hotspot_fdr": True, "hotspot_permutations": 199, "anonymize": True,
+                                    "interactive_map": False, "output_dir": str(out_dir)})
+    assert glyph_warnings(tmp_path / "low.ipynb") == []
+    lst = pd.read_excel(out_dir / "高耗低效整治企业清单_2022.xlsx", sheet_name="高耗低效整治企业清单")
+    ev = evaluate(sample, 2022, "linping_default", streets="乔司街道,塘栖镇")
+    expected = screen(ev.evaluated, load_rule())["listed"].sum()
+    assert len(lst) == expected > 0
+    assert set(lst["所属镇街"]) <= {"乔司街道", "塘栖镇"}
+    # clearance line 5: every listed enterprise under 5万元/亩 is suggested 整体腾退
+    assert (lst.loc[lst["亩均税收(万元/亩)"] < 5, "整治方式"] == "整体腾退").all()
+    # anonymised: no real name or code in the list or the layer
+    names, codes = set(sample.enterprises["name"]), set(sample.enterprises["credit_code"])
+    assert not (set(lst["企业名称"]) & names) and not (set(lst["统一社会信用代码"]) & codes)
+    layer = gpd.read_file(out_dir / "parcels_evaluated_2022.gpkg")
+    assert set(layer["street_code"]) == {"330113005", "330113100"}
+    assert not (set(layer["main_user_name"].dropna()) & names)
+    assert {"gi_bin", "gi_z", "moran_quadrant", "below_clearance"} <= set(layer.columns)

@@ -13,7 +13,7 @@ from helpers import plotting  # noqa: E402
 from helpers.evaluation import evaluate  # noqa: E402
 from helpers.geo import load_boundary  # noqa: E402
 from helpers.goals import above_scale_figures, goals_table  # noqa: E402
-from helpers.maps import class_map  # noqa: E402
+from helpers.maps import choropleth_map, class_map, hotspot_map, street_class_maps  # noqa: E402
 from helpers.summaries import breakdown, class_counts  # noqa: E402
 
 
@@ -51,13 +51,23 @@ def test_without_the_font_glyphs_go_missing():
 
 def test_every_chart_type_renders_without_missing_glyphs(ev, sample):
     e = ev.evaluated
+    rated = ev.parcels[ev.parcels["tax_per_mu"].notna()]
     figs = [
         plotting.goals_chart(goals_table(above_scale_figures(e)), "图 对标目标（万元/亩）−", "二、实施目标", True),
         plotting.distribution_chart(e["tax_per_mu"], 30.0, "亩均税收分布", "亩均税收（万元/亩）", "任务4", True, target=41),
         plotting.breakdown_chart(breakdown(e, "street_name"), "亩均税收（万元/亩）", "street_name", "分镇街",
                                  "万元/亩", "任务1", True, reference=41, reference_label="目标 ≥41"),
         plotting.class_share_chart(class_counts(e), "分类占比", "任务2", True),
-        class_map(ev.parcels, load_boundary(), sample.zones, "宗地分类地图", "任务4", True),
+        class_map(ev.parcels, load_boundary(), sample.zones, "宗地分类地图", "任务4", True,
+                  highlight=ev.parcels["tax_per_mu"] < 3),
+        street_class_maps(ev.parcels, sample.zones, "分镇街地图", "任务1", True),
+        hotspot_map(rated, pd.Series([3, 2, 1, 0, -1, -2, -3] * (len(rated) // 7) + [0] * (len(rated) % 7),
+                                     index=rated.index), load_boundary(), sample.zones, "热点", "任务4", True,
+                    method_note="Gi*，K近邻"),
+        choropleth_map(sample.zones.assign(v=range(8)), "v", load_boundary(), "分级设色", "亩均税收（万元/亩）",
+                       "任务4", True),
+        plotting.yearly_bars(pd.DataFrame({"y": [2021, 2022, 2023], "v": [3.0, 2.0, 1.0]}), "y", "v", "出清",
+                             "面积（亩）", "任务4", True, target=0, target_label="目标：出清"),
     ]
     for fig in figs:
         assert render(fig) == []

@@ -1,6 +1,7 @@
 """The runner's report folder: executed notebooks, HTML without code, index, parameters,
 provenance; a failing notebook is reported and the others still render."""
 
+import html as html_lib
 import json
 import re
 import shutil
@@ -12,8 +13,10 @@ import yaml
 from helpers import paths, runner
 from helpers.provenance import hash_tree
 
+from .browser import drawn_paths, external_resources, render_offline
+
 pytestmark = pytest.mark.notebook
-MIN_FIGURES = {"00_data_overview": 1, "01_mujun_evaluation": 8}
+MIN_FIGURES = {"00_data_overview": 1, "01_mujun_evaluation": 8, "02_low_efficiency": 10}
 
 
 @pytest.fixture(scope="module")
@@ -53,6 +56,15 @@ def test_runner_writes_the_report(default_run):
         stderr = [o["text"] for c in executed.cells for o in c.get("outputs", []) if o.get("name") == "stderr"]
         assert not [t for t in stderr if "missing from font" in t or "Glyph" in t]
     assert "合成样本" in index
+    # the low-efficiency notebook's files land in the run folder, and its map draws offline
+    assert (run / "高耗低效整治企业清单_2023.xlsx").is_file() and (run / "parcels_evaluated_2023.gpkg").is_file()
+    report = (run / "02_low_efficiency.html").read_text(encoding="utf-8")
+    frames = re.findall(r'srcdoc="([^"]*)"', report)
+    assert len(frames) == 1
+    page = html_lib.unescape(frames[0])
+    assert external_resources(page) == []
+    dom, error = render_offline(page)
+    assert error is None and drawn_paths(dom) >= 2000
     prov = json.loads((run / "provenance.json").read_text(encoding="utf-8"))
     assert "data/sample/panel.csv" in prov["inputs"] and "data/methods/linping_default.yaml" in prov["inputs"]
     assert prov["packages"]["pandas"] and prov["git"]["commit"] and prov["synthetic_data"] is True

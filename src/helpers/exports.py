@@ -38,3 +38,26 @@ def write_gpkg(gdf: gpd.GeoDataFrame, path: Path, layer: str) -> Path:
             out[col] = out[col].astype(object).where(out[col].notna(), None)
     out.to_file(path, layer=layer, driver="GPKG", engine="pyogrio")
     return path
+
+
+def parcel_layer(parcels: gpd.GeoDataFrame, enterprises: pd.DataFrame, extra: pd.DataFrame | None = None,
+                 anonymize: bool = False) -> gpd.GeoDataFrame:
+    """Evaluated parcels with their attributes for QGIS: the main user (pseudonymised when asked),
+    class, 亩均税收, and any ``extra`` columns (same index as ``parcels``, e.g. hot-spot bins)."""
+    from .anonymize import pseudonymize
+
+    users = enterprises[["credit_code", "name"]]
+    if anonymize:
+        users = pseudonymize(users)
+        users = users.assign(real=enterprises["credit_code"].to_numpy())
+    else:
+        users = users.assign(real=users["credit_code"])
+    by_real = users.set_index("real")
+    keep = ["parcel_id", "street_code", "registered_area_mu", "geom_area_mu", "grant_year", "standard_land",
+            "status", "n_users", "pool", "class", "tax_10k_yuan", "evaluated_mu", "tax_per_mu"]
+    out = parcels[keep + [parcels.geometry.name]].copy()
+    out.insert(7, "main_user_code", parcels["main_user"].map(by_real["credit_code"]))
+    out.insert(8, "main_user_name", parcels["main_user"].map(by_real["name"]))
+    if extra is not None:
+        out = out.join(extra)
+    return out

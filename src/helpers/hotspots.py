@@ -24,7 +24,10 @@ from contextlib import contextmanager
 import geopandas as gpd
 import numpy as np
 import pandas as pd
-from esda import G_Local, Moran_Local, fdr
+with warnings.catch_warnings():
+    # esda pulls in tqdm.auto, which warns about ipywidgets in a kernel; progress bars are not used here
+    warnings.filterwarnings("ignore", message="IProgress not found")
+    from esda import G_Local, Moran_Local, fdr
 from libpysal.weights import KNN
 
 from .units import AREA_CRS

@@ -130,3 +130,49 @@ def hell_list(evaluated: pd.DataFrame, screening: pd.DataFrame, rule: Rule, year
         "数据年度": year,
     })
     return out[LIST_COLUMNS].reset_index(drop=True)
+
+
+def clearance_by_year(parcels_by_year: dict[int, pd.DataFrame], line: float) -> pd.DataFrame:
+    """Per year: parcels below the clearance line and their registered area (亩)."""
+    rows = []
+    for year, p in sorted(parcels_by_year.items()):
+        below = below_clearance(p, line)
+        rows.append({"year": year, "parcels": int(below.sum()),
+                     "area_mu": float(p.loc[below, "registered_area_mu"].sum())})
+    return pd.DataFrame(rows)
+
+
+def street_low_efficiency(evaluated: pd.DataFrame, screening: pd.DataFrame, parcels: pd.DataFrame,
+                          line: float) -> pd.DataFrame:
+    """Per 街道: land of listed (高耗低效) enterprises, land of parcels below the clearance line,
+    their shares of the land in use, and the 街道's 亩均税收 (Σ tax / Σ land of evaluated enterprises)."""
+    e = evaluated.join(screening)
+    used = parcels[parcels["status"] != "idle"]
+    below = below_clearance(used, line)
+    out = pd.DataFrame({
+        "listed_land_mu": e[e["listed"]].groupby("street_code")["land_mu"].sum(),
+        "evaluated_land_mu": e.groupby("street_code")["land_mu"].sum(),
+        "tax_10k_yuan": e.groupby("street_code")["tax_10k_yuan"].sum(),
+        "clearance_land_mu": used[below].groupby("street_code")["registered_area_mu"].sum(),
+        "used_land_mu": used.groupby("street_code")["registered_area_mu"].sum(),
+    }).fillna(0.0)
+    out["listed_share"] = out["listed_land_mu"] / out["evaluated_land_mu"]
+    out["clearance_share"] = out["clearance_land_mu"] / out["used_land_mu"]
+    out["tax_per_mu"] = out["tax_10k_yuan"] / out["evaluated_land_mu"]
+    return out.reset_index()
+
+
+def standard_land_share(parcels: pd.DataFrame, since: int) -> pd.DataFrame:
+    """Per grant year from ``since``: parcels granted, of which as 标准地, and the share (任务4: 100%)."""
+    p = parcels[parcels["grant_year"] >= since]
+    g = p.groupby("grant_year").agg(granted=("parcel_id", "count"),
+                                    standard=("standard_land", lambda s: int(s.fillna(False).astype(bool).sum())))
+    g["share"] = g["standard"] / g["granted"]
+    return g.reset_index()
+
+
+def idle_parcels(parcels: pd.DataFrame) -> pd.DataFrame:
+    """Per 街道: idle parcels (no enterprise uses them) and their area."""
+    idle = parcels[parcels["status"] == "idle"]
+    return (idle.groupby("street_code").agg(parcels=("parcel_id", "count"), area_mu=("registered_area_mu", "sum"))
+            .reset_index())

@@ -151,3 +151,35 @@ def choropleth_map(zones: gpd.GeoDataFrame, column: str, boundary: gpd.GeoDataFr
     finish(fig, title, plan_ref, synthetic,
            source=f"{BOUNDARY_CREDITS[boundary_source]}；{SYNTHETIC_ZONES_NOTE}；分级 mapclassify {scheme}")
     return fig
+
+
+def street_class_maps(parcels: gpd.GeoDataFrame, zones: gpd.GeoDataFrame, title: str, plan_ref: str,
+                      synthetic: bool, boundary_source: str = "tianditu", class_column: str = "class"):
+    """One small map per 街道 (synthetic zone), parcels by class, each with its own scale bar."""
+    z = zones.to_crs(AREA_CRS).reset_index(drop=True)
+    p = parcels.to_crs(AREA_CRS)
+    ncols = min(4, len(z))
+    nrows = -(-len(z) // ncols)
+    fig, axes = plt.subplots(nrows, ncols, figsize=(3.2 * ncols, 3.4 * nrows), squeeze=False)
+    cls = p[class_column].astype("string")
+    for ax, zone in zip(axes.flat, z.itertuples()):
+        gpd.GeoSeries([zone.geometry], crs=AREA_CRS).plot(ax=ax, facecolor="#f7f7f7", edgecolor="#737373",
+                                                          lw=0.8, ls="--")
+        mine = (p["street_code"] == zone.street_code).to_numpy()
+        for c, color in [*CLASS_COLORS.items(), (None, UNRATED_COLOR)]:
+            sel = mine & ((cls == c).fillna(False).to_numpy() if c else cls.isna().to_numpy())
+            if sel.any():
+                p[sel].plot(ax=ax, color=color, lw=0)
+        ax.set_title(f"{zone.street_name}（合成分区）", fontsize=9)
+        ax.set_axis_off()
+        ax.set_aspect("equal")
+        add_scale_bar(ax)
+    for ax in axes.flat[len(z):]:
+        ax.set_axis_off()
+    add_north_arrow(axes.flat[0])
+    handles = [Patch(facecolor=c, label=f"{k}类") for k, c in CLASS_COLORS.items()]
+    handles.append(Patch(facecolor=UNRATED_COLOR, label=UNRATED_LABEL))
+    fig.legend(handles=handles, loc="upper right", ncol=5, fontsize=8, frameon=False, bbox_to_anchor=(1.0, 0.97))
+    finish(fig, title, plan_ref, synthetic,
+           source=f"{BOUNDARY_CREDITS[boundary_source]}；{SYNTHETIC_ZONES_NOTE}；投影 EPSG:4549")
+    return fig

@@ -145,7 +145,7 @@ def breakdown_chart(table: pd.DataFrame, value: str, label: str, title: str, xla
         ax.text(v, y, f" {v:.1f}", va="center", fontsize=8)
     if reference is not None:
         ax.axvline(reference, color=MISSED_COLOR, ls="--", lw=1.2, label=reference_label)
-        ax.legend(loc="lower right", fontsize=8)
+        ax.legend(loc="lower right", bbox_to_anchor=(1.0, 1.0), fontsize=8, frameon=False)
     ax.set_xlabel(xlabel)
     ax.set_ylabel("")
     finish(fig, title, plan_ref, synthetic)
@@ -190,5 +190,23 @@ def trend_chart(by_year: pd.DataFrame, goals: pd.DataFrame, title: str, plan_ref
         ax.set_xticks(years)
         ax.set_title(_wrap(row.text, 11), fontsize=9)
         ax.set_ylabel("%" if scale == 100 else row.unit)
+    finish(fig, title, plan_ref, synthetic)
+    return fig
+
+
+def yearly_bars(table: pd.DataFrame, x: str, y: str, title: str, ylabel: str, plan_ref: str, synthetic: bool,
+                target: float | None = None, target_label: str | None = None, labels: list[str] | None = None):
+    """Vertical bars of ``y`` per year with an optional target line and bar labels."""
+    fig, ax = plt.subplots(figsize=(7, 3.8))
+    xs = table[x].astype(str)
+    bars = ax.bar(xs, table[y], color="#4575b4", width=0.6)
+    for bar, text in zip(bars, labels or [f"{v:,.1f}" for v in table[y]]):
+        ax.annotate(text, (bar.get_x() + bar.get_width() / 2, bar.get_height()), textcoords="offset points",
+                    xytext=(0, 3), ha="center", va="bottom", fontsize=8)
+    if target is not None:
+        ax.axhline(target, color=MISSED_COLOR, ls="--", lw=1.4, label=target_label)
+        ax.legend(loc="upper right", fontsize=8)
+    ax.set_ylabel(ylabel)
+    ax.set_ylim(0, max(table[y].max(), target or 0) * 1.22 + 1e-9)
     finish(fig, title, plan_ref, synthetic)
     return fig
