@@ -45,3 +45,10 @@ def test_notebooks_are_committed_clean():
             assert re.match(r"^\w+ = .+  # \S", line), f"{nb_path.name}: parameter line without '  # meaning': {line}"
         text = "".join("".join(c["source"]) for c in nb["cells"])
         assert "../data" not in text and "sys.path" not in text, nb_path.name
+
+
+def test_readme_images_exist_and_methods_are_explained():
+    readme = (paths.PROJECT_ROOT / "README.md").read_text(encoding="utf-8")
+    images = re.findall(r"!\[[^\]]*\]\(([^)]+)\)", readme)
+    assert images and all((paths.PROJECT_ROOT / i).is_file() for i in images)
+    assert "**The 高耗低效 rule.**" in readme and "**Hot spots.**" in readme

@@ -139,3 +139,20 @@ def test_csv_with_bom_and_without_are_the_same(sample_copy):
     assert raw.startswith(b"\xef\xbb\xbf")
     (sample_copy / "enterprises.csv").write_bytes(raw[3:])
     assert len(load_dataset(sample_copy).enterprises) == len(read_table(sample_copy, "enterprises.csv"))
+
+
+def test_records_are_optional(sample_copy):
+    ds = load_dataset(sample_copy)   # the copy holds no record tables
+    assert ds.records == {}
+
+
+def test_bad_record_names_file_column_rows(sample_copy):
+    import shutil
+
+    from helpers import paths
+    shutil.copy(paths.SAMPLE_DIR / "remediation.csv", sample_copy / "remediation.csv")
+    err = broken(sample_copy, "remediation.csv", lambda d: d.assign(stage=d["stage"].where(d.index != 2, "已完成")))
+    assert err.file.endswith("remediation.csv") and err.rows == [4] and "stage" in err.column
+    shutil.copy(paths.SAMPLE_DIR / "remediation.csv", sample_copy / "remediation.csv")
+    err = broken(sample_copy, "remediation.csv", lambda d: d.assign(credit_code=d["credit_code"].where(d.index != 0, "91330113MA2XXXXXX1")))
+    assert "do not exist" in str(err) and err.rows == [2]

@@ -13,7 +13,7 @@ from helpers import plotting  # noqa: E402
 from helpers.evaluation import evaluate  # noqa: E402
 from helpers.geo import load_boundary  # noqa: E402
 from helpers.goals import above_scale_figures, goals_table  # noqa: E402
-from helpers.maps import choropleth_map, class_map, hotspot_map, street_class_maps  # noqa: E402
+from helpers.maps import choropleth_map, class_map, hotspot_map, parks_map, street_class_maps  # noqa: E402
 from helpers.summaries import breakdown, class_counts  # noqa: E402
 
 
@@ -68,6 +68,10 @@ def test_every_chart_type_renders_without_missing_glyphs(ev, sample):
                        "任务4", True),
         plotting.yearly_bars(pd.DataFrame({"y": [2021, 2022, 2023], "v": [3.0, 2.0, 1.0]}), "y", "v", "出清",
                              "面积（亩）", "任务4", True, target=0, target_label="目标：出清"),
+        plotting.stacked_bars(pd.DataFrame({"腾退再利用": [1.0, 2.0], "闲置盘活": [3.0, 1.0]}, index=[2022, 2023]),
+                              "有机更新", "面积（亩）", "二、实施目标", True, target=5, target_label="目标", cumulative=True),
+        parks_map(sample.records["parks"], pd.Series([1, 2, 3, 4, 5, 3, 3, 3, 2, 2, 1, 3]), ev.parcels,
+                  load_boundary(), sample.zones, "小微企业园★", "任务5", True),
     ]
     for fig in figs:
         assert render(fig) == []

@@ -21,7 +21,8 @@ from .industries import chain_of
 from .schema import check_reference, coerce_and_check, row_numbers, table_specs
 from .units import area_mu
 
-PARCEL_SUFFIXES = (".parquet", ".gpkg", ".geojson")
+LAYER_SUFFIXES = (".parquet", ".gpkg", ".geojson")
+CORE_TABLES = ("enterprises", "parcels", "enterprise_parcels", "panel")
 SHARE_TOLERANCE = 1e-6
 ZONES_FILE = "street_zones_synthetic.geojson"
 INFO_FILE = "sample_info.yaml"
@@ -39,6 +40,7 @@ class Dataset:
     files: dict[str, Path]
     zones: gpd.GeoDataFrame | None = None
     info: dict = field(default_factory=dict)
+    records: dict[str, pd.DataFrame] = field(default_factory=dict)   # optional programme records present
 
     @property
     def synthetic(self) -> bool:
@@ -61,11 +63,11 @@ def read_csv_table(path: Path) -> pd.DataFrame:
                          expected="a CSV file saved as UTF-8") from exc
 
 
-def read_parcel_layer(path: Path) -> gpd.GeoDataFrame:
+def read_layer(path: Path) -> gpd.GeoDataFrame:
     try:
         gdf = gpd.read_parquet(path) if path.suffix == ".parquet" else gpd.read_file(path)
     except Exception as exc:  # pyogrio / pyarrow raise many types; name the file
-        raise InputError(path, f"cannot be read as a parcel layer ({exc})",
+        raise InputError(path, f"cannot be read as a layer ({exc})",
                          expected="a GeoParquet, GeoPackage or GeoJSON file") from exc
     if gdf.crs is None:
         raise InputError(path, "the layer has no coordinate reference system",
@@ -73,12 +75,14 @@ def read_parcel_layer(path: Path) -> gpd.GeoDataFrame:
     return gdf.reset_index(drop=True)
 
 
-def _find(folder: Path, name: str, suffixes: tuple[str, ...]) -> Path:
+def _find(folder: Path, name: str, suffixes: tuple[str, ...], optional: bool = False) -> Path | None:
     stem = Path(name).stem
     for suffix in suffixes:
         p = folder / f"{stem}{suffix}"
         if p.is_file():
             return p
+    if optional:
+        return None
     raise InputError(folder / name, "file not found",
                      expected=f"one of {', '.join(stem + s for s in suffixes)} in {folder}")
 
@@ -98,6 +102,7 @@ def check_geometries(gdf: gpd.GeoDataFrame, path: Path) -> None:
     if not_poly.any():
         raise InputError(path, "geometry is not a polygon", column="geometry",
                          rows=row_numbers(gdf.index[not_poly.to_numpy()], 1), expected="Polygon or MultiPolygon")
+    return None
 
 
 def load_dataset(data_dir: str | Path) -> Dataset:
@@ -110,19 +115,19 @@ def load_dataset(data_dir: str | Path) -> Dataset:
     files: dict[str, Path] = {}
     tables: dict[str, pd.DataFrame] = {}
     for name, spec in specs.items():
+        suffixes = LAYER_SUFFIXES if spec.geometry else (Path(spec.file).suffix,)
+        path = _find(folder, spec.file, suffixes, optional=spec.optional)
+        if path is None:
+            continue
+        raw = read_layer(path) if spec.geometry else read_csv_table(path)
         if spec.geometry:
-            path = _find(folder, spec.file, PARCEL_SUFFIXES)
-            raw = read_parcel_layer(path)
             check_geometries(raw, path)
-            first_row = 1
-        else:
-            path = _find(folder, spec.file, (Path(spec.file).suffix,))
-            raw = read_csv_table(path)
-            first_row = 2
         files[name] = path
-        tables[name] = coerce_and_check(raw, spec, path, first_row, streets)
+        tables[name] = coerce_and_check(raw, spec, path, 1 if spec.geometry else 2, streets)
 
     for name, spec in specs.items():
+        if name not in tables:
+            continue
         for col, c_spec in spec.columns.items():
             if "references" in c_spec:
                 target_table, target_col = c_spec["references"].split(".")
@@ -151,8 +156,11 @@ def load_dataset(data_dir: str | Path) -> Dataset:
     info = load_yaml(folder / INFO_FILE) if (folder / INFO_FILE).is_file() else {}
     if info:
         files["info"] = folder / INFO_FILE
+    records = {name: t for name, t in tables.items() if name not in CORE_TABLES}
+    if "parks" in records:
+        records["parks"] = gpd.GeoDataFrame(records["parks"], geometry="geometry", crs=tables["parks"].crs)
     return Dataset(source_dir=folder, enterprises=enterprises, parcels=parcels, links=links,
-                   panel=tables["panel"], files=files, zones=zones, info=info)
+                   panel=tables["panel"], files=files, zones=zones, info=info, records=records)
 
 
 def used_land(dataset: Dataset) -> pd.DataFrame:
@@ -182,4 +190,4 @@ def enterprise_land(dataset: Dataset) -> pd.DataFrame:
     return out.reset_index(drop=True)
 
 
-__all__ = ["Dataset", "load_dataset", "enterprise_land", "used_land", "read_csv_table", "read_parcel_layer"]
+__all__ = ["Dataset", "load_dataset", "enterprise_land", "used_land", "read_csv_table", "read_layer"]

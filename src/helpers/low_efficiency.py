@@ -98,16 +98,28 @@ def freed(land_mu: pd.Series, energy_tce: pd.Series, way: pd.Series, rule: Rule)
 
 LIST_COLUMNS = ["序号", "企业名称", "统一社会信用代码", "所属镇街", "产业链", "行业代码", "企业规模", "用地面积(亩)",
                 "亩均税收(万元/亩)", "单位能耗增加值(万元/吨标准煤)", "综合能耗(吨标准煤)", "综合得分", "评价类别",
-                "列入理由", "整治方式", "整治方式来源", "预计腾出用地(亩)", "预计腾出能耗(吨标准煤)", "数据年度"]
+                "列入理由", "整治方式", "整治方式来源", "整治阶段", "预计腾出用地(亩)", "预计腾出能耗(吨标准煤)", "数据年度"]
 
 
-def hell_list(evaluated: pd.DataFrame, screening: pd.DataFrame, rule: Rule, year: int) -> pd.DataFrame:
+def hell_list(evaluated: pd.DataFrame, screening: pd.DataFrame, rule: Rule, year: int,
+              remediation: pd.DataFrame | None = None) -> pd.DataFrame:
     """《高耗低效整治企业清单》: one row per listed enterprise, Chinese headers, worst score first.
-    The way is the rule's suggestion (a remediation record, where one exists, replaces it)."""
+    The way is the rule's suggestion, or, for an enterprise in the remediation ledger, the way and
+    stage the ledger records for ``year``."""
     e = evaluated.join(screening)
     e = e[e["listed"]].sort_values("score", kind="stable")
     values = compute_indicators(e, ["tax_per_mu", "va_per_energy"])
-    f = freed(e["land_mu"], e["energy_tce"], e["suggested_way"], rule)
+    way = e["suggested_way"].astype("string")
+    source = pd.Series("规则建议 suggested by rule", index=e.index)
+    stage = pd.Series(pd.NA, index=e.index, dtype="string")
+    if remediation is not None and len(remediation):
+        ledger = remediation[remediation["year"] <= year].sort_values("year").drop_duplicates("credit_code", keep="last")
+        ledger = ledger.set_index("credit_code")
+        known = e["credit_code"].isin(ledger.index)
+        way = way.where(~known, e["credit_code"].map(ledger["way"]))
+        stage = stage.where(~known, e["credit_code"].map(ledger["stage"]))
+        source = source.where(~known, "整治台账 ledger")
+    f = freed(e["land_mu"], e["energy_tce"], way, rule)
     out = pd.DataFrame({
         "序号": range(1, len(e) + 1),
         "企业名称": e["name"],
@@ -123,8 +135,9 @@ def hell_list(evaluated: pd.DataFrame, screening: pd.DataFrame, rule: Rule, year
         "综合得分": e["score"].round(2),
         "评价类别": e["class"],
         "列入理由": e["listed_by"],
-        "整治方式": e["suggested_way"],
-        "整治方式来源": "规则建议 suggested by rule",
+        "整治方式": way,
+        "整治方式来源": source,
+        "整治阶段": stage,
         "预计腾出用地(亩)": f["land_freed_mu"].round(2),
         "预计腾出能耗(吨标准煤)": f["energy_freed_tce"].round(2),
         "数据年度": year,

@@ -183,3 +183,27 @@ def street_class_maps(parcels: gpd.GeoDataFrame, zones: gpd.GeoDataFrame, title:
     finish(fig, title, plan_ref, synthetic,
            source=f"{BOUNDARY_CREDITS[boundary_source]}；{SYNTHETIC_ZONES_NOTE}；投影 EPSG:4549")
     return fig
+
+
+def parks_map(parks: gpd.GeoDataFrame, stars: pd.Series, parcels: gpd.GeoDataFrame, boundary: gpd.GeoDataFrame,
+              zones: gpd.GeoDataFrame | None, title: str, plan_ref: str, synthetic: bool,
+              boundary_source: str = "tianditu"):
+    """Small-enterprise parks shaded by star rating over the parcels (grey)."""
+    fig, ax = base_map(boundary, zones, label_zones=False)
+    parcels.to_crs(AREA_CRS).plot(ax=ax, color="#d9d9d9", lw=0, zorder=2)
+    z = parks.to_crs(AREA_CRS).assign(stars=stars.to_numpy())
+    palette = {1: "#fee5d9", 2: "#fcae91", 3: "#fb6a4a", 4: "#de2d26", 5: "#a50f15"}
+    for s, color in palette.items():
+        sel = (z["stars"] == s).to_numpy()
+        if sel.any():
+            z[sel].plot(ax=ax, facecolor=color, edgecolor="#252525", lw=0.8, alpha=0.85, zorder=4)
+    for row in z.itertuples():
+        pt = row.geometry.representative_point()
+        ax.text(pt.x, pt.y, f"{row.park_id}\n{int(row.stars)}★", ha="center", va="center", fontsize=7, zorder=6,
+                path_effects=[patheffects.withStroke(linewidth=2, foreground="white")])
+    handles = [Patch(facecolor=c, edgecolor="#252525", label=f"{s}星级") for s, c in palette.items()]
+    minx, miny, maxx, maxy = z.total_bounds      # zoom to the parks: they are small at district scale
+    ax.set_xlim(minx - 1500, maxx + 1500)
+    ax.set_ylim(miny - 1500, maxy + 1500)
+    finish_map(fig, ax, handles, title, plan_ref, synthetic, boundary_source)
+    return fig

@@ -210,3 +210,33 @@ def yearly_bars(table: pd.DataFrame, x: str, y: str, title: str, ylabel: str, pl
     ax.set_ylim(0, max(table[y].max(), target or 0) * 1.22 + 1e-9)
     finish(fig, title, plan_ref, synthetic)
     return fig
+
+
+def stacked_bars(table: pd.DataFrame, title: str, ylabel: str, plan_ref: str, synthetic: bool,
+                 target: float | None = None, target_label: str | None = None, cumulative: bool = False):
+    """Bars per year (index) stacked by category (columns); with ``cumulative`` the running total of
+    the plan period is drawn as a line against ``target``."""
+    fig, ax = plt.subplots(figsize=(7.5, 4))
+    colors = sns.color_palette("Set2", n_colors=len(table.columns))
+    bottom = np.zeros(len(table))
+    xs = table.index.astype(str)
+    for col, color in zip(table.columns, colors):
+        ax.bar(xs, table[col].to_numpy(), bottom=bottom, color=color, label=str(col), width=0.6)
+        bottom += table[col].to_numpy()
+    for x, total in zip(xs, bottom):
+        ax.annotate(f"{total:,.0f}", (x, total), textcoords="offset points", xytext=(0, 3), ha="center", fontsize=8)
+    top = bottom.max()
+    if cumulative:
+        running = bottom.cumsum()
+        ax.plot(xs, running, color="#252525", marker="o", label="累计 cumulative")
+        for x, v in zip(xs, running):
+            ax.annotate(f"累计 {v:,.0f}", (x, v), textcoords="offset points", xytext=(0, 6), ha="center", fontsize=8)
+        top = max(top, running.max())
+    if target is not None:
+        ax.axhline(target, color=MISSED_COLOR, ls="--", lw=1.3, label=target_label)
+        top = max(top, target)
+    ax.set_ylim(0, top * 1.2 + 1e-9)
+    ax.set_ylabel(ylabel)
+    ax.legend(fontsize=8, loc="upper left", bbox_to_anchor=(1.0, 1.0), frameon=False)
+    finish(fig, title, plan_ref, synthetic)
+    return fig

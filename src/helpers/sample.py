@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import argparse
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import geopandas as gpd
@@ -34,6 +34,7 @@ from . import paths
 from .config import load_yaml
 from .credit_code import random_codes
 from .geo import load_boundary, synthetic_street_zones
+from .sample_records import make_records, write_records
 from .units import AREA_CRS, BOUNDARY_CRS, M2_PER_MU
 
 CONFIG_FILE = paths.SAMPLE_DIR / "generator.yaml"
@@ -63,6 +64,7 @@ class Sample:
     panel: pd.DataFrame
     zones: gpd.GeoDataFrame
     info: dict
+    records: dict = field(default_factory=dict)   # programme records (sample_records)
 
 
 def load_config(path: Path = CONFIG_FILE) -> dict:
@@ -364,7 +366,12 @@ def make_panel(config: dict, enterprises: pd.DataFrame, links: pd.DataFrame,
     starts = np.full(n, years[0])
     new = rng.random(n) < st["new_producer_share"]
     starts[new] = rng.choice(years[1:], size=new.sum())
-    exit_last = rng.random(n) < st["exit_share_2023"]
+    # latent 亩均税收 of the first year: the lowest leave before the last year (整体腾退, see sample_records)
+    latent_tax_per_mu = np.where(land > 0, revenue0 * tax_rate / np.maximum(land, 1e-9), np.inf)
+    latent_tax_per_mu = np.where(starts <= years[0], latent_tax_per_mu, np.inf)
+    n_exit = int(round(st["exit_share_2023"] * n))
+    exit_last = np.zeros(n, dtype=bool)
+    exit_last[np.argsort(latent_tax_per_mu, kind="stable")[:n_exit]] = True
     missing_emissions = rng.random(n) < st["missing_emissions_share"]
 
     # scale latent revenue so that the configured share of 2021 producers with land is 规上
@@ -425,7 +432,10 @@ def make_panel(config: dict, enterprises: pd.DataFrame, links: pd.DataFrame,
         frame.loc[not_yet, money] = 0.0
         frame.loc[not_yet, "employees"] = rng.integers(5, 40, size=not_yet.sum())
         rows.append(frame[present])
-    return pd.concat(rows, ignore_index=True)
+    latent = pd.DataFrame({"credit_code": enterprises["credit_code"].to_numpy(), "land_mu": land,
+                           "latent_tax_per_mu": latent_tax_per_mu, "va_per_energy": va_per_energy,
+                           "exits": exit_last})
+    return pd.concat(rows, ignore_index=True), latent
 
 
 def calibration_table(config: dict | None = None) -> pd.DataFrame:
@@ -454,7 +464,8 @@ def generate(n_parcels: int | None = None, seed: int | None = None, config: dict
     zones = synthetic_street_zones(boundary, anchors)
     parcels = make_parcels(config, n_parcels, boundary, zones, rng, clip_to_boundary)
     enterprises, links = make_enterprises(config, parcels, rng)
-    panel = make_panel(config, enterprises, links, parcels, rng)
+    panel, latent = make_panel(config, enterprises, links, parcels, rng)
+    records = make_records(config, enterprises, links, parcels, panel, latent, rng)
     info = {
         "synthetic": True,
         "statement": "合成数据：由 helpers.sample 按固定随机种子生成，仅用于演示方法，不代表任何真实企业或宗地。"
@@ -468,7 +479,7 @@ def generate(n_parcels: int | None = None, seed: int | None = None, config: dict
         "years": list(config["years"]),
     }
     return Sample(parcels=parcels.drop(columns="cluster"), enterprises=enterprises.drop(columns="chain"),
-                  links=links, panel=panel, zones=zones, info=info)
+                  links=links, panel=panel, zones=zones, info=info, records=records)
 
 
 def write(sample: Sample, out: Path) -> list[Path]:
@@ -485,7 +496,7 @@ def write(sample: Sample, out: Path) -> list[Path]:
     z["geometry"] = shapely.set_precision(z.geometry.array, 1e-6)
     written[4].write_text(z.to_json(ensure_ascii=False, drop_id=True), encoding="utf-8")
     written[5].write_text(yaml.safe_dump(sample.info, allow_unicode=True, sort_keys=False), encoding="utf-8")
-    return written
+    return written + write_records(sample.records, out)
 
 
 def main(argv: list[str] | None = None) -> int:

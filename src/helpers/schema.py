@@ -33,6 +33,7 @@ class TableSpec:
     key: list[str]
     columns: dict[str, dict]
     geometry: bool = False
+    optional: bool = False
 
     def label(self, column: str) -> str:
         zh = self.columns.get(column, {}).get("zh")
@@ -44,7 +45,8 @@ def table_specs() -> dict[str, TableSpec]:
     raw = load_yaml(SCHEMA_FILE)["tables"]
     return {
         name: TableSpec(name=name, file=t["file"], title=t["title"], key=list(t["key"]),
-                        columns=t["columns"], geometry=bool(t.get("geometry", False)))
+                        columns=t["columns"], geometry=bool(t.get("geometry", False)),
+                        optional=bool(t.get("optional", False)))
         for name, t in raw.items()
     }
 

@@ -1,0 +1,167 @@
+"""Synthetic programme records for the sample: the 高耗低效 remediation ledger (任务1-2), land
+renewal (有机更新, 二、实施目标 and 任务4), green-factory awards (任务2), 小微企业园 and their star
+ratings, and incubators (任务5). Counts come from ``records`` in data/sample/generator.yaml.
+
+Coherent with the panel: the listed enterprises are those with the lowest latent 亩均税收, and the
+ones that leave the 2023 panel are exactly the 整体腾退 cases completed in 2023.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import shapely
+
+from .units import AREA_CRS
+
+STAGES = ("列入清单", "整治中", "达标销号", "已退出")
+RECORD_FILES = {"remediation": "remediation.csv", "land_renewal": "land_renewal.csv",
+                "green_factories": "green_factories.csv", "parks": "parks.geojson",
+                "park_ratings": "park_ratings.csv", "incubators": "incubators.csv"}
+
+
+def make_records(config: dict, enterprises: pd.DataFrame, links: pd.DataFrame, parcels: gpd.GeoDataFrame,
+                 panel: pd.DataFrame, latent: pd.DataFrame, rng: np.random.Generator) -> dict:
+    cfg = config["records"]
+    years = list(config["years"])
+    remediation = _remediation(cfg, latent, years, rng)
+    return {
+        "remediation": remediation,
+        "land_renewal": _renewal(cfg, remediation, links, parcels, years, rng),
+        "green_factories": _green_factories(cfg, panel, latent, rng),
+        **_parks(cfg, parcels, years, rng),
+        "incubators": _incubators(cfg, parcels, rng),
+    }
+
+
+def _remediation(cfg, latent, years, rng) -> pd.DataFrame:
+    first, last = years[0], years[-1]
+    with_land = latent[np.isfinite(latent["latent_tax_per_mu"])]
+    n_listed = int(round(float(cfg["listed_share"]["value"]) * len(with_land)))
+    listed = with_land.sort_values("latent_tax_per_mu", kind="stable").head(n_listed)
+    exits = listed["exits"].to_numpy()
+    ways = np.where(exits, "整体腾退", rng.choice(list(cfg["ways"]), size=len(listed),
+                                               p=np.array(list(cfg["ways"].values())) / sum(cfg["ways"].values())))
+    listed_year = np.where(~exits & (rng.random(len(listed)) < cfg["listed_in_2022_share"]), first + 1, first)
+    u = rng.random(len(listed))
+    rows = []
+    for code, way, ly, ui, gone in zip(listed["credit_code"], ways, listed_year, u, exits):
+        for year in years:
+            if year < ly:
+                continue
+            if gone:
+                stage = "列入清单" if year == first else ("整治中" if year < last else "已退出")
+            elif year == ly:
+                stage = "列入清单"
+            else:
+                done = ui < float(cfg["completed_by"].get(year, 0))
+                stage = "达标销号" if done else "整治中"
+            rows.append((code, year, way, stage))
+    return pd.DataFrame(rows, columns=["credit_code", "year", "way", "stage"])
+
+
+def _renewal(cfg, remediation, links, parcels, years, rng) -> pd.DataFrame:
+    """Parcels renewed: freed by completed exits, moves and mergers, upgraded in place, or idle revived."""
+    area = parcels.set_index("parcel_id")["registered_area_mu"]
+    done = remediation[remediation["stage"].isin(["达标销号", "已退出"])].sort_values("year").drop_duplicates("credit_code")
+    kinds = {"整体腾退": ("腾退再利用", 1.0), "搬迁入园": ("搬迁腾空", 1.0), "兼并重组": ("兼并整合", 0.5)}
+    if cfg["renewal"]["upgrade_counts_as_renewal"]:
+        kinds["改造提升"] = ("原址改造", 1.0)
+    rows = []
+    for r in done.itertuples():
+        if r.way not in kinds:
+            continue
+        label, share = kinds[r.way]
+        for l in links[links["credit_code"] == r.credit_code].itertuples():
+            rows.append((l.parcel_id, r.year, label, round(float(area[l.parcel_id]) * l.share * share, 2)))
+    used = set(links["parcel_id"])
+    idle = np.array(sorted(set(parcels["parcel_id"]) - used))
+    revive = rng.choice(idle, size=int(round(cfg["renewal"]["idle_revived_share"] * len(idle))), replace=False)
+    for pid in sorted(revive):
+        rows.append((pid, int(rng.choice(years[1:])), "闲置盘活", float(area[pid])))
+    out = pd.DataFrame(rows, columns=["parcel_id", "year", "way", "area_mu"])
+    # several users of one parcel renewed the same way in the same year make one record
+    out = out.groupby(["parcel_id", "year", "way"], as_index=False)["area_mu"].sum().round({"area_mu": 2})
+    return out.sort_values(["year", "parcel_id"]).reset_index(drop=True)
+
+
+def _green_factories(cfg, panel, latent, rng) -> pd.DataFrame:
+    above = panel.groupby("credit_code")["above_scale"].any()
+    pool = latent[latent["credit_code"].map(above).fillna(False) & ~latent["exits"]]
+    pool = pool.sort_values("va_per_energy", ascending=False).head(max(60, 3 * sum(cfg["green_factories_new"].values())))
+    chosen = rng.permutation(pool["credit_code"].to_numpy())
+    rows, i = [], 0
+    for year, count in cfg["green_factories_new"].items():
+        for code in chosen[i:i + count]:
+            rows.append((code, int(year), str(rng.choice(["市级", "省级", "国家级"], p=[0.7, 0.25, 0.05]))))
+        i += count
+    return pd.DataFrame(rows, columns=["credit_code", "year", "level"])
+
+
+def _parks(cfg, parcels, years, rng) -> dict:
+    """Small-enterprise parks: groups of small neighbouring parcels, with star ratings by year."""
+    p = parcels.to_crs(AREA_CRS)
+    small = p[p["registered_area_mu"] < 20]
+    taken = np.zeros(len(p), dtype=bool)
+    tree = shapely.STRtree(p.geometry.to_numpy())
+    parks, order = [], rng.permutation(small.index.to_numpy())
+    for seed in order:
+        if len(parks) == cfg["parks"]["count"]:
+            break
+        if taken[seed]:
+            continue
+        near = tree.query(p.geometry.iloc[seed].centroid.buffer(260), predicate="intersects")
+        near = [j for j in near if not taken[j] and p["registered_area_mu"].iloc[j] < 20]
+        if len(near) < 5:
+            continue
+        hull = shapely.union_all(p.geometry.iloc[near].buffer(12).to_numpy()).convex_hull
+        if any(hull.intersects(other) for other, _ in parks):
+            continue
+        taken[near] = True
+        parks.append((hull, p["street_code"].iloc[seed]))
+    gdf = gpd.GeoDataFrame({"park_id": [f"PK{i + 1:02d}" for i in range(len(parks))],
+                            "street_code": [s for _, s in parks]},
+                           geometry=[g for g, _ in parks], crs=AREA_CRS).to_crs(parcels.crs)
+    gdf["name"] = [f"示例小微企业园{i + 1:02d}" for i in range(len(gdf))]
+    gdf["built_year"] = rng.integers(2012, 2020, size=len(gdf))
+    stars_last = [s for s, n in sorted(cfg["parks"]["stars_2023"].items(), reverse=True) for _ in range(n)]
+    stars_last = (stars_last + [1] * len(gdf))[: len(gdf)]
+    stars_last = rng.permutation(stars_last)
+    rows = []
+    for pid, s_last in zip(gdf["park_id"], stars_last):
+        s = int(s_last)
+        for year in reversed(years):
+            rows.append((pid, year, s))
+            s = max(1, s - int(rng.random() < 0.4))
+    ratings = pd.DataFrame(rows, columns=["park_id", "year", "stars"]).sort_values(["park_id", "year"])
+    return {"parks": gdf[["park_id", "name", "street_code", "built_year", "geometry"]],
+            "park_ratings": ratings.reset_index(drop=True)}
+
+
+def _incubators(cfg, parcels, rng) -> pd.DataFrame:
+    rows, have = [], 0
+    streets = sorted(parcels["street_code"].unique())
+    for year, total in sorted(cfg["incubators_cumulative"].items()):
+        for k in range(have, total):
+            kind = "孵化器" if k % 2 == 0 else "众创空间"
+            rows.append((f"示例{kind}{k + 1:02d}", kind, "国家级" if k == 0 else "省级", int(year),
+                         str(rng.choice(streets))))
+        have = total
+    return pd.DataFrame(rows, columns=["name", "kind", "level", "recognised_year", "street_code"])
+
+
+def write_records(records: dict, out: Path) -> list[Path]:
+    written = []
+    for key, frame in records.items():
+        path = out / RECORD_FILES[key]
+        if isinstance(frame, gpd.GeoDataFrame):
+            f = frame.copy()
+            f["geometry"] = shapely.set_precision(f.geometry.array, 1e-7)
+            path.write_text(f.to_json(ensure_ascii=False, drop_id=True), encoding="utf-8")
+        else:
+            frame.to_csv(path, index=False, encoding="utf-8-sig", lineterminator="\n")
+        written.append(path)
+    return written
