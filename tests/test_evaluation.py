@@ -93,3 +93,14 @@ def test_goals_display_is_readable(ev2023):
     row = t.set_index("目标 goal").loc["规模以上工业增加值率达到25%以上"]
     assert row["目标值 target"] == ">= 25" and row["单位 unit"] == "%" and row["结果 result"] == "达标 met"
     assert set(t["结果 result"]) == {"达标 met", "未达标 not met"}
+
+
+def test_pseudonyms_are_stable_and_keep_missing_codes():
+    from helpers.anonymize import pseudonymize
+    f = pd.DataFrame({"credit_code": ["91330100716105852F", None], "name": ["甲", None]})
+    a, b = pseudonymize(f), pseudonymize(f)
+    assert a.equals(b) and a.loc[0, "name"] == a.loc[0, "credit_code"] and a.loc[0, "name"].startswith("企业-")
+    assert pd.isna(a.loc[1, "credit_code"]) and pd.isna(a.loc[1, "name"])
+    other = pseudonymize(f.rename(columns={"credit_code": "统一社会信用代码", "name": "企业名称"}),
+                         code_col="统一社会信用代码", name_col="企业名称")
+    assert other.loc[0, "统一社会信用代码"] == a.loc[0, "credit_code"]

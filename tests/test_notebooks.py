@@ -66,7 +66,7 @@ def test_low_efficiency_notebook_non_default_thresholds(tmp_path, sample):
     pm.execute_notebook(str(LOW_NB), str(tmp_path / "low.ipynb"), kernel_name="python3", progress_bar=False,
                         parameters={"year": 2022, "streets": "乔司街道,塘栖镇", "clearance_line": 5.0,
                                     "hotspot_fdr": True, "hotspot_permutations": 199, "anonymize": True,
-                                    "interactive_map": False, "output_dir": str(out_dir)})
+                                    "interactive_map": True, "output_dir": str(out_dir)})
     assert glyph_warnings(tmp_path / "low.ipynb") == []
     lst = pd.read_excel(out_dir / "高耗低效整治企业清单_2022.xlsx", sheet_name="高耗低效整治企业清单")
     ev = evaluate(sample, 2022, "linping_default", streets="乔司街道,塘栖镇")
@@ -84,3 +84,7 @@ def test_low_efficiency_notebook_non_default_thresholds(tmp_path, sample):
     assert set(layer["street_code"]) == {"330113005", "330113100"}
     assert not (set(layer["main_user_name"].dropna()) & names)
     assert {"gi_bin", "gi_z", "moran_quadrant", "below_clearance"} <= set(layer.columns)
+    # nor anywhere in the executed notebook's outputs, the interactive map's tooltips included
+    shown = "".join(json.dumps(c.get("outputs", []), ensure_ascii=False) for c in nbformat.read(tmp_path / "low.ipynb", 4).cells)
+    assert "srcdoc" in shown and "企业-" in shown
+    assert not [n for n in names if n in shown] and not [c for c in codes if c in shown]

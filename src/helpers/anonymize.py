@@ -31,10 +31,11 @@ def pseudonym(code: str, key: bytes) -> str:
 
 
 def pseudonymize(frame: pd.DataFrame, code_col: str = "credit_code", name_col: str = "name") -> pd.DataFrame:
-    """A copy of ``frame`` whose name and code columns hold the pseudonym instead."""
+    """A copy of ``frame`` whose name and code columns hold the pseudonym instead (rows without a
+    code, e.g. idle parcels, stay empty)."""
     key, _ = pseudonym_key()
     out = frame.copy()
-    alias = out[code_col].map(lambda c: pseudonym(str(c), key))
+    alias = out[code_col].map(lambda c: pseudonym(str(c), key), na_action="ignore")
     if name_col in out:
         out[name_col] = alias
     out[code_col] = alias

@@ -75,7 +75,8 @@ def screen(evaluated: pd.DataFrame, rule: Rule) -> pd.DataFrame:
         for c in group["all_of"]:
             col = values[c["field"]]
             hold &= OPS[c["op"]](col, c["value"]).fillna(False).astype(bool)
-        matched = matched.where(~hold, matched.where(matched == "", matched + "；") + group["name"])
+        separator = matched.where(matched == "", matched + "；")
+        matched = matched.mask(hold, separator + group["name"])
         way = way.where(~(hold & way.isna()), group["suggested_way"])
     listed = matched != ""
     tax_per_mu = compute_indicators(evaluated, ["tax_per_mu"])["tax_per_mu"]
