@@ -12,7 +12,7 @@ from helpers.evaluation import evaluate
 from helpers.goals import above_scale_figures
 
 pytestmark = pytest.mark.notebook
-EVAL_NB = paths.NOTEBOOKS_DIR / "01_mujun_evaluation.ipynb"
+EVAL_NB = paths.NOTEBOOKS_DIR / "02_mujun_evaluation.ipynb"
 
 
 def summary_of(executed) -> dict:
@@ -53,7 +53,7 @@ def test_unknown_street_fails_with_a_clear_message(tmp_path):
                             progress_bar=False, parameters={"streets": "五常街道"})
 
 
-LOW_NB = paths.NOTEBOOKS_DIR / "02_low_efficiency.ipynb"
+LOW_NB = paths.NOTEBOOKS_DIR / "03_low_efficiency.ipynb"
 
 
 def test_low_efficiency_notebook_non_default_thresholds(tmp_path, sample):
@@ -88,3 +88,16 @@ def test_low_efficiency_notebook_non_default_thresholds(tmp_path, sample):
     shown = "".join(json.dumps(c.get("outputs", []), ensure_ascii=False) for c in nbformat.read(tmp_path / "low.ipynb", 4).cells)
     assert "srcdoc" in shown and "企业-" in shown
     assert not [n for n in names if n in shown] and not [c for c in codes if c in shown]
+
+
+TRACKER_NB = paths.NOTEBOOKS_DIR / "00_task_tracker.ipynb"
+
+
+def test_tracker_single_task(tmp_path):
+    out = tmp_path / "t.ipynb"
+    pm.execute_notebook(str(TRACKER_NB), str(out), kernel_name="python3", progress_bar=False,
+                        parameters={"tasks": "7", "year": 2022})
+    shown = "".join(json.dumps(c.get("outputs", []), ensure_ascii=False) for c in nbformat.read(out, 4).cells)
+    assert 'id=\\"task-07\\"' in shown or 'id="task-07"' in shown
+    assert "task-08" not in shown and "task-06" not in shown
+    assert "加速重大科技成果产业化" in shown and "区经科局" in shown and glyph_warnings(out) == []

@@ -10,7 +10,8 @@ from helpers.programmes import (completions, energy_freed, green_factories_new, 
 
 
 def test_records_are_loaded(sample):
-    assert set(sample.records) == {"remediation", "land_renewal", "green_factories", "parks", "park_ratings", "incubators"}
+    assert set(sample.records) == {"remediation", "land_renewal", "green_factories", "parks", "park_ratings", "incubators",
+                                   "enterprise_attributes", "projects", "project_investment", "outcomes"}
 
 
 def test_exits_are_the_completed_whole_exits(sample):

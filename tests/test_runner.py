@@ -16,7 +16,7 @@ from helpers.provenance import hash_tree
 from .browser import drawn_paths, external_resources, render_offline
 
 pytestmark = pytest.mark.notebook
-MIN_FIGURES = {"00_data_overview": 1, "01_mujun_evaluation": 8, "02_low_efficiency": 10}
+MIN_FIGURES = {"00_task_tracker": 17, "01_data_overview": 1, "02_mujun_evaluation": 8, "03_low_efficiency": 10}
 
 
 @pytest.fixture(scope="module")
@@ -56,9 +56,20 @@ def test_runner_writes_the_report(default_run):
         stderr = [o["text"] for c in executed.cells for o in c.get("outputs", []) if o.get("name") == "stderr"]
         assert not [t for t in stderr if "missing from font" in t or "Glyph" in t]
     assert "合成样本" in index
+    # every one of the 20 tasks has a chart, found by its anchor with a figure before the next anchor
+    charted = {}
+    for stem in MIN_FIGURES:
+        page = (run / f"{stem}.html").read_text(encoding="utf-8")
+        anchors = [(m.start(), int(m.group(1))) for m in re.finditer(r'id="task-(\d\d)"', page)]
+        for k, (pos, number) in enumerate(anchors):
+            end = anchors[k + 1][0] if k + 1 < len(anchors) else len(page)
+            if re.search(r'<img [^>]*src="data:image/png', page[pos:end]):
+                charted[number] = stem
+    assert sorted(charted) == list(range(1, 21))
+    assert index.index("00_task_tracker") < index.index("01_data_overview")     # the dashboard leads
     # the low-efficiency notebook's files land in the run folder, and its map draws offline
     assert (run / "高耗低效整治企业清单_2023.xlsx").is_file() and (run / "parcels_evaluated_2023.gpkg").is_file()
-    report = (run / "02_low_efficiency.html").read_text(encoding="utf-8")
+    report = (run / "03_low_efficiency.html").read_text(encoding="utf-8")
     frames = re.findall(r'srcdoc="([^"]*)"', report)
     assert len(frames) == 1
     page = html_lib.unescape(frames[0])
@@ -84,7 +95,7 @@ def test_failing_notebook_is_reported_and_others_render(tmp_path, capsys):
     nb_dir = tmp_path / "nbs"
     nb_dir.mkdir()
     good = nb_dir / "a_good.ipynb"
-    shutil.copy(paths.NOTEBOOKS_DIR / "01_mujun_evaluation.ipynb", good)
+    shutil.copy(paths.NOTEBOOKS_DIR / "02_mujun_evaluation.ipynb", good)
     bad = nbformat.read(good, as_version=4)
     bad.cells.insert(3, nbformat.v4.new_code_cell("raise RuntimeError('planted failure')"))
     nbformat.write(bad, nb_dir / "b_bad.ipynb")

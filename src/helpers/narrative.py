@@ -60,3 +60,8 @@ def run_summary(ev: Evaluation) -> str:
         "above_scale": {k: (None if v != v else round(float(v), 6)) for k, v in fig.items()},
         "benchmarks": ev.benchmarks[["pool", "indicator", "benchmark"]].values.tolist(),
     }, ensure_ascii=False)
+
+
+def task_anchor(number: int) -> str:
+    """The stable HTML anchor of a task's chart (``id="task-07"``), found by tests and links."""
+    return f'<a id="task-{number:02d}" class="task-anchor" data-task="{number}"></a>'

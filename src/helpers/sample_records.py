@@ -20,7 +20,9 @@ from .units import AREA_CRS
 STAGES = ("列入清单", "整治中", "达标销号", "已退出")
 RECORD_FILES = {"remediation": "remediation.csv", "land_renewal": "land_renewal.csv",
                 "green_factories": "green_factories.csv", "parks": "parks.geojson",
-                "park_ratings": "park_ratings.csv", "incubators": "incubators.csv"}
+                "park_ratings": "park_ratings.csv", "incubators": "incubators.csv",
+                "enterprise_attributes": "enterprise_attributes.csv", "projects": "projects.csv",
+                "project_investment": "project_investment.csv", "outcomes": "outcomes.csv"}
 
 
 def make_records(config: dict, enterprises: pd.DataFrame, links: pd.DataFrame, parcels: gpd.GeoDataFrame,
@@ -34,6 +36,7 @@ def make_records(config: dict, enterprises: pd.DataFrame, links: pd.DataFrame, p
         "green_factories": _green_factories(cfg, panel, latent, rng),
         **_parks(cfg, parcels, years, rng),
         "incubators": _incubators(cfg, parcels, rng),
+        **_progress(config["progress"], enterprises, panel, latent, years, rng),
     }
 
 
@@ -151,6 +154,83 @@ def _incubators(cfg, parcels, rng) -> pd.DataFrame:
                          str(rng.choice(streets))))
         have = total
     return pd.DataFrame(rows, columns=["name", "kind", "level", "recognised_year", "street_code"])
+
+
+def _progress(cfg, enterprises, panel, latent, years, rng) -> dict:
+    """Enterprise attributes, investment projects and counted outcomes for the task tracker."""
+    return {"enterprise_attributes": _attributes(cfg, panel, latent, years, rng),
+            **_projects(cfg["projects"], enterprises, years, rng),
+            "outcomes": pd.DataFrame([(m, int(y), float(v)) for m, by_year in cfg["outcomes"].items()
+                                      for y, v in by_year.items()], columns=["measure", "year", "value"])}
+
+
+def _attributes(cfg, panel, latent, years, rng) -> pd.DataFrame:
+    producing = panel.loc[panel["in_production"].astype(bool), "credit_code"].unique()
+    rd = panel[panel["year"] == years[0]].set_index("credit_code")
+    intensity = (rd["rd_10k_yuan"] / rd["revenue_10k_yuan"].where(rd["revenue_10k_yuan"] > 0)).fillna(0)
+    rows = []
+    for attr, spec in cfg["attributes"].items():
+        noisy = intensity.reindex(producing).fillna(0) * rng.lognormal(0, 0.5, size=len(producing))
+        ranked = noisy.sort_values(ascending=False, kind="stable").index.to_numpy()
+        have = 0
+        for year, total in sorted(spec["cumulative"].items()):
+            for code in ranked[have:total]:
+                got = int(year) if year > years[0] else int(rng.integers(2012, years[0] + 1))
+                rows.append((code, attr, spec["level"], got))
+            have = total
+    for attr, spec in cfg["coverage"].items():
+        last_above = panel.loc[(panel["year"] == years[-1]) & panel["above_scale"].astype(bool), "credit_code"]
+        order = rng.permutation(last_above.to_numpy())
+        have = 0
+        for year, share in sorted(spec["share"].items()):
+            total = int(round(share * len(order)))
+            for code in order[have:total]:
+                got = int(year) if year > years[0] else int(rng.integers(2015, years[0] + 1))
+                rows.append((code, attr, "区级及以上", got))
+            have = max(have, total)
+    return pd.DataFrame(rows, columns=["credit_code", "attribute", "level", "year"])
+
+
+def _projects(cfg, enterprises, years, rng) -> dict:
+    chains = ["高端装备", "生物医药/医疗器械", "集成电路", "新能源/新材料", "时尚(服装家纺)", "美妆", "其他"]
+    streets = sorted(enterprises["street_code"].unique())
+    rows, invest, k = [], [], 0
+    for year in years:
+        n = int(cfg["signed_per_year"][year])
+        n_mfg = int(round(cfg["manufacturing_share"][year] * n))
+        n_landed = int(round(cfg["landing_rate"][year] * n))
+        manufacturing = np.zeros(n, dtype=bool)
+        manufacturing[:n_mfg] = True
+        landed = np.zeros(n, dtype=bool)
+        landed[rng.permutation(n)[:n_landed]] = True
+        amount = np.round(np.exp(rng.normal(np.log(2.0), 0.8, size=n)), 2)       # 亿元
+        amount = np.clip(amount, 0.3, 9.5)
+        big = np.flatnonzero(manufacturing & landed)[: int(cfg["major_landed"][year])]
+        amount[big] = np.round(rng.uniform(10, 40, size=len(big)), 1)
+        for i in range(n):
+            k += 1
+            pid = f"XM{year}{k:04d}"
+            is_landed, is_mfg = bool(landed[i]), bool(manufacturing[i])
+            chain_project = is_mfg and is_landed and amount[i] >= 1 and rng.random() < cfg["chain_share_of_landed_manufacturing"]
+            started = year + int(rng.random() < 0.4) if is_landed else None
+            rows.append((pid, f"示例项目{k:04d}", str(rng.choice(chains)), float(amount[i]), is_mfg,
+                         bool(rng.random() < cfg["foreign_share"]), bool(chain_project), str(rng.choice(streets)),
+                         year, year if is_landed else None, started))
+            if is_landed:
+                share = min(1.0, float(rng.lognormal(np.log(cfg["fai_landing_year_share"]["median"]),
+                                                     cfg["fai_landing_year_share"]["sigma"])))
+                left = amount[i]
+                for y in range(year, years[-1] + 1):
+                    done = round(left * (share if y == year else 0.45), 2)
+                    invest.append((pid, y, done))
+                    left -= done
+    projects = pd.DataFrame(rows, columns=["project_id", "name", "industry_chain", "amount_100m_yuan", "manufacturing",
+                                           "foreign", "chain_project", "street_code", "signed_year", "landed_year",
+                                           "started_year"])
+    for col in ("landed_year", "started_year"):
+        projects[col] = projects[col].astype("Int64")
+    return {"projects": projects,
+            "project_investment": pd.DataFrame(invest, columns=["project_id", "year", "fai_100m_yuan"])}
 
 
 def write_records(records: dict, out: Path) -> list[Path]:

@@ -1,0 +1,64 @@
+"""The tracker on the sample: every measure the plan names exists, statuses follow the data,
+the 街道 filter and the task subset behave."""
+
+import pytest
+
+from helpers.energy import load_budget_rule
+from helpers.evaluation import evaluate
+from helpers.goals import load_goals
+from helpers.low_efficiency import load_rule
+from helpers.plan import BEHIND, MET, NO_DATA, NO_TARGET, load_tasks
+from helpers.progress import MEASURES, Context
+from helpers.tracker import goal_rows, parse_tasks, target_rows
+
+
+def context(sample, streets=None):
+    return Context(sample, {y: evaluate(sample, y, streets=streets) for y in sample.years}, streets,
+                   load_rule(), load_budget_rule())
+
+
+@pytest.fixture(scope="module")
+def ctx(sample):
+    return context(sample)
+
+
+def test_every_named_measure_is_registered():
+    _, tasks = load_tasks()
+    named = {t["measure"] for ts in tasks["targets"] for t in ts} | {m for ms in tasks["measure_only"] for m in ms}
+    _, goals = load_goals()
+    named |= set(goals["progress"].dropna())
+    assert named <= set(MEASURES), named - set(MEASURES)
+
+
+def test_rows_cover_all_tasks_and_statuses_follow_the_data(ctx):
+    rows = target_rows(ctx, 2023)
+    assert sorted(rows["task"].unique()) == list(range(1, 21))
+    by = rows.set_index("measure")
+    assert by.loc["high_tech_enterprises", "status"] == MET and by.loc["high_tech_enterprises", "judged"] > 900
+    assert by.loc["robots_new", "status"] == BEHIND and by.loc["robots_new", "judged"] == 480   # 230 + 250
+    assert by.loc["clearance_parcels", "status"] == BEHIND
+    assert set(rows.loc[rows["task"].isin([3, 14, 15, 20]), "status"]) == {NO_TARGET}
+    landing = by.loc["landing_rate", "series"]
+    assert 0.5 < landing.loc[2022] < 0.7                      # not 1.0: unlanded projects count
+
+
+def test_goals_on_the_sample(ctx):
+    g = goal_rows(ctx, 2023).set_index("id")
+    assert g.loc["tax_per_mu", "status"] == BEHIND and g.loc["tax_per_mu", "judged"] == pytest.approx(38.6, abs=0.01)
+    assert g.loc["land_renewed", "status"] == MET and g.loc["energy_freed", "status"] == BEHIND
+    assert g["status"].isin([MET, BEHIND]).all()
+
+
+def test_street_filter_makes_district_counts_unavailable(sample):
+    rows = target_rows(context(sample, ["330113005"]), 2023, [6, 9])
+    by = rows.set_index("measure")
+    assert by.loc["research_projects_new", "status"] == NO_DATA
+    assert by.loc["high_tech_enterprises", "judged"] < 912           # only 乔司's enterprises
+
+
+def test_parse_tasks():
+    numbers = list(range(1, 21))
+    assert parse_tasks("all", numbers) == numbers and parse_tasks(7, numbers) == [7]
+    assert parse_tasks("1-3, 7", numbers) == [1, 2, 3, 7]
+    with pytest.raises(ValueError, match="21"):
+        parse_tasks("21", numbers)
