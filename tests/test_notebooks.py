@@ -96,7 +96,7 @@ TRACKER_NB = paths.NOTEBOOKS_DIR / "00_task_tracker.ipynb"
 def test_tracker_single_task(tmp_path):
     out = tmp_path / "t.ipynb"
     pm.execute_notebook(str(TRACKER_NB), str(out), kernel_name="python3", progress_bar=False,
-                        parameters={"tasks": "7", "year": 2022})
+                        parameters={"tasks": "7", "year": 2022, "output_dir": str(tmp_path)})
     shown = "".join(json.dumps(c.get("outputs", []), ensure_ascii=False) for c in nbformat.read(out, 4).cells)
     assert 'id=\\"task-07\\"' in shown or 'id="task-07"' in shown
     assert "task-08" not in shown and "task-06" not in shown

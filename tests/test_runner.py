@@ -66,7 +66,10 @@ def test_runner_writes_the_report(default_run):
             if re.search(r'<img [^>]*src="data:image/png', page[pos:end]):
                 charted[number] = stem
     assert sorted(charted) == list(range(1, 21))
-    assert index.index("00_task_tracker") < index.index("01_data_overview")     # the dashboard leads
+    assert index.index("00_task_tracker") < index.index("01_data_overview")
+    # the report opens on the 20-task dashboard: its image leads index.html
+    assert index.index('src="summary_1_tasks.png"') < index.index('src="summary_2_goals.png"') < index.index("<h2>报告")
+    assert (run / "summary_1_tasks.png").stat().st_size > 10_000
     # the low-efficiency notebook's files land in the run folder, and its map draws offline
     assert (run / "高耗低效整治企业清单_2023.xlsx").is_file() and (run / "parcels_evaluated_2023.gpkg").is_file()
     report = (run / "03_low_efficiency.html").read_text(encoding="utf-8")

@@ -303,7 +303,7 @@ for _name, _label in [
     ("key_cultivated_listing", "市级以上上市重点培育企业（家）"), ("ipo_filings", "报会企业（家）"),
     ("standards_new", "新增标准（项）"), ("new_standards", "新增标准（项）"), ("quality_awards_new", "区政府质量奖（个，当年新增）"),
     ("digital_projects_new", "重点数字化改造项目（个，当年新增）"), ("robots_new", "新增工业机器人（台）"),
-    ("smart_factories_new", "链主工厂、智能工厂、数字化车间（家，当年新增）"), ("industry_brains", "产业大脑（个）"),
+    ("smart_factories_new", "链主工厂、智能工厂、数字化车间（家，当年新增）"), ("industry_brains", "产业大脑（个）"), ("juneng_factories", "“聚能工厂”（家）"),
     ("digital_breakthrough_projects", "数字化攻关项目累计（个）"), ("zhejiang_made_fine_new", "浙江制造精品（项，当年新增）"),
     ("export_brands_new", "浙江出口名牌（项，当年新增）"), ("relocation_warnings", "企业外迁预警（起）"),
     ("ip_enforcement_cases", "知识产权行政执法案件（件）"),

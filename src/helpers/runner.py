@@ -6,7 +6,8 @@ writes ``reports/<run>/``:
 
 - ``<notebook>.ipynb``  the executed notebooks (outputs kept, code kept)
 - ``<notebook>.html``   HTML without code cells (nbconvert, ``exclude_input``)
-- ``index.html``        links to every notebook's HTML, its status, the parameters
+- ``index.html``        any ``summary_*.png`` a notebook saved (the task dashboards) first, then links to
+                        every notebook's HTML, its status, the parameters
 - ``parameters.yaml``   the parameters each notebook received
 - ``provenance.json``   input hashes, package versions, git commit, timings, failures
 
@@ -36,6 +37,7 @@ from .config import load_yaml
 
 KERNEL = "python3"
 OUTPUT_PARAMETER = "output_dir"
+SUMMARY_GLOB = "summary_*.png"   # images a notebook leaves in the run folder to lead index.html
 REMOVED_CELL_TAGS = ("remove_cell",)  # cells kept in the executed notebook but not in the HTML
 REFERENCE_DIRS = [paths.METHODS_DIR, paths.PLAN_DIR, paths.DATA_DIR / "reference", paths.GEO_DIR]
 
@@ -146,6 +148,8 @@ def write_index(run_dir: Path, title: str, results: list[NotebookResult], parame
               "This report uses synthetic sample data; no figure in it describes a real enterprise or parcel.</p>"
               if synthetic else "")
     params = html.escape(yaml.safe_dump(parameters, allow_unicode=True, sort_keys=False))
+    summaries = "".join(f'<p><img src="{html.escape(p.name)}" alt="{html.escape(p.stem)}" style="max-width:100%"></p>'
+                        for p in sorted(run_dir.glob(SUMMARY_GLOB)))
     git = prov.get("git", {})
     page = f"""<!DOCTYPE html>
 <html lang="zh-CN"><head><meta charset="utf-8"><title>{html.escape(title)}</title>
@@ -159,6 +163,7 @@ pre {{ background: #f6f6f6; padding: .6rem; }}
 <h1>{html.escape(title)}</h1>
 <p>临平政办〔2022〕92号《杭州市临平区新一轮制造业“腾笼换鸟、凤凰涅槃”攻坚行动方案》 · run {html.escape(run_dir.name)} · {html.escape(prov["finished"])}</p>
 {banner}
+{summaries}
 <h2>报告 / Reports</h2>
 <table><tr><th>notebook</th><th>状态 status</th><th>用时 time</th><th>executed</th></tr>
 {''.join(rows)}

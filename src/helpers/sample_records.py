@@ -213,9 +213,11 @@ def _projects(cfg, enterprises, years, rng) -> dict:
             is_landed, is_mfg = bool(landed[i]), bool(manufacturing[i])
             chain_project = is_mfg and is_landed and amount[i] >= 1 and rng.random() < cfg["chain_share_of_landed_manufacturing"]
             started = year + int(rng.random() < 0.4) if is_landed else None
+            completed = started + int(rng.integers(1, 3)) if started is not None else None
+            completed = completed if completed is not None and completed <= years[-1] else None
             rows.append((pid, f"示例项目{k:04d}", str(rng.choice(chains)), float(amount[i]), is_mfg,
                          bool(rng.random() < cfg["foreign_share"]), bool(chain_project), str(rng.choice(streets)),
-                         year, year if is_landed else None, started))
+                         year, year if is_landed else None, started, completed))
             if is_landed:
                 share = min(1.0, float(rng.lognormal(np.log(cfg["fai_landing_year_share"]["median"]),
                                                      cfg["fai_landing_year_share"]["sigma"])))
@@ -226,8 +228,8 @@ def _projects(cfg, enterprises, years, rng) -> dict:
                     left -= done
     projects = pd.DataFrame(rows, columns=["project_id", "name", "industry_chain", "amount_100m_yuan", "manufacturing",
                                            "foreign", "chain_project", "street_code", "signed_year", "landed_year",
-                                           "started_year"])
-    for col in ("landed_year", "started_year"):
+                                           "started_year", "completed_year"])
+    for col in ("landed_year", "started_year", "completed_year"):
         projects[col] = projects[col].astype("Int64")
     return {"projects": projects,
             "project_investment": pd.DataFrame(invest, columns=["project_id", "year", "fai_100m_yuan"])}
