@@ -258,7 +258,6 @@ def _manufacturing_fai(ctx):
     return m[m["manufacturing"].astype(bool)].groupby("year")["fai_100m_yuan"].sum().reindex(ctx.years, fill_value=0.0)
 
 
-measure("manufacturing_investment_above_quota", "制造业项目完成投资（亿元，当年）")(_manufacturing_fai)
 measure("manufacturing_investment", "制造业项目完成投资（亿元，当年）")(_manufacturing_fai)
 
 
@@ -272,8 +271,7 @@ def _landed_count(ctx, min_amount: float, chain_only: bool = False):
     return p[sel].groupby("landed_year").size().reindex(ctx.years, fill_value=0)
 
 
-measure("major_projects_landed_new", "落地10亿元以上制造业项目（个，当年）")(lambda ctx: _landed_count(ctx, 10))
-measure("major_projects", "落地10亿元以上制造业项目（个，当年）")(lambda ctx: _landed_count(ctx, 10))
+measure("major_projects_landed", "落地10亿元以上制造业项目（个，当年）")(lambda ctx: _landed_count(ctx, 10))
 measure("projects_100m_landed", "落地亿元以上制造业项目（个，当年）")(lambda ctx: _landed_count(ctx, 1))
 measure("chain_projects_landed", "落地亿元以上产业链项目（个，当年）")(lambda ctx: _landed_count(ctx, 1, True))
 
@@ -301,13 +299,11 @@ for _name, _label in [
     ("first_set_new", "首台（套）等产品（项，当年新增）"), ("rd_to_gdp", "R&D经费支出占GDP比重"),
     ("industry_fund_projects_new", "制造业产业基金项目（项，当年新增）"), ("listed_financing_new", "上市企业融资（亿元，当年新增）"),
     ("key_cultivated_listing", "市级以上上市重点培育企业（家）"), ("ipo_filings", "报会企业（家）"),
-    ("standards_new", "新增标准（项）"), ("new_standards", "新增标准（项）"), ("quality_awards_new", "区政府质量奖（个，当年新增）"),
+    ("standards_new", "新增标准（项）"), ("quality_awards_new", "区政府质量奖（个，当年新增）"),
     ("digital_projects_new", "重点数字化改造项目（个，当年新增）"), ("robots_new", "新增工业机器人（台）"),
     ("smart_factories_new", "链主工厂、智能工厂、数字化车间（家，当年新增）"), ("industry_brains", "产业大脑（个）"), ("juneng_factories", "“聚能工厂”（家）"),
     ("digital_breakthrough_projects", "数字化攻关项目累计（个）"), ("zhejiang_made_fine_new", "浙江制造精品（项，当年新增）"),
     ("export_brands_new", "浙江出口名牌（项，当年新增）"), ("relocation_warnings", "企业外迁预警（起）"),
     ("ip_enforcement_cases", "知识产权行政执法案件（件）"),
 ]:
-    measure(_name, _label)(lambda ctx, n=("standards_new" if _name == "new_standards" else _name): _outcome(ctx, n))
-
-measure("pinzibiao_brands", "新增“品字标”品牌企业（家）")(lambda ctx: _attribute(ctx, "pinzibiao", True))
+    measure(_name, _label)(lambda ctx, n=_name: _outcome(ctx, n))
