@@ -101,3 +101,20 @@ def test_tracker_single_task(tmp_path):
     assert 'id=\\"task-07\\"' in shown or 'id="task-07"' in shown
     assert "task-08" not in shown and "task-06" not in shown
     assert "加速重大科技成果产业化" in shown and "区经科局" in shown and glyph_warnings(out) == []
+
+
+SCENARIO_NB = paths.NOTEBOOKS_DIR / "04_scenario.ipynb"
+
+
+def test_scenario_notebook_non_default(tmp_path, sample):
+    from helpers.low_efficiency import load_rule
+    from helpers.scenario import apply_scenario, load_defaults, load_scenario
+
+    out = tmp_path / "s.ipynb"
+    pm.execute_notebook(str(SCENARIO_NB), str(out), kernel_name="python3", progress_bar=False,
+                        parameters={"data_year": 2021, "thresholds": "2,6", "densities": "1.0", "anonymize": True})
+    assert glyph_warnings(out) == []
+    shown = "".join(json.dumps(c.get("outputs", []), ensure_ascii=False) for c in nbformat.read(out, 4).cells)
+    r = apply_scenario(evaluate(sample, 2021).evaluated, load_scenario("default"), load_rule(), load_defaults(), 2021)
+    assert f"{int(r.totals['exits'])}** 家" in shown and f"{r.totals['land_freed_mu']:,.0f} 亩" in shown
+    assert not [n for n in sample.enterprises["name"] if n in shown]

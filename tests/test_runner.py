@@ -16,7 +16,8 @@ from helpers.provenance import hash_tree
 from .browser import drawn_paths, external_resources, render_offline
 
 pytestmark = pytest.mark.notebook
-MIN_FIGURES = {"00_task_tracker": 17, "01_data_overview": 1, "02_mujun_evaluation": 8, "03_low_efficiency": 10}
+MIN_FIGURES = {"00_task_tracker": 17, "01_data_overview": 1, "02_mujun_evaluation": 8, "03_low_efficiency": 10,
+               "04_scenario": 6}
 
 
 @pytest.fixture(scope="module")

@@ -316,3 +316,70 @@ def task_chart(task_rows: pd.DataFrame, year: int, plan_ref: str, synthetic: boo
         ax.set_title(f"{_wrap(r.text, 14)}\n【{r.status}】", fontsize=8.5, color=STATUS_COLORS[r.status] if r.status in ("达标", "落后") else "#252525")
     finish(fig, f"任务{first.task} {first.title}（牵头单位：{first.lead_unit}；{year}年）", plan_ref, synthetic)
     return fig
+
+
+def before_after_chart(before: pd.Series, after: pd.Series, goals: pd.DataFrame, title: str, plan_ref: str,
+                       synthetic: bool):
+    """Per measured goal: the 规上 figure before and after the scenario, and the target."""
+    g = goals[goals["measure"].notna()].reset_index(drop=True)
+    fig, axes = plt.subplots(1, len(g), figsize=(2.6 * len(g), 3.6), squeeze=False)
+    for ax, row in zip(axes[0], g.itertuples()):
+        scale = 100 if row.unit == "比例" else 1
+        values = [before[row.measure] * scale, after[row.measure] * scale]
+        colors = ["#969696", MET_COLOR if COMPARE[row.comparator](after[row.measure], row.value) else MISSED_COLOR]
+        ax.bar(["现状", "情景后"], values, color=colors, width=0.6)
+        for x, v in enumerate(values):
+            ax.text(x, v, f"{v:.2f}", ha="center", va="bottom", fontsize=8)
+        ax.axhline(row.value * scale, color=TARGET_COLOR, ls="--", lw=1.2)
+        ax.set_ylim(0, max(values + [row.value * scale]) * 1.2)
+        ax.set_title(_wrap(row.text, 11), fontsize=9)
+        ax.set_ylabel("%" if scale == 100 else row.unit)
+    finish(fig, title, plan_ref, synthetic)
+    return fig
+
+
+COMPARE = {">=": lambda a, b: a >= b, ">": lambda a, b: a > b, "<=": lambda a, b: a <= b, "<": lambda a, b: a < b}
+
+
+def sensitivity_chart(grid: pd.DataFrame, metric: str, target: float, smallest: pd.Series, title: str,
+                      ylabel: str, plan_ref: str, synthetic: bool):
+    """The metric after the scenario against the exit line, one line per re-let density, with the target
+    and the smallest line that reaches it marked."""
+    fig, ax = plt.subplots(figsize=(8, 4))
+    for density, g in grid.groupby("density"):
+        ax.plot(g["threshold"], g[metric], marker="o", label=f"再利用强度 density ×{density:g}")
+        line = smallest.get(density)
+        if line == line and line is not None:
+            y = g.loc[g["threshold"] == line, metric].iloc[0]
+            ax.annotate(f"最小出清线 {line:g}", (line, y), textcoords="offset points", xytext=(6, -14), fontsize=8)
+            ax.plot([line], [y], marker="*", markersize=14, color="black")
+    ax.axhline(target, color=MISSED_COLOR, ls="--", lw=1.3, label=f"目标 {target:g}")
+    ax.set_xlabel("退出企业亩均税收线（万元/亩）exit line")
+    ax.set_ylabel(ylabel)
+    ax.legend(fontsize=8, loc="upper left", bbox_to_anchor=(1.0, 1.0), frameon=False)
+    finish(fig, title, plan_ref, synthetic)
+    return fig
+
+
+def tornado_chart(table: pd.DataFrame, title: str, xlabel: str, plan_ref: str, synthetic: bool,
+                  target: float | None = None):
+    """Horizontal bars from the result at each setting's low value to its high value, around the base."""
+    fig, ax = plt.subplots(figsize=(8, 0.55 * len(table) + 1.6))
+    for y, r in enumerate(table.itertuples()):
+        lo, hi = sorted([r.at_low, r.at_high])
+        ax.barh(y, hi - lo, left=lo, color="#4575b4", height=0.5)
+        ax.text(lo, y, f"{r.at_low:.1f} ", ha="right", va="center", fontsize=8)
+        ax.text(hi, y, f" {r.at_high:.1f}", ha="left", va="center", fontsize=8)
+    lo_all = min(table["at_low"].min(), table["at_high"].min(), target if target is not None else float("inf"))
+    hi_all = max(table["at_low"].max(), table["at_high"].max(), target if target is not None else float("-inf"))
+    pad = 0.12 * (hi_all - lo_all) + 1e-9
+    ax.set_xlim(lo_all - pad, hi_all + pad)
+    ax.set_yticks(range(len(table)))
+    ax.set_yticklabels([f"{r.setting}: {r.low:g} → {r.high:g}" for r in table.itertuples()], fontsize=8)
+    ax.axvline(table["base"].iloc[0], color="#252525", lw=1, label="基准情景 base")
+    if target is not None:
+        ax.axvline(target, color=MISSED_COLOR, ls="--", lw=1.3, label=f"目标 {target:g}")
+    ax.set_xlabel(xlabel)
+    ax.legend(fontsize=8, loc="lower right", bbox_to_anchor=(1.0, 1.0), frameon=False)
+    finish(fig, title, plan_ref, synthetic)
+    return fig

@@ -133,13 +133,40 @@ def above_scale_figures(frame: pd.DataFrame) -> pd.Series:
 
 def sweep(evaluated: pd.DataFrame, scenario: dict, rule: Rule, defaults: dict, year: int,
           thresholds: list[float], densities: list[float]) -> pd.DataFrame:
-    """Headline results over a grid of 亩均税收 exit lines × re-let densities (other settings fixed)."""
+    """Headline results over a grid of 亩均税收 exit lines × re-let densities. Exits follow the line
+    alone (the scenario's other selection rules are set aside, so the line's effect is seen clean);
+    the way, re-let chain, idle share and delay are the scenario's."""
     rows = []
     for line in thresholds:
         for density in densities:
-            s = {**scenario, "select": {**scenario.get("select", {}), "tax_per_mu_below": line},
+            s = {**scenario, "select": {"tax_per_mu_below": line},
                  "relet": {**scenario.get("relet", {}), "density": density}}
             r = apply_scenario(evaluated, s, rule, defaults, year)
             rows.append({"threshold": line, "density": density, **r.totals.to_dict(),
                          **{f"after_{k}": v for k, v in r.after.items()}})
     return pd.DataFrame(rows)
+
+
+def smallest_line(grid: pd.DataFrame, metric: str, target: float) -> pd.Series:
+    """Per density: the lowest exit line whose result reaches ``target`` (NaN where none does)."""
+    hit = grid[grid[metric] >= target]
+    return hit.groupby("density")["threshold"].min().reindex(sorted(grid["density"].unique()))
+
+
+def tornado(evaluated: pd.DataFrame, scenario: dict, rule: Rule, defaults: dict, year: int,
+            swings: dict[str, tuple], metric: str = "tax_per_mu") -> pd.DataFrame:
+    """One-at-a-time swings: for each setting (dotted path into the scenario, e.g. ``relet.density``)
+    its low and high value, and the metric after the scenario at each; sorted by the range."""
+    base = apply_scenario(evaluated, scenario, rule, defaults, year).after[metric]
+    rows = []
+    for path, (low, high) in swings.items():
+        results = []
+        for value in (low, high):
+            s = {k: (dict(v) if isinstance(v, dict) else v) for k, v in scenario.items()}
+            head, _, leaf = path.rpartition(".")
+            (s[head] if head else s)[leaf] = value
+            results.append(apply_scenario(evaluated, s, rule, defaults, year).after[metric])
+        rows.append({"setting": path, "low": low, "high": high, "at_low": results[0], "at_high": results[1], "base": base})
+    out = pd.DataFrame(rows)
+    out["range"] = (out["at_high"] - out["at_low"]).abs()
+    return out.sort_values("range", ascending=True).reset_index(drop=True)
