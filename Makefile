@@ -28,6 +28,10 @@ env: $(STAMP) ## Create the virtual environment in .venv (Python packages and th
 report: $(STAMP) ## Run every notebook on the embedded sample and write reports/<run>/index.html (CONFIG=, RUN=, ARGS="-p name value")
 	$(PY) -m helpers.runner --config $(CONFIG) $(if $(RUN),--run $(RUN)) $(ARGS)
 
+.PHONY: batch
+batch: $(STAMP) ## Run a grid of parameter sets, one run each, and a comparison page (BATCH=params/scenario_batch.yaml)
+	$(PY) -m helpers.runner --batch $(or $(BATCH),params/scenario_batch.yaml) --overwrite
+
 .PHONY: test
 test: $(STAMP) ## Run the whole test suite (unit tests, nbval over notebooks/, papermill runs, runner)
 	$(PY) -m pytest -n 2 --dist loadscope tests notebooks --nbval-lax --nbval-current-env $(ARGS)

@@ -123,3 +123,15 @@ def test_failing_notebook_is_reported_and_others_render(tmp_path, capsys):
 def test_parse_value():
     assert runner.parse_value("2022") == 2022 and runner.parse_value("true") is True
     assert runner.parse_value("东湖街道") == "东湖街道" and runner.parse_value("null") is None
+
+
+def test_batch_runs_each_set_and_compares_them(tmp_path):
+    batch = yaml.safe_load((paths.PARAMS_DIR / "scenario_batch.yaml").read_text(encoding="utf-8"))
+    assert runner.main(["--batch", str(paths.PARAMS_DIR / "scenario_batch.yaml"), "--reports-dir", str(tmp_path)]) == 0
+    page = (tmp_path / batch["name"] / "index.html").read_text(encoding="utf-8")
+    for entry in batch["runs"]:
+        assert f'href="{entry["name"]}/index.html"' in page
+        assert (tmp_path / batch["name"] / entry["name"] / "04_scenario.html").is_file()
+        summary = json.loads((tmp_path / batch["name"] / entry["name"] / "summary_scenario.json").read_text(encoding="utf-8"))
+        assert f"{summary['腾出用地(亩)']:,.2f}" in page
+    assert page.count("完成 ok") == len(batch["runs"]) and "规上亩均税收 后" in page

@@ -185,30 +185,21 @@ def default_run_name() -> str:
     return datetime.now().strftime("%Y%m%d-%H%M%S")
 
 
-def main(argv: list[str] | None = None) -> int:
-    ap = argparse.ArgumentParser(description="Run the notebooks with papermill and write reports/<run>/.")
-    ap.add_argument("--config", default=str(paths.PARAMS_DIR / "default.yaml"), help="YAML with notebooks and parameters")
-    ap.add_argument("-p", "--parameter", nargs=2, action="append", default=[], metavar=("NAME", "VALUE"),
-                    help="override a parameter (value read as YAML: 2022, true, null, text)")
-    ap.add_argument("--run", default=None, help="run folder name under reports/ (default: a timestamp)")
-    ap.add_argument("--reports-dir", default=str(paths.REPORTS_DIR), help="where run folders go")
-    ap.add_argument("--only", nargs="*", default=None, help="run only notebooks whose file name contains one of these")
-    ap.add_argument("--overwrite", action="store_true", help="replace an existing run folder of the same name")
-    a = ap.parse_args(argv)
-
-    overrides = {name: parse_value(value) for name, value in a.parameter}
-    cfg = load_run_config(paths.resolve(a.config, Path.cwd()), overrides, a.only)
-    run_name = a.run or default_run_name()
-    run_dir = paths.resolve(a.reports_dir, Path.cwd()) / run_name
+def prepare_run_dir(run_dir: Path, overwrite: bool) -> bool:
+    """Create ``run_dir``; an existing non-empty one is refused (False) unless ``overwrite``."""
     if run_dir.exists() and any(run_dir.iterdir()):
-        if not a.overwrite:
+        if not overwrite:
             print(f"error: {run_dir} exists; choose another --run or pass --overwrite", file=sys.stderr)
-            return 2
+            return False
         for p in run_dir.iterdir():
             if p.is_file():
                 p.unlink()
     run_dir.mkdir(parents=True, exist_ok=True)
+    return True
 
+
+def execute_run(cfg: RunConfig, run_dir: Path, config_path: str) -> tuple[list[NotebookResult], Path]:
+    """Run every notebook of ``cfg`` into ``run_dir`` and write parameters, provenance and the index."""
     data_dir = paths.resolve(cfg.parameters.get("data_dir", paths.SAMPLE_DIR))
     inputs = provenance.hash_tree(data_dir) if data_dir.is_dir() else {}
     for d in REFERENCE_DIRS:
@@ -218,27 +209,113 @@ def main(argv: list[str] | None = None) -> int:
     info_file = data_dir / "sample_info.yaml"
     synthetic = bool(info_file.is_file() and (load_yaml(info_file) or {}).get("synthetic"))
     prov = {
-        "run": run_name, "started": started, "finished": datetime.now().isoformat(timespec="seconds"),
-        "config": str(a.config), "parameters": cfg.parameters, "synthetic_data": synthetic,
+        "run": run_dir.name, "started": started, "finished": datetime.now().isoformat(timespec="seconds"),
+        "config": config_path, "parameters": cfg.parameters, "synthetic_data": synthetic,
         "notebooks": [r.__dict__ for r in results], "inputs": inputs,
         "packages": provenance.package_versions(), "git": provenance.git_state(),
         "machine": provenance.machine(),
     }
     (run_dir / "parameters.yaml").write_text(
-        yaml.safe_dump({"config": str(a.config), "parameters": cfg.parameters,
+        yaml.safe_dump({"config": config_path, "parameters": cfg.parameters,
                         "per_notebook": {r.notebook: r.parameters for r in results}},
                        allow_unicode=True, sort_keys=False), encoding="utf-8")
     (run_dir / "provenance.json").write_text(json.dumps(prov, ensure_ascii=False, indent=2, default=str),
                                              encoding="utf-8")
     index = write_index(run_dir, cfg.title, results, cfg.parameters, prov, synthetic)
     failed = [r for r in results if not r.ok]
-    total = sum(r.seconds for r in results)
-    print(f"\n{len(results) - len(failed)} of {len(results)} notebooks ran in {total:.1f} s", file=sys.stderr)
+    print(f"\n{len(results) - len(failed)} of {len(results)} notebooks ran in {sum(r.seconds for r in results):.1f} s",
+          file=sys.stderr)
     for r in failed:
         print(f"  failed: {r.notebook} at cell {r.error.get('cell_index')}: {r.error.get('ename')}: "
               f"{r.error.get('evalue')}", file=sys.stderr)
-    print(f"Report: {index}")
+    return results, index
+
+
+def run_summaries(run_dir: Path) -> dict:
+    """The headline results notebooks left in the run folder (``summary_*.json``), merged."""
+    out = {}
+    for p in sorted(run_dir.glob("summary_*.json")):
+        out.update(json.loads(p.read_text(encoding="utf-8")))
+    return out
+
+
+def write_comparison(batch_dir: Path, title: str, runs: list[dict]) -> Path:
+    """A page with one row per run: its name, parameters, status, link, and its headline results."""
+    keys = list(dict.fromkeys(k for r in runs for k in r["summary"]))
+    head = "".join(f"<th>{html.escape(k)}</th>" for k in keys)
+    rows = []
+    for r in runs:
+        status = '<span class="ok">完成 ok</span>' if r["ok"] else '<span class="failed">失败 failed</span>'
+        params = html.escape(", ".join(f"{k}={v}" for k, v in r["parameters"].items()))
+        cells = "".join(f"<td>{_cell(r['summary'].get(k))}</td>" for k in keys)
+        rows.append(f'<tr><td><a href="{html.escape(r["name"])}/index.html">{html.escape(r["name"])}</a></td>'
+                    f"<td>{params}</td><td>{status}</td>{cells}</tr>")
+    page = f"""<!DOCTYPE html>
+<html lang="zh-CN"><head><meta charset="utf-8"><title>{html.escape(title)}</title>
+<style>body {{ font-family: "Noto Sans CJK SC", "PingFang SC", "Microsoft YaHei", sans-serif; margin: 2rem; }}
+table {{ border-collapse: collapse; }} td, th {{ border: 1px solid #ccc; padding: .3rem .6rem; text-align: right; }}
+td:first-child, td:nth-child(2) {{ text-align: left; }} .ok {{ color: #1a7f37; }} .failed {{ color: #b42318; }}</style>
+</head><body><h1>{html.escape(title)}</h1>
+<p>{len(runs)} 次运行 runs · {html.escape(datetime.now().isoformat(timespec="seconds"))}</p>
+<table><tr><th>run</th><th>参数 parameters</th><th>状态 status</th>{head}</tr>
+{"".join(rows)}</table></body></html>
+"""
+    path = batch_dir / "index.html"
+    path.write_text(page, encoding="utf-8")
+    return path
+
+
+def _cell(value) -> str:
+    if isinstance(value, float):
+        return f"{value:,.2f}"
+    return html.escape("—" if value is None else str(value))
+
+
+def run_batch(batch_file: Path, reports_dir: Path, overwrite: bool) -> int:
+    """One run per parameter set of ``batch_file`` under reports/<batch>/<name>/, and a comparison page."""
+    batch = load_yaml(batch_file)
+    batch_dir = reports_dir / batch.get("name", batch_file.stem)
+    if not prepare_run_dir(batch_dir, overwrite):
+        return 2
+    config = paths.resolve(batch.get("config", paths.PARAMS_DIR / "default.yaml"))
+    runs, failed = [], 0
+    for entry in batch["runs"]:
+        cfg = load_run_config(config, dict(entry.get("parameters") or {}), batch.get("only"))
+        run_dir = batch_dir / entry["name"]
+        prepare_run_dir(run_dir, True)
+        results, _ = execute_run(cfg, run_dir, str(config))
+        ok = all(r.ok for r in results)
+        failed += not ok
+        runs.append({"name": entry["name"], "parameters": entry.get("parameters") or {}, "ok": ok,
+                     "summary": run_summaries(run_dir)})
+    page = write_comparison(batch_dir, batch.get("title", batch_dir.name), runs)
+    print(f"Comparison: {page}")
     return 1 if failed else 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description="Run the notebooks with papermill and write reports/<run>/.")
+    ap.add_argument("--config", default=str(paths.PARAMS_DIR / "default.yaml"), help="YAML with notebooks and parameters")
+    ap.add_argument("-p", "--parameter", nargs=2, action="append", default=[], metavar=("NAME", "VALUE"),
+                    help="override a parameter (value read as YAML: 2022, true, null, text)")
+    ap.add_argument("--run", default=None, help="run folder name under reports/ (default: a timestamp)")
+    ap.add_argument("--reports-dir", default=str(paths.REPORTS_DIR), help="where run folders go")
+    ap.add_argument("--only", nargs="*", default=None, help="run only notebooks whose file name contains one of these")
+    ap.add_argument("--overwrite", action="store_true", help="replace an existing run folder of the same name")
+    ap.add_argument("--batch", default=None, help="YAML list of parameter sets: one run each and a comparison page")
+    a = ap.parse_args(argv)
+
+    reports_dir = paths.resolve(a.reports_dir, Path.cwd())
+    if a.batch:
+        return run_batch(paths.resolve(a.batch, Path.cwd()), reports_dir, a.overwrite)
+    overrides = {name: parse_value(value) for name, value in a.parameter}
+    cfg = load_run_config(paths.resolve(a.config, Path.cwd()), overrides, a.only)
+    run_dir = reports_dir / (a.run or default_run_name())
+    if not prepare_run_dir(run_dir, a.overwrite):
+        return 2
+    results, index = execute_run(cfg, run_dir, str(a.config))
+    print(f"Report: {index}")
+    return 0 if all(r.ok for r in results) else 1
 
 
 if __name__ == "__main__":
