@@ -118,3 +118,4 @@ def test_scenario_notebook_non_default(tmp_path, sample):
     r = apply_scenario(evaluate(sample, 2021).evaluated, load_scenario("default"), load_rule(), load_defaults(), 2021)
     assert f"{int(r.totals['exits'])}** 家" in shown and f"{r.totals['land_freed_mu']:,.0f} 亩" in shown
     assert not [n for n in sample.enterprises["name"] if n in shown]
+    assert "Smallest exit line reaching each target" in shown and "×1" in shown
