@@ -89,3 +89,9 @@ def test_clearance_and_land_tables(sample, rule):
 def test_below_clearance_handles_missing():
     p = gpd.GeoDataFrame({"tax_per_mu": [1.0, np.nan, 5.0]})
     assert below_clearance(p, 3.0).tolist() == [True, False, False]
+
+
+def test_scope_treats_a_missing_above_scale_flag_as_below_scale(rule):
+    from helpers.low_efficiency import in_scope
+    frame = pd.DataFrame({"above_scale": [None, None, True], "land_mu": [2.0, 4.0, 0.5]})
+    assert in_scope(frame, rule).tolist() == [False, True, True]

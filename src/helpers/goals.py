@@ -2,16 +2,14 @@
 
 from __future__ import annotations
 
-import operator
-
 import pandas as pd
 
 from . import paths
 from .config import load_yaml
 from .indicators import aggregate_ratio, indicator_defs
+from .plan import COMPARATORS
 
 GOALS_FILE = paths.PLAN_DIR / "goals.yaml"
-COMPARATORS = {">=": operator.ge, ">": operator.gt, "<=": operator.le, "<": operator.lt}
 
 
 def load_goals() -> tuple[dict, pd.DataFrame]:
@@ -22,10 +20,11 @@ def load_goals() -> tuple[dict, pd.DataFrame]:
     return raw["plan"], goals
 
 
-def above_scale_figures(evaluated: pd.DataFrame) -> pd.Series:
-    """Aggregate indicators (Σ numerator / Σ denominator) over the evaluated 规上 enterprises."""
+def above_scale_figures(evaluated: pd.DataFrame, ids: list[str] | None = None) -> pd.Series:
+    """Aggregate indicators (Σ numerator / Σ denominator) over the evaluated 规上 enterprises:
+    the given ``ids``, or every indicator of data/methods/indicators.yaml."""
     above = evaluated[evaluated["above_scale"].fillna(False).astype(bool)]
-    return pd.Series({i: aggregate_ratio(above, i) for i in indicator_defs()}, name="规上")
+    return pd.Series({i: aggregate_ratio(above, i) for i in ids or indicator_defs()}, name="规上")
 
 
 def figures_by_year(evaluations: dict[int, pd.DataFrame]) -> pd.DataFrame:

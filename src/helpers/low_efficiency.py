@@ -57,7 +57,7 @@ def load_rule(path: str | Path = RULE_FILE) -> Rule:
 
 def in_scope(evaluated: pd.DataFrame, rule: Rule) -> pd.Series:
     """任务1's scope: 规上 enterprises, and 规下 ones with at least the given land (含)."""
-    above = evaluated["above_scale"].astype(bool)
+    above = evaluated["above_scale"].fillna(False).astype(bool)
     big_enough = evaluated["land_mu"] >= float(rule.scope["below_scale_land_mu_min"])
     return (above & bool(rule.scope["above_scale"])) | (~above & big_enough)
 

@@ -19,6 +19,8 @@ import pandas as pd
 import seaborn as sns
 from matplotlib import font_manager
 
+from .plan import COMPARATORS
+
 CJK_FONT_FILE = "NotoSansCJKsc-Regular.otf"
 CJK_FAMILY = "Noto Sans CJK SC"
 CLASS_COLORS = {"A": "#1a9850", "B": "#91cf60", "C": "#fc8d59", "D": "#d73027"}
@@ -326,7 +328,7 @@ def before_after_chart(before: pd.Series, after: pd.Series, goals: pd.DataFrame,
     for ax, row in zip(axes[0], g.itertuples()):
         scale = 100 if row.unit == "比例" else 1
         values = [before[row.measure] * scale, after[row.measure] * scale]
-        colors = ["#969696", MET_COLOR if COMPARE[row.comparator](after[row.measure], row.value) else MISSED_COLOR]
+        colors = ["#969696", MET_COLOR if COMPARATORS[row.comparator](after[row.measure], row.value) else MISSED_COLOR]
         ax.bar(["现状", "情景后"], values, color=colors, width=0.6)
         for x, v in enumerate(values):
             ax.text(x, v, f"{v:.2f}", ha="center", va="bottom", fontsize=8)
@@ -336,9 +338,6 @@ def before_after_chart(before: pd.Series, after: pd.Series, goals: pd.DataFrame,
         ax.set_ylabel("%" if scale == 100 else row.unit)
     finish(fig, title, plan_ref, synthetic)
     return fig
-
-
-COMPARE = {">=": lambda a, b: a >= b, ">": lambda a, b: a > b, "<=": lambda a, b: a <= b, "<": lambda a, b: a < b}
 
 
 def sensitivity_chart(grid: pd.DataFrame, metric: str, target: float, smallest: pd.Series, title: str,

@@ -8,8 +8,8 @@ import geopandas as gpd
 import pandas as pd
 
 from .low_efficiency import Rule
+from .plan import PLAN_YEARS
 
-PLAN_YEARS = (2022, 2023)
 STAGE_ORDER = ["列入清单", "整治中", "达标销号", "已退出"]
 DONE_STAGES = ("达标销号", "已退出")
 

@@ -71,7 +71,7 @@ def _screening(ctx):
     for y, ev in ctx.evaluations.items():
         e = ev.enterprises[ev.enterprises["status"] != "filtered"]
         producing = e["has_panel"] & e["in_production"].fillna(False).astype(bool)
-        candidates = producing & (e["above_scale"].fillna(False).astype(bool) | (e["land_mu"] >= ctx.rule.scope["below_scale_land_mu_min"]))
+        candidates = producing & in_scope(e, ctx.rule)
         screened = candidates & (e["status"] == "evaluated")
         out[y] = screened.sum() / candidates.sum() if candidates.sum() else float("nan")
     return _by_year(out)

@@ -25,13 +25,13 @@ import pandas as pd
 
 from . import paths
 from .config import load_yaml
-from .indicators import aggregate_ratio
+from .goals import above_scale_figures
 from .low_efficiency import Rule, screen
 
 SCENARIO_DIR = paths.DATA_DIR / "scenarios"
 DEFAULTS_FILE = SCENARIO_DIR / "standard_land_defaults.yaml"
 OUTPUT_COLUMNS = ["tax_10k_yuan", "value_added_10k_yuan", "revenue_10k_yuan", "employees", "rd_10k_yuan"]
-HEADLINE = ["tax_per_mu", "labour_productivity", "va_per_energy", "va_rate", "rd_ratio"]
+HEADLINE = ["tax_per_mu", "labour_productivity", "va_per_energy", "va_rate", "rd_ratio"]   # what a scenario reports
 
 
 @dataclass
@@ -123,12 +123,7 @@ def apply_scenario(evaluated: pd.DataFrame, scenario: dict, rule: Rule, defaults
         "exits": int(exiting.sum()),
     })
     return ScenarioResult(exits=exits.reset_index(drop=True), totals=totals,
-                          before=above_scale_figures(evaluated), after=above_scale_figures(after))
-
-
-def above_scale_figures(frame: pd.DataFrame) -> pd.Series:
-    above = frame[frame["above_scale"].fillna(False).astype(bool)]
-    return pd.Series({i: aggregate_ratio(above, i) for i in HEADLINE})
+                          before=above_scale_figures(evaluated, HEADLINE), after=above_scale_figures(after, HEADLINE))
 
 
 def sweep(evaluated: pd.DataFrame, scenario: dict, rule: Rule, defaults: dict, year: int,
