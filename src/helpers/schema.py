@@ -1,8 +1,9 @@
 """Table schemas (data/reference/input_schema.yaml) and the checks of one table against them.
 
-Every failed check raises ``InputError`` naming the file, the column and the rows, and saying
-what was expected. Rows are numbered as a person finds them: CSV line numbers (header = 1),
-feature numbers (from 1) in a layer.
+Every failed check is a ``Problem`` naming the file, the column and the rows, and saying what was
+expected; checks go on after a failure so that one pass lists every problem. Rows carry their
+number as a person finds them (``_row``: CSV or sheet line, header included; feature number in a
+layer) and their file (``_source``), so rows from several files or sheets stay traceable.
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ import pandas as pd
 from . import paths
 from .config import load_yaml
 from .credit_code import is_valid as is_valid_credit_code
-from .errors import InputError
+from .errors import Problem
 
 SCHEMA_FILE = paths.DATA_DIR / "reference" / "input_schema.yaml"
 TRUE_WORDS = {"true", "1", "1.0", "yes", "y", "是", "t"}
@@ -51,39 +52,55 @@ def table_specs() -> dict[str, TableSpec]:
     }
 
 
-def row_numbers(index: pd.Index, first_data_row: int) -> list[int]:
-    """Spreadsheet-style numbers of the rows at positional ``index``."""
-    return [int(i) + first_data_row for i in index]
+ROW = "_row"        # the row's number as a person finds it in its file (CSV/sheet line, feature number)
+SOURCE = "_source"  # the file (and sheet) the row came from
+TRACE = [ROW, SOURCE]
+
+
+def problems_at(df: pd.DataFrame, mask, problem: str, column: str | None = None,
+                expected: str | None = None, severity: str = "error") -> list[Problem]:
+    """One ``Problem`` per source file for the rows of ``df`` where ``mask`` is true."""
+    hit = df.loc[np.asarray(mask, dtype=bool)]
+    return [Problem(str(src), problem, column, tuple(int(r) for r in g[ROW]), expected, severity)
+            for src, g in hit.groupby(SOURCE, sort=False)]
 
 
 def _blank(s: pd.Series) -> pd.Series:
     return s.isna() | (s.astype("string").str.strip() == "")
 
 
-def coerce_and_check(df: pd.DataFrame, spec: TableSpec, file: str | Path, first_data_row: int,
-                     street_codes: set[str]) -> pd.DataFrame:
-    """Check ``df`` (positional index) against ``spec``; return it with typed columns."""
-    def fail(problem, column=None, mask=None, expected=None):
-        rows = row_numbers(df.index[np.asarray(mask)], first_data_row) if mask is not None else None
-        raise InputError(file, problem, column=column, rows=rows, expected=expected)
-
+def missing_columns(df: pd.DataFrame, spec: TableSpec, file: str) -> list[Problem]:
     missing = [c for c, c_spec in spec.columns.items() if c_spec.get("required") and c not in df.columns]
-    if missing:
-        raise InputError(file, f"missing required column(s): {', '.join(spec.label(c) for c in missing)}",
-                         expected=f"columns {', '.join(c for c in spec.columns if spec.columns[c].get('required'))}"
-                                  f" (data dictionary: {SCHEMA_FILE.name})")
+    if not missing:
+        return []
+    return [Problem(file, f"missing required column(s): {', '.join(spec.label(c) for c in missing)}",
+                    expected=f"columns {', '.join(spec.label(c) for c in spec.columns if spec.columns[c].get('required'))}"
+                             " (see docs/data-contract.md; header aliases in data/reference/column_aliases.yaml)")]
+
+
+def coerce_source(df: pd.DataFrame, spec: TableSpec, streets: dict[str, str],
+                  factors: dict[str, float] | None = None) -> tuple[pd.DataFrame, list[Problem]]:
+    """Type the columns of one source's rows (text cells, ``_row`` and ``_source`` columns) and check
+    each cell against ``spec``. ``streets`` maps codes and names of 街道/镇 to their code; ``factors``
+    multiplies numeric columns into the schema unit. Bad cells become missing; every one is a problem."""
+    factors = factors or {}
+    problems: list[Problem] = []
     out = df.copy()
     for col, c_spec in spec.columns.items():
         if col not in out.columns:
             continue
         label = spec.label(col)
+
+        def flag(mask, problem, expected, severity="error"):
+            problems.extend(problems_at(out, mask, problem, label, expected, severity))
+
         raw = out[col]
         blank = _blank(raw)
         rules = c_spec.get("rules", [])
         must_fill = (c_spec.get("not_null") or col in spec.key or "references" in c_spec
                      or any(r in rules for r in ("unique", "credit_code", "in_streets")))
         if must_fill and blank.any():
-            fail("empty cells", label, blank, "a value in every row")
+            flag(blank, "empty cells", "a value in every row")
         kind = c_spec["type"]
         if kind == "text":
             values = raw.astype("string").str.strip()
@@ -91,21 +108,21 @@ def coerce_and_check(df: pd.DataFrame, spec: TableSpec, file: str | Path, first_
             values = pd.to_numeric(raw, errors="coerce")
             bad = values.isna() & ~blank
             if bad.any():
-                fail("not a number", label, bad, f"{'whole ' if kind == 'integer' else ''}numbers"
+                flag(bad, "not a number", f"{'whole ' if kind == 'integer' else ''}numbers"
                      + (f" in {c_spec['unit']}" if c_spec.get("unit") else ""))
             if kind == "integer":
                 frac = values.notna() & (values != values.round())
                 if frac.any():
-                    fail("not a whole number", label, frac, "whole numbers")
-                values = values.astype("Int64")
+                    flag(frac, "not a whole number", "whole numbers")
+                values = values.where(~frac).astype("Int64")
             else:
-                values = values.astype(float)
+                values = values.astype(float) * factors.get(col, 1.0)
         elif kind == "boolean":
             text = raw.astype("string").str.strip().str.lower()
             is_true, is_false = text.isin(TRUE_WORDS), text.isin(FALSE_WORDS)
             bad = ~(is_true | is_false) & ~blank
             if bad.any():
-                fail("not a yes/no value", label, bad, "true/false, 1/0 or 是/否")
+                flag(bad, "not a yes/no value", "true/false, 1/0 or 是/否")
             values = pd.Series(pd.NA, index=raw.index, dtype="boolean")
             values[is_true.fillna(False).to_numpy()] = True
             values[is_false.fillna(False).to_numpy()] = False
@@ -113,40 +130,56 @@ def coerce_and_check(df: pd.DataFrame, spec: TableSpec, file: str | Path, first_
             raise ValueError(f"{SCHEMA_FILE}: unknown type {kind!r} for {spec.name}.{col}")
         present = values.notna()
         if "positive" in rules and (present & ~(values > 0)).any():
-            fail("zero or negative values", label, present & ~(values > 0), "values greater than 0")
+            flag(present & ~(values > 0), "zero or negative values", "values greater than 0")
         if "non_negative" in rules and (present & (values < 0)).any():
-            fail("negative values", label, present & (values < 0), "values of 0 or more")
+            flag(present & (values < 0), "negative values", "values of 0 or more")
         if "share" in rules:
             bad = present & ~((values > 0) & (values <= 1))
             if bad.any():
-                fail("share outside (0, 1]", label, bad, "a fraction greater than 0 and at most 1")
+                flag(bad, "share outside (0, 1]", "a fraction greater than 0 and at most 1")
         if "credit_code" in rules:
             bad = present & ~values.map(is_valid_credit_code, na_action="ignore").astype(bool)
             if bad.any():
-                fail("invalid 统一社会信用代码", label, bad,
-                     "18 characters whose last is the GB 32100-2015 check character")
+                flag(bad, "invalid 统一社会信用代码", "18 characters whose last is the GB 32100-2015 check character")
         if "in_streets" in rules:
-            bad = present & ~values.isin(street_codes)
+            mapped = values.map(streets, na_action="ignore")
+            bad = present & mapped.isna()
             if bad.any():
-                fail("unknown 街道/镇 code", label, bad, f"one of {', '.join(sorted(street_codes))}")
+                codes = sorted(set(streets.values()))
+                flag(bad, "unknown 街道/镇", f"a code ({', '.join(codes)}) or a name such as 星桥街道")
+            values = mapped.astype("string")
         if "pattern" in c_spec:
             rx = re.compile(c_spec["pattern"])
             bad = present & ~values.astype("string").str.match(rx).fillna(False)
             if bad.any():
-                fail("malformed value", label, bad, f"text matching {c_spec['pattern']}")
+                flag(bad, "malformed value", f"text matching {c_spec['pattern']}")
         out[col] = values
-    dup = out.duplicated(subset=spec.key, keep=False)
-    if dup.any():
-        fail("duplicate ids", " + ".join(spec.label(k) for k in spec.key), dup,
-             "each id once" if len(spec.key) == 1 else "each combination once")
-    return out
+    return out, problems
 
 
-def check_reference(df: pd.DataFrame, column: str, target: pd.Series, file: str | Path,
-                    first_data_row: int, spec: TableSpec, target_name: str) -> None:
+def exact_copies(df: pd.DataFrame, spec: TableSpec) -> pd.Series:
+    """Rows that repeat an earlier row in every column of the table (the later copies)."""
+    cols = [c for c in spec.columns if c in df.columns]
+    frame = df[cols].copy()
+    if spec.geometry and "geometry" in df:
+        frame["_wkb"] = df.geometry.to_wkb(hex=True)
+    return frame.duplicated(keep="first")
+
+
+def duplicate_keys(df: pd.DataFrame, spec: TableSpec) -> list[Problem]:
+    """Rows sharing a key (after exact copies are set aside): every such row is named."""
+    dup = df.duplicated(subset=spec.key, keep=False) & df[spec.key].notna().all(axis=1)
+    if not dup.any():
+        return []
+    return problems_at(df, dup, "duplicate ids with different values", " + ".join(spec.label(k) for k in spec.key),
+                       "each id once" if len(spec.key) == 1 else "each combination once")
+
+
+def check_reference(df: pd.DataFrame, column: str, target: pd.Series, spec: TableSpec,
+                    target_name: str) -> list[Problem]:
     """Every value of ``df[column]`` must exist in ``target``."""
-    bad = ~df[column].isin(set(target))
-    if bad.any():
-        raise InputError(file, f"refers to {target_name} that do not exist", column=spec.label(column),
-                         rows=row_numbers(df.index[bad.to_numpy()], first_data_row),
-                         expected=f"values present in {target_name}")
+    bad = df[column].notna() & ~df[column].isin(set(target.dropna()))
+    if not bad.any():
+        return []
+    return problems_at(df, bad, f"refers to {target_name} that do not exist", spec.label(column),
+                       f"values present in {target_name}")

@@ -1,0 +1,232 @@
+"""Which file (and sheet) of a data folder holds which table, read into rows with the data
+dictionary's column names.
+
+A file's table is found, in this order, from ``dataset.yaml`` in the folder (optional: file,
+sheet, CRS, coordinate system, units per table), from words in the file or sheet name
+(``files:`` in ``data/reference/column_aliases.yaml``), or from its headers (the table whose
+required columns the headers name most). Title rows above the header, blank lines and 合计
+rows are skipped and listed; a year missing from a panel sheet is taken from the sheet or file
+name ("2023年"); units named in headers are converted. Nothing in the folder is written.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import geopandas as gpd
+import pandas as pd
+
+from .config import load_yaml
+from .coordinates import place_layer
+from .errors import InputError, Problem
+from .formats import (KIND_OF_SUFFIX, LAYER_KINDS, SHAPEFILE_SIDECARS, Grid, kind_problem, read_csv_grid,
+                      read_layer_file, read_xlsx_grids, sniff)
+from .headers import file_words, find_header_row, match_headers, normalise, unit_factor, units_for
+from .schema import ROW, SOURCE, TableSpec, problems_at, table_specs
+
+MANIFEST = "dataset.yaml"
+NOT_DATA_SUFFIXES = {".md", ".yaml", ".yml", ".txt", ".pdf", ".doc", ".docx", ".png", ".jpg", ".html"}
+RESERVED_FILES = {"street_zones_synthetic.geojson"}   # read by the loader itself (synthetic folders)
+YEAR_IN_NAME = re.compile(r"(?<!\d)((?:19|20)\d{2})(?!\d)")
+MIN_HEADER_SCORE = 2    # a sheet recognised from its headers alone must name 2 required columns
+
+
+@dataclass
+class TableSource:
+    """The rows one file (or sheet) gives to one table: canonical columns as text (geometry for
+    layers), ``_row`` and ``_source``; unit factors per column; what was skipped and why."""
+
+    table: str
+    label: str
+    frame: pd.DataFrame
+    factors: dict[str, float] = field(default_factory=dict)
+    skipped: list[tuple[int, str]] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+
+
+@dataclass
+class Inventory:
+    sources: list[TableSource]
+    problems: list[Problem]
+    notes: list[str]
+    ignored: list[str]
+    manifest: dict
+
+    def of(self, table: str) -> list[TableSource]:
+        return [s for s in self.sources if s.table == table]
+
+
+def load_manifest(folder: Path) -> dict:
+    path = folder / MANIFEST
+    if not path.is_file():
+        return {}
+    raw = load_yaml(path) or {}
+    tables = raw.get("tables") or {}
+    unknown = sorted(set(tables) - set(table_specs()))
+    if unknown:
+        raise InputError(path, f"unknown table(s) {', '.join(unknown)}", expected=f"tables among {', '.join(table_specs())}")
+    return tables
+
+
+def _manifest_table(manifest: dict, path: Path, sheet: str | None) -> str | None:
+    for table, entry in manifest.items():
+        files = entry.get("file", [])
+        files = [files] if isinstance(files, str) else files
+        if path.name in files and (entry.get("sheet") in (None, sheet)):
+            return table
+    return None
+
+
+def _tables_named(*names: str | None, geometry: bool) -> list[str]:
+    text = "".join(normalise(n) for n in names if n)
+    return [t for t, spec in table_specs().items()
+            if spec.geometry == geometry and any(w and w in text for w in file_words(t))]
+
+
+def _unit_factors(spec: TableSpec, matches, label: str, declared_units: dict) -> tuple[dict, list[str], list[Problem]]:
+    factors, notes, problems = {}, [], []
+    units = {m.column: (m.unit, m.header) for m in matches.values()}
+    for col, unit in (declared_units or {}).items():
+        if col in units and units[col][0] is None:
+            units[col] = (normalise(unit), f"{col} (unit from {MANIFEST})")
+    for col, (unit, header) in units.items():
+        target = spec.columns[col].get("unit")
+        if unit is None or target is None:
+            continue
+        factor = unit_factor(target, unit)
+        if factor is None:
+            problems.append(Problem(label, f"the header names the unit '{unit}', which cannot be converted to {target}",
+                                    column=header, expected=f"one of {', '.join(units_for(target))} "
+                                    "(add others to data/reference/units.yaml)"))
+        elif factor != 1:
+            factors[col] = factor
+            notes.append(f"{label}: '{header}' read in {unit} and converted to {target} (× {factor:g})")
+    return factors, notes, problems
+
+
+def grid_source(grid: Grid, table: str, header_index: int, declared: dict, total_words: set[str]) -> tuple[TableSource, list[Problem]]:
+    spec = table_specs()[table]
+    header = grid.rows[header_index]
+    matches = match_headers(table, header)
+    records, rows, skipped = [], [], []
+    header_norm = [normalise(h) for h in header]
+    for i in range(header_index + 1, len(grid.rows)):
+        cells = grid.rows[i]
+        filled = [c for c in cells if c]
+        if not filled:
+            skipped.append((i + 1, "空行 blank line"))
+            continue
+        if normalise(filled[0]) in total_words:
+            skipped.append((i + 1, f"合计行 total row ('{filled[0]}')"))
+            continue
+        if [normalise(c) for c in cells[:len(header_norm)]] == header_norm:
+            skipped.append((i + 1, "重复的表头 repeated header row"))
+            continue
+        records.append([cells[j] if j < len(cells) else "" for j in matches])
+        rows.append(i + 1)
+    frame = pd.DataFrame(records, columns=[m.column for m in matches.values()], dtype=object)
+    frame[ROW] = rows
+    frame[SOURCE] = grid.label
+    notes = []
+    if grid.encoding and grid.encoding != "utf-8":
+        notes.append(f"{grid.label}: read as {grid.encoding} text")
+    if header_index > 0:
+        notes.append(f"{grid.label}: header on line {header_index + 1} (lines above it are titles)")
+    if "year" in spec.columns and "year" not in frame.columns:
+        year = declared.get("year") or next(iter(YEAR_IN_NAME.findall(f"{grid.sheet or ''} {grid.path.stem}")), None)
+        if year is not None:
+            frame["year"] = str(year)
+            notes.append(f"{grid.label}: no 年度 column; year {year} taken from the "
+                         f"{'dataset.yaml' if declared.get('year') else 'sheet or file name'}")
+    factors, unit_notes, problems = _unit_factors(spec, matches, grid.label, declared.get("units"))
+    return TableSource(table, grid.label, frame, factors, skipped, notes + unit_notes), problems
+
+
+def _read_grids(path: Path, kind: str) -> tuple[list[Grid], list[str]]:
+    if kind == "csv":
+        return [read_csv_grid(path)], []
+    grids, hidden = read_xlsx_grids(path)
+    return grids, [f"{path} [{h}]: hidden sheet, not read" for h in hidden]
+
+
+def _layer_source(path: Path, kind: str, manifest: dict, settings: dict) -> tuple[TableSource | None, list[Problem], list[str]]:
+    try:
+        gdf, encoding = read_layer_file(path, kind)
+    except Exception as exc:  # pyogrio / pyarrow raise many types; name the file
+        return None, [Problem(str(path), f"cannot be read as a layer ({exc})",
+                              expected="a GeoParquet, GeoPackage, GeoJSON or Shapefile")], []
+    table = _manifest_table(manifest, path, None)
+    candidates = [table] if table else (_tables_named(path.stem, geometry=True)
+                                        or [t for t, s in table_specs().items() if s.geometry])
+    scores = {t: sum(1 for m in match_headers(t, list(gdf.columns)).values()
+                     if table_specs()[t].columns[m.column].get("required")) for t in candidates}
+    table = max(candidates, key=lambda t: scores[t])
+    if not table or (len(candidates) > 1 and scores[table] < MIN_HEADER_SCORE):
+        return None, [], [f"{path}: a layer whose columns name no table; not read"]
+    spec = table_specs()[table]
+    declared = manifest.get(table, {})
+    matches = match_headers(table, list(gdf.columns))
+    frame = pd.DataFrame(gdf[[gdf.columns[i] for i in matches]])
+    frame.columns = [m.column for m in matches.values()]
+    frame[ROW] = range(1, len(gdf) + 1)
+    frame[SOURCE] = str(path)
+    notes = [f"{path}: attributes read as {encoding} (no .cpg file)"] if encoding and encoding != "utf-8" else []
+    placed, crs_notes, problems = place_layer(gpd.GeoDataFrame(geometry=gdf.geometry.values, crs=gdf.crs), str(path),
+                                              settings["coordinates"], declared.get("crs"), declared.get("coordinates"))
+    geometry = placed.geometry if placed is not None else gdf.geometry.set_crs(None, allow_override=True)
+    frame = gpd.GeoDataFrame(frame, geometry=geometry.values, crs=placed.crs if placed is not None else None)
+    factors, unit_notes, unit_problems = _unit_factors(spec, matches, str(path), declared.get("units"))
+    return TableSource(table, str(path), frame, factors, [], notes + crs_notes + unit_notes), problems + unit_problems, []
+
+
+def take_inventory(folder: Path, settings: dict) -> Inventory:
+    """Read every data file of ``folder`` into table sources; problems are collected, not raised."""
+    manifest = load_manifest(folder)
+    total_words = {normalise(w) for w in settings["total_row_words"]}
+    sources, problems, notes, ignored = [], [], [], []
+    for path in sorted(p for p in folder.iterdir() if p.is_file()):
+        suffix = path.suffix.lower()
+        if (path.name.startswith((".", "~$")) or path.name in RESERVED_FILES or path.name == MANIFEST
+                or suffix in SHAPEFILE_SIDECARS or suffix in NOT_DATA_SUFFIXES):
+            continue
+        if suffix not in KIND_OF_SUFFIX:
+            ignored.append(f"{path}: not a data file this project reads ({suffix or 'no extension'})")
+            continue
+        problem = kind_problem(path)
+        if problem:
+            problems.append(problem)
+            continue
+        kind = sniff(path)
+        if kind in LAYER_KINDS:
+            src, found, skipped = _layer_source(path, kind, manifest, settings)
+            problems += found
+            ignored += skipped
+            if src:
+                sources.append(src)
+            continue
+        try:
+            grids, hidden = _read_grids(path, kind)
+        except InputError as exc:
+            problems += exc.problems
+            continue
+        notes += hidden
+        for grid in grids:
+            table = _manifest_table(manifest, path, grid.sheet)
+            named = [table] if table else _tables_named(grid.sheet, path.stem, geometry=False)
+            candidates = named or [t for t, s in table_specs().items() if not s.geometry]
+            index, best, score = find_header_row(grid.rows, candidates)
+            if best is None or (not named and score < MIN_HEADER_SCORE):
+                first = " | ".join(c for c in grid.rows[0] if c)[:80] if grid.rows else ""
+                ignored.append(f"{grid.label}: no table recognised from its name or headers (first line: {first})")
+                continue
+            src, found = grid_source(grid, best, index, manifest.get(best, {}), total_words)
+            sources.append(src)
+            problems += found
+    for src in sources:
+        notes += src.notes
+    return Inventory(sources, problems, notes, ignored, manifest)
+
+
+__all__ = ["Inventory", "TableSource", "take_inventory", "load_manifest", "problems_at"]
