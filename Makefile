@@ -9,6 +9,7 @@ STAMP         := $(VENV)/.installed
 CONFIG        ?= params/default.yaml
 RUN           ?=
 ARGS          ?=
+DATA          ?=
 
 $(STAMP): pyproject.toml
 	@test -x $(PY) || $(PYTHON_SYSTEM) -m venv $(VENV)
@@ -25,8 +26,20 @@ help: ## List the targets
 env: $(STAMP) ## Create the virtual environment in .venv (Python packages and the CJK font)
 
 .PHONY: report
-report: $(STAMP) ## Run every notebook on the embedded sample and write reports/<run>/index.html (CONFIG=, RUN=, ARGS="-p name value")
-	$(PY) -m helpers.runner --config $(CONFIG) $(if $(RUN),--run $(RUN)) $(ARGS)
+report: $(STAMP) ## Run every notebook on the embedded sample (or DATA=folder) and write reports/<run>/index.html (CONFIG=, RUN=, ARGS="-p name value")
+	$(PY) -m helpers.runner --config $(CONFIG) $(if $(RUN),--run $(RUN)) $(if $(DATA),-p data_dir "$(DATA)") $(ARGS)
+
+.PHONY: check
+check: $(STAMP) ## Check a data folder against the data contract before running anything (DATA=folder, default the sample)
+	$(PY) -m helpers.validation "$(or $(DATA),data/sample)"
+
+.PHONY: scan
+scan: $(STAMP) ## Before sharing: look for any enterprise name or credit code of DATA in the run folder RUN (RUN=reports/x DATA=folder)
+	$(PY) -m helpers.anonymize "$(RUN)" "$(or $(DATA),data/sample)"
+
+.PHONY: county-example
+county-example: $(STAMP) ## Write the county-office-shaped example folder (workbook + GBK Shapefile) to OUT (default reports/county_example)
+	$(PY) -m helpers.county_example --out "$(or $(OUT),reports/county_example)"
 
 .PHONY: batch
 batch: $(STAMP) ## Run a grid of parameter sets, one run each, and a comparison page (BATCH=params/scenario_batch.yaml)

@@ -13,6 +13,7 @@ from helpers import paths
 from helpers.credit_code import make_code
 from helpers.errors import InputError
 from helpers.loaders import load_dataset
+from helpers.schema import table_specs
 from helpers.validation import check_folder
 
 from .conftest import read_table, write_table
@@ -350,3 +351,19 @@ def test_every_problem_is_listed_in_one_pass(sample_copy):
     text = str(info.value)
     assert len(info.value.problems) == 3 and "3 problems" in text
     assert "yes/no" in text and "街道/镇" in text and "share outside" in text
+
+
+def test_data_contract_document_is_in_step():
+    from helpers.contract import DOC, contract_markdown
+    assert DOC.read_text(encoding="utf-8") == contract_markdown(), "run: python -m helpers.contract"
+    text = DOC.read_text(encoding="utf-8")
+    for name in ("enterprises", "parcels", "enterprise_parcels", "panel"):
+        assert f"### `{name}`" in text
+    assert "税收实际贡献(元)" in text and "EPSG:4528" in text
+
+
+def test_example_files_pass_the_check():
+    from helpers.contract import EXAMPLES
+    result = check_folder(EXAMPLES)
+    assert result.ok, result.summary()
+    assert set(result.read) == set(table_specs())   # an example of every table

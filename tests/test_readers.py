@@ -1,7 +1,6 @@
 """Readers for the files researchers hold: encodings, workbooks with titles and merged headers,
 header aliases and units, layers in every format and CRS, GCJ-02, and a county-shaped folder."""
 
-import shutil
 
 import geopandas as gpd
 import numpy as np

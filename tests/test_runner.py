@@ -135,3 +135,14 @@ def test_batch_runs_each_set_and_compares_them(tmp_path):
         summary = json.loads((tmp_path / batch["name"] / entry["name"] / "summary_scenario.json").read_text(encoding="utf-8"))
         assert f"{summary['腾出用地(亩)']:,.2f}" in page
     assert page.count("完成 ok") == len(batch["runs"]) and "规上亩均税收 后" in page
+
+
+def test_rerun_gives_the_same_tables_byte_for_byte(default_run, tmp_path):
+    _, run = default_run
+    assert runner.main(["--reports-dir", str(tmp_path), "--run", "again", "--only", "02", "03"]) == 0
+    again = tmp_path / "again"
+    compared = [p.relative_to(again) for p in again.rglob("*") if p.suffix in (".csv", ".xlsx", ".gpkg")]
+    assert {"tables/evaluation_2023.csv", "tables/table_ledger_2023.csv"} <= {str(p) for p in compared}
+    assert any(p.suffix == ".xlsx" for p in compared) and any(p.suffix == ".gpkg" for p in compared)
+    for rel in compared:
+        assert (again / rel).read_bytes() == (run / rel).read_bytes(), rel

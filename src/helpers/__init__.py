@@ -4,18 +4,25 @@ One module per idea:
 
 - ``paths``        where the project's folders are (the only place that knows)
 - ``units``        亩, CRS for areas, unit constants
-- ``errors``       the input-error type and how it names file, column and rows
+- ``errors``       a problem (file, column, rows, expected) and the input error that lists them all
 - ``credit_code``  统一社会信用代码 (GB 32100-2015) check characters
 - ``config``       reading the YAML data files (methods, goals, sample calibration)
-- ``geo``          the real district boundary, the 街道 list, synthetic 街道 zones
-- ``schema``       table schemas and the loaders' checks
-- ``loaders``      reading a data folder into a ``Dataset``
+- ``geo``          the real district boundary, the 街道 list, indicative 街道 zones
+- ``schema``       table schemas and the checks of one table's cells
+- ``formats``      what a file is (by its bytes) and reading it as rows of text or as a layer
+- ``headers``      header aliases and units (data/reference/column_aliases.yaml, units.yaml)
+- ``coordinates``  a layer's CRS inferred or checked against Linping; GCJ-02 detected and converted
+- ``inventory``    which file and sheet of a folder holds which table
+- ``validation``   the one-pass check of a whole folder, its problems and row ledger (``make check``)
+- ``contract``     docs/data-contract.md and docs/examples/, generated from the data files
+- ``county_example`` a county-office-shaped copy of the sample (workbook + GBK Shapefile)
+- ``loaders``      reading a checked data folder into a ``Dataset``
 - ``indicators``   enterprise indicators (亩均税收 …) from the annual panel
 - ``methods``      evaluation methods (YAML) and their validation
 - ``scoring``      composite score per pool and A/B/C/D rank bands
 - ``evaluation``   one evaluation year end to end, with the exclusion ledger
 - ``goals``        the plan's headline goals (二、实施目标) and district figures against them
-- ``anonymize``    stable pseudonyms for enterprise names and codes
+- ``anonymize``    stable pseudonyms at load, coarse outlines, the scan of a run folder for leaks
 - ``plotting``     the CJK font and the charts
 - ``maps``         static maps on the real boundary
 - ``sample``       the seeded synthetic sample generator

@@ -15,7 +15,6 @@ from pathlib import Path
 import geopandas as gpd
 import pandas as pd
 
-from . import paths
 from .config import load_yaml
 from .anonymize import anonymize_dataset, generalize
 from .errors import InputError

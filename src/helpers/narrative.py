@@ -17,6 +17,12 @@ def data_notice(dataset: Dataset) -> str:
               f"{len(dataset.links):,} 用地关系 links, {len(dataset.panel):,} 企业年度记录 panel rows "
               f"({', '.join(map(str, dataset.years))})")
     text = f"**数据 Data**: `{dataset.source_dir}` — {counts}."
+    if dataset.check is not None:
+        excluded = int(dataset.check.ledger["excluded"].sum())
+        text += (f" 数据检查 Data check: {len(dataset.check.warnings)} 条警告 warnings, {excluded} 行排除 rows excluded"
+                 " (listed in 01_data_overview).")
+    if dataset.anonymized:
+        text += "\n\n**已匿名 Anonymised**: 企业名称与统一社会信用代码已替换为稳定假名 names and credit codes are stable pseudonyms."
     if dataset.synthetic:
         text = ("> ⚠️ **合成数据 Synthetic data.** " + dataset.info.get("statement", "")
                 + " 标定依据见 `data/sample/README.md`。\n\n" + text)

@@ -11,6 +11,8 @@ writes ``reports/<run>/``:
 - ``parameters.yaml``   the parameters each notebook received
 - ``provenance.json``   input hashes, package versions, git commit, timings, failures
 
+The data folder is checked first (``helpers.validation``): with blocking problems no notebook
+runs and ``index.html`` and ``problems.csv`` list what to fix (file, column, rows, expected).
 A failing notebook is reported with its failing cell; the other notebooks still run and render;
 the command exits 1. An existing run folder is never overwritten unless ``--overwrite`` is given.
 """
@@ -27,6 +29,7 @@ from datetime import datetime
 from pathlib import Path
 
 import nbformat
+import pandas as pd
 import papermill as pm
 import yaml
 from nbconvert import HTMLExporter
@@ -34,6 +37,8 @@ from nbconvert.preprocessors import TagRemovePreprocessor
 
 from . import paths, provenance
 from .config import load_yaml
+from .errors import InputError, Problem
+from .validation import check_folder
 
 KERNEL = "python3"
 OUTPUT_PARAMETER = "output_dir"
@@ -198,9 +203,45 @@ def prepare_run_dir(run_dir: Path, overwrite: bool) -> bool:
     return True
 
 
+def folder_problems(data_dir: Path) -> list[Problem]:
+    """The blocking problems of the data folder (empty when the notebooks can run)."""
+    try:
+        return check_folder(data_dir).errors
+    except InputError as exc:
+        return exc.problems
+
+
+def write_problems_page(run_dir: Path, title: str, data_dir: Path, problems: list[Problem]) -> Path:
+    """index.html (and problems.csv) listing what to fix in the data folder; no notebook ran."""
+    table = pd.DataFrame([p.as_record() for p in problems])
+    table.to_csv(run_dir / "problems.csv", index=False, encoding="utf-8-sig")
+    rows = "".join("<tr>" + "".join(f"<td>{html.escape(str(r[c]))}</td>" for c in ("file", "column", "rows", "problem", "expected"))
+                   + "</tr>" for _, r in table.iterrows())
+    page = f"""<!DOCTYPE html>
+<html lang="zh-CN"><head><meta charset="utf-8"><title>{html.escape(title)}: 数据问题 data problems</title>
+<style>body {{ font-family: "Noto Sans CJK SC", "Microsoft YaHei", sans-serif; margin: 2rem; }}
+table {{ border-collapse: collapse; }} td, th {{ border: 1px solid #ccc; padding: .3rem .6rem; text-align: left; vertical-align: top; }}</style>
+</head><body><h1>数据问题，未运行笔记本 Problems in the data; no notebook ran</h1>
+<p>{html.escape(str(data_dir))}: {len(problems)} 个问题 problem(s). 修正后重新运行，或先运行 <code>make check DATA=…</code>。
+Fix them and run again (or run <code>make check DATA=…</code> first). Also in <a href="problems.csv">problems.csv</a>.</p>
+<table><tr><th>文件 file</th><th>列 column</th><th>行 rows</th><th>问题 problem</th><th>应为 expected</th></tr>{rows}</table>
+</body></html>
+"""
+    index = run_dir / "index.html"
+    index.write_text(page, encoding="utf-8")
+    return index
+
+
 def execute_run(cfg: RunConfig, run_dir: Path, config_path: str) -> tuple[list[NotebookResult], Path]:
-    """Run every notebook of ``cfg`` into ``run_dir`` and write parameters, provenance and the index."""
+    """Check the data folder, then run every notebook of ``cfg`` into ``run_dir`` and write
+    parameters, provenance and the index; with problems in the folder, write the list instead."""
     data_dir = paths.resolve(cfg.parameters.get("data_dir", paths.SAMPLE_DIR))
+    problems = folder_problems(data_dir)
+    if problems:
+        print(f"\n{len(problems)} problem(s) in {data_dir}; no notebook ran:", file=sys.stderr)
+        for p in problems:
+            print(f"  {p}", file=sys.stderr)
+        return [], write_problems_page(run_dir, cfg.title, data_dir, problems)
     inputs = provenance.hash_tree(data_dir) if data_dir.is_dir() else {}
     for d in REFERENCE_DIRS:
         inputs.update(provenance.hash_tree(d))
@@ -284,7 +325,7 @@ def run_batch(batch_file: Path, reports_dir: Path, overwrite: bool) -> int:
         run_dir = batch_dir / entry["name"]
         prepare_run_dir(run_dir, True)
         results, _ = execute_run(cfg, run_dir, str(config))
-        ok = all(r.ok for r in results)
+        ok = bool(results) and all(r.ok for r in results)
         failed += not ok
         runs.append({"name": entry["name"], "parameters": entry.get("parameters") or {}, "ok": ok,
                      "summary": run_summaries(run_dir)})
@@ -314,8 +355,8 @@ def main(argv: list[str] | None = None) -> int:
     if not prepare_run_dir(run_dir, a.overwrite):
         return 2
     results, index = execute_run(cfg, run_dir, str(a.config))
-    print(f"Report: {index}")
-    return 0 if all(r.ok for r in results) else 1
+    print(f"Report: {index}" if results else f"Problems to fix: {index}")
+    return 0 if results and all(r.ok for r in results) else 1
 
 
 if __name__ == "__main__":

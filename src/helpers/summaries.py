@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import pandas as pd
 
-from .anonymize import pseudonymize
 from .evaluation import Evaluation
 from .indicators import aggregate_ratio, indicator_defs
 from .industries import chain_names
@@ -62,12 +61,10 @@ def benchmark_table(ev: Evaluation) -> pd.DataFrame:
     })
 
 
-def weakest(ev: Evaluation, n: int, anonymize: bool) -> pd.DataFrame:
-    """The ``n`` lowest-scoring enterprises of each pool, pseudonymised when asked."""
+def weakest(ev: Evaluation, n: int) -> pd.DataFrame:
+    """The ``n`` lowest-scoring enterprises of each pool."""
     e = ev.evaluated.sort_values(["pool", "score"], kind="stable")
     e = e.groupby("pool", sort=False).head(n)
-    if anonymize:
-        e = pseudonymize(e)
     defs = indicator_defs()
     return pd.DataFrame({
         "评价池 pool": e["pool_zh"],

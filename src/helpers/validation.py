@@ -16,7 +16,6 @@ Problems of severity "error" stop a run (``load_dataset`` raises them all at onc
 from __future__ import annotations
 
 import argparse
-import sys
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
@@ -98,6 +97,9 @@ class CheckResult:
         lines = [f"Data folder {self.folder}: {len(self.errors)} error(s), {len(self.warnings)} warning(s)"]
         for kind, items in (("ERROR", self.errors), ("warning", self.warnings)):
             lines += [f"  {kind}: {p}" for p in items]
+        lines += [f"  excluded: {r.table} {r.file} row {r.row}: {r.reason}" for r in self.excluded.head(30).itertuples()]
+        if len(self.excluded) > 30:
+            lines.append(f"  … {len(self.excluded)} rows excluded in all")
         lines += [f"  ignored: {i}" for i in self.ignored]
         lines += [f"  note: {n}" for n in self.notes]
         if self.read:
