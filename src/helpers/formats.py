@@ -27,7 +27,7 @@ KIND_OF_SUFFIX = {".csv": "csv", ".txt": "csv", ".xlsx": "xlsx", ".xlsm": "xlsx"
                   ".geojson": "geojson", ".json": "geojson", ".shp": "shp"}
 KIND_NAMES = {"csv": "CSV text", "xlsx": "an Excel workbook (.xlsx)", "xls": "an Excel 97-2003 workbook (.xls)",
               "parquet": "a (Geo)Parquet file", "gpkg": "a GeoPackage", "geojson": "GeoJSON",
-              "shp": "a Shapefile", "html": "an HTML page", "pdf": "a PDF document",
+              "shp": "a Shapefile", "html": "an HTML page", "json": "JSON that is not GeoJSON", "pdf": "a PDF document",
               "zip": "a ZIP archive", "binary": "binary data of an unknown kind", "empty": "empty"}
 SHAPEFILE_SIDECARS = {".dbf", ".shx", ".prj", ".cpg", ".sbn", ".sbx", ".qix", ".qmd", ".xml", ".fix"}
 TEXT_ENCODINGS = ("utf-8-sig", "gb18030")
@@ -60,6 +60,8 @@ def sniff(path: Path) -> str:
         return "html"
     if text[:1] == b"{" and b'"type"' in head:
         return "geojson"
+    if text[:1] in (b"{", b"["):
+        return "json"
     if b"\x00" in head:
         return "binary"
     return "csv"

@@ -27,7 +27,7 @@ from .headers import file_words, find_header_row, match_headers, normalise, unit
 from .schema import ROW, SOURCE, TableSpec, problems_at, table_specs
 
 MANIFEST = "dataset.yaml"
-NOT_DATA_SUFFIXES = {".md", ".yaml", ".yml", ".txt", ".pdf", ".doc", ".docx", ".png", ".jpg", ".html"}
+NOT_DATA_SUFFIXES = {".md", ".yaml", ".yml", ".pdf", ".doc", ".docx", ".png", ".jpg", ".html"}
 RESERVED_FILES = {"street_zones_synthetic.geojson"}   # read by the loader itself (synthetic folders)
 YEAR_IN_NAME = re.compile(r"(?<!\d)((?:19|20)\d{2})(?!\d)")
 MIN_HEADER_SCORE = 2    # a sheet recognised from its headers alone must name 2 required columns
@@ -214,10 +214,14 @@ def take_inventory(folder: Path, settings: dict) -> Inventory:
         notes += hidden
         for grid in grids:
             table = _manifest_table(manifest, path, grid.sheet)
-            named = [table] if table else _tables_named(grid.sheet, path.stem, geometry=False)
+            by_sheet = _tables_named(grid.sheet, geometry=False)
+            named = [table] if table else by_sheet or _tables_named(path.stem, geometry=False)
+            # a name is trusted when it is the manifest's, the sheet's, or the file's of a one-table file;
+            # a sheet of a workbook whose file name alone suggests a table must show it in its headers
+            trusted = bool(table or by_sheet or (named and len(grids) == 1))
             candidates = named or [t for t, s in table_specs().items() if not s.geometry]
             index, best, score = find_header_row(grid.rows, candidates)
-            if best is None or (not named and score < MIN_HEADER_SCORE):
+            if best is None or (not trusted and score < MIN_HEADER_SCORE):
                 first = " | ".join(c for c in grid.rows[0] if c)[:80] if grid.rows else ""
                 ignored.append(f"{grid.label}: no table recognised from its name or headers (first line: {first})")
                 continue
