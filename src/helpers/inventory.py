@@ -222,8 +222,9 @@ def take_inventory(folder: Path, settings: dict) -> Inventory:
             candidates = named or [t for t, s in table_specs().items() if not s.geometry]
             index, best, score = find_header_row(grid.rows, candidates)
             if best is None or (not trusted and score < MIN_HEADER_SCORE):
-                first = " | ".join(c for c in grid.rows[0] if c)[:80] if grid.rows else ""
-                ignored.append(f"{grid.label}: no table recognised from its name or headers (first line: {first})")
+                # the sheet's text is not quoted: it may hold names that an anonymised report must not show
+                ignored.append(f"{grid.label}: no table recognised from its name or headers ({len(grid.rows)} lines); "
+                               "name it in dataset.yaml if it holds one")
                 continue
             src, found = grid_source(grid, best, index, manifest.get(best, {}), total_words)
             sources.append(src)
