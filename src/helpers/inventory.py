@@ -112,16 +112,18 @@ def grid_source(grid: Grid, table: str, header_index: int, declared: dict, total
     matches = match_headers(table, header)
     records, rows, skipped = [], [], []
     header_norm = [normalise(h) for h in header]
+    n_header = len(header)
+    total_chars = set("".join(total_words))
     for i in range(header_index + 1, len(grid.rows)):
         cells = grid.rows[i]
         filled = [c for c in cells if c]
         if not filled:
             skipped.append((i + 1, "空行 blank line"))
             continue
-        if normalise(filled[0]) in total_words:
+        if total_chars.intersection(filled[0]) and normalise(filled[0]) in total_words:
             skipped.append((i + 1, f"合计行 total row ('{filled[0]}')"))
             continue
-        if [normalise(c) for c in cells[:len(header_norm)]] == header_norm:
+        if cells[:n_header] == header or (cells[0] == header[0] and [normalise(c) for c in cells[:n_header]] == header_norm):
             skipped.append((i + 1, "重复的表头 repeated header row"))
             continue
         records.append([cells[j] if j < len(cells) else "" for j in matches])

@@ -174,10 +174,16 @@ def duplicate_keys(df: pd.DataFrame, spec: TableSpec) -> list[Problem]:
                        "each id once" if len(spec.key) == 1 else "each combination once")
 
 
+def contained(values: pd.Series, target: pd.Series) -> np.ndarray:
+    """``values.isin(target)`` through a hash index (several times faster on large text columns)."""
+    index = pd.Index(pd.unique(target.dropna().to_numpy(dtype=object)))
+    return index.get_indexer(values.to_numpy(dtype=object)) >= 0
+
+
 def check_reference(df: pd.DataFrame, column: str, target: pd.Series, spec: TableSpec,
                     target_name: str) -> list[Problem]:
     """Every value of ``df[column]`` must exist in ``target``."""
-    bad = df[column].notna() & ~df[column].isin(set(target.dropna()))
+    bad = df[column].notna() & ~contained(df[column], target)
     if not bad.any():
         return []
     return problems_at(df, bad, f"refers to {target_name} that do not exist", spec.label(column),
