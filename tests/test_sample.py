@@ -98,3 +98,14 @@ def test_readme_lists_every_calibration_figure():
     readme = (paths.SAMPLE_DIR / "README.md").read_text(encoding="utf-8")
     for r in gen.calibration_table().itertuples():
         assert f"| {r.figure} | {r.year} | {r.value:g} | {r.kind} |" in readme, (r.figure, r.year)
+
+
+def test_a_larger_sample_passes_the_data_check(tmp_path):
+    """At other sizes (benchmarks) the absolute totals scale with the parcel count; without that,
+    calibrating 4x the enterprises to Linping's revenue total drove values negative."""
+    from helpers.sample import generate, write
+    from helpers.validation import check_folder
+    write(generate(10_000), tmp_path)
+    result = check_folder(tmp_path)
+    assert result.ok, result.summary()[:2000]
+    assert len(result.tables["parcels"]) == 10_000

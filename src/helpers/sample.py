@@ -332,7 +332,7 @@ def _calib(config: dict, group: str, key: str, year: int) -> float:
 
 
 def make_panel(config: dict, enterprises: pd.DataFrame, links: pd.DataFrame,
-               parcels: gpd.GeoDataFrame, rng: np.random.Generator) -> pd.DataFrame:
+               parcels: gpd.GeoDataFrame, rng: np.random.Generator, size_factor: float = 1.0) -> pd.DataFrame:
     st = config["structure"]
     years = list(config["years"])
     n = len(enterprises)
@@ -389,7 +389,7 @@ def make_panel(config: dict, enterprises: pd.DataFrame, links: pd.DataFrame,
         with_land = land > 0
         calib = above & with_land
         # revenue: rescale the part above 2000万元 so that 规上 total matches (亿元 -> 万元)
-        target_rev = _calib(config, "above_scale", "revenue_100m_yuan", year) * 1e4
+        target_rev = _calib(config, "above_scale", "revenue_100m_yuan", year) * 1e4 * size_factor
         excess = rev[calib] - ABOVE_SCALE_REVENUE
         k = (target_rev - ABOVE_SCALE_REVENUE * calib.sum()) / excess.sum()
         rev = np.where(above, ABOVE_SCALE_REVENUE + (rev - ABOVE_SCALE_REVENUE) * k, rev)
@@ -464,7 +464,10 @@ def generate(n_parcels: int | None = None, seed: int | None = None, config: dict
     zones = synthetic_street_zones(boundary, anchors)
     parcels = make_parcels(config, n_parcels, boundary, zones, rng, clip_to_boundary)
     enterprises, links = make_enterprises(config, parcels, rng)
-    panel, latent = make_panel(config, enterprises, links, parcels, rng)
+    # Other sizes (benchmarks): the district's absolute totals scale with the parcel count, so the
+    # ratios (亩均税收, 增加值率 …) stay those of the calibration and no value turns negative.
+    size_factor = n_parcels / float(config["n_parcels"])
+    panel, latent = make_panel(config, enterprises, links, parcels, rng, size_factor)
     records = make_records(config, enterprises, links, parcels, panel, latent, rng)
     info = {
         "synthetic": True,
