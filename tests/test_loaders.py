@@ -1,5 +1,6 @@
 """Loading a data folder: the sample, encodings, optional tables, anonymisation at load, zones."""
 
+import pytest
 import shapely
 
 from helpers.loaders import load_dataset
@@ -65,3 +66,9 @@ def test_folder_without_zones_gets_indicative_zones_from_its_parcels(sample_copy
     inside = ds.parcels.representative_point().to_crs(4549).reset_index(drop=True).within(
         zone_of_parcel.buffer(1).reset_index(drop=True))
     assert inside.mean() > 0.99
+
+
+def test_a_year_the_panel_lacks_is_named_with_the_years_there_are(sample):
+    assert sample.require_year(2022, "data_year") == 2022
+    with pytest.raises(ValueError, match=r"data_year = 2019: .* has the years 2021, 2022, 2023; run again with -p data_year"):
+        sample.require_year(2019, "data_year")

@@ -53,6 +53,13 @@ class Dataset:
     def years(self) -> list[int]:
         return sorted(int(y) for y in self.panel["year"].unique())
 
+    def require_year(self, year: int, parameter: str = "year") -> int:
+        """``year`` if the panel has it; else a ValueError naming the parameter and the years there are."""
+        if int(year) not in self.years:
+            raise ValueError(f"{parameter} = {year}: the panel of {self.source_dir} has the years "
+                             f"{', '.join(map(str, self.years))}; run again with -p {parameter} <one of them>")
+        return int(year)
+
 
 def load_dataset(data_dir: str | Path, anonymize: bool = False, generalize_m: float = 0) -> Dataset:
     """Read and check every table of ``data_dir`` (relative paths are from the project root).
