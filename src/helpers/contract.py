@@ -89,7 +89,7 @@ def contract_markdown() -> str:
            ""]
     for name, spec in table_specs().items():
         files = ", ".join(f"`{w}`" for w in aliases.get(name, {}).get("files", []))
-        geo = " Geometry: polygons (parcels) or polygons/points (parks), any supported CRS." if spec.geometry else ""
+        geo = " Geometry: polygons, in any of the CRSs above." if spec.geometry else ""
         out += [f"### `{name}` — {spec.title}" + (" (optional)" if spec.optional else " (required)"),
                 "",
                 f"Default file `{spec.file}`; file or sheet names containing {files} are taken for it. "
