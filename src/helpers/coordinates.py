@@ -27,6 +27,11 @@ WGS84_WORDS = {"wgs84", "none", "cgcs2000", "true"}
 GCJ02_TEST_POINTS = 5000   # parcels sampled (seeded) to test for GCJ-02
 
 
+def has_geometry(geoms: gpd.GeoSeries) -> np.ndarray:
+    """True where a geometry is neither missing nor empty."""
+    return ~(shapely.is_missing(geoms.array) | geoms.is_empty.to_numpy())
+
+
 def guess_crs(bounds) -> str | None:
     """The CRS the coordinates' range points to, or "swapped" for northing-first projected data."""
     minx, miny, maxx, maxy = bounds
@@ -77,7 +82,7 @@ def place_layer(gdf: gpd.GeoDataFrame, label: str, settings: dict, declared_crs:
                 declared_coordinates: str | None = None) -> tuple[gpd.GeoDataFrame | None, list[str], list[Problem]]:
     """(layer in EPSG:4490 or None, notes, problems) for a layer as read from ``label``."""
     notes: list[str] = []
-    valid = ~(shapely.is_missing(gdf.geometry.array) | gdf.geometry.is_empty.to_numpy())
+    valid = has_geometry(gdf.geometry)
     if not valid.any():
         return None, notes, []  # empty geometries are reported by the geometry check
     bounds = gdf.geometry[valid].total_bounds

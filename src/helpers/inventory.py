@@ -23,7 +23,7 @@ from .coordinates import place_layer
 from .errors import InputError, Problem
 from .formats import (KIND_OF_SUFFIX, LAYER_KINDS, SHAPEFILE_SIDECARS, Grid, kind_problem, read_csv_grid,
                       read_layer_file, read_xlsx_grids, sniff)
-from .headers import file_words, find_header_row, match_headers, normalise, unit_factor, units_for
+from .headers import file_words, find_header_row, header_score, match_headers, normalise, unit_factor, units_for
 from .schema import ROW, SOURCE, TableSpec, problems_at, table_specs
 
 MANIFEST = "dataset.yaml"
@@ -162,8 +162,7 @@ def _layer_source(path: Path, kind: str, manifest: dict, settings: dict) -> tupl
     table = _manifest_table(manifest, path, None)
     candidates = [table] if table else (_tables_named(path.stem, geometry=True)
                                         or [t for t, s in table_specs().items() if s.geometry])
-    scores = {t: sum(1 for m in match_headers(t, list(gdf.columns)).values()
-                     if table_specs()[t].columns[m.column].get("required")) for t in candidates}
+    scores = {t: header_score(t, list(gdf.columns)) for t in candidates}
     table = max(candidates, key=lambda t: scores[t])
     if not table or (len(candidates) > 1 and scores[table] < MIN_HEADER_SCORE):
         return None, [], [f"{path}: a layer whose columns name no table; not read"]

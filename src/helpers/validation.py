@@ -22,11 +22,11 @@ from pathlib import Path
 
 import geopandas as gpd
 import pandas as pd
-import shapely
 
 from . import paths
 from .config import load_yaml
 from .errors import InputError, Problem
+from .coordinates import has_geometry
 from .geo import load_streets
 from .inventory import Inventory, take_inventory
 from .schema import (ROW, SOURCE, check_reference, coerce_source, duplicate_keys, exact_copies,
@@ -152,7 +152,7 @@ def _assemble(inv: Inventory, name: str, problems: list[Problem], excluded: list
 
 def check_geometries(parcels: gpd.GeoDataFrame, what: str) -> list[Problem]:
     geom = parcels.geometry
-    empty = shapely.is_missing(geom.array) | geom.is_empty.to_numpy()
+    empty = ~has_geometry(geom)
     out = problems_at(parcels, empty, "empty or missing geometry", "geometry", f"a polygon per {what}")
     invalid = ~empty & ~geom.is_valid
     out += problems_at(parcels, invalid, "invalid geometry (self-intersection or similar)", "geometry",
@@ -165,7 +165,7 @@ def check_geometries(parcels: gpd.GeoDataFrame, what: str) -> list[Problem]:
 def check_areas(parcels: gpd.GeoDataFrame, cfg: dict) -> list[Problem]:
     """Registered area against the area measured from the geometry."""
     spec = table_specs()["parcels"]
-    ok = ~(shapely.is_missing(parcels.geometry.array) | parcels.geometry.is_empty.to_numpy()) & parcels["registered_area_mu"].gt(0)
+    ok = has_geometry(parcels.geometry) & parcels["registered_area_mu"].gt(0)
     if not ok.any() or parcels.crs is None:
         return []
     measured = area_mu(parcels.loc[ok])
