@@ -33,9 +33,12 @@ def pseudonym_key() -> tuple[bytes, bool]:
     return (key or PUBLIC_KEY).encode("utf-8"), bool(key)
 
 
+def _tag(key: bytes, text: str) -> str:
+    return hmac.new(key, text.encode("utf-8"), hashlib.sha256).hexdigest().upper()[:8]
+
+
 def pseudonym(code: str, key: bytes) -> str:
-    digest = hmac.new(key, code.encode("utf-8"), hashlib.sha256).hexdigest().upper()
-    return f"企业-{digest[:8]}"
+    return f"企业-{_tag(key, code)}"
 
 
 def pseudonymize(frame: pd.DataFrame, code_col: str = "credit_code", name_col: str = "name") -> pd.DataFrame:
@@ -51,8 +54,7 @@ def pseudonymize(frame: pd.DataFrame, code_col: str = "credit_code", name_col: s
 
 
 def project_pseudonym(project_id: str, key: bytes) -> str:
-    digest = hmac.new(key, f"project:{project_id}".encode("utf-8"), hashlib.sha256).hexdigest().upper()
-    return f"项目-{digest[:8]}"
+    return f"项目-{_tag(key, f'project:{project_id}')}"
 
 
 CODE_COLUMN = "credit_code"
@@ -65,12 +67,14 @@ def anonymize_dataset(dataset):
     Park and incubator names (public lists) are kept."""
     key, _ = pseudonym_key()
     alias = {c: pseudonym(str(c), key) for c in dataset.enterprises[CODE_COLUMN].dropna().unique()}
+
+    def recode(table: pd.DataFrame) -> pd.DataFrame:
+        return table.assign(**{CODE_COLUMN: table[CODE_COLUMN].map(alias)}) if CODE_COLUMN in table else table
+
     dataset.enterprises = pseudonymize(dataset.enterprises)
-    dataset.links = dataset.links.assign(**{CODE_COLUMN: dataset.links[CODE_COLUMN].map(alias)})
-    dataset.panel = dataset.panel.assign(**{CODE_COLUMN: dataset.panel[CODE_COLUMN].map(alias)})
+    dataset.links, dataset.panel = recode(dataset.links), recode(dataset.panel)
     for name, table in list(dataset.records.items()):
-        if CODE_COLUMN in table:
-            table = table.assign(**{CODE_COLUMN: table[CODE_COLUMN].map(alias)})
+        table = recode(table)
         if name == "projects":
             table = table.assign(name=table["project_id"].map(lambda p: project_pseudonym(str(p), key)))
         dataset.records[name] = table

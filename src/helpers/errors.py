@@ -8,7 +8,6 @@ from dataclasses import dataclass
 from pathlib import Path
 
 MAX_ROWS_SHOWN = 10
-SEVERITIES = ("error", "warning")
 
 
 def format_rows(rows: Iterable) -> str:

@@ -18,7 +18,7 @@ from pathlib import Path
 import geopandas as gpd
 import pyogrio
 
-from .errors import Problem
+from .errors import InputError, Problem
 
 TABLE_KINDS = ("csv", "xlsx")
 LAYER_KINDS = ("parquet", "gpkg", "geojson", "shp")
@@ -112,8 +112,7 @@ def cell_text(value) -> str:
 
 
 def decode_text(path: Path) -> tuple[str, str]:
-    """The text of ``path`` and the encoding that read it; ``Problem`` raised as InputError."""
-    from .errors import InputError
+    """The text of ``path`` and the encoding that read it; an ``InputError`` when neither reads it."""
     data = path.read_bytes()
     for enc in TEXT_ENCODINGS:
         try:

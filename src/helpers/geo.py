@@ -57,13 +57,16 @@ def synthetic_street_zones(boundary: gpd.GeoDataFrame, anchors: pd.DataFrame) ->
     zone_of_anchor = []
     for p in pts:
         zone_of_anchor.append(next(c for c in cells if c.contains(p)))
-    zones = gpd.GeoDataFrame(
-        {"street_code": anchors["street_code"].astype(str).values},
-        geometry=[shapely.make_valid(z.intersection(outline)) for z in zone_of_anchor],
-        crs=AREA_CRS,
-    )
-    names = load_streets().set_index("street_code")["street_name"]
-    zones["street_name"] = zones["street_code"].map(names)
+    zones = gpd.GeoDataFrame({"street_code": anchors["street_code"].astype(str).values},
+                             geometry=zone_of_anchor, crs=AREA_CRS)
+    return _finish_zones(zones, outline, boundary)
+
+
+def _finish_zones(zones: gpd.GeoDataFrame, outline, boundary: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+    """Zones (EPSG:4549) clipped to the district ``outline``, with their 街道 names, marked not
+    official, in the boundary's CRS."""
+    zones["geometry"] = [shapely.make_valid(z.intersection(outline)) for z in zones.geometry]
+    zones["street_name"] = zones["street_code"].map(load_streets().set_index("street_code")["street_name"])
     zones["synthetic"] = True
     return zones.to_crs(boundary.crs)[["street_code", "street_name", "synthetic", "geometry"]]
 
@@ -79,8 +82,4 @@ def zones_from_parcels(parcels: gpd.GeoDataFrame, boundary: gpd.GeoDataFrame) ->
     joined = gpd.sjoin(cells, gpd.GeoDataFrame({"street_code": parcels["street_code"].astype(str).values},
                                                geometry=pts.values, crs=AREA_CRS), predicate="contains")
     zones = joined.dissolve(by="street_code").reset_index()[["street_code", "geometry"]]
-    zones["geometry"] = [shapely.make_valid(z.intersection(outline)) for z in zones.geometry]
-    names = load_streets().set_index("street_code")["street_name"]
-    zones["street_name"] = zones["street_code"].map(names)
-    zones["synthetic"] = True
-    return zones.to_crs(boundary.crs)[["street_code", "street_name", "synthetic", "geometry"]]
+    return _finish_zones(zones, outline, boundary)

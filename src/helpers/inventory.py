@@ -24,7 +24,7 @@ from .errors import InputError, Problem
 from .formats import (KIND_OF_SUFFIX, LAYER_KINDS, SHAPEFILE_SIDECARS, Grid, kind_problem, read_csv_grid,
                       read_layer_file, read_xlsx_grids, sniff)
 from .headers import file_words, find_header_row, header_score, match_headers, normalise, unit_factor, units_for
-from .schema import ROW, SOURCE, TableSpec, problems_at, table_specs
+from .schema import ROW, SOURCE, TableSpec, table_specs
 
 MANIFEST = "dataset.yaml"
 NOT_DATA_SUFFIXES = {".md", ".yaml", ".yml", ".pdf", ".doc", ".docx", ".png", ".jpg", ".html"}
@@ -52,7 +52,6 @@ class Inventory:
     problems: list[Problem]
     notes: list[str]
     ignored: list[str]
-    manifest: dict
 
     def of(self, table: str) -> list[TableSource]:
         return [s for s in self.sources if s.table == table]
@@ -232,7 +231,7 @@ def take_inventory(folder: Path, settings: dict) -> Inventory:
             problems += found
     for src in sources:
         notes += src.notes
-    return Inventory(sources, problems, notes, ignored, manifest)
+    return Inventory(sources, problems, notes, ignored)
 
 
-__all__ = ["Inventory", "TableSource", "take_inventory", "load_manifest", "problems_at"]
+__all__ = ["Inventory", "TableSource", "take_inventory", "load_manifest"]

@@ -33,16 +33,12 @@ def _refuse(what: str, target) -> None:
 _connect, _connect_ex, _getaddrinfo = socket.socket.connect, socket.socket.connect_ex, socket.getaddrinfo
 
 
-def _guarded_connect(self, address):
-    if self.family in (socket.AF_INET, socket.AF_INET6) and not _is_local(address[0]):
-        _refuse("connect", address)
-    return _connect(self, address)
-
-
-def _guarded_connect_ex(self, address):
-    if self.family in (socket.AF_INET, socket.AF_INET6) and not _is_local(address[0]):
-        _refuse("connect", address)
-    return _connect_ex(self, address)
+def _guard(connect):
+    def guarded(self, address):
+        if self.family in (socket.AF_INET, socket.AF_INET6) and not _is_local(address[0]):
+            _refuse("connect", address)
+        return connect(self, address)
+    return guarded
 
 
 def _guarded_getaddrinfo(host, *args, **kwargs):
@@ -51,6 +47,6 @@ def _guarded_getaddrinfo(host, *args, **kwargs):
     return _getaddrinfo(host, *args, **kwargs)
 
 
-socket.socket.connect = _guarded_connect
-socket.socket.connect_ex = _guarded_connect_ex
+socket.socket.connect = _guard(_connect)
+socket.socket.connect_ex = _guard(_connect_ex)
 socket.getaddrinfo = _guarded_getaddrinfo
