@@ -22,7 +22,8 @@ from .geo import load_boundary, zones_from_parcels
 from .industries import chain_of
 from .schema import SOURCE, TRACE
 from .units import area_mu
-from .validation import CheckResult, check_folder
+from .cache import checked_folder
+from .validation import CheckResult
 
 CORE_TABLES = ("enterprises", "parcels", "enterprise_parcels", "panel")
 ZONES_FILE = "street_zones_synthetic.geojson"
@@ -61,16 +62,24 @@ class Dataset:
         return int(year)
 
 
-def load_dataset(data_dir: str | Path, anonymize: bool = False, generalize_m: float = 0) -> Dataset:
+def load_dataset(data_dir: str | Path, anonymize: bool = False, generalize_m: float = 0,
+                 use_cache: bool = True) -> Dataset:
     """Read and check every table of ``data_dir`` (relative paths are from the project root).
 
     All problems of the folder are raised together as one ``InputError`` (``.problems``); warnings
     and the per-table row ledger stay on ``dataset.check``. With ``anonymize`` every enterprise name
     and credit code (and project names) is replaced by its stable pseudonym before anything else
     sees the data; ``generalize_m`` > 0 coarsens parcel outlines to that many metres (areas are
-    measured first, so the evaluation does not change).
+    measured first, so the evaluation does not change). The checked tables are read from the
+    GeoParquet cache (``helpers.cache``) when the folder is unchanged since its last check;
+    ``use_cache=False`` reads and checks every file again.
     """
-    check = check_folder(data_dir)
+    return dataset_from_check(checked_folder(data_dir, use_cache), anonymize, generalize_m)
+
+
+def dataset_from_check(check: CheckResult, anonymize: bool = False, generalize_m: float = 0) -> Dataset:
+    """The ``Dataset`` of a folder check (``InputError`` with every error if it has any): parcel
+    areas measured, industry chains, 街道 zones (the folder's, else indicative ones from the parcels)."""
     if not check.ok:
         raise InputError.from_problems(check.errors)
     folder = check.folder
@@ -131,4 +140,4 @@ def enterprise_land(dataset: Dataset) -> pd.DataFrame:
     return out.reset_index(drop=True)
 
 
-__all__ = ["Dataset", "load_dataset", "enterprise_land", "used_land"]
+__all__ = ["Dataset", "load_dataset", "dataset_from_check", "enterprise_land", "used_land"]

@@ -6,6 +6,7 @@ project root (found from this file), not at the current directory.
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
@@ -17,6 +18,8 @@ PLAN_DIR = DATA_DIR / "plan"
 NOTEBOOKS_DIR = PROJECT_ROOT / "notebooks"
 REPORTS_DIR = PROJECT_ROOT / "reports"
 PARAMS_DIR = PROJECT_ROOT / "params"
+# Parsed inputs (GeoParquet) and generated benchmark folders: never inside data/. MUJUN_CACHE_DIR moves it.
+CACHE_DIR = Path(os.environ.get("MUJUN_CACHE_DIR") or PROJECT_ROOT / ".cache")
 
 
 def resolve(path: str | Path, base: Path = PROJECT_ROOT) -> Path:

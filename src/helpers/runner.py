@@ -38,7 +38,7 @@ from nbconvert.preprocessors import TagRemovePreprocessor
 from . import paths, provenance
 from .config import load_yaml
 from .errors import InputError, Problem
-from .validation import check_folder
+from .cache import checked_folder
 
 KERNEL = "python3"
 OUTPUT_PARAMETER = "output_dir"
@@ -206,7 +206,7 @@ def prepare_run_dir(run_dir: Path, overwrite: bool) -> bool:
 def folder_problems(data_dir: Path) -> list[Problem]:
     """The blocking problems of the data folder (empty when the notebooks can run)."""
     try:
-        return check_folder(data_dir).errors
+        return checked_folder(data_dir).errors
     except InputError as exc:
         return exc.problems
 

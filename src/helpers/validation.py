@@ -236,7 +236,11 @@ def check_folder(data_dir: str | Path) -> CheckResult:
     if not folder.is_dir():
         raise InputError(folder, "data folder not found", expected="a folder with the input tables")
     cfg = settings()
-    inv = take_inventory(folder, cfg)
+    return check_inventory(folder, take_inventory(folder, cfg), cfg)
+
+
+def check_inventory(folder: Path, inv: Inventory, cfg: dict) -> CheckResult:
+    """The tables of an inventory typed and checked, alone and against each other."""
     problems = list(inv.problems)
     excluded: list[dict] = []
     tables, read = {}, {}
@@ -286,7 +290,7 @@ def main(argv: list[str] | None = None) -> int:
     return 0 if result.ok else 1
 
 
-__all__ = ["CheckResult", "check_folder", "settings", "street_lookup"]
+__all__ = ["CheckResult", "check_folder", "check_inventory", "settings", "street_lookup"]
 
 if __name__ == "__main__":
     raise SystemExit(main())

@@ -1,0 +1,128 @@
+"""GeoParquet cache of checked data folders: a re-run does not re-parse Excel, CSV or Shapefiles.
+
+The first check of a folder (``helpers.validation.check_folder``) reads every file, types and
+checks it. Its result (the kept rows of every table with their ``_row``/``_source`` trace, the
+problems, notes, exclusions and row counts) is written under ``CACHE_DIR/inputs/<key>/``: tables
+as Parquet, layers as GeoParquet with a bbox covering column, the rest as JSON. ``key`` is a
+hash of every file's name and content in the folder, of the rule files the check reads
+(``data/reference/*.yaml``) and of the checking code, so an edited input, rule or reader gives a
+new key and a fresh check. The cache is outside ``data/``; nothing in the input folder is written.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import shutil
+import tempfile
+from dataclasses import asdict
+from pathlib import Path
+
+import geopandas as gpd
+import pandas as pd
+
+from . import paths
+from .errors import Problem
+from .validation import CheckResult, check_folder
+
+CACHE_FORMAT = 1
+KEEP_ENTRIES = 6                     # most recently used checked folders kept
+CHECK_CODE = ("validation", "inventory", "formats", "headers", "schema", "coordinates", "credit_code",
+              "units", "cache")      # modules whose change must invalidate a cached check
+
+
+def inputs_dir() -> Path:
+    return paths.CACHE_DIR / "inputs"
+
+
+def _digest_file(path: Path, h) -> None:
+    with open(path, "rb") as fh:
+        for block in iter(lambda: fh.read(1 << 20), b""):
+            h.update(block)
+
+
+def folder_key(folder: Path) -> str:
+    """Hash of the folder's files (names and bytes), the rule files and the checking code."""
+    h = hashlib.blake2b(digest_size=16)
+    h.update(f"format {CACHE_FORMAT}\n{folder.resolve()}\n".encode())
+    for path in sorted(p for p in folder.iterdir() if p.is_file()):
+        h.update(f"\n{path.name}\n".encode())
+        _digest_file(path, h)
+    rules = sorted((paths.DATA_DIR / "reference").glob("*.yaml"))
+    code = [Path(__file__).with_name(f"{m}.py") for m in CHECK_CODE]
+    for path in rules + code:
+        h.update(f"\n{path.name}\n".encode())
+        _digest_file(path, h)
+    return h.hexdigest()
+
+
+def store(check: CheckResult, entry: Path) -> None:
+    """Write ``check`` into ``entry`` atomically (a half-written entry is never read)."""
+    entry.parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(dir=entry.parent, prefix=".tmp-"))
+    try:
+        for name, table in check.tables.items():
+            if isinstance(table, gpd.GeoDataFrame):
+                table.to_parquet(tmp / f"{name}.parquet", index=False, write_covering_bbox=True)
+            else:
+                table.to_parquet(tmp / f"{name}.parquet", index=False)
+        check.excluded.to_parquet(tmp / "_excluded.parquet", index=False)
+        meta = {"folder": str(check.folder), "problems": [asdict(p) for p in check.problems],
+                "notes": check.notes, "ignored": check.ignored, "read": check.read,
+                "tables": list(check.tables), "geo": [n for n, t in check.tables.items()
+                                                      if isinstance(t, gpd.GeoDataFrame)]}
+        (tmp / "check.json").write_text(json.dumps(meta, ensure_ascii=False), encoding="utf-8")
+        try:
+            os.rename(tmp, entry)
+        except OSError:          # another process stored the same key first
+            shutil.rmtree(tmp, ignore_errors=True)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+
+
+def fetch(entry: Path) -> CheckResult | None:
+    """The check stored in ``entry``, or None when there is none."""
+    meta_file = entry / "check.json"
+    if not meta_file.is_file():
+        return None
+    meta = json.loads(meta_file.read_text(encoding="utf-8"))
+    tables = {}
+    for name in meta["tables"]:
+        reader = gpd.read_parquet if name in meta["geo"] else pd.read_parquet
+        tables[name] = reader(entry / f"{name}.parquet")
+    problems = [Problem(**{**p, "rows": tuple(p["rows"])}) for p in meta["problems"]]
+    os.utime(entry)   # recently used
+    return CheckResult(Path(meta["folder"]), tables, problems, meta["notes"], meta["ignored"],
+                       pd.read_parquet(entry / "_excluded.parquet"), meta["read"])
+
+
+def prune(keep: int = KEEP_ENTRIES) -> None:
+    """Remove all but the ``keep`` most recently used entries."""
+    root = inputs_dir()
+    if not root.is_dir():
+        return
+    entries = sorted((p for p in root.iterdir() if p.is_dir() and not p.name.startswith(".")),
+                     key=lambda p: p.stat().st_mtime, reverse=True)
+    for old in entries[keep:]:
+        shutil.rmtree(old, ignore_errors=True)
+
+
+def checked_folder(data_dir: str | Path, use_cache: bool = True) -> CheckResult:
+    """``check_folder(data_dir)``, read from the cache when the folder, the rules and the code are
+    unchanged since a previous check; otherwise checked and stored."""
+    folder = paths.resolve(data_dir)
+    if not use_cache or not folder.is_dir():
+        return check_folder(folder)
+    entry = inputs_dir() / folder_key(folder)
+    cached = fetch(entry)
+    if cached is not None:
+        return cached
+    check = check_folder(folder)
+    store(check, entry)
+    prune()
+    return check
+
+
+__all__ = ["checked_folder", "folder_key", "fetch", "store", "prune", "inputs_dir"]
