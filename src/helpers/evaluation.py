@@ -83,11 +83,16 @@ def parse_streets(value: str | list | None) -> list[str] | None:
 
 def enterprise_year_frame(dataset: Dataset, year: int) -> pd.DataFrame:
     """Enterprises with their land and their panel row of ``year`` (NaN where none)."""
-    land = enterprise_land(dataset)
+    return year_frame(dataset.enterprises, enterprise_land(dataset), dataset.panel, year)
+
+
+def year_frame(enterprises: pd.DataFrame, land: pd.DataFrame, panel: pd.DataFrame, year: int) -> pd.DataFrame:
+    """``enterprises`` joined with their ``land`` (``enterprise_land``) and their ``panel`` row of
+    ``year`` (``has_panel`` False where there is none)."""
     names = load_streets().set_index("street_code")["street_name"]
-    frame = dataset.enterprises.merge(land, on="credit_code", how="left")
+    frame = enterprises.merge(land, on="credit_code", how="left")
     frame["street_name"] = frame["street_code"].map(names)
-    panel = dataset.panel[dataset.panel["year"] == year].drop(columns="year")
+    panel = panel[panel["year"] == year].drop(columns="year")
     frame = frame.merge(panel, on="credit_code", how="left", indicator="_panel")
     frame["has_panel"] = frame.pop("_panel") == "both"
     return frame
@@ -98,7 +103,20 @@ def evaluate(dataset: Dataset, year: int, method: str | Method = "linping_defaul
     """Evaluate ``year`` of ``dataset`` with ``method``, within ``streets`` (None = whole district)."""
     method = method if isinstance(method, Method) else load_method(method)
     codes = parse_streets(streets)
-    frame = enterprise_year_frame(dataset, int(year))
+    frame, benchmarks = evaluate_frame(enterprise_year_frame(dataset, int(year)), method, codes)
+    parcels = parcel_view(dataset, frame)
+    if codes:
+        parcels = parcels[parcels["street_code"].isin(codes)]
+    return Evaluation(year=int(year), method=method, streets=codes, enterprises=frame,
+                      benchmarks=benchmarks, parcels=parcels,
+                      synthetic=dataset.synthetic)
+
+
+def evaluate_frame(frame: pd.DataFrame, method: Method, codes: list[str] | None = None) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Status, exclusion reason, pool, indicators, scores, rank and class of every enterprise of
+    ``frame`` (``enterprise_year_frame``), within the 街道 ``codes`` (None = all); and the pools'
+    benchmark table. Both engines (pandas, dask) score through this function."""
+    frame = frame.copy(deep=False)   # copy-on-write: the caller's frame is never changed
     frame["status"] = "excluded"
     frame["reason"] = pd.Series(pd.NA, index=frame.index, dtype="string")
     frame["pool"] = pd.Series(pd.NA, index=frame.index, dtype="string")
@@ -131,12 +149,7 @@ def evaluate(dataset: Dataset, year: int, method: str | Method = "linping_defaul
     scored = pd.concat(frames) if frames else pd.DataFrame(index=frame.index[:0])
     frame = frame.drop(columns=["pool"]).join(scored)
     frame["pool_zh"] = frame["pool"].map({p.id: p.zh for p in method.pools})
-    parcels = parcel_view(dataset, frame)
-    if codes:
-        parcels = parcels[parcels["street_code"].isin(codes)]
-    return Evaluation(year=int(year), method=method, streets=codes, enterprises=frame,
-                      benchmarks=pd.concat(benches, ignore_index=True), parcels=parcels,
-                      synthetic=dataset.synthetic)
+    return frame, pd.concat(benches, ignore_index=True)
 
 
 def ledger(enterprises: pd.DataFrame) -> pd.DataFrame:
@@ -183,14 +196,22 @@ def table_ledger(dataset: Dataset, ev: Evaluation) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=TABLE_LEDGER_COLUMNS)
 
 
+USER_COLUMNS = ["credit_code", "land_mu", "tax_10k_yuan", "status", "class", "pool", "score"]
+
+
+def allocate_tax(users: pd.DataFrame, frame: pd.DataFrame) -> pd.DataFrame:
+    """Link rows (``used_land``) with their enterprise's status, class and tax, and ``tax_alloc``:
+    the enterprise's tax split over its parcels in proportion to the area it uses on each."""
+    users = users.merge(frame[USER_COLUMNS], on="credit_code", how="left")
+    users["tax_alloc"] = users["tax_10k_yuan"] * users["used_mu"] / users["land_mu"]
+    return users
+
+
 def parcel_view(dataset: Dataset, frame: pd.DataFrame) -> gpd.GeoDataFrame:
     """Per parcel: tax allocated from its users (each enterprise's tax split over its parcels in
     proportion to the area it uses on each), used area, 亩均税收, and the class of the main user
     (largest share; ``status`` says 'idle' where no enterprise uses the parcel)."""
-    users = used_land(dataset)
-    cols = ["credit_code", "land_mu", "tax_10k_yuan", "status", "class", "pool", "score"]
-    users = users.merge(frame[cols], on="credit_code", how="left")
-    users["tax_alloc"] = users["tax_10k_yuan"] * users["used_mu"] / users["land_mu"]
+    users = allocate_tax(used_land(dataset), frame)
     evaluated = users["status"] == "evaluated"
     agg = users[evaluated].groupby("parcel_id").agg(tax_10k_yuan=("tax_alloc", "sum"),
                                                     evaluated_mu=("used_mu", "sum"))

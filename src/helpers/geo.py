@@ -45,12 +45,13 @@ def load_streets() -> pd.DataFrame:
     return pd.read_csv(paths.GEO_DIR / "linping_streets_nbs2023.csv", dtype={"street_code": str})
 
 
-def synthetic_street_zones(boundary: gpd.GeoDataFrame, anchors: pd.DataFrame) -> gpd.GeoDataFrame:
-    """Voronoi zones around ``anchors`` (street_code, lon, lat), clipped to ``boundary``.
+def synthetic_street_zones(boundary: gpd.GeoDataFrame, anchors: pd.DataFrame, cover=None) -> gpd.GeoDataFrame:
+    """Voronoi zones around ``anchors`` (street_code, lon, lat), clipped to ``boundary`` (or to
+    ``cover``, a polygon in EPSG:4549: benchmark folders whose parcels spread past the district).
 
     Returned in the boundary's CRS, with ``street_code``, ``street_name`` and ``synthetic``.
     """
-    outline = boundary.to_crs(AREA_CRS).geometry.union_all()
+    outline = boundary.to_crs(AREA_CRS).geometry.union_all() if cover is None else cover
     pts = gpd.GeoSeries(gpd.points_from_xy(anchors["lon"], anchors["lat"]), crs=boundary.crs).to_crs(AREA_CRS)
     cells = shapely.voronoi_polygons(shapely.MultiPoint(list(pts)), extend_to=outline)
     cells = list(shapely.get_parts(cells))
