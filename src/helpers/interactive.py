@@ -11,16 +11,21 @@ Geometry is simplified (in EPSG:4549 metres) and rounded to 1e-6° so the page s
 
 from __future__ import annotations
 
+import base64
+import io
 from importlib import resources
 
 import folium
 import geopandas as gpd
+import matplotlib.pyplot as plt
 import shapely
 from branca.element import Element
 
 from .plotting import CLASS_COLORS, UNRATED_COLOR
+from .rasterise import class_grid
 from .units import AREA_CRS
 
+MAX_FEATURES = 10_000    # parcels drawn one by one up to this many (about 3 MB of page); a raster above
 STATIC = resources.files("helpers") / "static" / "leaflet"
 
 
@@ -50,12 +55,35 @@ def offline_map(bounds_gdf: gpd.GeoDataFrame) -> folium.Map:
     return m
 
 
+def raster_overlay(m: folium.Map, parcels: gpd.GeoDataFrame, class_column: str) -> None:
+    """The parcels' class raster (``helpers.rasterise``, in Web Mercator so Leaflet places it
+    exactly) as an inlined PNG overlay, with its caption on the page."""
+    grid = class_grid(parcels, "EPSG:3857", class_column)
+    buf = io.BytesIO()
+    plt.imsave(buf, grid.rgba(), format="png")
+    minx, maxx, miny, maxy = grid.extent
+    corners = gpd.GeoSeries(gpd.points_from_xy([minx, maxx], [miny, maxy]), crs="EPSG:3857").to_crs("EPSG:4326")
+    bounds = [[corners.y.iloc[0], corners.x.iloc[0]], [corners.y.iloc[1], corners.x.iloc[1]]]
+    folium.raster_layers.ImageOverlay("data:image/png;base64," + base64.b64encode(buf.getvalue()).decode(),
+                                      bounds=bounds, name="宗地类别栅格 class raster", opacity=0.9).add_to(m)
+    m.get_root().html.add_child(Element(
+        '<div style="position:absolute;top:10px;left:50px;right:50px;z-index:1000;background:white;padding:4px 8px;'
+        f'font-size:12px;border:1px solid #999">{grid.caption()}（Web Mercator 网格 grid）</div>'))
+
+
 def parcel_class_map(parcels: gpd.GeoDataFrame, boundary: gpd.GeoDataFrame, tooltip: dict[str, str],
-                     class_column: str = "class", tolerance_m: float = 2.0) -> folium.Map:
-    """Parcels coloured by evaluation class, with a tooltip of ``tooltip`` {column: label}."""
+                     class_column: str = "class", tolerance_m: float = 2.0,
+                     max_features: int = MAX_FEATURES) -> folium.Map:
+    """Parcels coloured by evaluation class, with a tooltip of ``tooltip`` {column: label}. Above
+    ``max_features`` parcels the page shows the class raster instead (no tooltips), so the page
+    stays under about 10 MB at any size."""
     m = offline_map(boundary)
     folium.GeoJson(light_geometry(boundary, 20.0)[["geometry"]].to_json(), name="临平区界",
                    style_function=lambda f: {"color": "#252525", "weight": 2, "fill": False}).add_to(m)
+    if len(parcels) > max_features:
+        raster_overlay(m, parcels, class_column)
+        add_legend(m)
+        return m
     p = light_geometry(parcels[list(dict.fromkeys([*tooltip, class_column, parcels.geometry.name]))], tolerance_m)
     p["fill"] = p[class_column].map(CLASS_COLORS).fillna(UNRATED_COLOR).astype(str)
     for col in tooltip:
@@ -68,6 +96,11 @@ def parcel_class_map(parcels: gpd.GeoDataFrame, boundary: gpd.GeoDataFrame, tool
                                   "fillOpacity": 0.85},
         tooltip=folium.GeoJsonTooltip(fields=list(tooltip), aliases=list(tooltip.values()), sticky=True),
     ).add_to(m)
+    add_legend(m)
+    return m
+
+
+def add_legend(m: folium.Map) -> None:
     legend = "".join(f'<div><span style="background:{c};display:inline-block;width:12px;height:12px;'
                      f'margin-right:4px"></span>{k}类</div>' for k, c in CLASS_COLORS.items())
     legend += (f'<div><span style="background:{UNRATED_COLOR};display:inline-block;width:12px;height:12px;'
@@ -75,7 +108,6 @@ def parcel_class_map(parcels: gpd.GeoDataFrame, boundary: gpd.GeoDataFrame, tool
     m.get_root().html.add_child(Element(
         '<div style="position:absolute;bottom:24px;right:12px;z-index:1000;background:white;padding:6px 8px;'
         f'font-size:12px;border:1px solid #999">{legend}</div>'))
-    return m
 
 
 def standalone_html(m: folium.Map) -> str:

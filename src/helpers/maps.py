@@ -15,6 +15,7 @@ from matplotlib.patches import Patch, Rectangle
 
 from .geo import BOUNDARY_CREDITS, SYNTHETIC_ZONES_NOTE
 from .plotting import CLASS_COLORS, UNRATED_COLOR, finish
+from .rasterise import RASTER_ABOVE, class_grid
 from .units import AREA_CRS
 
 UNRATED_LABEL = "未参评/闲置 not rated or idle"
@@ -86,10 +87,21 @@ def finish_map(fig, ax, handles, title: str, plan_ref: str, synthetic: bool, bou
 
 def class_map(parcels: gpd.GeoDataFrame, boundary: gpd.GeoDataFrame, zones: gpd.GeoDataFrame | None,
               title: str, plan_ref: str, synthetic: bool, boundary_source: str = "tianditu",
-              class_column: str = "class", highlight: pd.Series | None = None):
+              class_column: str = "class", highlight: pd.Series | None = None, raster_above: int = RASTER_ABOVE):
     """Parcels by A/B/C/D class on the district boundary, with the synthetic 街道 zones; parcels
-    in ``highlight`` (a boolean Series) are outlined in black."""
+    in ``highlight`` (a boolean Series) are outlined in black. Above ``raster_above`` parcels the
+    classes are drawn as a grid (``helpers.rasterise``) and the map says so."""
     fig, ax = base_map(boundary, zones)
+    handles = [Patch(facecolor=c, label=f"{k}类") for k, c in CLASS_COLORS.items()]
+    handles.append(Patch(facecolor=UNRATED_COLOR, label=UNRATED_LABEL))
+    if len(parcels) > raster_above:
+        grid = class_grid(parcels, AREA_CRS, class_column)
+        ax.imshow(grid.rgba(), extent=grid.extent, origin="upper", interpolation="nearest", zorder=3)
+        ax.text(0.0, -0.02, grid.caption() + ("；出清线标注仅在逐宗地图中显示 / clearance-line outlines only on "
+                                              "parcel-by-parcel maps" if highlight is not None else ""),
+                transform=ax.transAxes, fontsize=7, va="top", wrap=True)
+        finish_map(fig, ax, handles, title, plan_ref, synthetic, boundary_source)
+        return fig
     p = parcels.to_crs(AREA_CRS)
     cls = p[class_column].astype("string")
     unrated = cls.isna().to_numpy()
@@ -99,8 +111,6 @@ def class_map(parcels: gpd.GeoDataFrame, boundary: gpd.GeoDataFrame, zones: gpd.
         sel = (cls == c).fillna(False).to_numpy()
         if sel.any():
             p[sel].plot(ax=ax, color=color, lw=0, zorder=4)
-    handles = [Patch(facecolor=c, label=f"{k}类") for k, c in CLASS_COLORS.items()]
-    handles.append(Patch(facecolor=UNRATED_COLOR, label=UNRATED_LABEL))
     if highlight is not None and highlight.any():
         p[highlight.to_numpy()].boundary.plot(ax=ax, color="black", lw=0.9, zorder=5)
         handles.append(Patch(facecolor="none", edgecolor="black", label="出清线以下 below the clearance line"))
