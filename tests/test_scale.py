@@ -1,0 +1,133 @@
+"""Scale: the GeoParquet cache of checked folders, zones by spatial join and their totals, the
+class raster of big maps, and the dask engine (same classes and totals as the pandas path)."""
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import pytest
+import shapely
+
+from helpers import cache, paths
+from helpers.dask_engine import evaluate_partitioned, write_partitioned
+from helpers.evaluation import allocate_tax, evaluate
+from helpers.interactive import parcel_class_map, standalone_html
+from helpers.loaders import load_dataset, used_land
+from helpers.rasterise import CATEGORIES, class_grid
+from helpers.validation import check_folder
+from helpers.zone_totals import NO_ZONE, combine_totals, parcel_zones, zone_table, zone_totals
+
+from .conftest import read_table, write_table
+
+
+@pytest.fixture
+def cache_dir(tmp_path, monkeypatch):
+    monkeypatch.setattr(paths, "CACHE_DIR", tmp_path / "cache")
+    return tmp_path / "cache"
+
+
+def _same_check(a, b):
+    assert a.problems == b.problems and a.notes == b.notes and a.read == b.read and a.ignored == b.ignored
+    pd.testing.assert_frame_equal(a.excluded, b.excluded)
+    assert list(a.tables) == list(b.tables)
+    for name in a.tables:
+        pd.testing.assert_frame_equal(pd.DataFrame(a.tables[name]), pd.DataFrame(b.tables[name]))
+
+
+def test_cache_gives_the_check_back_without_reading_the_files(sample_copy, cache_dir, monkeypatch):
+    first = cache.checked_folder(sample_copy)
+    entries = list((cache_dir / "inputs").iterdir())
+    assert len(entries) == 1
+    parcels = entries[0] / "parcels.parquet"
+    assert "bbox" in gpd.read_parquet(parcels).columns or "bbox" in pd.read_parquet(parcels).columns
+    monkeypatch.setattr(cache, "check_folder", lambda folder: pytest.fail("the folder was read again"))
+    again = cache.checked_folder(sample_copy)
+    _same_check(first, again)
+    assert again.tables["parcels"].crs == first.tables["parcels"].crs
+
+
+def test_cache_checks_an_edited_folder_again(sample_copy, cache_dir):
+    cache.checked_folder(sample_copy)
+    panel = read_table(sample_copy, "panel.csv")
+    panel.loc[0, "employees"] = "many"
+    write_table(panel, sample_copy, "panel.csv")
+    result = cache.checked_folder(sample_copy)
+    assert not result.ok and any("employees" in (p.column or "") or "员工" in (p.column or "") for p in result.errors)
+    _same_check(result, check_folder(sample_copy))
+    assert len(list((cache_dir / "inputs").iterdir())) == 2
+
+
+def test_cache_writes_nothing_into_the_input_folder(sample_copy, cache_dir):
+    before = sorted(p.name for p in sample_copy.iterdir())
+    load_dataset(sample_copy)
+    load_dataset(sample_copy)
+    assert sorted(p.name for p in sample_copy.iterdir()) == before
+    assert not cache_dir.is_relative_to(paths.DATA_DIR)
+
+
+def test_parcel_zones_by_representative_point():
+    zones = gpd.GeoDataFrame({"street_code": ["a", "b"]},
+                             geometry=[shapely.box(0, 0, 10, 10), shapely.box(10, 0, 20, 10)], crs="EPSG:4549")
+    # an L-shaped parcel whose centroid lies outside it, in zone b; one outside every zone
+    ell = shapely.Polygon([(11, 1), (19, 1), (19, 9), (17, 9), (17, 3), (11, 3)])
+    parcels = gpd.GeoDataFrame(geometry=[shapely.box(1, 1, 2, 2), ell, shapely.box(30, 30, 31, 31)], crs="EPSG:4549")
+    got = parcel_zones(parcels, zones)
+    assert got.iloc[0] == "a" and got.iloc[1] == "b" and pd.isna(got.iloc[2])
+
+
+def test_zone_totals_add_up_over_any_split(sample):
+    ev = evaluate(sample, 2023)
+    users = used_land(sample)
+    users["zone_code"] = users["parcel_id"].map(dict(zip(sample.parcels["parcel_id"], parcel_zones(sample.parcels, sample.zones))))
+    users = allocate_tax(users, ev.enterprises)
+    whole = zone_totals(users)
+    halves = combine_totals([zone_totals(users.iloc[::2]), zone_totals(users.iloc[1::2])])
+    pd.testing.assert_frame_equal(whole, halves, check_exact=False, rtol=1e-12)
+    evaluated = users["status"] == "evaluated"
+    assert whole["used_mu"].sum() == pytest.approx(users.loc[evaluated, "used_mu"].sum())
+    assert whole["n_links"].sum() == evaluated.sum()
+    table = zone_table(whole)
+    assert set(table["zone_code"]) <= set(sample.zones["street_code"]) | {NO_ZONE}
+    row = table.iloc[0]
+    assert row["tax_per_mu"] == pytest.approx(row["tax_10k_yuan"] / row["used_mu"])
+
+
+def test_class_grid_takes_the_class_with_most_area():
+    polys = [shapely.box(0, 0, 4, 4), shapely.box(4.5, 0, 5, 1), shapely.box(90, 90, 100, 100)]
+    parcels = gpd.GeoDataFrame({"class": ["D", "A", None]}, geometry=polys, crs="EPSG:4549")
+    grid = class_grid(parcels, "EPSG:4549", max_cells=10)      # 10 m cells
+    assert grid.cell == pytest.approx(10.0)
+    assert CATEGORIES[grid.codes[-1, 0]] == "D"                 # D's 16 m² beat A's 0.5 m² in the cell
+    assert CATEGORIES[grid.codes[0, -1]] is None                # the unrated parcel, top right
+    assert (grid.codes >= 0).sum() == 2
+    assert grid.rgba()[grid.codes < 0][:, 3].max() == 0        # empty cells transparent
+
+
+def test_interactive_map_switches_to_a_raster_above_the_limit(sample):
+    ev = evaluate(sample, 2023)
+    boundary = gpd.GeoDataFrame(geometry=[sample.zones.union_all()], crs=sample.zones.crs)
+    tooltip = {"parcel_id": "宗地代码", "class": "类别"}
+    polygons = standalone_html(parcel_class_map(ev.parcels, boundary, tooltip))
+    raster = standalone_html(parcel_class_map(ev.parcels, boundary, tooltip, max_features=100))
+    assert "data:image/png;base64," in raster and "data:image/png;base64," not in polygons
+    assert "栅格" in raster and len(raster) < len(polygons)
+    assert ev.parcels["parcel_id"].iloc[0] in polygons and ev.parcels["parcel_id"].iloc[0] not in raster
+
+
+def test_dask_engine_gives_the_pandas_classes_and_totals(sample, tmp_path):
+    ev = evaluate(sample, 2023)
+    users = used_land(sample)
+    users["zone_code"] = users["parcel_id"].map(dict(zip(sample.parcels["parcel_id"], parcel_zones(sample.parcels, sample.zones))))
+    totals = zone_totals(allocate_tax(users, ev.enterprises))
+    source = write_partitioned(sample, tmp_path / "partitioned", npartitions=4)
+    assert len(list((source / "parcels").glob("*.parquet"))) == 4
+    got = evaluate_partitioned(source, 2023)
+    a = ev.enterprises.set_index("credit_code").sort_index()
+    b = got.enterprises.set_index("credit_code").sort_index()
+    assert a.index.equals(b.index)
+    assert (a["status"] == b["status"]).all()
+    assert (a["class"].fillna("-") == b["class"].fillna("-")).all()
+    assert (a["reason"].fillna("-") == b["reason"].fillna("-")).all()
+    np.testing.assert_allclose(a["score"].fillna(-1).to_numpy(), b["score"].fillna(-1).to_numpy(), rtol=1e-12)
+    pd.testing.assert_frame_equal(ev.benchmarks, got.benchmarks, check_exact=False, rtol=1e-12)
+    pd.testing.assert_frame_equal(totals, got.totals, check_exact=False, rtol=1e-9)
+    assert set(a["class"].dropna()) == {"A", "B", "C", "D"}
