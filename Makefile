@@ -10,6 +10,8 @@ CONFIG        ?= params/default.yaml
 RUN           ?=
 ARGS          ?=
 DATA          ?=
+SIZES         ?= 10000 100000 1000000
+DASK_SIZES    ?= 1000000 10000000
 
 $(STAMP): pyproject.toml
 	@test -x $(PY) || $(PYTHON_SYSTEM) -m venv $(VENV)
@@ -45,6 +47,10 @@ county-example: $(STAMP) ## Write the county-office-shaped example folder (workb
 batch: $(STAMP) ## Run a grid of parameter sets, one run each, and a comparison page (BATCH=params/scenario_batch.yaml)
 	$(PY) -m helpers.runner --batch $(or $(BATCH),params/scenario_batch.yaml) --overwrite
 
+.PHONY: bench
+bench: $(STAMP) ## Time every stage at SIZES parcels against a floor, a naive script and DuckDB, and dask at DASK_SIZES; table in reports/benchmarks/
+	$(PY) -m benchmarks.run --sizes $(SIZES) --dask-sizes $(DASK_SIZES) $(ARGS)
+
 .PHONY: test
 test: $(STAMP) ## Run the whole test suite (unit tests, nbval over notebooks/, papermill runs, runner)
 	$(PY) -m pytest -n 2 --dist loadscope tests notebooks --nbval-lax --nbval-current-env $(ARGS)
@@ -62,6 +68,6 @@ sample: $(STAMP) ## Regenerate the embedded synthetic sample in data/sample/ (se
 	$(PY) -m helpers.sample --out data/sample
 
 .PHONY: clean
-clean: ## Remove caches (keeps .venv and reports)
-	rm -rf .pytest_cache build dist src/*.egg-info
+clean: ## Remove caches (keeps .venv and reports; removes .cache: parsed inputs and benchmark data)
+	rm -rf .pytest_cache build dist src/*.egg-info .cache
 	find . -name __pycache__ -type d -prune -exec rm -rf {} +

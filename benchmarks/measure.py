@@ -1,0 +1,68 @@
+"""Wall time and peak memory (resident set size of the process, sampled every 5 ms) per stage."""
+
+from __future__ import annotations
+
+import gc
+import threading
+import time
+from contextlib import contextmanager
+
+import psutil
+
+SAMPLE_SECONDS = 0.005
+
+
+class PeakRSS:
+    """The largest RSS of this process (and its children, e.g. dask workers) while running."""
+
+    def __init__(self, children: bool = False):
+        self.process = psutil.Process()
+        self.children = children
+        self.peak = 0
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+
+    def rss(self) -> int:
+        total = self.process.memory_info().rss
+        if self.children:
+            for child in self.process.children(recursive=True):
+                try:
+                    total += child.memory_info().rss
+                except psutil.Error:
+                    pass
+        return total
+
+    def _run(self) -> None:
+        while not self._stop.is_set():
+            self.peak = max(self.peak, self.rss())
+            time.sleep(SAMPLE_SECONDS)
+
+    def __enter__(self) -> "PeakRSS":
+        self.peak = self.rss()
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self._stop.set()
+        self._thread.join()
+        self.peak = max(self.peak, self.rss())
+
+
+class Stages:
+    """Records of ``stage`` blocks: name, seconds, peak RSS in MB, and any notes."""
+
+    def __init__(self, engine: str, n_parcels: int, children: bool = False):
+        self.engine, self.n_parcels, self.children = engine, n_parcels, children
+        self.records: list[dict] = []
+
+    @contextmanager
+    def stage(self, name: str, in_total: bool = True):
+        gc.collect()
+        note: dict = {}
+        with PeakRSS(self.children) as mem:
+            t0 = time.perf_counter()
+            yield note
+            seconds = time.perf_counter() - t0
+        self.records.append({"engine": self.engine, "n_parcels": self.n_parcels, "stage": name,
+                             "seconds": round(seconds, 3), "peak_mb": round(mem.peak / 2**20),
+                             "in_total": in_total, **note})

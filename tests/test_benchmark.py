@@ -1,0 +1,42 @@
+"""The benchmark command end to end at a small size: every stage timed, the three ratios
+printed, and the naive script and DuckDB giving our classes (so the ratios compare like with like)."""
+
+import os
+import subprocess
+import sys
+
+import pandas as pd
+import pytest
+
+from helpers import paths
+
+from benchmarks.comparators import method_sql
+from helpers.methods import load_method
+
+
+def test_method_sql_has_one_branch_per_pool():
+    sql = method_sql(load_method("linping_default"), 2023)
+    assert sql.count("UNION ALL") == len(load_method("linping_default").pools) - 1
+    assert "year = 2023" in sql and "RANK() OVER (ORDER BY score DESC)" in sql
+
+
+def test_benchmark_prints_the_table_with_the_three_ratios(tmp_path):
+    env = {**os.environ, "MUJUN_CACHE_DIR": str(tmp_path / "cache"), "PYTHONWARNINGS": "ignore"}
+    out = tmp_path / "bench"
+    done = subprocess.run([sys.executable, "-m", "benchmarks.run", "--sizes", "3000", "--out", str(out)],
+                          cwd=paths.PROJECT_ROOT, env=env, capture_output=True, text=True, timeout=900)
+    assert done.returncode == 0, done.stderr[-3000:]
+    assert "÷ floor | ÷ naive | ÷ DuckDB" in done.stdout
+    stages = pd.read_csv(out / "stages.csv")
+    assert "FAILED" not in set(stages["stage"])
+    ours = set(stages.loc[stages["engine"] == "ours", "stage"])
+    for words in ("read: parse", "validate", "GeoParquet cache", "area", "classes", "spatial join", "aggregation",
+                  "static map", "interactive", "export"):
+        assert any(words in s for s in ours), words
+    assert (stages["seconds"] >= 0).all() and (stages["peak_mb"] > 0).all()
+    summary = pd.read_csv(out / "summary.csv").iloc[0]
+    for col in ("ratio_to_floor", "ratio_to_naive", "ratio_to_duckdb"):
+        assert summary[col] > 0, col
+    assert summary["naive_same_classes"] == pytest.approx(1.0)
+    assert summary["duckdb_same_classes"] == pytest.approx(1.0)
+    assert (out / "benchmark.md").read_text(encoding="utf-8").startswith("# Benchmark")
