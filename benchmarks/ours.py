@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import matplotlib
+import pandas as pd
 
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
@@ -59,7 +60,7 @@ def run_ours(folder: Path, year: int, out: Path, stages: Stages, cold: bool = Tr
         note["in_no_zone"] = int(zone.isna().sum())
     with stages.stage(EVALUATION_STAGES[3]):
         users = used_land(dataset)
-        users["zone_code"] = users["parcel_id"].map(dict(zip(dataset.parcels["parcel_id"], zone)))
+        users["zone_code"] = users["parcel_id"].map(pd.Series(zone.to_numpy(), index=dataset.parcels["parcel_id"]))
         table = zone_table(zone_totals(allocate_tax(users, frame)))
     result = {"classes": frame.set_index("credit_code")["class"], "zones": table}
     if not outputs:

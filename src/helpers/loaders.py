@@ -125,13 +125,14 @@ def used_land(dataset: Dataset) -> pd.DataFrame:
 
 def enterprise_land(dataset: Dataset) -> pd.DataFrame:
     """Land each enterprise uses: ``land_mu`` (Σ registered area × share), parcel count, main parcel."""
-    links = used_land(dataset).sort_values(["credit_code", "used_mu"], ascending=[True, False], kind="stable")
+    links = used_land(dataset)
     grouped = links.groupby("credit_code", sort=True)
+    main = grouped["used_mu"].idxmax()         # the first of the largest, in the link table's order
     land = pd.DataFrame({
         "land_mu": grouped["used_mu"].sum(),
         "land_geom_mu": grouped["used_geom_mu"].sum(),
         "n_parcels": grouped["parcel_id"].count(),
-        "main_parcel_id": grouped["parcel_id"].first(),
+        "main_parcel_id": links["parcel_id"].reindex(main.to_numpy()).to_numpy(),
     })
     out = dataset.enterprises[["credit_code"]].merge(land, left_on="credit_code", right_index=True, how="left")
     out["land_mu"] = out["land_mu"].fillna(0.0)

@@ -1,7 +1,7 @@
 """Which zone (街道) each parcel lies in, by a spatial join, and evaluation totals per zone.
 
-A parcel belongs to the zone that contains its representative point (a point inside the
-polygon, so an L-shaped parcel is never placed by a centroid that falls outside it). Parcels in
+A parcel belongs to the zone that contains its centroid, or, where the centroid falls outside
+the parcel (an L-shaped lot), a point on its surface. Parcels in
 no zone keep ``zone_code`` missing and are counted under "(none)" in the totals, never dropped.
 
 ``zone_totals`` sums link rows (one enterprise on one parcel), so partial totals of any split of
@@ -20,9 +20,15 @@ TOTAL_COLUMNS = ["used_mu", "tax_10k_yuan", "n_links"]
 
 
 def parcel_zones(parcels: gpd.GeoDataFrame, zones: gpd.GeoDataFrame, code: str = "street_code") -> pd.Series:
-    """The ``code`` of the zone containing each parcel's representative point (index of ``parcels``)."""
-    points = shapely.point_on_surface(parcels.geometry.to_crs(zones.crs).array)
-    x, y = shapely.get_x(points), shapely.get_y(points)
+    """The ``code`` of the zone containing each parcel's centroid (a point on its surface where the
+    centroid is outside it), indexed as ``parcels``."""
+    geoms = parcels.geometry.to_crs(zones.crs).array
+    centres = shapely.centroid(geoms)
+    x, y = shapely.get_x(centres), shapely.get_y(centres)
+    outside = ~shapely.contains_xy(geoms, x, y)          # centroids that miss their own parcel
+    if outside.any():
+        inner = shapely.point_on_surface(geoms[outside])
+        x[outside], y[outside] = shapely.get_x(inner), shapely.get_y(inner)
     out = np.full(len(parcels), None, dtype=object)
     for zone_code, outline in zip(zones[code], zones.geometry):
         shapely.prepare(outline)
