@@ -87,7 +87,8 @@ def dataset_from_check(check: CheckResult, anonymize: bool = False, generalize_m
     files = {name: Path(t[SOURCE].iloc[0].split(" [")[0]) for name, t in check.tables.items() if len(t)}
 
     parcels = gpd.GeoDataFrame(tables["parcels"], geometry="geometry", crs=tables["parcels"].crs)
-    parcels["geom_area_mu"] = area_mu(parcels)
+    if "geom_area_mu" not in parcels:        # measured by the check (and cached with it)
+        parcels["geom_area_mu"] = area_mu(parcels)
     enterprises = tables["enterprises"]
     enterprises["industry_chain"] = chain_of(enterprises["industry_code"])
 

@@ -162,13 +162,23 @@ def check_geometries(parcels: gpd.GeoDataFrame, what: str) -> list[Problem]:
     return out
 
 
+def measured_area_mu(parcels: gpd.GeoDataFrame) -> pd.Series:
+    """Each parcel's area measured from its geometry (亩, EPSG:4549); NaN where it has none.
+    Measured once here, so the cached check carries it and a re-run does not project again."""
+    out = pd.Series(float("nan"), index=parcels.index, name="geom_area_mu")
+    has = has_geometry(parcels.geometry)
+    if has.any():
+        out[has] = area_mu(parcels.loc[has])
+    return out
+
+
 def check_areas(parcels: gpd.GeoDataFrame, cfg: dict) -> list[Problem]:
-    """Registered area against the area measured from the geometry."""
+    """Registered area against the area measured from the geometry (``geom_area_mu``)."""
     spec = table_specs()["parcels"]
     ok = has_geometry(parcels.geometry) & parcels["registered_area_mu"].gt(0)
-    if not ok.any() or parcels.crs is None:
+    if not ok.any() or "geom_area_mu" not in parcels:
         return []
-    measured = area_mu(parcels.loc[ok])
+    measured = parcels.loc[ok, "geom_area_mu"]
     ratio = parcels.loc[ok, "registered_area_mu"] / measured.where(measured > 0)
     low, high = cfg["square_metre_band"]
     label = spec.label("registered_area_mu")
@@ -259,8 +269,10 @@ def check_inventory(folder: Path, inv: Inventory, cfg: dict) -> CheckResult:
     for name in ("parcels", "parks"):
         if name in tables:
             problems += check_geometries(tables[name], "parcel" if name == "parcels" else "park")
-    if "parcels" in tables and "registered_area_mu" in tables["parcels"]:
-        problems += check_areas(tables["parcels"], cfg["area_check"])
+    if "parcels" in tables and tables["parcels"].crs is not None:
+        tables["parcels"]["geom_area_mu"] = measured_area_mu(tables["parcels"])
+        if "registered_area_mu" in tables["parcels"]:
+            problems += check_areas(tables["parcels"], cfg["area_check"])
     if "panel" in tables:
         problems += check_yuan(tables["panel"], cfg["yuan_for_10k_yuan"])
         if "tax_10k_yuan" in tables["panel"]:
