@@ -74,11 +74,12 @@ def _renewal(cfg, remediation, links, parcels, years, rng) -> pd.DataFrame:
     if cfg["renewal"]["upgrade_counts_as_renewal"]:
         kinds["改造提升"] = ("原址改造", 1.0)
     rows = []
+    links_of = {code: group for code, group in links.groupby("credit_code", sort=False)}
     for r in done.itertuples():
-        if r.way not in kinds:
+        if r.way not in kinds or r.credit_code not in links_of:
             continue
         label, share = kinds[r.way]
-        for l in links[links["credit_code"] == r.credit_code].itertuples():
+        for l in links_of[r.credit_code].itertuples():
             rows.append((l.parcel_id, r.year, label, round(float(area[l.parcel_id]) * l.share * share, 2)))
     used = set(links["parcel_id"])
     idle = np.array(sorted(set(parcels["parcel_id"]) - used))
