@@ -5,23 +5,22 @@ from __future__ import annotations
 from pathlib import Path
 
 import matplotlib
-import pandas as pd
 
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 
 from helpers import cache  # noqa: E402
-from helpers.evaluation import allocate_tax, enterprise_year_frame, evaluate_frame  # noqa: E402
+from helpers.evaluation import enterprise_year_frame, evaluate_frame  # noqa: E402
 from helpers.exports import write_csv, write_gpkg  # noqa: E402
 from helpers.geo import load_boundary  # noqa: E402
 from helpers.interactive import parcel_class_map, standalone_html  # noqa: E402
 from helpers.inventory import take_inventory  # noqa: E402
-from helpers.loaders import dataset_from_check, used_land  # noqa: E402
+from helpers.loaders import dataset_from_check  # noqa: E402
 from helpers.maps import class_map  # noqa: E402
 from helpers.methods import load_method  # noqa: E402
 from helpers.plotting import setup_plotting  # noqa: E402
 from helpers.validation import check_inventory, settings  # noqa: E402
-from helpers.zone_totals import parcel_zones, zone_table, zone_totals  # noqa: E402
+from helpers.zone_totals import dataset_zone_totals, parcel_zones, zone_table  # noqa: E402
 
 from .measure import Stages  # noqa: E402
 
@@ -59,14 +58,12 @@ def run_ours(folder: Path, year: int, out: Path, stages: Stages, cold: bool = Tr
         zone = parcel_zones(dataset.parcels, dataset.zones)
         note["in_no_zone"] = int(zone.isna().sum())
     with stages.stage(EVALUATION_STAGES[3]):
-        users = used_land(dataset)
-        users["zone_code"] = users["parcel_id"].map(pd.Series(zone.to_numpy(), index=dataset.parcels["parcel_id"]))
-        table = zone_table(zone_totals(allocate_tax(users, frame)))
+        table = zone_table(dataset_zone_totals(dataset, frame, zone))
     result = {"classes": frame.set_index("credit_code")["class"], "zones": table}
     if not outputs:
         return result
     parcels = dataset.parcels[["parcel_id", "street_code", "registered_area_mu", "geometry"]].copy()
-    main = users.sort_values("share", ascending=False, kind="stable").drop_duplicates("parcel_id")
+    main = dataset.links.sort_values("share", ascending=False, kind="stable").drop_duplicates("parcel_id")
     parcels["class"] = parcels["parcel_id"].map(dict(zip(main["parcel_id"], main["credit_code"].map(result["classes"]))))
     setup_plotting()
     boundary = load_boundary()

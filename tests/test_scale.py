@@ -14,7 +14,7 @@ from helpers.interactive import parcel_class_map, standalone_html
 from helpers.loaders import load_dataset, used_land
 from helpers.rasterise import CATEGORIES, class_grid
 from helpers.validation import check_folder
-from helpers.zone_totals import NO_ZONE, combine_totals, parcel_zones, zone_table, zone_totals
+from helpers.zone_totals import NO_ZONE, combine_totals, dataset_zone_totals, parcel_zones, zone_table, zone_totals
 
 from .conftest import read_table, write_table
 
@@ -76,10 +76,10 @@ def test_parcel_zones_by_representative_point():
 
 def test_zone_totals_add_up_over_any_split(sample):
     ev = evaluate(sample, 2023)
-    users = used_land(sample)
-    users["zone_code"] = users["parcel_id"].map(dict(zip(sample.parcels["parcel_id"], parcel_zones(sample.parcels, sample.zones))))
-    users = allocate_tax(users, ev.enterprises)
+    zone = parcel_zones(sample.parcels, sample.zones)
+    users = allocate_tax(used_land(sample, {"zone_code": zone}), ev.enterprises)
     whole = zone_totals(users)
+    pd.testing.assert_frame_equal(whole, dataset_zone_totals(sample, ev.enterprises))
     halves = combine_totals([zone_totals(users.iloc[::2]), zone_totals(users.iloc[1::2])])
     pd.testing.assert_frame_equal(whole, halves, check_exact=False, rtol=1e-12)
     evaluated = users["status"] == "evaluated"
@@ -115,9 +115,7 @@ def test_interactive_map_switches_to_a_raster_above_the_limit(sample):
 
 def test_dask_engine_gives_the_pandas_classes_and_totals(sample, tmp_path):
     ev = evaluate(sample, 2023)
-    users = used_land(sample)
-    users["zone_code"] = users["parcel_id"].map(dict(zip(sample.parcels["parcel_id"], parcel_zones(sample.parcels, sample.zones))))
-    totals = zone_totals(allocate_tax(users, ev.enterprises))
+    totals = dataset_zone_totals(sample, ev.enterprises)
     source = write_partitioned(sample, tmp_path / "partitioned", npartitions=4)
     assert len(list((source / "parcels").glob("*.parquet"))) == 4
     got = evaluate_partitioned(source, 2023)

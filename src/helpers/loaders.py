@@ -114,11 +114,12 @@ def dataset_from_check(check: CheckResult, anonymize: bool = False, generalize_m
     return dataset
 
 
-def used_land(dataset: Dataset) -> pd.DataFrame:
+def used_land(dataset: Dataset, parcel_extra: dict[str, pd.Series] | None = None) -> pd.DataFrame:
     """The link table with the area each enterprise uses on each parcel: ``used_mu`` (registered
-    area × share) and ``used_geom_mu`` (measured area × share)."""
-    links = dataset.links.merge(dataset.parcels[["parcel_id", "registered_area_mu", "geom_area_mu"]],
-                                on="parcel_id", how="left")
+    area × share) and ``used_geom_mu`` (measured area × share); plus ``parcel_extra`` columns
+    (Series indexed as ``dataset.parcels``, e.g. each parcel's zone)."""
+    parcels = dataset.parcels[["parcel_id", "registered_area_mu", "geom_area_mu"]].assign(**(parcel_extra or {}))
+    links = dataset.links.merge(parcels, on="parcel_id", how="left")
     links["used_mu"] = links["registered_area_mu"] * links["share"]
     links["used_geom_mu"] = links["geom_area_mu"] * links["share"]
     return links

@@ -15,6 +15,9 @@ import numpy as np
 import pandas as pd
 import shapely
 
+from .evaluation import allocate_tax
+from .loaders import Dataset, used_land
+
 NO_ZONE = "(none)"
 TOTAL_COLUMNS = ["used_mu", "tax_10k_yuan", "n_links"]
 
@@ -22,7 +25,7 @@ TOTAL_COLUMNS = ["used_mu", "tax_10k_yuan", "n_links"]
 def parcel_zones(parcels: gpd.GeoDataFrame, zones: gpd.GeoDataFrame, code: str = "street_code") -> pd.Series:
     """The ``code`` of the zone containing each parcel's centroid (a point on its surface where the
     centroid is outside it), indexed as ``parcels``."""
-    geoms = parcels.geometry.to_crs(zones.crs).array
+    geoms = (parcels.geometry if parcels.crs == zones.crs else parcels.geometry.to_crs(zones.crs)).array
     centres = shapely.centroid(geoms)
     x, y = shapely.get_x(centres), shapely.get_y(centres)
     outside = ~shapely.contains_xy(geoms, x, y)          # centroids that miss their own parcel
@@ -47,6 +50,13 @@ def zone_totals(users: pd.DataFrame) -> pd.DataFrame:
     return grouped.sum()[TOTAL_COLUMNS]
 
 
+def dataset_zone_totals(dataset: Dataset, frame: pd.DataFrame, zone: pd.Series | None = None) -> pd.DataFrame:
+    """``zone_totals`` of an evaluated ``dataset`` (``frame``: ``evaluate_frame``'s enterprises);
+    ``zone``: each parcel's zone (``parcel_zones``), joined here when not given."""
+    zone = parcel_zones(dataset.parcels, dataset.zones) if zone is None else zone
+    return zone_totals(allocate_tax(used_land(dataset, {"zone_code": zone}), frame))
+
+
 def combine_totals(parts: list[pd.DataFrame]) -> pd.DataFrame:
     """Totals of several splits of the rows added up (the partitions of the dask engine)."""
     if not parts:
@@ -64,4 +74,4 @@ def zone_table(totals: pd.DataFrame) -> pd.DataFrame:
     return out.reset_index()
 
 
-__all__ = ["parcel_zones", "zone_totals", "combine_totals", "zone_table", "NO_ZONE"]
+__all__ = ["parcel_zones", "zone_totals", "dataset_zone_totals", "combine_totals", "zone_table", "NO_ZONE"]
