@@ -31,3 +31,17 @@ def test_random_codes_are_valid_distinct_and_seeded():
     b = cc.random_codes(200, ["330113", "330110"], np.random.default_rng(1))
     assert a == b and len(set(a)) == 200
     assert all(cc.is_valid(c) and c[2:8] in {"330113", "330110"} for c in a)
+
+
+def test_valid_mask_agrees_with_is_valid_code_by_code():
+    import pandas as pd
+
+    rng = np.random.default_rng(7)
+    good = cc.random_codes(300, ["330110", "330113"], rng)
+    # every single-character change of a valid code, and the bad shapes above
+    changed = [c[:i] + ch + c[i + 1:] for c in good[:20] for i in (3, 17) for ch in "0AX"]
+    codes = pd.Series(good + changed + REAL + ["91330100716105852E", "91330100716105852", "9133010071610585IF", "",
+                                              None, "91330100716105852f"], dtype="string")
+    mask = cc.valid_mask(codes)
+    assert mask.tolist() == [cc.is_valid(c) if isinstance(c, str) else False for c in codes.astype(object).where(codes.notna(), None)]
+    assert mask[:300].all() and not mask.all()

@@ -46,6 +46,25 @@ def is_valid(code: object) -> bool:
     return check_character(code[:17]) == code[17]
 
 
+def valid_mask(codes) -> np.ndarray:
+    """``is_valid`` of every element of ``codes`` (a Series or sequence; missing values are not
+    valid), computed on all codes at once: one regular expression and a weighted sum per row."""
+    import pandas as pd
+
+    text = pd.Series(codes, dtype="string") if not isinstance(codes, pd.Series) else codes.astype("string")
+    shaped = text.str.fullmatch(_PATTERN.pattern).fillna(False).to_numpy(dtype=bool)
+    out = np.zeros(len(text), dtype=bool)
+    if shaped.any():
+        raw = np.array(text[shaped].tolist(), dtype="S18").view(np.uint8).reshape(-1, 18)
+        lookup = np.zeros(256, dtype=np.int64)
+        for c, v in _VALUE.items():
+            lookup[ord(c)] = v
+        values = lookup[raw]
+        expected = (31 - (values[:, :17] @ np.array(WEIGHTS)) % 31) % 31
+        out[shaped] = expected == values[:, 17]
+    return out
+
+
 def make_code(division: str, org_body: str, authority: str = "9", entity_type: str = "1") -> str:
     """Build a valid code from its parts (both check characters computed)."""
     org = org_body + org_check_character(org_body)

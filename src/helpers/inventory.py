@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import geopandas as gpd
+import numpy as np
 import pandas as pd
 
 from .config import load_yaml
@@ -109,26 +110,33 @@ def grid_source(grid: Grid, table: str, header_index: int, declared: dict, total
     spec = table_specs()[table]
     header = grid.rows[header_index]
     matches = match_headers(table, header)
-    records, rows, skipped = [], [], []
+    body = grid.rows[header_index + 1:]
+    line = np.arange(header_index + 2, header_index + 2 + len(body))   # as a spreadsheet numbers lines
+    width = max([len(header), *map(len, body)]) if body else len(header)
+    padded = [r if len(r) == width else [*r, *[""] * (width - len(r))] for r in body]
+    cells = np.array(padded, dtype=object).reshape(len(body), width)
+    filled = cells != ""
+    blank = ~filled.any(axis=1)
+    first = cells[np.arange(len(body)), filled.argmax(axis=1)] if len(body) else cells[:, 0]
+    skip = {}
+    for i in np.flatnonzero(blank):
+        skip[i] = "空行 blank line"
+    total_chars = "".join(sorted(set("".join(total_words))))
+    maybe_total = ~blank & pd.Series(first, dtype="string").str.contains(f"[{re.escape(total_chars)}]").fillna(False).to_numpy()
+    for i in np.flatnonzero(maybe_total):
+        if normalise(first[i]) in total_words:
+            skip[i] = f"合计行 total row ('{first[i]}')"
     header_norm = [normalise(h) for h in header]
     n_header = len(header)
-    total_chars = set("".join(total_words))
-    for i in range(header_index + 1, len(grid.rows)):
-        cells = grid.rows[i]
-        filled = [c for c in cells if c]
-        if not filled:
-            skipped.append((i + 1, "空行 blank line"))
-            continue
-        if total_chars.intersection(filled[0]) and normalise(filled[0]) in total_words:
-            skipped.append((i + 1, f"合计行 total row ('{filled[0]}')"))
-            continue
-        if cells[:n_header] == header or (cells[0] == header[0] and [normalise(c) for c in cells[:n_header]] == header_norm):
-            skipped.append((i + 1, "重复的表头 repeated header row"))
-            continue
-        records.append([cells[j] if j < len(cells) else "" for j in matches])
-        rows.append(i + 1)
-    frame = pd.DataFrame(records, columns=[m.column for m in matches.values()], dtype=object)
-    frame[ROW] = rows
+    for i in np.flatnonzero(~blank & (cells[:, 0] == header[0])):
+        row = list(cells[i, :n_header])
+        if i not in skip and (row == header or [normalise(c) for c in row] == header_norm):
+            skip[i] = "重复的表头 repeated header row"
+    keep = np.ones(len(body), dtype=bool)
+    keep[list(skip)] = False
+    skipped = [(int(line[i]), why) for i, why in sorted(skip.items())]
+    frame = pd.DataFrame(cells[keep][:, list(matches)], columns=[m.column for m in matches.values()], dtype=object)
+    frame[ROW] = line[keep]
     frame[SOURCE] = grid.label
     notes = []
     if grid.encoding and grid.encoding != "utf-8":

@@ -17,7 +17,7 @@ import pandas as pd
 
 from . import paths
 from .config import load_yaml
-from .credit_code import is_valid as is_valid_credit_code
+from .credit_code import valid_mask as valid_credit_codes
 from .errors import Problem
 
 SCHEMA_FILE = paths.DATA_DIR / "reference" / "input_schema.yaml"
@@ -137,7 +137,7 @@ def coerce_source(df: pd.DataFrame, spec: TableSpec, streets: dict[str, str],
             if bad.any():
                 flag(bad, "share outside (0, 1]", "a fraction greater than 0 and at most 1")
         if "credit_code" in rules:
-            bad = present & ~values.map(is_valid_credit_code, na_action="ignore").astype(bool)
+            bad = present & ~valid_credit_codes(values)
             if bad.any():
                 flag(bad, "invalid 统一社会信用代码", "18 characters whose last is the GB 32100-2015 check character")
         if "in_streets" in rules:
