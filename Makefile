@@ -47,6 +47,10 @@ county-example: $(STAMP) ## Write the county-office-shaped example folder (workb
 batch: $(STAMP) ## Run a grid of parameter sets, one run each, and a comparison page (BATCH=params/scenario_batch.yaml)
 	$(PY) -m helpers.runner --batch $(or $(BATCH),params/scenario_batch.yaml) --overwrite
 
+.PHONY: evaluate
+evaluate: $(STAMP) ## Classes and zone totals of one year without notebooks, on ENGINE=pandas or dask (DATA=, WORKERS=, ARGS="--year 2022")
+	$(PY) -m helpers.scale "$(or $(DATA),data/sample)" --engine $(or $(ENGINE),pandas) --workers $(or $(WORKERS),2) $(ARGS)
+
 .PHONY: bench
 bench: $(STAMP) ## Time every stage at SIZES parcels against a floor, a naive script and DuckDB, and dask at DASK_SIZES; table in reports/benchmarks/
 	$(PY) -m benchmarks.run --sizes $(SIZES) --dask-sizes $(DASK_SIZES) $(ARGS)

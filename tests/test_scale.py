@@ -129,3 +129,22 @@ def test_dask_engine_gives_the_pandas_classes_and_totals(sample, tmp_path):
     pd.testing.assert_frame_equal(ev.benchmarks, got.benchmarks, check_exact=False, rtol=1e-12)
     pd.testing.assert_frame_equal(totals, got.totals, check_exact=False, rtol=1e-9)
     assert set(a["class"].dropna()) == {"A", "B", "C", "D"}
+
+
+def test_engine_parameter_writes_the_same_tables(tmp_path, monkeypatch):
+    from helpers import scale
+
+    monkeypatch.setattr(paths, "CACHE_DIR", tmp_path / "cache")
+    out = {}
+    for engine in scale.ENGINES:
+        assert scale.main([str(paths.SAMPLE_DIR), "--engine", engine, "--workers", "1", "--year", "2022",
+                           "--out", str(tmp_path / engine)]) == 0
+        out[engine] = {name: pd.read_csv(tmp_path / engine / f"{name}_2022.csv", dtype={"credit_code": str, "zone_code": str})
+                       for name in ("enterprises", "zones", "benchmarks")}
+    a, b = (out[e]["enterprises"].set_index("credit_code").sort_index() for e in scale.ENGINES)
+    assert a.index.equals(b.index) and a["class"].fillna("-").equals(b["class"].fillna("-"))
+    assert a["status"].equals(b["status"])
+    pd.testing.assert_frame_equal(out["pandas"]["zones"], out["dask"]["zones"], check_exact=False, rtol=1e-9)
+    assert (tmp_path / "cache" / "partitioned").is_dir()
+    with pytest.raises(ValueError, match="engine"):
+        scale.evaluate_at_scale(paths.SAMPLE_DIR, 2022, engine="spark")
