@@ -16,6 +16,10 @@ from datetime import date, datetime
 from pathlib import Path
 
 import geopandas as gpd
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.csv as pacsv
 import pyogrio
 
 from .errors import InputError, Problem
@@ -91,7 +95,7 @@ class Grid:
 
     path: Path
     sheet: str | None
-    rows: list[list[str]]
+    rows: list[list[str]] | np.ndarray      # a 2-D array of text for rectangular CSV files
     encoding: str | None = None
 
     @property
@@ -123,9 +127,34 @@ def decode_text(path: Path) -> tuple[str, str]:
                      expected="a CSV saved as UTF-8 (with or without BOM) or GBK")
 
 
+def _rectangular_rows(text: str):
+    """The cells of a CSV whose lines all have the same number of cells (no title or blank lines)
+    as a 2-D array of stripped text, read by pyarrow; None for any other file."""
+    first = next(csv.reader(io.StringIO(text.split("\n", 1)[0], newline="")), None)
+    if not first:
+        return None
+    names = [f"c{i}" for i in range(len(first))]
+    try:
+        table = pacsv.read_csv(io.BytesIO(text.encode("utf-8")),
+                               read_options=pacsv.ReadOptions(column_names=names),
+                               parse_options=pacsv.ParseOptions(newlines_in_values=True, ignore_empty_lines=False),
+                               convert_options=pacsv.ConvertOptions(column_types={n: pa.string() for n in names},
+                                                                    strings_can_be_null=False,
+                                                                    quoted_strings_can_be_null=False))
+    except pa.ArrowInvalid:
+        return None
+    if table.num_rows == 0:
+        return None
+    return np.column_stack([pc.utf8_trim_whitespace(col).to_numpy(zero_copy_only=False) for col in table.columns])
+
+
 def read_csv_grid(path: Path) -> Grid:
+    """A CSV's cells: rectangular files by pyarrow (fast), others (title rows, blank or short
+    lines) by Python's csv module."""
     text, enc = decode_text(path)
-    rows = [[c.strip() for c in r] for r in csv.reader(io.StringIO(text, newline=""))]
+    rows = _rectangular_rows(text)
+    if rows is None:
+        rows = [[c.strip() for c in r] for r in csv.reader(io.StringIO(text, newline=""))]
     return Grid(path, None, rows, "utf-8" if enc == "utf-8-sig" else "gbk/gb18030")
 
 

@@ -108,13 +108,16 @@ def _unit_factors(spec: TableSpec, matches, label: str, declared_units: dict) ->
 
 def grid_source(grid: Grid, table: str, header_index: int, declared: dict, total_words: set[str]) -> tuple[TableSource, list[Problem]]:
     spec = table_specs()[table]
-    header = grid.rows[header_index]
+    header = list(grid.rows[header_index])
     matches = match_headers(table, header)
     body = grid.rows[header_index + 1:]
     line = np.arange(header_index + 2, header_index + 2 + len(body))   # as a spreadsheet numbers lines
-    width = max([len(header), *map(len, body)]) if body else len(header)
-    padded = [r if len(r) == width else [*r, *[""] * (width - len(r))] for r in body]
-    cells = np.array(padded, dtype=object).reshape(len(body), width)
+    if isinstance(body, np.ndarray):               # a rectangular CSV (formats.read_csv_grid)
+        cells = body.astype(object)
+    else:
+        width = max([len(header), *map(len, body)]) if body else len(header)
+        padded = [r if len(r) == width else [*r, *[""] * (width - len(r))] for r in body]
+        cells = np.array(padded, dtype=object).reshape(len(body), width)
     filled = cells != ""
     blank = ~filled.any(axis=1)
     first = cells[np.arange(len(body)), filled.argmax(axis=1)] if len(body) else cells[:, 0]
