@@ -14,6 +14,8 @@ from functools import cache
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from . import paths
 from .config import load_yaml
@@ -161,7 +163,7 @@ def exact_copies(df: pd.DataFrame, spec: TableSpec) -> pd.Series:
     cols = [c for c in spec.columns if c in df.columns]
     frame = df[cols].copy()
     if spec.geometry and "geometry" in df:
-        frame["_wkb"] = df.geometry.to_wkb(hex=True)
+        frame["_wkb"] = df.geometry.to_wkb()
     return frame.duplicated(keep="first")
 
 
@@ -175,9 +177,11 @@ def duplicate_keys(df: pd.DataFrame, spec: TableSpec) -> list[Problem]:
 
 
 def contained(values: pd.Series, target: pd.Series) -> np.ndarray:
-    """``values.isin(target)`` through a hash index (several times faster on large text columns)."""
-    index = pd.Index(pd.unique(target.dropna().to_numpy(dtype=object)))
-    return index.get_indexer(values.to_numpy(dtype=object)) >= 0
+    """``values.isin(target)`` as text, by Arrow's hash set (several times faster than pandas on
+    large text columns); missing values are not contained."""
+    value_set = pa.array(target.dropna().astype(str).unique(), type=pa.string())
+    found = pc.is_in(pa.array(values.astype("string"), type=pa.string()), value_set=value_set)
+    return found.fill_null(False).to_numpy(zero_copy_only=False)
 
 
 def check_reference(df: pd.DataFrame, column: str, target: pd.Series, spec: TableSpec,
