@@ -203,3 +203,24 @@ def test_county_shaped_folder_reads_as_the_sample(county, sample):
         b = evaluate(ds, year).enterprises.set_index("credit_code").sort_index()
         assert (a["status"] == b["status"]).all() and (a["class"].fillna("") == b["class"].fillna("")).all()
         assert np.allclose(a["score"].fillna(-1), b["score"].fillna(-1), rtol=1e-9)
+
+
+@pytest.mark.parametrize("text, fast", [
+    ('a,b,c\n 1 ,"x, y",\n2,"two\nlines",z\n', True),          # rectangular: pyarrow, quoted comma and newline
+    ("企业信息表\na,b,c\n1,x,\n", False),                          # a title line: the csv module
+    ("a,b,c\n1,x,\n\n2,y,z\n", True),                             # a blank line keeps its line number
+])
+def test_csv_cells_are_the_same_by_either_reader(tmp_path, text, fast):
+    import csv
+    import io
+
+    from helpers.formats import read_csv_grid
+
+    path = tmp_path / "t.csv"
+    path.write_text(text, encoding="utf-8")
+    grid = read_csv_grid(path)
+    assert isinstance(grid.rows, np.ndarray) == fast
+    expected = [[c.strip() for c in r] for r in csv.reader(io.StringIO(text, newline=""))]
+    if fast:   # blank lines come as rows of empty cells, at the same line number
+        expected = [r or [""] * 3 for r in expected]
+    assert [list(r) for r in grid.rows] == expected
