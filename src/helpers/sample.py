@@ -236,14 +236,16 @@ def make_enterprises(config: dict, parcels: gpd.GeoDataFrame, rng: np.random.Gen
     # tenants on shared parcels
     n_shared = int(round(st["shared_parcel_share"] * len(used)))
     shared = rng.choice(used, size=n_shared, replace=False)
-    tenant_rows, next_id = [], n_owner
+    tenant_rows, next_id, owner_share = [], n_owner, {}
     for p in shared:
         k = int(rng.integers(1, 3))
         shares = np.round(rng.uniform(0.08, 0.3, size=k), 2)
         for sh in shares:
             tenant_rows.append((next_id, p, float(sh)))
             next_id += 1
-        links.loc[links["parcel"] == p, "share"] = round(1.0 - shares.sum(), 2)
+        owner_share[p] = round(1.0 - shares.sum(), 2)
+    # each used parcel has one owner row so far: set the owners' shares in one pass
+    links["share"] = links["parcel"].map(owner_share).fillna(links["share"])
     links = pd.concat([links, pd.DataFrame(tenant_rows, columns=["enterprise", "parcel", "share"])],
                       ignore_index=True)
     n_landless = int(round(st["landless_enterprise_share"] * next_id))
