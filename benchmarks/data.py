@@ -33,7 +33,7 @@ def bench_folder(n_parcels: int, seed: int) -> Path:
     """The generated folder of ``n_parcels`` parcels (generated on first use)."""
     folder = bench_root() / f"n{n_parcels}-seed{seed}" / "folder"
     if (folder / "sample_info.yaml").is_file():
-        return folder
+        return _with_manifest(folder)
     tmp = folder.with_name("folder.tmp")
     shutil.rmtree(tmp, ignore_errors=True)
     sample = generate(n_parcels, seed, clip_to_boundary=False)
@@ -43,6 +43,17 @@ def bench_folder(n_parcels: int, seed: int) -> Path:
                                           pd.DataFrame(config["street_anchors"]), cover=cover)
     write(sample, tmp)
     tmp.rename(folder)
+    return _with_manifest(folder)
+
+
+def _with_manifest(folder: Path) -> Path:
+    """The folder's dataset.yaml: at large n the clusters spread tens of km past Linping (a study
+    area the size of a prefecture), which the folder check must be told."""
+    manifest = folder / "dataset.yaml"
+    if not manifest.is_file():
+        manifest.write_text("# benchmark folder: the synthetic clusters spread far past Linping at large sizes\n"
+                            "tables:\n  parcels: {max_distance_km: 200}\n  parks: {max_distance_km: 200}\n",
+                            encoding="utf-8")
     return folder
 
 

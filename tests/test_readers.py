@@ -224,3 +224,13 @@ def test_csv_cells_are_the_same_by_either_reader(tmp_path, text, fast):
     if fast:   # blank lines come as rows of empty cells, at the same line number
         expected = [r or [""] * 3 for r in expected]
     assert [list(r) for r in grid.rows] == expected
+
+
+def test_a_study_area_beyond_linping_is_declared_not_guessed(sample_copy):
+    parcels = gpd.read_parquet(sample_copy / "parcels.parquet")
+    moved = parcels.to_crs("EPSG:4549").translate(xoff=60_000).to_crs(parcels.crs)   # 60 km east
+    parcels.set_geometry(moved).to_parquet(sample_copy / "parcels.parquet")
+    far = [p for p in check_folder(sample_copy).errors if "within 5 km of Linping" in p.problem]
+    assert len(far) == 1 and "max_distance_km" in far[0].expected
+    (sample_copy / "dataset.yaml").write_text("tables:\n  parcels: {max_distance_km: 100}\n", encoding="utf-8")
+    assert not [p for p in check_folder(sample_copy).errors if "Linping" in p.problem]

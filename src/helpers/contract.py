@@ -60,7 +60,9 @@ def contract_markdown() -> str:
            "- A header naming a unit other than the dictionary's is converted (`税收实际贡献(元)` → 万元 × 0.0001). "
            "**A header without a unit is read in the dictionary's unit.**",
            "- **Coordinates**: EPSG:4490, 4326, 4549 or 4528 (zone-prefixed easting such as 40 523 123). A layer without "
-           "a CRS gets one inferred from its coordinates' range; a CRS that puts the parcels outside Linping is an error; "
+           "a CRS gets one inferred from its coordinates' range; a CRS that puts most parcels farther than "
+           f"{cfg['coordinates']['max_distance_km']:g} km from Linping is an error (a larger study area says so in "
+           "`dataset.yaml`, `max_distance_km`); "
            "northing-first coordinates are an error. GCJ-02 (Amap) coordinates are converted when declared, or when "
            f"detected (≥ {cfg['coordinates']['gcj02_min_outside_share']:.0%} of parcels outside the district as read and "
            "a third or fewer after conversion).",
@@ -79,6 +81,8 @@ def contract_markdown() -> str:
            "    crs: EPSG:4528            # when the .prj is missing or wrong",
            "    coordinates: gcj02        # gcj02 converts; wgs84 switches GCJ-02 detection off",
            "    units: {registered_area_mu: 平方米}   # a unit for a header that names none",
+           f"    max_distance_km: 200      # a study area beyond Linping (default {cfg['coordinates']['max_distance_km']:g} km "
+           "from the district)",
            "  panel:",
            "    file: 数据.xlsx",
            "    sheet: 2023年度           # a sheet whose name says nothing",

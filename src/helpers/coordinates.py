@@ -108,7 +108,8 @@ def place_layer(gdf: gpd.GeoDataFrame, label: str, settings: dict, declared_crs:
         return None, notes, [Problem(label, f"in {crs.to_string()} only {near:.0%} of the parcels lie within "
                                      f"{km:g} km of Linping (coordinates {_describe(bounds)}){hint}", column="geometry",
                                      expected="parcels in Linping in the declared CRS: fix the .prj or set `crs:` "
-                                              "in dataset.yaml (a zone-prefixed easting such as 40 523 123 is EPSG:4528)")]
+                                              "in dataset.yaml (a zone-prefixed easting such as 40 523 123 is EPSG:4528); "
+                                              "for a larger study area set `max_distance_km:` for the table there")]
     out = gdf.to_crs(BOUNDARY_CRS)
     word = str(declared_coordinates or "").strip().lower()
     if crs.is_geographic and word in GCJ02_WORDS:

@@ -184,8 +184,9 @@ def _layer_source(path: Path, kind: str, manifest: dict, settings: dict) -> tupl
     frame[ROW] = range(1, len(gdf) + 1)
     frame[SOURCE] = str(path)
     notes = [f"{path}: attributes read as {encoding} (no .cpg file)"] if encoding and encoding != "utf-8" else []
+    coordinates = {**settings["coordinates"], **{k: declared[k] for k in ("max_distance_km",) if k in declared}}
     placed, crs_notes, problems = place_layer(gpd.GeoDataFrame(geometry=gdf.geometry.values, crs=gdf.crs), str(path),
-                                              settings["coordinates"], declared.get("crs"), declared.get("coordinates"))
+                                              coordinates, declared.get("crs"), declared.get("coordinates"))
     geometry = placed.geometry if placed is not None else gdf.geometry.set_crs(None, allow_override=True)
     frame = gpd.GeoDataFrame(frame, geometry=geometry.values, crs=placed.crs if placed is not None else None)
     factors, unit_notes, unit_problems = _unit_factors(spec, matches, str(path), declared.get("units"))
