@@ -45,7 +45,7 @@ def run_ours(folder: Path, year: int, out: Path, stages: Stages, cold: bool = Tr
             cache.store(check, entry)
         del check
     with stages.stage("read: GeoParquet cache (re-run, key hashes every input byte)"):
-        check = cache.checked_folder(folder)
+        check = cache.checked_folder(folder, trace=False)
     method = load_method("linping_default")
     with stages.stage(EVALUATION_STAGES[0]):
         dataset = dataset_from_check(check)

@@ -23,7 +23,7 @@ def test_method_sql_has_one_branch_per_pool():
 def test_benchmark_prints_the_table_with_the_three_ratios(tmp_path):
     env = {**os.environ, "MUJUN_CACHE_DIR": str(tmp_path / "cache"), "PYTHONWARNINGS": "ignore"}
     out = tmp_path / "bench"
-    done = subprocess.run([sys.executable, "-m", "benchmarks.run", "--sizes", "3000", "--out", str(out)],
+    done = subprocess.run([sys.executable, "-m", "benchmarks.run", "--sizes", "3000", "--repeat", "2", "--out", str(out)],
                           cwd=paths.PROJECT_ROOT, env=env, capture_output=True, text=True, timeout=900)
     assert done.returncode == 0, done.stderr[-3000:]
     assert "÷ floor | ÷ naive | ÷ DuckDB" in done.stdout
@@ -34,6 +34,7 @@ def test_benchmark_prints_the_table_with_the_three_ratios(tmp_path):
                   "static map", "interactive", "export"):
         assert any(words in s for s in ours), words
     assert (stages["seconds"] >= 0).all() and (stages["peak_mb"] > 0).all()
+    assert set(stages.loc[stages["engine"].isin(["floor", "duckdb"]), "runs"]) == {2}      # medians of 2 runs
     summary = pd.read_csv(out / "summary.csv").iloc[0]
     for col in ("ratio_to_floor", "ratio_to_naive", "ratio_to_duckdb"):
         assert summary[col] > 0, col

@@ -16,17 +16,21 @@ import json
 import os
 import shutil
 import tempfile
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict
 from pathlib import Path
 
 import geopandas as gpd
 import pandas as pd
+import pyarrow.parquet as pq
 
 from . import paths
 from .errors import Problem
+from .schema import TRACE
 from .validation import CheckResult, check_folder
 
-CACHE_FORMAT = 1
+CACHE_FORMAT = 2
+HASH_THREADS = 2
 KEEP_ENTRIES = 6                     # most recently used checked folders kept
 CHECK_CODE = ("validation", "inventory", "formats", "headers", "schema", "coordinates", "credit_code",
               "units", "cache")      # modules whose change must invalidate a cached check
@@ -42,13 +46,21 @@ def _digest_file(path: Path, h) -> None:
             h.update(block)
 
 
+def _file_digest(path: Path) -> str:
+    h = hashlib.blake2b(digest_size=16)
+    _digest_file(path, h)
+    return h.hexdigest()
+
+
 def folder_key(folder: Path) -> str:
     """Hash of the folder's files (names and bytes), the rule files and the checking code."""
     h = hashlib.blake2b(digest_size=16)
     h.update(f"format {CACHE_FORMAT}\n{folder.resolve()}\n".encode())
-    for path in sorted(p for p in folder.iterdir() if p.is_file()):
-        h.update(f"\n{path.name}\n".encode())
-        _digest_file(path, h)
+    files = sorted(p for p in folder.iterdir() if p.is_file())
+    with ThreadPoolExecutor(HASH_THREADS) as pool:       # hashlib releases the GIL on large blocks
+        digests = list(pool.map(_file_digest, files))
+    for path, digest in zip(files, digests):
+        h.update(f"\n{path.name}\n{digest}".encode())
     rules = sorted((paths.DATA_DIR / "reference").glob("*.yaml"))
     code = [Path(__file__).with_name(f"{m}.py") for m in CHECK_CODE]
     for path in rules + code:
@@ -64,7 +76,9 @@ def store(check: CheckResult, entry: Path) -> None:
     try:
         for name, table in check.tables.items():
             if isinstance(table, gpd.GeoDataFrame):
-                table.to_parquet(tmp / f"{name}.parquet", index=False, write_covering_bbox=True)
+                # GeoArrow-encoded geometry (GeoParquet 1.1) decodes faster than WKB; bbox covering for readers
+                table.to_parquet(tmp / f"{name}.parquet", index=False, write_covering_bbox=True,
+                                 geometry_encoding="geoarrow")
             else:
                 table.to_parquet(tmp / f"{name}.parquet", index=False)
         check.excluded.to_parquet(tmp / "_excluded.parquet", index=False)
@@ -82,16 +96,18 @@ def store(check: CheckResult, entry: Path) -> None:
         raise
 
 
-def fetch(entry: Path) -> CheckResult | None:
-    """The check stored in ``entry``, or None when there is none."""
+def fetch(entry: Path, trace: bool = True) -> CheckResult | None:
+    """The check stored in ``entry``, or None when there is none; ``trace=False`` leaves out the
+    tables' ``_row``/``_source`` columns (a ``Dataset`` does not keep them)."""
     meta_file = entry / "check.json"
     if not meta_file.is_file():
         return None
     meta = json.loads(meta_file.read_text(encoding="utf-8"))
     tables = {}
     for name in meta["tables"]:
-        reader = gpd.read_parquet if name in meta["geo"] else pd.read_parquet
-        tables[name] = reader(entry / f"{name}.parquet")
+        path = entry / f"{name}.parquet"
+        columns = None if trace else [c for c in pq.read_schema(path).names if c not in TRACE and c != "bbox"]
+        tables[name] = (gpd.read_parquet if name in meta["geo"] else pd.read_parquet)(path, columns=columns)
     problems = [Problem(**{**p, "rows": tuple(p["rows"])}) for p in meta["problems"]]
     os.utime(entry)   # recently used
     return CheckResult(Path(meta["folder"]), tables, problems, meta["notes"], meta["ignored"],
@@ -109,14 +125,15 @@ def prune(keep: int = KEEP_ENTRIES) -> None:
         shutil.rmtree(old, ignore_errors=True)
 
 
-def checked_folder(data_dir: str | Path, use_cache: bool = True) -> CheckResult:
+def checked_folder(data_dir: str | Path, use_cache: bool = True, trace: bool = True) -> CheckResult:
     """``check_folder(data_dir)``, read from the cache when the folder, the rules and the code are
-    unchanged since a previous check; otherwise checked and stored."""
+    unchanged since a previous check; otherwise checked and stored. ``trace=False``: a cached
+    check's tables come without their ``_row``/``_source`` columns (faster)."""
     folder = paths.resolve(data_dir)
     if not use_cache or not folder.is_dir():
         return check_folder(folder)
     entry = inputs_dir() / folder_key(folder)
-    cached = fetch(entry)
+    cached = fetch(entry, trace)
     if cached is not None:
         return cached
     check = check_folder(folder)

@@ -19,6 +19,7 @@ import geopandas as gpd
 import pandas as pd
 
 from .geo import load_streets
+from .keys import lookup, positions, take_rows
 from .loaders import Dataset, enterprise_land, used_land
 from .methods import Method, load_method
 from .scoring import score_pool, select_pool
@@ -90,11 +91,16 @@ def year_frame(enterprises: pd.DataFrame, land: pd.DataFrame, panel: pd.DataFram
     """``enterprises`` joined with their ``land`` (``enterprise_land``) and their ``panel`` row of
     ``year`` (``has_panel`` False where there is none)."""
     names = load_streets().set_index("street_code")["street_name"]
-    frame = enterprises.merge(land, on="credit_code", how="left")
+    if land["credit_code"].reset_index(drop=True).equals(enterprises["credit_code"].reset_index(drop=True)):
+        frame = pd.concat([enterprises.reset_index(drop=True),          # enterprise_land's rows: same order
+                           land.drop(columns="credit_code").reset_index(drop=True)], axis=1)
+    else:
+        frame = lookup(enterprises, land, "credit_code")
     frame["street_name"] = frame["street_code"].map(names)
     panel = panel[panel["year"] == year].drop(columns="year")
-    frame = frame.merge(panel, on="credit_code", how="left", indicator="_panel")
-    frame["has_panel"] = frame.pop("_panel") == "both"
+    at = positions(frame["credit_code"], panel["credit_code"])
+    frame = pd.concat([frame, take_rows(panel.drop(columns="credit_code"), at)], axis=1)
+    frame["has_panel"] = at >= 0
     return frame
 
 
@@ -199,19 +205,31 @@ def table_ledger(dataset: Dataset, ev: Evaluation) -> pd.DataFrame:
 USER_COLUMNS = ["credit_code", "land_mu", "tax_10k_yuan", "status", "class", "pool", "score"]
 
 
-def allocate_tax(users: pd.DataFrame, frame: pd.DataFrame) -> pd.DataFrame:
+def allocate_tax(users: pd.DataFrame, frame: pd.DataFrame, frame_rows=None) -> pd.DataFrame:
     """Link rows (``used_land``) with their enterprise's status, class and tax, and ``tax_alloc``:
-    the enterprise's tax split over its parcels in proportion to the area it uses on each."""
-    users = users.merge(frame[USER_COLUMNS], on="credit_code", how="left")
+    the enterprise's tax split over its parcels in proportion to the area it uses on each.
+    ``frame_rows``: each link's row in ``frame`` when known (``enterprise_rows``)."""
+    if frame_rows is None:
+        users = lookup(users, frame[USER_COLUMNS], "credit_code")
+    else:
+        users = pd.concat([users.reset_index(drop=True),
+                           take_rows(frame[USER_COLUMNS].drop(columns="credit_code"), frame_rows)], axis=1)
     users["tax_alloc"] = users["tax_10k_yuan"] * users["used_mu"] / users["land_mu"]
     return users
+
+
+def enterprise_rows(dataset: Dataset, frame: pd.DataFrame):
+    """Each link's row in ``frame`` when ``frame`` lists the dataset's enterprises in their order
+    (as ``evaluate_frame`` does), else None (``allocate_tax`` then looks the codes up)."""
+    same = frame["credit_code"].reset_index(drop=True).equals(dataset.enterprises["credit_code"].reset_index(drop=True))
+    return dataset.link_rows()[1] if same else None
 
 
 def parcel_view(dataset: Dataset, frame: pd.DataFrame) -> gpd.GeoDataFrame:
     """Per parcel: tax allocated from its users (each enterprise's tax split over its parcels in
     proportion to the area it uses on each), used area, 亩均税收, and the class of the main user
     (largest share; ``status`` says 'idle' where no enterprise uses the parcel)."""
-    users = allocate_tax(used_land(dataset), frame)
+    users = allocate_tax(used_land(dataset), frame, enterprise_rows(dataset, frame))
     evaluated = users["status"] == "evaluated"
     agg = users[evaluated].groupby("parcel_id").agg(tax_10k_yuan=("tax_alloc", "sum"),
                                                     evaluated_mu=("used_mu", "sum"))

@@ -32,11 +32,8 @@ def chain_of(industry_codes: pd.Series) -> pd.Series:
     c = _chains()
     prefixes = sorted(((p, x["chain"]) for x in c["chains"] for p in x["prefixes"]),
                       key=lambda t: -len(t[0]))
-    codes = industry_codes.astype("string")
-    out = pd.Series(c["default_chain"], index=industry_codes.index, dtype="string")
-    done = pd.Series(False, index=industry_codes.index)
-    for prefix, chain in prefixes:
-        hit = ~done & codes.str.startswith(prefix).fillna(False)
-        out[hit] = chain
-        done |= hit
-    return out
+    which, distinct = pd.factorize(industry_codes.astype("string"))    # a few hundred codes at most
+    chains = [next((chain for prefix, chain in prefixes if code.startswith(prefix)), c["default_chain"])
+              for code in distinct]
+    out = pd.array(chains + [c["default_chain"]], dtype="string")[which]   # -1 (missing code) → the default
+    return pd.Series(out, index=industry_codes.index, dtype="string")

@@ -9,10 +9,12 @@ Nothing in the folder is written.
 
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import geopandas as gpd
+import numpy as np
 import pandas as pd
 
 from .config import load_yaml
@@ -20,7 +22,8 @@ from .anonymize import anonymize_dataset, generalize
 from .errors import InputError
 from .geo import load_boundary, zones_from_parcels
 from .industries import chain_of
-from .schema import SOURCE, TRACE
+from .keys import positions, take_rows
+from .schema import TRACE
 from .units import area_mu
 from .cache import checked_folder
 from .validation import CheckResult
@@ -39,12 +42,23 @@ class Dataset:
     parcels: gpd.GeoDataFrame
     links: pd.DataFrame
     panel: pd.DataFrame
-    files: dict[str, Path]
     zones: gpd.GeoDataFrame | None = None
     info: dict = field(default_factory=dict)
     records: dict[str, pd.DataFrame] = field(default_factory=dict)   # optional programme records present
     check: CheckResult | None = None     # the folder check: warnings, notes, rows read/kept/excluded
     anonymized: bool = False
+    _link_rows: tuple = field(default=(), init=False, repr=False, compare=False)
+
+    def link_rows(self) -> tuple[np.ndarray, np.ndarray]:
+        """Row number of each link's parcel and of its enterprise (-1 where none), found once for
+        the tables the dataset holds now (again if a table is replaced)."""
+        tables = (self.links, self.parcels, self.enterprises)
+        if len(self._link_rows) != 5 or any(a is not b for a, b in zip(self._link_rows, tables)):
+            with ThreadPoolExecutor(2) as pool:      # Arrow's hashing releases the GIL: both at once
+                rows = pool.map(lambda pair: positions(*pair), [(self.links["parcel_id"], self.parcels["parcel_id"]),
+                                                                (self.links["credit_code"], self.enterprises["credit_code"])])
+                self._link_rows = (*tables, *rows)
+        return self._link_rows[3], self._link_rows[4]
 
     @property
     def synthetic(self) -> bool:
@@ -74,7 +88,7 @@ def load_dataset(data_dir: str | Path, anonymize: bool = False, generalize_m: fl
     GeoParquet cache (``helpers.cache``) when the folder is unchanged since its last check;
     ``use_cache=False`` reads and checks every file again.
     """
-    return dataset_from_check(checked_folder(data_dir, use_cache), anonymize, generalize_m)
+    return dataset_from_check(checked_folder(data_dir, use_cache, trace=False), anonymize, generalize_m)
 
 
 def dataset_from_check(check: CheckResult, anonymize: bool = False, generalize_m: float = 0) -> Dataset:
@@ -83,8 +97,7 @@ def dataset_from_check(check: CheckResult, anonymize: bool = False, generalize_m
     if not check.ok:
         raise InputError.from_problems(check.errors)
     folder = check.folder
-    tables = {name: t.drop(columns=TRACE) for name, t in check.tables.items()}
-    files = {name: Path(t[SOURCE].iloc[0].split(" [")[0]) for name, t in check.tables.items() if len(t)}
+    tables = {name: t.drop(columns=TRACE, errors="ignore") for name, t in check.tables.items()}
 
     parcels = gpd.GeoDataFrame(tables["parcels"], geometry="geometry", crs=tables["parcels"].crs)
     if "geom_area_mu" not in parcels:        # measured by the check (and cached with it)
@@ -95,17 +108,14 @@ def dataset_from_check(check: CheckResult, anonymize: bool = False, generalize_m
     if (folder / ZONES_FILE).is_file():
         zones = gpd.read_file(folder / ZONES_FILE)
         zones["street_code"] = zones["street_code"].astype(str)
-        files["zones"] = folder / ZONES_FILE
     else:
         zones = zones_from_parcels(parcels, load_boundary())
     info = load_yaml(folder / INFO_FILE) if (folder / INFO_FILE).is_file() else {}
-    if info:
-        files["info"] = folder / INFO_FILE
     records = {name: t for name, t in tables.items() if name not in CORE_TABLES}
     if "parks" in records:
         records["parks"] = gpd.GeoDataFrame(records["parks"], geometry="geometry", crs=tables["parks"].crs)
     dataset = Dataset(source_dir=folder, enterprises=enterprises, parcels=parcels,
-                      links=tables["enterprise_parcels"], panel=tables["panel"], files=files, zones=zones,
+                      links=tables["enterprise_parcels"], panel=tables["panel"], zones=zones,
                       info=info, records=records, check=check)
     if anonymize:
         dataset = anonymize_dataset(dataset)
@@ -118,29 +128,32 @@ def used_land(dataset: Dataset, parcel_extra: dict[str, pd.Series] | None = None
     """The link table with the area each enterprise uses on each parcel: ``used_mu`` (registered
     area × share) and ``used_geom_mu`` (measured area × share); plus ``parcel_extra`` columns
     (Series indexed as ``dataset.parcels``, e.g. each parcel's zone)."""
-    parcels = dataset.parcels[["parcel_id", "registered_area_mu", "geom_area_mu"]].assign(**(parcel_extra or {}))
-    links = dataset.links.merge(parcels, on="parcel_id", how="left")
+    parcels = dataset.parcels[["registered_area_mu", "geom_area_mu"]].assign(**(parcel_extra or {}))
+    links = pd.concat([dataset.links.reset_index(drop=True), take_rows(parcels, dataset.link_rows()[0])], axis=1)
     links["used_mu"] = links["registered_area_mu"] * links["share"]
     links["used_geom_mu"] = links["geom_area_mu"] * links["share"]
     return links
 
 
 def enterprise_land(dataset: Dataset) -> pd.DataFrame:
-    """Land each enterprise uses: ``land_mu`` (Σ registered area × share), parcel count, main parcel."""
+    """Land each enterprise uses: ``land_mu`` (Σ registered area × share), parcel count, main parcel
+    (the largest ``used_mu``; the first link of the table among equals)."""
     links = used_land(dataset)
-    grouped = links.groupby("credit_code", sort=True)
-    main = grouped["used_mu"].idxmax()         # the first of the largest, in the link table's order
-    land = pd.DataFrame({
-        "land_mu": grouped["used_mu"].sum(),
-        "land_geom_mu": grouped["used_geom_mu"].sum(),
-        "n_parcels": grouped["parcel_id"].count(),
-        "main_parcel_id": links["parcel_id"].reindex(main.to_numpy()).to_numpy(),
-    })
-    out = dataset.enterprises[["credit_code"]].merge(land, left_on="credit_code", right_index=True, how="left")
-    out["land_mu"] = out["land_mu"].fillna(0.0)
-    out["land_geom_mu"] = out["land_geom_mu"].fillna(0.0)
-    out["n_parcels"] = out["n_parcels"].fillna(0).astype(int)
-    return out.reset_index(drop=True)
+    codes = dataset.enterprises["credit_code"]
+    who = dataset.link_rows()[1]
+    known = who >= 0
+    who, used, used_geom = who[known], links["used_mu"].to_numpy(float)[known], links["used_geom_mu"].to_numpy(float)[known]
+    n = len(codes)
+    out = pd.DataFrame({"credit_code": codes.reset_index(drop=True),
+                        "land_mu": np.bincount(who, weights=np.nan_to_num(used), minlength=n),
+                        "land_geom_mu": np.bincount(who, weights=np.nan_to_num(used_geom), minlength=n),
+                        "n_parcels": np.bincount(who, minlength=n).astype(int)})
+    order = np.lexsort((np.arange(len(who)), -used, who))        # by enterprise, largest first, table order
+    first = order[np.r_[True, who[order][1:] != who[order][:-1]]] if len(order) else order
+    main_link = np.full(n, -1, dtype=np.int64)
+    main_link[who[first]] = np.flatnonzero(known)[first]
+    out["main_parcel_id"] = take_rows(links[["parcel_id"]], main_link)["parcel_id"]
+    return out
 
 
 __all__ = ["Dataset", "load_dataset", "dataset_from_check", "enterprise_land", "used_land"]

@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from .evaluation import allocate_tax
+from .evaluation import allocate_tax, enterprise_rows
 from .loaders import Dataset, used_land
 
 NO_ZONE = "(none)"
@@ -54,7 +54,7 @@ def dataset_zone_totals(dataset: Dataset, frame: pd.DataFrame, zone: pd.Series |
     """``zone_totals`` of an evaluated ``dataset`` (``frame``: ``evaluate_frame``'s enterprises);
     ``zone``: each parcel's zone (``parcel_zones``), joined here when not given."""
     zone = parcel_zones(dataset.parcels, dataset.zones) if zone is None else zone
-    return zone_totals(allocate_tax(used_land(dataset, {"zone_code": zone}), frame))
+    return zone_totals(allocate_tax(used_land(dataset, {"zone_code": zone}), frame, enterprise_rows(dataset, frame)))
 
 
 def combine_totals(parts: list[pd.DataFrame]) -> pd.DataFrame:
