@@ -31,7 +31,7 @@ TARGETS = {"evaluation_s": 15.0, "floor_ratio": 3.0, "duckdb_ratio": 1.0, "peak_
 def child(engine: str, n: int, seed: int, year: int, work: Path, partitioned: Path | None, workers: int) -> None:
     from helpers.methods import load_method
 
-    folder = bench_folder(n, seed)
+    folder = None if engine.startswith("dask") else bench_folder(n, seed)    # dask reads the partitioned dataset
     stages = Stages("ours" if engine == "ours-warm" else engine, n, children=engine.startswith("dask"))
     method = load_method("linping_default")
     classes = None
@@ -223,6 +223,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--dask-sizes", type=int, nargs="*", default=[], help="dask engine at these sizes (10,000,000 = the "
                     "1,000,000 folder ×10)")
     ap.add_argument("--workers", type=int, nargs="+", default=[1, 2])
+    ap.add_argument("--keep", action="store_true", help="keep the earlier table's rows of sizes and engines not run now")
     ap.add_argument("--repeat", type=int, default=3, help="runs of our evaluation, the floor and DuckDB (medians reported)")
     ap.add_argument("--out", default="reports/benchmarks")
     ap.add_argument("--child", default=None, help=argparse.SUPPRESS)
@@ -266,7 +267,22 @@ def main(argv: list[str] | None = None) -> int:
         work.mkdir(parents=True, exist_ok=True)
         for w in a.workers:
             records += run_child(f"dask-{w}", n, a, work, partitioned, w)
-    table = collapse(pd.DataFrame(records))
+    raw = pd.DataFrame(records)
+    if a.keep and (out / "records.csv").is_file():      # earlier measurements of sizes and engines not run now
+        earlier = pd.read_csv(out / "records.csv")
+        measured = set(zip(raw["n_parcels"], raw["engine"]))
+        earlier = earlier[[(n, e) not in measured for n, e in zip(earlier["n_parcels"], earlier["engine"])]]
+        raw = pd.concat([earlier, raw], ignore_index=True)
+        for row in pd.read_csv(out / "summary.csv").itertuples():
+            for engine in ("naive", "duckdb"):
+                value = getattr(row, f"{engine}_same_classes")
+                if (row.n_parcels, engine) not in agree and pd.notna(value):
+                    agree[(row.n_parcels, engine)] = value
+    order = {e: i for i, e in enumerate(["ours", "floor", "duckdb", "naive"])}
+    raw = raw.sort_values(["n_parcels", "engine"], key=lambda c: c.map(order).fillna(len(order)) if c.name == "engine" else c,
+                          kind="stable").reset_index(drop=True)
+    raw.to_csv(out / "records.csv", index=False)
+    table = collapse(raw)
     summary = summarise(table, agree)
     note = (f"Synthetic parcels from `helpers.sample` (seed {a.seed}, year {a.year}); machine: {os.cpu_count()} cores, "
             f"Python {sys.version.split()[0]}. Measured by `python -m benchmarks.run {' '.join(argv or sys.argv[1:])}`.")

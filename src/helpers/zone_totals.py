@@ -10,6 +10,8 @@ the rows add up to the totals of all: the dask engine sums the totals of its par
 
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
+
 import geopandas as gpd
 import numpy as np
 import pandas as pd
@@ -19,25 +21,38 @@ from .evaluation import allocate_tax, enterprise_rows
 from .loaders import Dataset, used_land
 
 NO_ZONE = "(none)"
+THREADS = 2
+PARALLEL_ABOVE = 50_000      # parcels; below this one thread is quicker than two
 TOTAL_COLUMNS = ["used_mu", "tax_10k_yuan", "n_links"]
+
+
+def _zone_index(geoms: np.ndarray, outlines_wkb: list[bytes]) -> np.ndarray:
+    """Index of the zone containing each geometry's centroid (a point on its surface where the
+    centroid misses it); -1 in none. Zones come as WKB so each thread prepares its own copies."""
+    centres = shapely.centroid(geoms)
+    x, y = shapely.get_x(centres), shapely.get_y(centres)
+    outside = ~shapely.contains_xy(geoms, x, y)
+    if outside.any():
+        inner = shapely.point_on_surface(geoms[outside])
+        x[outside], y[outside] = shapely.get_x(inner), shapely.get_y(inner)
+    found = np.full(len(geoms), -1, dtype=np.int64)
+    for k, outline in enumerate(shapely.from_wkb(outlines_wkb)):
+        shapely.prepare(outline)
+        found[(found < 0) & shapely.contains_xy(outline, x, y)] = k
+    return found
 
 
 def parcel_zones(parcels: gpd.GeoDataFrame, zones: gpd.GeoDataFrame, code: str = "street_code") -> pd.Series:
     """The ``code`` of the zone containing each parcel's centroid (a point on its surface where the
-    centroid is outside it), indexed as ``parcels``."""
+    centroid is outside it), indexed as ``parcels``. Large layers are split over two threads
+    (shapely releases the GIL)."""
     geoms = (parcels.geometry if parcels.crs == zones.crs else parcels.geometry.to_crs(zones.crs)).array
-    centres = shapely.centroid(geoms)
-    x, y = shapely.get_x(centres), shapely.get_y(centres)
-    outside = ~shapely.contains_xy(geoms, x, y)          # centroids that miss their own parcel
-    if outside.any():
-        inner = shapely.point_on_surface(geoms[outside])
-        x[outside], y[outside] = shapely.get_x(inner), shapely.get_y(inner)
-    out = np.full(len(parcels), None, dtype=object)
-    for zone_code, outline in zip(zones[code], zones.geometry):
-        shapely.prepare(outline)
-        inside = shapely.contains_xy(outline, x, y) & pd.isna(out)
-        out[inside] = str(zone_code)
-    return pd.Series(out, index=parcels.index, name="zone_code", dtype="string")
+    outlines = list(shapely.to_wkb(zones.geometry.array))
+    chunks = np.array_split(np.asarray(geoms), THREADS if len(geoms) > PARALLEL_ABOVE else 1)
+    with ThreadPoolExecutor(len(chunks)) as pool:
+        found = np.concatenate(list(pool.map(lambda part: _zone_index(part, outlines), chunks)))
+    codes = pd.array([*zones[code].astype(str), pd.NA], dtype="string")
+    return pd.Series(codes[found], index=parcels.index, name="zone_code")
 
 
 def zone_totals(users: pd.DataFrame) -> pd.DataFrame:
