@@ -216,7 +216,7 @@ def tile_partitioned(source: Path, copies: int, out: Path) -> Path:
 
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description="Benchmark the evaluation at several sizes (see README, 'Scale').")
-    ap.add_argument("--sizes", type=int, nargs="+", default=DEFAULT_SIZES)
+    ap.add_argument("--sizes", type=int, nargs="*", default=DEFAULT_SIZES)
     ap.add_argument("--seed", type=int, default=DEFAULT_SEED)
     ap.add_argument("--year", type=int, default=2023)
     ap.add_argument("--naive-max", type=int, default=1_000_000, help="skip the naive script above this size")
