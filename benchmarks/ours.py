@@ -15,7 +15,7 @@ from helpers.exports import write_csv, write_gpkg  # noqa: E402
 from helpers.geo import load_boundary  # noqa: E402
 from helpers.interactive import parcel_class_map, standalone_html  # noqa: E402
 from helpers.inventory import take_inventory  # noqa: E402
-from helpers.loaders import dataset_from_check  # noqa: E402
+from helpers.loaders import CORE_TABLES, dataset_from_check  # noqa: E402
 from helpers.maps import class_map  # noqa: E402
 from helpers.methods import load_method  # noqa: E402
 from helpers.plotting import setup_plotting  # noqa: E402
@@ -44,8 +44,8 @@ def run_ours(folder: Path, year: int, out: Path, stages: Stages, cold: bool = Tr
         with stages.stage("cache: write GeoParquet (first run)", in_total=False):
             cache.store(check, entry)
         del check
-    with stages.stage("read: GeoParquet cache (re-run, key hashes every input byte)"):
-        check = cache.checked_folder(folder, trace=False)
+    with stages.stage("read: GeoParquet cache of the core tables (re-run, key hashes every input byte)"):
+        check = cache.checked_folder(folder, trace=False, tables=CORE_TABLES)
     method = load_method("linping_default")
     with stages.stage(EVALUATION_STAGES[0]):
         dataset = dataset_from_check(check)

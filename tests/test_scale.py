@@ -148,3 +148,47 @@ def test_engine_parameter_writes_the_same_tables(tmp_path, monkeypatch):
     assert (tmp_path / "cache" / "partitioned").is_dir()
     with pytest.raises(ValueError, match="engine"):
         scale.evaluate_at_scale(paths.SAMPLE_DIR, 2022, engine="spark")
+
+
+def test_zone_totals_by_positions_equal_the_link_table_sums(sample):
+    """dataset_zone_totals (bincount over row positions) gives zone_totals' sums, whatever the
+    order of the enterprise frame or of the zone Series, with parcels in no zone."""
+    ev = evaluate(sample, 2023)
+    zone = parcel_zones(sample.parcels, sample.zones)
+    zone.iloc[::7] = pd.NA                                       # some parcels in no zone
+    expected = zone_totals(allocate_tax(used_land(sample, {"zone_code": zone}), ev.enterprises))
+    assert NO_ZONE in expected.index.get_level_values("zone_code")
+    shuffled_frame = ev.enterprises.sample(frac=1, random_state=1)      # not in the dataset's order
+    shuffled_zone = zone.sample(frac=1, random_state=2)                 # aligned by index, not position
+    for frame, z in ((ev.enterprises, zone), (shuffled_frame, zone), (ev.enterprises, shuffled_zone)):
+        got = dataset_zone_totals(sample, frame, z)
+        pd.testing.assert_frame_equal(got, expected, check_exact=False, rtol=1e-12, check_index_type=False)
+        assert list(got.index) == list(expected.index) and got["n_links"].dtype == np.int64
+
+
+def test_positions_found_by_the_cache_give_the_frame_of_a_lookup(sample_copy, cache_dir):
+    load_dataset(sample_copy)                                    # first run: checks and stores
+    dataset = load_dataset(sample_copy)                          # re-run: from the cache
+    assert set(dataset.check.positions) == {"link_parcel", "link_enterprise", "panel_enterprise"}
+    assert dataset.panel_rows() is not None
+    with_positions = evaluate(dataset, 2023).enterprises
+    dataset._link_rows, dataset._panel_rows = (), ()             # forget them: every key looked up again
+    assert dataset.panel_rows() is None
+    pd.testing.assert_frame_equal(with_positions, evaluate(dataset, 2023).enterprises)
+    anonymous = load_dataset(sample_copy, anonymize=True)        # tables replaced: positions not reused
+    assert anonymous.panel_rows() is None
+    classes = evaluate(anonymous, 2023).enterprises["class"]
+    assert (classes.fillna("-").to_numpy() == with_positions["class"].fillna("-").to_numpy()).all()
+
+
+def test_cache_reads_only_the_tables_asked_for(sample_copy, cache_dir):
+    whole = cache.checked_folder(sample_copy)
+    core = ("enterprises", "parcels", "enterprise_parcels", "panel")
+    part = cache.checked_folder(sample_copy, tables=core)
+    assert tuple(part.tables) == tuple(n for n in whole.tables if n in core)
+    ledger = part.ledger
+    assert set(ledger["table"]) == set(core)
+    assert (ledger["read"] == ledger["kept"] + ledger["excluded"]).all()
+    pd.testing.assert_frame_equal(ledger.reset_index(drop=True),
+                                  whole.ledger[whole.ledger["table"].isin(core)].reset_index(drop=True))
+    assert set(load_dataset(sample_copy, records=False).records) == set()

@@ -21,19 +21,27 @@ from dataclasses import asdict
 from pathlib import Path
 
 import geopandas as gpd
+import numpy as np
 import pandas as pd
 import pyarrow.parquet as pq
 
 from . import paths
 from .errors import Problem
+from .keys import positions
 from .schema import TRACE
 from .validation import CheckResult, check_folder
 
 CACHE_FORMAT = 2
 HASH_THREADS = 2
+READ_THREADS = 2
 KEEP_ENTRIES = 6                     # most recently used checked folders kept
 CHECK_CODE = ("validation", "inventory", "formats", "headers", "schema", "coordinates", "credit_code",
-              "units", "cache")      # modules whose change must invalidate a cached check
+              "units", "cache", "keys")
+POSITIONS_FILE = "_positions.npz"
+# name: (table, key column, the table it points into): each row's row number there (-1: none)
+ROW_POSITIONS = {"link_parcel": ("enterprise_parcels", "parcel_id", "parcels"),
+                 "link_enterprise": ("enterprise_parcels", "credit_code", "enterprises"),
+                 "panel_enterprise": ("panel", "credit_code", "enterprises")}      # modules whose change must invalidate a cached check
 
 
 def inputs_dir() -> Path:
@@ -69,8 +77,18 @@ def folder_key(folder: Path) -> str:
     return h.hexdigest()
 
 
+def row_positions(tables: dict[str, pd.DataFrame]) -> dict[str, np.ndarray]:
+    """``ROW_POSITIONS`` of ``tables`` (those whose tables are all there): the text-key lookups every
+    evaluation starts with, done once when a check is cached instead of on every re-run."""
+    with ThreadPoolExecutor(HASH_THREADS) as pool:     # Arrow's hashing releases the GIL
+        jobs = {name: pool.submit(positions, tables[table][key], tables[target][key])
+                for name, (table, key, target) in ROW_POSITIONS.items() if table in tables and target in tables}
+        return {name: job.result() for name, job in jobs.items()}
+
+
 def store(check: CheckResult, entry: Path) -> None:
-    """Write ``check`` into ``entry`` atomically (a half-written entry is never read)."""
+    """Write ``check`` into ``entry`` atomically (a half-written entry is never read); fills
+    ``check.positions`` (``row_positions``) on the way."""
     entry.parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(dir=entry.parent, prefix=".tmp-"))
     try:
@@ -82,6 +100,9 @@ def store(check: CheckResult, entry: Path) -> None:
             else:
                 table.to_parquet(tmp / f"{name}.parquet", index=False)
         check.excluded.to_parquet(tmp / "_excluded.parquet", index=False)
+        check.positions = row_positions(check.tables)      # the caller's check gets them too
+        if check.positions:
+            np.savez(tmp / POSITIONS_FILE, **check.positions)
         meta = {"folder": str(check.folder), "problems": [asdict(p) for p in check.problems],
                 "notes": check.notes, "ignored": check.ignored, "read": check.read,
                 "tables": list(check.tables), "geo": [n for n, t in check.tables.items()
@@ -96,22 +117,41 @@ def store(check: CheckResult, entry: Path) -> None:
         raise
 
 
-def fetch(entry: Path, trace: bool = True) -> CheckResult | None:
+def fetch(entry: Path, trace: bool = True, tables: tuple[str, ...] | None = None) -> CheckResult | None:
     """The check stored in ``entry``, or None when there is none; ``trace=False`` leaves out the
-    tables' ``_row``/``_source`` columns (a ``Dataset`` does not keep them)."""
+    tables' ``_row``/``_source`` columns (a ``Dataset`` does not keep them). ``tables``: read only
+    these (the check's row counts and exclusions are then those of these tables only). Tables are
+    read in two threads, largest first: Parquet reads release the GIL, so the parcels' geometry is
+    decoded while the other files are read."""
     meta_file = entry / "check.json"
     if not meta_file.is_file():
         return None
     meta = json.loads(meta_file.read_text(encoding="utf-8"))
-    tables = {}
-    for name in meta["tables"]:
+    names = [n for n in meta["tables"] if tables is None or n in tables]
+
+    def read(name: str) -> pd.DataFrame:
         path = entry / f"{name}.parquet"
         columns = None if trace else [c for c in pq.read_schema(path).names if c not in TRACE and c != "bbox"]
-        tables[name] = (gpd.read_parquet if name in meta["geo"] else pd.read_parquet)(path, columns=columns)
+        return (gpd.read_parquet if name in meta["geo"] else pd.read_parquet)(path, columns=columns)
+
+    largest_first = sorted(names, key=lambda n: (entry / f"{n}.parquet").stat().st_size, reverse=True)
+    with ThreadPoolExecutor(READ_THREADS) as pool:
+        frames = dict(zip(largest_first, pool.map(read, largest_first)))
     problems = [Problem(**{**p, "rows": tuple(p["rows"])}) for p in meta["problems"]]
+    excluded = pd.read_parquet(entry / "_excluded.parquet")
+    read_counts = meta["read"]
+    if tables is not None:
+        excluded = excluded[excluded["table"].isin(names)].reset_index(drop=True)
+        read_counts = {n: v for n, v in read_counts.items() if n in names}
+    found = {}
+    if (entry / POSITIONS_FILE).is_file():
+        with np.load(entry / POSITIONS_FILE) as stored:
+            found = {name: stored[name] for name in stored.files
+                     if ROW_POSITIONS[name][0] in frames and ROW_POSITIONS[name][2] in frames
+                     and len(stored[name]) == len(frames[ROW_POSITIONS[name][0]])}
     os.utime(entry)   # recently used
-    return CheckResult(Path(meta["folder"]), tables, problems, meta["notes"], meta["ignored"],
-                       pd.read_parquet(entry / "_excluded.parquet"), meta["read"])
+    return CheckResult(Path(meta["folder"]), {n: frames[n] for n in names}, problems, meta["notes"], meta["ignored"],
+                       excluded, read_counts, found)
 
 
 def prune(keep: int = KEEP_ENTRIES) -> None:
@@ -125,15 +165,17 @@ def prune(keep: int = KEEP_ENTRIES) -> None:
         shutil.rmtree(old, ignore_errors=True)
 
 
-def checked_folder(data_dir: str | Path, use_cache: bool = True, trace: bool = True) -> CheckResult:
+def checked_folder(data_dir: str | Path, use_cache: bool = True, trace: bool = True,
+                   tables: tuple[str, ...] | None = None) -> CheckResult:
     """``check_folder(data_dir)``, read from the cache when the folder, the rules and the code are
     unchanged since a previous check; otherwise checked and stored. ``trace=False``: a cached
-    check's tables come without their ``_row``/``_source`` columns (faster)."""
+    check's tables come without their ``_row``/``_source`` columns (faster). ``tables``: only these
+    tables from the cache (a fresh check reads and returns every table)."""
     folder = paths.resolve(data_dir)
     if not use_cache or not folder.is_dir():
         return check_folder(folder)
     entry = inputs_dir() / folder_key(folder)
-    cached = fetch(entry, trace)
+    cached = fetch(entry, trace, tables)
     if cached is not None:
         return cached
     check = check_folder(folder)

@@ -16,13 +16,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import geopandas as gpd
+import numpy as np
 import pandas as pd
 
 from .geo import load_streets
 from .keys import lookup, positions, take_rows
 from .loaders import Dataset, enterprise_land, used_land
 from .methods import Method, load_method
-from .scoring import score_pool, select_pool
+from .scoring import pool_columns, score_pool, select_pool
 
 EXCLUSION_REASONS = {
     "no_panel_row": "无该年度数据 / no data for the year",
@@ -84,12 +85,14 @@ def parse_streets(value: str | list | None) -> list[str] | None:
 
 def enterprise_year_frame(dataset: Dataset, year: int) -> pd.DataFrame:
     """Enterprises with their land and their panel row of ``year`` (NaN where none)."""
-    return year_frame(dataset.enterprises, enterprise_land(dataset), dataset.panel, year)
+    return year_frame(dataset.enterprises, enterprise_land(dataset), dataset.panel, year, dataset.panel_rows())
 
 
-def year_frame(enterprises: pd.DataFrame, land: pd.DataFrame, panel: pd.DataFrame, year: int) -> pd.DataFrame:
+def year_frame(enterprises: pd.DataFrame, land: pd.DataFrame, panel: pd.DataFrame, year: int,
+               panel_rows: np.ndarray | None = None) -> pd.DataFrame:
     """``enterprises`` joined with their ``land`` (``enterprise_land``) and their ``panel`` row of
-    ``year`` (``has_panel`` False where there is none)."""
+    ``year`` (``has_panel`` False where there is none). ``panel_rows``: each panel row's row in
+    ``enterprises`` when already known (``Dataset.panel_rows``), instead of looking the codes up."""
     names = load_streets().set_index("street_code")["street_name"]
     if land["credit_code"].reset_index(drop=True).equals(enterprises["credit_code"].reset_index(drop=True)):
         frame = pd.concat([enterprises.reset_index(drop=True),          # enterprise_land's rows: same order
@@ -97,8 +100,14 @@ def year_frame(enterprises: pd.DataFrame, land: pd.DataFrame, panel: pd.DataFram
     else:
         frame = lookup(enterprises, land, "credit_code")
     frame["street_name"] = frame["street_code"].map(names)
-    panel = panel[panel["year"] == year].drop(columns="year")
-    at = positions(frame["credit_code"], panel["credit_code"])
+    if panel_rows is None:
+        panel = panel[panel["year"] == year].drop(columns="year")
+        at = positions(frame["credit_code"], panel["credit_code"])
+    else:       # the panel's (enterprise, year) pairs are unique (folder check): one row or none
+        rows = np.flatnonzero((panel["year"] == year).to_numpy(dtype=bool, na_value=False) & (panel_rows >= 0))
+        at = np.full(len(frame), -1, dtype=np.int64)
+        at[panel_rows[rows]] = rows
+        panel = panel.drop(columns="year")
     frame = pd.concat([frame, take_rows(panel.drop(columns="credit_code"), at)], axis=1)
     frame["has_panel"] = at >= 0
     return frame
@@ -146,7 +155,7 @@ def evaluate_frame(frame: pd.DataFrame, method: Method, codes: list[str] | None 
             raise ValueError(f"{method.file}: pool {pool.id!r} overlaps an earlier pool for "
                              f"{int(overlap.sum())} enterprises; pools must not overlap")
         taken |= members_mask
-        scored, bench = score_pool(frame[members_mask], pool)
+        scored, bench = score_pool(frame.loc[members_mask, pool_columns(pool)], pool)
         scored["pool"] = pool.id
         frames.append(scored)
         benches.append(bench.assign(pool_zh=pool.zh, n_members=int(members_mask.sum())))

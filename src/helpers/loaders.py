@@ -48,6 +48,7 @@ class Dataset:
     check: CheckResult | None = None     # the folder check: warnings, notes, rows read/kept/excluded
     anonymized: bool = False
     _link_rows: tuple = field(default=(), init=False, repr=False, compare=False)
+    _panel_rows: tuple = field(default=(), init=False, repr=False, compare=False)
 
     def link_rows(self) -> tuple[np.ndarray, np.ndarray]:
         """Row number of each link's parcel and of its enterprise (-1 where none), found once for
@@ -59,6 +60,20 @@ class Dataset:
                                                                 (self.links["credit_code"], self.enterprises["credit_code"])])
                 self._link_rows = (*tables, *rows)
         return self._link_rows[3], self._link_rows[4]
+
+    def panel_rows(self) -> np.ndarray | None:
+        """Row number in ``enterprises`` of each panel row (-1 where none) when the folder check
+        found them (``helpers.cache``) for the tables the dataset holds now; else None."""
+        if len(self._panel_rows) == 3 and self._panel_rows[0] is self.panel and self._panel_rows[1] is self.enterprises:
+            return self._panel_rows[2]
+        return None
+
+    def adopt_positions(self, found: dict[str, np.ndarray]) -> None:
+        """Take row positions found by the folder check for these very tables (``CheckResult.positions``)."""
+        if "link_parcel" in found and "link_enterprise" in found:
+            self._link_rows = (self.links, self.parcels, self.enterprises, found["link_parcel"], found["link_enterprise"])
+        if "panel_enterprise" in found:
+            self._panel_rows = (self.panel, self.enterprises, found["panel_enterprise"])
 
     @property
     def synthetic(self) -> bool:
@@ -77,7 +92,7 @@ class Dataset:
 
 
 def load_dataset(data_dir: str | Path, anonymize: bool = False, generalize_m: float = 0,
-                 use_cache: bool = True) -> Dataset:
+                 use_cache: bool = True, records: bool = True) -> Dataset:
     """Read and check every table of ``data_dir`` (relative paths are from the project root).
 
     All problems of the folder are raised together as one ``InputError`` (``.problems``); warnings
@@ -86,9 +101,11 @@ def load_dataset(data_dir: str | Path, anonymize: bool = False, generalize_m: fl
     sees the data; ``generalize_m`` > 0 coarsens parcel outlines to that many metres (areas are
     measured first, so the evaluation does not change). The checked tables are read from the
     GeoParquet cache (``helpers.cache``) when the folder is unchanged since its last check;
-    ``use_cache=False`` reads and checks every file again.
+    ``use_cache=False`` reads and checks every file again. ``records=False`` reads only the four
+    core tables from the cache (what the evaluation needs; no programme records).
     """
-    return dataset_from_check(checked_folder(data_dir, use_cache, trace=False), anonymize, generalize_m)
+    tables = None if records else CORE_TABLES
+    return dataset_from_check(checked_folder(data_dir, use_cache, trace=False, tables=tables), anonymize, generalize_m)
 
 
 def dataset_from_check(check: CheckResult, anonymize: bool = False, generalize_m: float = 0) -> Dataset:
@@ -117,6 +134,7 @@ def dataset_from_check(check: CheckResult, anonymize: bool = False, generalize_m
     dataset = Dataset(source_dir=folder, enterprises=enterprises, parcels=parcels,
                       links=tables["enterprise_parcels"], panel=tables["panel"], zones=zones,
                       info=info, records=records, check=check)
+    dataset.adopt_positions(check.positions)      # rows as in check.tables: same order, trace columns dropped
     if anonymize:
         dataset = anonymize_dataset(dataset)
     if generalize_m:

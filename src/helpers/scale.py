@@ -41,7 +41,7 @@ def evaluate_at_scale(data_dir: str | Path, year: int, method: str = "linping_de
     data_dir = paths.resolve(data_dir)
     method = load_method(method)
     if engine == "pandas":
-        dataset = load_dataset(data_dir)
+        dataset = load_dataset(data_dir, records=False)
         frame, benchmarks = evaluate_frame(enterprise_year_frame(dataset, dataset.require_year(year)), method,
                                            parse_streets(streets))
         totals = dataset_zone_totals(dataset, frame)
@@ -51,7 +51,7 @@ def evaluate_at_scale(data_dir: str | Path, year: int, method: str = "linping_de
         from .dask_engine import evaluate_partitioned, write_partitioned
         source = partitioned_dir(data_dir)
         if not (source / "info.json").is_file():
-            dataset = load_dataset(data_dir)
+            dataset = load_dataset(data_dir, records=False)
             dataset.require_year(year)
             write_partitioned(dataset, source, npartitions=max(1, -(-len(dataset.parcels) // ROWS_PER_PARTITION)))
         if scheduler:

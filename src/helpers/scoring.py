@@ -14,7 +14,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from .indicators import aggregate_ratio, compute_indicators
+from .indicators import aggregate_ratio, compute_indicators, indicator_defs
 from .methods import Item, Pool
 
 SHARE_EPS = 1e-12
@@ -70,6 +70,13 @@ def assign_classes(scores: pd.Series, bands: tuple[tuple[str, float], ...]) -> t
         cls[hit] = name
         assigned |= hit
     return rank.astype("Int64"), cls
+
+
+def pool_columns(pool: Pool) -> list[str]:
+    """The columns ``score_pool`` reads: each item's numerator and denominator."""
+    defs = indicator_defs()
+    return list(dict.fromkeys(col for item in pool.items
+                              for col in (defs[item.indicator].numerator, defs[item.indicator].denominator)))
 
 
 def score_pool(members: pd.DataFrame, pool: Pool) -> tuple[pd.DataFrame, pd.DataFrame]:

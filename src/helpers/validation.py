@@ -21,6 +21,7 @@ from functools import cache
 from pathlib import Path
 
 import geopandas as gpd
+import numpy as np
 import pandas as pd
 
 from . import paths
@@ -65,6 +66,8 @@ class CheckResult:
     ignored: list[str]
     excluded: pd.DataFrame               # table, file, row, reason
     read: dict[str, int] = field(default_factory=dict)
+    # row numbers between the core tables, found when the check is cached (helpers.cache.ROW_POSITIONS)
+    positions: dict[str, np.ndarray] = field(default_factory=dict)
 
     @property
     def errors(self) -> list[Problem]:
