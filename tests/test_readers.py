@@ -219,10 +219,12 @@ def test_csv_cells_are_the_same_by_either_reader(tmp_path, text, fast):
     path = tmp_path / "t.csv"
     path.write_text(text, encoding="utf-8")
     grid = read_csv_grid(path)
-    assert isinstance(grid.rows, np.ndarray) == fast
+    assert (grid.columns is not None) == fast
     expected = [[c.strip() for c in r] for r in csv.reader(io.StringIO(text, newline=""))]
     if fast:   # blank lines come as rows of empty cells, at the same line number
         expected = [r or [""] * 3 for r in expected]
+        assert [list(r) for r in zip(*(c.to_pylist() for c in grid.columns))] == expected
+        assert grid.n_lines == len(expected)
     assert [list(r) for r in grid.rows] == expected
 
 
@@ -234,3 +236,56 @@ def test_a_study_area_beyond_linping_is_declared_not_guessed(sample_copy):
     assert len(far) == 1 and "max_distance_km" in far[0].expected
     (sample_copy / "dataset.yaml").write_text("tables:\n  parcels: {max_distance_km: 100}\n", encoding="utf-8")
     assert not [p for p in check_folder(sample_copy).errors if "Linping" in p.problem]
+
+
+def test_csv_total_rows_repeated_headers_and_blank_lines_on_the_column_path(sample_copy):
+    """A rectangular CSV (read as Arrow text columns) with a repeated header row (two exports one
+    after the other), a blank line and a 合计 row: each is excluded and listed at its line, no
+    other row is lost, and the typed table equals the clean file's."""
+    from helpers.formats import read_csv_grid
+
+    path = sample_copy / "panel.csv"
+    clean = check_folder(sample_copy).tables["panel"]
+    lines = path.read_text(encoding="utf-8-sig").splitlines()
+    width = lines[0].count(",")
+    lines = lines[:11] + [lines[0]] + lines[11:21] + ["," * width] + lines[21:] + ["合计" + "," * width]
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    assert read_csv_grid(path).columns is not None                  # the column path, not the csv module
+    result = check_folder(sample_copy)
+    assert result.ok, result.summary()
+    reasons = result.excluded[result.excluded["table"] == "panel"].set_index("row")["reason"]
+    assert reasons.loc[12].startswith("重复的表头") and reasons.loc[len(lines)].startswith("合计行")
+    assert len(reasons) == 2                                          # the blank line is skipped, not excluded
+    got = result.tables["panel"]
+    assert result.ledger.set_index("table").loc["panel", "read"] == len(clean) + 2
+    pd.testing.assert_frame_equal(got.drop(columns=["_row"]), clean.drop(columns=["_row"]))
+    assert got["_row"].iloc[10] == 13 and got["_row"].iloc[20] == 24  # after the header copy, after the blank line
+
+
+@pytest.mark.parametrize("cells", [
+    ["12", "", "3.5", "-0.25", "1e5", "+7", "00012", "inf", "nan"],                 # every cell Arrow reads
+    ["12", "", "1,000", "１２", "0x1A", "-", "5d", "1_000", "TRUE", "e5", " "],    # some it does not
+])
+def test_numbers_are_the_same_cells_by_arrow_or_pandas(cells):
+    from helpers.schema import to_number
+
+    arrow = to_number(pd.Series(cells, dtype="string[pyarrow]"))
+    objects = to_number(pd.Series(cells, dtype=object))
+    reference = pd.to_numeric(pd.Series(cells, dtype=object), errors="coerce").astype(float)
+    for got in (arrow, objects):
+        assert got.dtype == np.float64
+        np.testing.assert_array_equal(got.isna(), reference.isna())
+        np.testing.assert_array_equal(got[got.notna()], reference[reference.notna()])
+
+
+@pytest.mark.parametrize("dx", [0.0, 0.12, 0.5])
+def test_distance_share_from_centroids_equals_the_projected_polygons(dx):
+    from helpers.coordinates import _district_m, share_near_district
+    from helpers.units import AREA_CRS
+
+    parcels = _parcels().geometry.translate(xoff=dx)                 # shifted east, partly out of the district
+    for km in (0, 5):
+        projected = parcels.to_crs(AREA_CRS).centroid.within(_district_m().buffer(km * 1000)).mean()
+        assert share_near_district(parcels, km) == pytest.approx(projected, abs=1 / len(parcels))
+    if dx == 0.12:
+        assert 0 < share_near_district(parcels, 0) < 1

@@ -16,13 +16,14 @@ from datetime import date, datetime
 from pathlib import Path
 
 import geopandas as gpd
-import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 import pyogrio
 
 from .errors import InputError, Problem
+
+HEAD_LINES = 20          # lines of a column grid also kept as rows: the header is searched among them
 
 TABLE_KINDS = ("csv", "xlsx")
 LAYER_KINDS = ("parquet", "gpkg", "geojson", "shp")
@@ -91,12 +92,19 @@ def kind_problem(path: Path) -> Problem | None:
 
 @dataclass
 class Grid:
-    """A sheet or CSV file as rows of text cells ("" for empty)."""
+    """A sheet or CSV file as rows of text cells ("" for empty). A rectangular CSV file comes as
+    Arrow text columns instead (``columns``, every line), so that a file of millions of cells is
+    never turned into Python strings; its ``rows`` are then only the first ``HEAD_LINES`` lines."""
 
     path: Path
     sheet: str | None
-    rows: list[list[str]] | np.ndarray      # a 2-D array of text for rectangular CSV files
+    rows: list[list[str]]
     encoding: str | None = None
+    columns: list[pa.Array] | None = None
+
+    @property
+    def n_lines(self) -> int:
+        return len(self.columns[0]) if self.columns is not None else len(self.rows)
 
     @property
     def label(self) -> str:
@@ -127,9 +135,9 @@ def decode_text(path: Path) -> tuple[str, str]:
                      expected="a CSV saved as UTF-8 (with or without BOM) or GBK")
 
 
-def _rectangular_rows(text: str):
+def _rectangular_columns(text: str) -> list[pa.Array] | None:
     """The cells of a CSV whose lines all have the same number of cells (no title or blank lines)
-    as a 2-D array of stripped text, read by pyarrow; None for any other file."""
+    as stripped Arrow text columns, read by pyarrow; None for any other file."""
     first = next(csv.reader(io.StringIO(text.split("\n", 1)[0], newline="")), None)
     if not first:
         return None
@@ -145,17 +153,20 @@ def _rectangular_rows(text: str):
         return None
     if table.num_rows == 0:
         return None
-    return np.column_stack([pc.utf8_trim_whitespace(col).to_numpy(zero_copy_only=False) for col in table.columns])
+    return [pc.utf8_trim_whitespace(col).combine_chunks() for col in table.columns]
 
 
 def read_csv_grid(path: Path) -> Grid:
-    """A CSV's cells: rectangular files by pyarrow (fast), others (title rows, blank or short
-    lines) by Python's csv module."""
+    """A CSV's cells: rectangular files by pyarrow as text columns (fast, compact), others (title
+    rows, blank or short lines) by Python's csv module as rows."""
     text, enc = decode_text(path)
-    rows = _rectangular_rows(text)
-    if rows is None:
-        rows = [[c.strip() for c in r] for r in csv.reader(io.StringIO(text, newline=""))]
-    return Grid(path, None, rows, "utf-8" if enc == "utf-8-sig" else "gbk/gb18030")
+    encoding = "utf-8" if enc == "utf-8-sig" else "gbk/gb18030"
+    columns = _rectangular_columns(text)
+    if columns is not None:
+        head = [list(r) for r in zip(*(c.slice(0, HEAD_LINES).to_pylist() for c in columns))]
+        return Grid(path, None, head, encoding, columns)
+    rows = [[c.strip() for c in r] for r in csv.reader(io.StringIO(text, newline=""))]
+    return Grid(path, None, rows, encoding)
 
 
 def read_xlsx_grids(path: Path) -> tuple[list[Grid], list[str]]:

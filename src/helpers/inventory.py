@@ -12,12 +12,15 @@ name ("2023年"); units named in headers are converted. Nothing in the folder is
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import geopandas as gpd
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from .config import load_yaml
 from .coordinates import place_layer
@@ -106,39 +109,76 @@ def _unit_factors(spec: TableSpec, matches, label: str, declared_units: dict) ->
     return factors, notes, problems
 
 
+def _row_cells(grid: Grid, header_index: int, width: int) -> np.ndarray:
+    """The body's cells (below the header) of a grid of rows, as a 2-D array padded with ""."""
+    body = grid.rows[header_index + 1:]
+    width = max([width, *map(len, body)]) if body else width
+    padded = [r if len(r) == width else [*r, *[""] * (width - len(r))] for r in body]
+    return np.array(padded, dtype=object).reshape(len(body), width)
+
+
+def _body_flags(grid: Grid, cells: np.ndarray | None, header_index: int, header: list[str],
+                total_chars: str) -> tuple[np.ndarray, np.ndarray, np.ndarray, Callable]:
+    """For each line below the header: blank (no cell filled), its first filled cell where that
+    holds one of ``total_chars`` (else None: a 合计 row candidate), whether its first cell repeats
+    the header's; and a function giving line i's first ``len(header)`` cells. Computed on Arrow
+    columns for a column grid (no Python string per cell), on the padded cell array ``cells`` otherwise."""
+    if grid.columns is not None:
+        cols = [c.slice(header_index + 1) for c in grid.columns]
+        empty = [pc.equal(c, "") for c in cols]
+        blank = np.logical_and.reduce([e.to_numpy(zero_copy_only=False) for e in empty])
+        first = pc.coalesce(*[pc.if_else(e, pa.scalar(None, pa.string()), c) for e, c in zip(empty, cols)])
+        maybe = pc.fill_null(pc.match_substring_regex(first, f"[{re.escape(total_chars)}]"), False)
+        candidates = np.full(len(blank), None, dtype=object)
+        hits = np.flatnonzero(maybe.to_numpy(zero_copy_only=False))
+        candidates[hits] = first.take(pa.array(hits)).to_pylist()
+        like_header = pc.equal(cols[0], header[0]).to_numpy(zero_copy_only=False)
+        return blank, candidates, like_header, lambda i: [c[int(i)].as_py() for c in cols[:len(header)]]
+    filled = cells != ""
+    blank = ~filled.any(axis=1)
+    first = cells[np.arange(len(cells)), filled.argmax(axis=1)] if len(cells) else cells[:, 0]
+    maybe = ~blank & pd.Series(first, dtype="string").str.contains(f"[{re.escape(total_chars)}]").fillna(False).to_numpy()
+    candidates = np.where(maybe, first, None)
+    like_header = ~blank & (cells[:, 0] == header[0]) if len(cells) else blank
+    return blank, candidates, like_header, lambda i: list(cells[i, :len(header)])
+
+
+def _body_frame(grid: Grid, cells: np.ndarray | None, header_index: int, keep: np.ndarray, matches: dict) -> pd.DataFrame:
+    """The kept lines' matched columns as text (Arrow text for a column grid, objects otherwise)."""
+    names = [m.column for m in matches.values()]
+    if grid.columns is None:
+        return pd.DataFrame(cells[keep][:, list(matches)], columns=names, dtype=object)
+    rows = None if keep.all() else pa.array(np.flatnonzero(keep))
+    data = {}
+    for i, name in zip(matches, names):
+        col = grid.columns[i].slice(header_index + 1)
+        data[name] = pd.arrays.ArrowStringArray(col if rows is None else col.take(rows))
+    return pd.DataFrame(data, index=pd.RangeIndex(int(keep.sum())))
+
+
 def grid_source(grid: Grid, table: str, header_index: int, declared: dict, total_words: set[str]) -> tuple[TableSource, list[Problem]]:
     spec = table_specs()[table]
     header = list(grid.rows[header_index])
     matches = match_headers(table, header)
-    body = grid.rows[header_index + 1:]
-    line = np.arange(header_index + 2, header_index + 2 + len(body))   # as a spreadsheet numbers lines
-    if isinstance(body, np.ndarray):               # a rectangular CSV (formats.read_csv_grid)
-        cells = body.astype(object)
-    else:
-        width = max([len(header), *map(len, body)]) if body else len(header)
-        padded = [r if len(r) == width else [*r, *[""] * (width - len(r))] for r in body]
-        cells = np.array(padded, dtype=object).reshape(len(body), width)
-    filled = cells != ""
-    blank = ~filled.any(axis=1)
-    first = cells[np.arange(len(body)), filled.argmax(axis=1)] if len(body) else cells[:, 0]
+    total_chars = "".join(sorted(set("".join(total_words))))
+    cells = _row_cells(grid, header_index, len(header)) if grid.columns is None else None
+    blank, candidates, like_header, cells_of = _body_flags(grid, cells, header_index, header, total_chars)
+    line = np.arange(header_index + 2, header_index + 2 + len(blank))   # as a spreadsheet numbers lines
     skip = {}
     for i in np.flatnonzero(blank):
         skip[i] = "空行 blank line"
-    total_chars = "".join(sorted(set("".join(total_words))))
-    maybe_total = ~blank & pd.Series(first, dtype="string").str.contains(f"[{re.escape(total_chars)}]").fillna(False).to_numpy()
-    for i in np.flatnonzero(maybe_total):
-        if normalise(first[i]) in total_words:
-            skip[i] = f"合计行 total row ('{first[i]}')"
+    for i in np.flatnonzero(candidates != None):  # noqa: E711 - elementwise on an object array
+        if normalise(candidates[i]) in total_words:
+            skip[i] = f"合计行 total row ('{candidates[i]}')"
     header_norm = [normalise(h) for h in header]
-    n_header = len(header)
-    for i in np.flatnonzero(~blank & (cells[:, 0] == header[0])):
-        row = list(cells[i, :n_header])
+    for i in np.flatnonzero(like_header & ~blank):
+        row = cells_of(i)
         if i not in skip and (row == header or [normalise(c) for c in row] == header_norm):
             skip[i] = "重复的表头 repeated header row"
-    keep = np.ones(len(body), dtype=bool)
+    keep = np.ones(len(blank), dtype=bool)
     keep[list(skip)] = False
     skipped = [(int(line[i]), why) for i, why in sorted(skip.items())]
-    frame = pd.DataFrame(cells[keep][:, list(matches)], columns=[m.column for m in matches.values()], dtype=object)
+    frame = _body_frame(grid, cells, header_index, keep, matches)
     frame[ROW] = line[keep]
     frame[SOURCE] = grid.label
     notes = []
@@ -235,7 +275,7 @@ def take_inventory(folder: Path, settings: dict) -> Inventory:
             index, best, score = find_header_row(grid.rows, candidates)
             if best is None or (not trusted and score < MIN_HEADER_SCORE):
                 # the sheet's text is not quoted: it may hold names that an anonymised report must not show
-                ignored.append(f"{grid.label}: no table recognised from its name or headers ({len(grid.rows)} lines); "
+                ignored.append(f"{grid.label}: no table recognised from its name or headers ({grid.n_lines} lines); "
                                "name it in dataset.yaml if it holds one")
                 continue
             src, found = grid_source(grid, best, index, manifest.get(best, {}), total_words)

@@ -66,6 +66,21 @@ def problems_at(df: pd.DataFrame, mask, problem: str, column: str | None = None,
             for src, g in hit.groupby(SOURCE, sort=False)]
 
 
+def to_number(raw: pd.Series) -> pd.Series:
+    """``pd.to_numeric(raw, errors="coerce")`` as float64: NaN where a cell is empty or not a number.
+    Arrow text (rectangular CSV files) is cast by Arrow in one pass when it reads every filled cell;
+    Arrow reads no cell that pandas rejects, and a cell it cannot read sends the whole column to
+    ``pd.to_numeric``, which then decides (so the same cells are numbers either way)."""
+    if isinstance(raw.dtype, pd.StringDtype) and raw.dtype.storage == "pyarrow":
+        text = pa.array(raw)
+        try:
+            numbers = pc.cast(pc.if_else(pc.equal(text, ""), pa.scalar(None, text.type), text), pa.float64())
+            return pd.Series(numbers.to_numpy(zero_copy_only=False), index=raw.index)
+        except pa.ArrowInvalid:
+            raw = raw.astype(object)
+    return pd.to_numeric(raw, errors="coerce").astype(float)
+
+
 def _blank(s: pd.Series) -> pd.Series:
     return s.isna() | (s.astype("string").str.strip() == "")
 
@@ -106,7 +121,7 @@ def coerce_source(df: pd.DataFrame, spec: TableSpec, streets: dict[str, str],
         if kind == "text":
             values = raw.astype("string").str.strip()
         elif kind in ("number", "integer"):
-            values = pd.to_numeric(raw, errors="coerce")
+            values = to_number(raw)
             bad = values.isna() & ~blank
             if bad.any():
                 flag(bad, "not a number", f"{'whole ' if kind == 'integer' else ''}numbers"
