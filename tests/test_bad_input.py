@@ -4,6 +4,7 @@ saying what was expected; and no row disappears without a reason."""
 import shutil
 
 import geopandas as gpd
+import numpy as np
 import pandas as pd
 import pytest
 import shapely
@@ -367,3 +368,28 @@ def test_example_files_pass_the_check():
     result = check_folder(EXAMPLES)
     assert result.ok, result.summary()
     assert set(result.read) == set(table_specs())   # an example of every table
+
+
+def test_exact_copies_are_full_row_duplicates_whatever_the_key():
+    """Comparing only rows whose key repeats finds exactly the rows a full-row comparison finds:
+    copies (missing keys too), not rows sharing a key with other values, not a parcel whose
+    outline alone differs."""
+    from helpers.schema import exact_copies, table_specs
+
+    panel = read_table(paths.SAMPLE_DIR, "panel.csv").head(200).reset_index(drop=True)
+    extra = panel.iloc[[3, 3, 10, 50]].copy()
+    extra.iloc[2, extra.columns.get_loc("employees")] = "999999"        # same key, other values: not a copy
+    nokey = panel.iloc[[7, 7]].copy()
+    nokey["credit_code"] = None                                          # copies with a missing key
+    table = pd.concat([panel, extra, nokey], ignore_index=True).sample(frac=1, random_state=3).reset_index(drop=True)
+    spec = table_specs()["panel"]
+    expected = table[[c for c in spec.columns if c in table]].duplicated(keep="first")
+    got = exact_copies(table, spec)
+    assert got.sum() == 4 and (got == expected).all()
+
+    parcels = gpd.read_parquet(paths.SAMPLE_DIR / "parcels.parquet").head(50)
+    twins = pd.concat([parcels, parcels.iloc[[1, 2]]], ignore_index=True)
+    twins.loc[len(twins) - 1, "geometry"] = shapely.box(0, 0, 1, 1)       # row 2's attributes, another outline
+    twins = gpd.GeoDataFrame(twins, geometry="geometry", crs=parcels.crs)
+    got = exact_copies(twins, table_specs()["parcels"])
+    assert list(np.flatnonzero(got)) == [50]

@@ -122,7 +122,7 @@ def place_layer(gdf: gpd.GeoDataFrame, label: str, settings: dict, declared_crs:
                                      expected="parcels in Linping in the declared CRS: fix the .prj or set `crs:` "
                                               "in dataset.yaml (a zone-prefixed easting such as 40 523 123 is EPSG:4528); "
                                               "for a larger study area set `max_distance_km:` for the table there")]
-    out = gdf.to_crs(BOUNDARY_CRS)
+    out = gdf.copy() if crs == CRS.from_user_input(BOUNDARY_CRS) else gdf.to_crs(BOUNDARY_CRS)   # no identity transform
     word = str(declared_coordinates or "").strip().lower()
     if crs.is_geographic and word in GCJ02_WORDS:
         out = out.set_geometry(gcj02_to_wgs84(out.geometry))

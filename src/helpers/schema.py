@@ -174,12 +174,19 @@ def coerce_source(df: pd.DataFrame, spec: TableSpec, streets: dict[str, str],
 
 
 def exact_copies(df: pd.DataFrame, spec: TableSpec) -> pd.Series:
-    """Rows that repeat an earlier row in every column of the table (the later copies)."""
+    """Rows that repeat an earlier row in every column of the table (the later copies). A copy
+    repeats the key too, so only rows whose key repeats are compared column by column."""
     cols = [c for c in spec.columns if c in df.columns]
-    frame = df[cols].copy()
+    key = [c for c in spec.key if c in df.columns]
+    out = pd.Series(False, index=df.index)
+    candidates = df.duplicated(subset=key, keep=False).to_numpy() if key else np.ones(len(df), dtype=bool)
+    if not candidates.any():
+        return out
+    frame = df.loc[candidates, cols].copy()
     if spec.geometry and "geometry" in df:
-        frame["_wkb"] = df.geometry.to_wkb()
-    return frame.duplicated(keep="first")
+        frame["_wkb"] = df.geometry[candidates].to_wkb()
+    out[candidates] = frame.duplicated(keep="first").to_numpy()
+    return out
 
 
 def duplicate_keys(df: pd.DataFrame, spec: TableSpec) -> list[Problem]:
