@@ -1,3 +1,4 @@
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -104,3 +105,14 @@ def test_pseudonyms_are_stable_and_keep_missing_codes():
     other = pseudonymize(f.rename(columns={"credit_code": "统一社会信用代码", "name": "企业名称"}),
                          code_col="统一社会信用代码", name_col="企业名称")
     assert other.loc[0, "统一社会信用代码"] == a.loc[0, "credit_code"]
+
+
+def test_labels_at_gives_pandas_text_with_missing_codes():
+    from helpers.evaluation import labels_at
+
+    codes = np.array([2, -1, 0, 0, 1])
+    strict = labels_at(["a", "b", "c"], codes, "string")
+    loose = labels_at(["a", "b", "c"], codes, "str")
+    assert str(strict.dtype) == "string" and str(loose.dtype) == "str"
+    assert list(pd.Series(strict).fillna("-")) == ["c", "-", "a", "a", "b"] and pd.isna(strict[1])
+    assert pd.Series(loose).equals(pd.Series(["c", None, "a", "a", "b"], dtype="str"))

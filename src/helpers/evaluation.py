@@ -18,6 +18,7 @@ from dataclasses import dataclass
 import geopandas as gpd
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 
 from .geo import load_streets
 from .keys import lookup, positions, take_rows
@@ -132,24 +133,21 @@ def evaluate_frame(frame: pd.DataFrame, method: Method, codes: list[str] | None 
     ``frame`` (``enterprise_year_frame``), within the 街道 ``codes`` (None = all); and the pools'
     benchmark table. Both engines (pandas, dask) score through this function."""
     frame = frame.copy(deep=False)   # copy-on-write: the caller's frame is never changed
-    frame["status"] = "excluded"
-    frame["reason"] = pd.Series(pd.NA, index=frame.index, dtype="string")
-    frame["pool"] = pd.Series(pd.NA, index=frame.index, dtype="string")
-    in_scope = frame["street_code"].isin(codes) if codes else pd.Series(True, index=frame.index)
-    frame.loc[~in_scope, "status"] = "filtered"
+    in_scope = frame["street_code"].isin(codes).to_numpy(dtype=bool) if codes else np.ones(len(frame), dtype=bool)
+    reasons = list(EXCLUSION_REASONS)
+    reason = np.full(len(frame), -1, dtype=np.int64)        # position in EXCLUSION_REASONS; -1: none (yet)
 
-    def exclude(mask: pd.Series, reason: str) -> None:
-        m = mask & in_scope & frame["reason"].isna()
-        frame.loc[m, "reason"] = EXCLUSION_REASONS[reason]
+    def exclude(mask, why: str) -> None:        # the first reason that applies is the one kept
+        reason[np.asarray(mask, dtype=bool) & in_scope & (reason < 0)] = reasons.index(why)
 
-    exclude(~frame["has_panel"], "no_panel_row")
-    exclude(~frame["in_production"].fillna(False).astype(bool), "not_in_production")
-    exclude(frame["land_mu"] <= 0, "no_land")
-    eligible = in_scope & frame["reason"].isna()
+    exclude(~frame["has_panel"].to_numpy(dtype=bool), "no_panel_row")
+    exclude(~frame["in_production"].fillna(False).astype(bool).to_numpy(), "not_in_production")
+    exclude((frame["land_mu"] <= 0).to_numpy(dtype=bool), "no_land")
+    eligible = in_scope & (reason < 0)
     frames, benches = [], []
-    taken = pd.Series(False, index=frame.index)
+    taken = np.zeros(len(frame), dtype=bool)
     for pool in method.pools:
-        members_mask = eligible & select_pool(frame, pool)
+        members_mask = eligible & select_pool(frame, pool).to_numpy(dtype=bool)
         overlap = members_mask & taken
         if overlap.any():
             raise ValueError(f"{method.file}: pool {pool.id!r} overlaps an earlier pool for "
@@ -157,14 +155,25 @@ def evaluate_frame(frame: pd.DataFrame, method: Method, codes: list[str] | None 
         taken |= members_mask
         scored, bench = score_pool(frame.loc[members_mask, pool_columns(pool)], pool)
         scored["pool"] = pool.id
+        scored["pool_zh"] = pool.zh
         frames.append(scored)
         benches.append(bench.assign(pool_zh=pool.zh, n_members=int(members_mask.sum())))
     exclude(eligible & ~taken, "no_pool")
-    frame.loc[taken, "status"] = "evaluated"
+    status = np.where(taken, 2, np.where(in_scope, 0, 1))
+    frame["status"] = labels_at(["excluded", "filtered", "evaluated"], status, "str")
+    frame["reason"] = labels_at(list(EXCLUSION_REASONS.values()), reason, "string")
     scored = pd.concat(frames) if frames else pd.DataFrame(index=frame.index[:0])
-    frame = frame.drop(columns=["pool"]).join(scored)
-    frame["pool_zh"] = frame["pool"].map({p.id: p.zh for p in method.pools})
+    frame = frame.join(scored)
+    if "pool_zh" in frame:
+        frame = frame[[c for c in frame.columns if c != "pool_zh"] + ["pool_zh"]]
     return frame, pd.concat(benches, ignore_index=True)
+
+
+def labels_at(labels: list[str], codes: np.ndarray, dtype: str) -> pd.api.extensions.ExtensionArray:
+    """``labels[code]`` for each code (missing where the code is -1), as pandas text of ``dtype``,
+    built by Arrow (no Python string per row)."""
+    arrow = pa.array(labels, pa.large_string()).take(pa.array(codes, mask=codes < 0))
+    return pd.array(arrow, dtype=dtype)
 
 
 def ledger(enterprises: pd.DataFrame) -> pd.DataFrame:
