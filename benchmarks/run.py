@@ -10,6 +10,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import signal
 import subprocess
 import sys
 import time
@@ -68,6 +69,22 @@ def child(engine: str, n: int, seed: int, year: int, work: Path, partitioned: Pa
             work / f"{engine}_classes.parquet", index=False)
 
 
+def run_bounded(cmd: list[str], timeout: float) -> str | None:
+    """Run ``cmd`` from the project root in a session of its own: None when it succeeds, else why
+    not (its exit code, or that it gave no result within ``timeout`` seconds and was stopped with
+    every process it started, dask workers included). A hang is a result too: recorded, and the
+    benchmark goes on."""
+    process = subprocess.Popen(cmd, cwd=paths.PROJECT_ROOT, env={**os.environ, "PYTHONWARNINGS": "ignore"},
+                               start_new_session=True)
+    try:
+        code = process.wait(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        os.killpg(process.pid, signal.SIGKILL)
+        process.wait()
+        return f"no result after {timeout:g} s, stopped"
+    return f"exit {code}" if code else None
+
+
 def run_child(engine: str, n: int, args, work: Path, partitioned: Path | None = None, workers: int = 1,
               run: int = 1) -> list[dict]:
     cmd = [sys.executable, "-m", "benchmarks.run", "--child", engine, "--sizes", str(n), "--seed", str(args.seed),
@@ -75,11 +92,11 @@ def run_child(engine: str, n: int, args, work: Path, partitioned: Path | None = 
     if partitioned:
         cmd += ["--partitioned", str(partitioned)]
     t0 = time.perf_counter()
-    done = subprocess.run(cmd, cwd=paths.PROJECT_ROOT, env={**os.environ, "PYTHONWARNINGS": "ignore"})
-    if done.returncode:
-        print(f"  {engine} at {n:,}: failed (exit {done.returncode})", flush=True)
+    why = run_bounded(cmd, args.timeout)
+    if why:
+        print(f"  {engine} at {n:,}: failed ({why})", flush=True)
         return [{"engine": engine, "n_parcels": n, "stage": "FAILED", "seconds": round(time.perf_counter() - t0, 1),
-                 "peak_mb": None, "in_total": False, "run": run}]
+                 "peak_mb": None, "in_total": False, "run": run, "failed": why}]
     records = [{**r, "run": run} for r in json.loads((work / f"{engine}.json").read_text(encoding="utf-8"))]
     total = sum(r["seconds"] for r in records)
     print(f"  {engine:<10} {n:>10,} parcels, run {run}: {total:8.1f} s in {len(records)} stages", flush=True)
@@ -226,6 +243,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--keep", action="store_true", help="keep the earlier table's rows of sizes and engines not run now")
     ap.add_argument("--repeat", type=int, default=3, help="runs of our evaluation, the floor and DuckDB (medians reported)")
     ap.add_argument("--out", default="reports/benchmarks")
+    ap.add_argument("--timeout", type=float, default=3600, help="seconds one engine may take at one size before it "
+                    "is stopped and recorded as failed")
     ap.add_argument("--child", default=None, help=argparse.SUPPRESS)
     ap.add_argument("--work", default=None, help=argparse.SUPPRESS)
     ap.add_argument("--partitioned", default=None, help=argparse.SUPPRESS)

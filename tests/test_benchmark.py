@@ -4,6 +4,7 @@ printed, and the naive script and DuckDB giving our classes (so the ratios compa
 import os
 import subprocess
 import sys
+from pathlib import Path
 
 import pandas as pd
 import pytest
@@ -41,3 +42,17 @@ def test_benchmark_prints_the_table_with_the_three_ratios(tmp_path):
     assert summary["naive_same_classes"] == pytest.approx(1.0)
     assert summary["duckdb_same_classes"] == pytest.approx(1.0)
     assert (out / "benchmark.md").read_text(encoding="utf-8").startswith("# Benchmark")
+
+
+def test_a_hanging_engine_is_stopped_with_its_children_and_recorded(tmp_path):
+    from benchmarks.run import run_bounded
+
+    pid_file = tmp_path / "grandchild.pid"
+    hang = ("import subprocess, sys, time, pathlib; "
+            "p = subprocess.Popen([sys.executable, '-c', 'import time; time.sleep(120)']); "
+            f"pathlib.Path({str(pid_file)!r}).write_text(str(p.pid)); time.sleep(120)")
+    assert run_bounded([sys.executable, "-c", hang], timeout=3) == "no result after 3 s, stopped"
+    state = Path(f"/proc/{int(pid_file.read_text())}/status")
+    assert not state.exists() or "State:\tZ" in state.read_text()     # gone, or a zombie: not running
+    assert run_bounded([sys.executable, "-c", "raise SystemExit(3)"], timeout=30) == "exit 3"
+    assert run_bounded([sys.executable, "-c", "pass"], timeout=30) is None

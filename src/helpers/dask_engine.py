@@ -22,6 +22,7 @@ import dask.dataframe as dd
 import dask_geopandas
 import geopandas as gpd
 import pandas as pd
+import pyarrow.parquet as pq
 
 from .evaluation import USER_COLUMNS, allocate_tax, evaluate_frame, parse_streets, year_frame
 from .loaders import Dataset
@@ -87,9 +88,12 @@ def evaluate_partitioned(source: str | Path, year: int, method: str | Method = "
     grouped = users.groupby("credit_code")
     land = dd.concat([grouped["used_mu"].sum().rename("land_mu"), grouped["used_geom_mu"].sum().rename("land_geom_mu"),
                       grouped["parcel_id"].count().rename("n_parcels")], axis=1)
-    enterprises = dd.read_parquet(source / "enterprises")
-    panel = dd.read_parquet(source / "panel", filters=[("year", "==", int(year))])
-    land, enterprises, panel = dask.compute(land, enterprises, panel)
+    land = land.compute()
+    # one row per enterprise, gathered to the client anyway: read there by pyarrow. (Through dask, the
+    # filtered panel read sometimes hung at 10,000,000 parcels in dask's expression optimiser, on the
+    # class-wide cached_property lock of Python 3.11.)
+    enterprises = pq.read_table(source / "enterprises").to_pandas()
+    panel = pq.read_table(source / "panel", filters=[("year", "==", int(year))]).to_pandas()
     land = land.reset_index()
     frame = year_frame(enterprises, land, panel, int(year))
     frame["land_mu"] = frame["land_mu"].fillna(0.0)
