@@ -304,7 +304,9 @@ def main(argv: list[str] | None = None) -> int:
     table = collapse(raw)
     summary = summarise(table, agree)
     note = (f"Synthetic parcels from `helpers.sample` (seed {a.seed}, year {a.year}); machine: {os.cpu_count()} cores, "
-            f"Python {sys.version.split()[0]}. Measured by `python -m benchmarks.run {' '.join(argv or sys.argv[1:])}`.")
+            f"Python {sys.version.split()[0]}. Measured by `python -m benchmarks.run {' '.join(argv or sys.argv[1:])}`"
+            + ("; the rows of sizes and engines it did not run are kept from the earlier run in the same folder."
+               if a.keep else "."))
     table.to_csv(out / "stages.csv", index=False)
     summary.to_csv(out / "summary.csv", index=False)
     text = markdown(table, summary, note)
