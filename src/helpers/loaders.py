@@ -49,6 +49,7 @@ class Dataset:
     anonymized: bool = False
     _link_rows: tuple = field(default=(), init=False, repr=False, compare=False)
     _panel_rows: tuple = field(default=(), init=False, repr=False, compare=False)
+    _parcel_points: tuple = field(default=(), init=False, repr=False, compare=False)
 
     def link_rows(self) -> tuple[np.ndarray, np.ndarray]:
         """Row number of each link's parcel and of its enterprise (-1 where none), found once for
@@ -68,12 +69,23 @@ class Dataset:
             return self._panel_rows[2]
         return None
 
+    def parcel_points(self) -> tuple[np.ndarray, np.ndarray] | None:
+        """x and y of each parcel's label point (``geo.label_points``) when the folder check found
+        them for the parcels and outlines the dataset holds now; else None."""
+        points = self._parcel_points
+        if len(points) == 4 and points[0] is self.parcels and points[1] is self.parcels.geometry.values:
+            return points[2], points[3]
+        return None
+
     def adopt_positions(self, found: dict[str, np.ndarray]) -> None:
-        """Take row positions found by the folder check for these very tables (``CheckResult.positions``)."""
+        """Take what the folder check found for these very tables (``CheckResult.positions``): row
+        positions between the core tables and the parcels' label points."""
         if "link_parcel" in found and "link_enterprise" in found:
             self._link_rows = (self.links, self.parcels, self.enterprises, found["link_parcel"], found["link_enterprise"])
         if "panel_enterprise" in found:
             self._panel_rows = (self.panel, self.enterprises, found["panel_enterprise"])
+        if "parcel_x" in found and "parcel_y" in found:
+            self._parcel_points = (self.parcels, self.parcels.geometry.values, found["parcel_x"], found["parcel_y"])
 
     @property
     def synthetic(self) -> bool:

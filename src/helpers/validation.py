@@ -66,7 +66,7 @@ class CheckResult:
     ignored: list[str]
     excluded: pd.DataFrame               # table, file, row, reason
     read: dict[str, int] = field(default_factory=dict)
-    # row numbers between the core tables, found when the check is cached (helpers.cache.ROW_POSITIONS)
+    # found when the check is cached: row numbers between the core tables (helpers.cache.ROW_POSITIONS), parcels' label points
     positions: dict[str, np.ndarray] = field(default_factory=dict)
 
     @property

@@ -18,6 +18,7 @@ import pandas as pd
 import shapely
 
 from .evaluation import enterprise_rows
+from .geo import label_points
 from .keys import positions
 from .loaders import Dataset
 
@@ -27,33 +28,41 @@ PARALLEL_ABOVE = 50_000      # parcels; below this one thread is quicker than tw
 TOTAL_COLUMNS = ["used_mu", "tax_10k_yuan", "n_links"]
 
 
-def _zone_index(geoms: np.ndarray, outlines_wkb: list[bytes]) -> np.ndarray:
-    """Index of the zone containing each geometry's centroid (a point on its surface where the
-    centroid misses it); -1 in none. Zones come as WKB so each thread prepares its own copies."""
-    centres = shapely.centroid(geoms)
-    x, y = shapely.get_x(centres), shapely.get_y(centres)
-    outside = ~shapely.contains_xy(geoms, x, y)
-    if outside.any():
-        inner = shapely.point_on_surface(geoms[outside])
-        x[outside], y[outside] = shapely.get_x(inner), shapely.get_y(inner)
-    found = np.full(len(geoms), -1, dtype=np.int64)
+def _zone_of_points(x: np.ndarray, y: np.ndarray, outlines_wkb: list[bytes]) -> np.ndarray:
+    """Index of the zone containing each point; -1 in none. Zones come as WKB so each thread
+    prepares its own copies."""
+    found = np.full(len(x), -1, dtype=np.int64)
     for k, outline in enumerate(shapely.from_wkb(outlines_wkb)):
         shapely.prepare(outline)
         found[(found < 0) & shapely.contains_xy(outline, x, y)] = k
     return found
 
 
-def parcel_zones(parcels: gpd.GeoDataFrame, zones: gpd.GeoDataFrame, code: str = "street_code") -> pd.Series:
-    """The ``code`` of the zone containing each parcel's centroid (a point on its surface where the
-    centroid is outside it), indexed as ``parcels``. Large layers are split over two threads
-    (shapely releases the GIL)."""
-    geoms = (parcels.geometry if parcels.crs == zones.crs else parcels.geometry.to_crs(zones.crs)).array
+def parcel_zones(parcels: gpd.GeoDataFrame, zones: gpd.GeoDataFrame, code: str = "street_code",
+                 points: tuple[np.ndarray, np.ndarray] | None = None) -> pd.Series:
+    """The ``code`` of the zone containing each parcel's label point (``geo.label_points``: the
+    centroid, or a point on the surface where the centroid is outside the parcel), indexed as
+    ``parcels``. ``points``: those label points when already known (``Dataset.parcel_points``), used
+    where the parcels and the zones share a CRS. Large layers are split over two threads (shapely
+    releases the GIL)."""
     outlines = list(shapely.to_wkb(zones.geometry.array))
-    chunks = np.array_split(np.asarray(geoms), THREADS if len(geoms) > PARALLEL_ABOVE else 1)
-    with ThreadPoolExecutor(len(chunks)) as pool:
-        found = np.concatenate(list(pool.map(lambda part: _zone_index(part, outlines), chunks)))
+    parts = THREADS if len(parcels) > PARALLEL_ABOVE else 1
+    if points is not None and parcels.crs == zones.crs:
+        chunks = zip(np.array_split(points[0], parts), np.array_split(points[1], parts))
+        job = lambda xy: _zone_of_points(*xy, outlines)                                   # noqa: E731
+    else:
+        geoms = (parcels.geometry if parcels.crs == zones.crs else parcels.geometry.to_crs(zones.crs)).array
+        chunks = np.array_split(np.asarray(geoms), parts)
+        job = lambda part: _zone_of_points(*label_points(part), outlines)                 # noqa: E731
+    with ThreadPoolExecutor(parts) as pool:
+        found = np.concatenate(list(pool.map(job, chunks)))
     codes = pd.array([*zones[code].astype(str), pd.NA], dtype="string")
     return pd.Series(codes[found], index=parcels.index, name="zone_code")
+
+
+def dataset_parcel_zones(dataset: Dataset) -> pd.Series:
+    """``parcel_zones`` of a dataset's parcels and zones, with the label points the folder check found."""
+    return parcel_zones(dataset.parcels, dataset.zones, points=dataset.parcel_points())
 
 
 def zone_totals(users: pd.DataFrame) -> pd.DataFrame:
@@ -73,7 +82,7 @@ def dataset_zone_totals(dataset: Dataset, frame: pd.DataFrame, zone: pd.Series |
     The same sums as ``zone_totals(allocate_tax(used_land(...)))``, computed on row positions and
     integer codes (``np.bincount``) instead of a link table with text columns: at a million
     parcels that table is most of the work."""
-    zone = parcel_zones(dataset.parcels, dataset.zones) if zone is None else zone.reindex(dataset.parcels.index)
+    zone = dataset_parcel_zones(dataset) if zone is None else zone.reindex(dataset.parcels.index)
     parcel_row = dataset.link_rows()[0]
     frame_row = enterprise_rows(dataset, frame)
     if frame_row is None:
@@ -126,4 +135,4 @@ def zone_table(totals: pd.DataFrame) -> pd.DataFrame:
     return out.reset_index()
 
 
-__all__ = ["parcel_zones", "zone_totals", "dataset_zone_totals", "combine_totals", "zone_table", "NO_ZONE"]
+__all__ = ["parcel_zones", "dataset_parcel_zones", "zone_totals", "dataset_zone_totals", "combine_totals", "zone_table", "NO_ZONE"]
