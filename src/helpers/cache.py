@@ -37,12 +37,12 @@ HASH_THREADS = 2
 READ_THREADS = 2
 KEEP_ENTRIES = 6                     # most recently used checked folders kept
 CHECK_CODE = ("validation", "inventory", "formats", "headers", "schema", "coordinates", "credit_code",
-              "units", "cache", "keys")
+              "units", "cache", "keys", "geo")      # modules whose change must invalidate a cached check
 POSITIONS_FILE = "_positions.npz"
 # name: (table, key column, the table it points into): each row's row number there (-1: none)
 ROW_POSITIONS = {"link_parcel": ("enterprise_parcels", "parcel_id", "parcels"),
                  "link_enterprise": ("enterprise_parcels", "credit_code", "enterprises"),
-                 "panel_enterprise": ("panel", "credit_code", "enterprises")}      # modules whose change must invalidate a cached check
+                 "panel_enterprise": ("panel", "credit_code", "enterprises")}
 
 
 def inputs_dir() -> Path:
@@ -109,7 +109,7 @@ def row_positions(tables: dict[str, pd.DataFrame]) -> dict[str, np.ndarray]:
 
 def store(check: CheckResult, entry: Path) -> None:
     """Write ``check`` into ``entry`` atomically (a half-written entry is never read); fills
-    ``check.positions`` (``row_positions``) on the way."""
+    ``check.positions`` (``row_positions`` and ``parcel_label_points``) on the way."""
     entry.parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(dir=entry.parent, prefix=".tmp-"))
     try:

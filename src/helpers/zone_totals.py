@@ -93,9 +93,11 @@ def dataset_zone_totals(dataset: Dataset, frame: pd.DataFrame, zone: pd.Series |
     evaluated = has_frame & (frame["status"] == "evaluated").to_numpy(dtype=bool, na_value=False)[f_row]
     zone_code, zone_labels = pd.factorize(zone.fillna(NO_ZONE).astype(str), sort=True)
     class_code, class_labels = pd.factorize(frame["class"].astype(str), sort=True)
-    link_zone = np.where(has_parcel, zone_code[p_row], -1)      # a link to no parcel: in no zone
-    labels = np.append(zone_labels.to_numpy(dtype=object), NO_ZONE)
-    link_zone[link_zone < 0] = len(labels) - 1
+    labels = list(zone_labels)
+    if NO_ZONE not in labels:
+        labels.append(NO_ZONE)
+    link_zone = np.where(has_parcel, zone_code[p_row], labels.index(NO_ZONE))    # a link to no parcel: in no zone
+    labels = np.array(labels, dtype=object)
 
     area = dataset.parcels["registered_area_mu"].to_numpy(dtype=float, na_value=np.nan)
     used = np.where(has_parcel, area[p_row], np.nan) * dataset.links["share"].to_numpy(dtype=float, na_value=np.nan)
