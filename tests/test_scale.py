@@ -195,7 +195,7 @@ def test_positions_found_by_the_cache_give_the_frame_of_a_lookup(sample_copy, ca
     with_positions = evaluate(dataset, 2023).enterprises
     zones_by_points = dataset_parcel_zones(dataset)
     totals_by_points = dataset_zone_totals(dataset, with_positions)
-    dataset._link_rows, dataset._panel_rows, dataset._parcel_points = (), (), ()   # forget them: all found again
+    dataset._derived.clear()                                     # forget them: all found again
     assert dataset.panel_rows() is None and dataset.parcel_points() is None
     pd.testing.assert_frame_equal(with_positions, evaluate(dataset, 2023).enterprises)
     pd.testing.assert_series_equal(zones_by_points, parcel_zones(dataset.parcels, dataset.zones))

@@ -81,8 +81,8 @@ def folder_key(folder: Path) -> str:
 POINTS = ("parcel_x", "parcel_y")    # each parcel's label point (geo.label_points), in the layer's CRS
 
 
-def _rows_and_needs(name: str) -> tuple[str, set[str]]:
-    """The table an array of the entry has one value per row of, and the tables it is about."""
+def rows_and_needs(name: str) -> tuple[str, set[str]]:
+    """The table an array of ``check.positions`` has one value per row of, and the tables it is about."""
     if name in POINTS:
         return "parcels", {"parcels"}
     table, _, target = ROW_POSITIONS[name]
@@ -167,9 +167,10 @@ def fetch(entry: Path, trace: bool = True, tables: tuple[str, ...] | None = None
     found = {}
     if (entry / POSITIONS_FILE).is_file():
         with np.load(entry / POSITIONS_FILE) as stored:
-            found = {name: stored[name] for name in stored.files
-                     if _rows_and_needs(name)[1] <= frames.keys()
-                     and len(stored[name]) == len(frames[_rows_and_needs(name)[0]])}
+            for name in stored.files:
+                rows, needs = rows_and_needs(name)
+                if needs <= frames.keys() and len(stored[name]) == len(frames[rows]):
+                    found[name] = stored[name]
     os.utime(entry)   # recently used
     return CheckResult(Path(meta["folder"]), {n: frames[n] for n in names}, problems, meta["notes"], meta["ignored"],
                        excluded, read_counts, found)

@@ -9,7 +9,6 @@ Nothing in the folder is written.
 
 from __future__ import annotations
 
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -22,10 +21,10 @@ from .anonymize import anonymize_dataset, generalize
 from .errors import InputError
 from .geo import load_boundary, zones_from_parcels
 from .industries import chain_of
-from .keys import positions, take_rows
+from .keys import take_rows
 from .schema import TRACE
 from .units import area_mu
-from .cache import checked_folder
+from .cache import POINTS, checked_folder, row_positions, rows_and_needs
 from .validation import CheckResult
 
 CORE_TABLES = ("enterprises", "parcels", "enterprise_parcels", "panel")
@@ -47,45 +46,46 @@ class Dataset:
     records: dict[str, pd.DataFrame] = field(default_factory=dict)   # optional programme records present
     check: CheckResult | None = None     # the folder check: warnings, notes, rows read/kept/excluded
     anonymized: bool = False
-    _link_rows: tuple = field(default=(), init=False, repr=False, compare=False)
-    _panel_rows: tuple = field(default=(), init=False, repr=False, compare=False)
-    _parcel_points: tuple = field(default=(), init=False, repr=False, compare=False)
+    # arrays derived from the tables (cache.ROW_POSITIONS, cache.POINTS): name -> (the objects they were found for, array)
+    _derived: dict = field(default_factory=dict, init=False, repr=False, compare=False)
+
+    def _owners(self, name: str) -> tuple:
+        """The objects the derived array ``name`` is about: its tables, and for label points the outlines."""
+        by_name = {"enterprises": self.enterprises, "parcels": self.parcels, "enterprise_parcels": self.links,
+                   "panel": self.panel}
+        owners = tuple(by_name[t] for t in sorted(rows_and_needs(name)[1]))
+        return (*owners, self.parcels.geometry.values) if name in POINTS else owners
+
+    def _found(self, name: str) -> np.ndarray | None:
+        """The derived array ``name`` if it was found for the very objects the dataset holds now."""
+        owners, values = self._derived.get(name, ((), None))
+        current = self._owners(name)
+        return values if len(owners) == len(current) and all(a is b for a, b in zip(owners, current)) else None
+
+    def adopt_positions(self, found: dict[str, np.ndarray]) -> None:
+        """Take arrays derived from these very tables (``CheckResult.positions``): row positions
+        between the core tables and the parcels' label points."""
+        for name, values in found.items():
+            self._derived[name] = (self._owners(name), values)
 
     def link_rows(self) -> tuple[np.ndarray, np.ndarray]:
         """Row number of each link's parcel and of its enterprise (-1 where none), found once for
         the tables the dataset holds now (again if a table is replaced)."""
-        tables = (self.links, self.parcels, self.enterprises)
-        if len(self._link_rows) != 5 or any(a is not b for a, b in zip(self._link_rows, tables)):
-            with ThreadPoolExecutor(2) as pool:      # Arrow's hashing releases the GIL: both at once
-                rows = pool.map(lambda pair: positions(*pair), [(self.links["parcel_id"], self.parcels["parcel_id"]),
-                                                                (self.links["credit_code"], self.enterprises["credit_code"])])
-                self._link_rows = (*tables, *rows)
-        return self._link_rows[3], self._link_rows[4]
+        if self._found("link_parcel") is None or self._found("link_enterprise") is None:
+            self.adopt_positions(row_positions({"enterprise_parcels": self.links, "parcels": self.parcels,
+                                                "enterprises": self.enterprises}))
+        return self._found("link_parcel"), self._found("link_enterprise")
 
     def panel_rows(self) -> np.ndarray | None:
         """Row number in ``enterprises`` of each panel row (-1 where none) when the folder check
         found them (``helpers.cache``) for the tables the dataset holds now; else None."""
-        if len(self._panel_rows) == 3 and self._panel_rows[0] is self.panel and self._panel_rows[1] is self.enterprises:
-            return self._panel_rows[2]
-        return None
+        return self._found("panel_enterprise")
 
     def parcel_points(self) -> tuple[np.ndarray, np.ndarray] | None:
         """x and y of each parcel's label point (``geo.label_points``) when the folder check found
         them for the parcels and outlines the dataset holds now; else None."""
-        points = self._parcel_points
-        if len(points) == 4 and points[0] is self.parcels and points[1] is self.parcels.geometry.values:
-            return points[2], points[3]
-        return None
-
-    def adopt_positions(self, found: dict[str, np.ndarray]) -> None:
-        """Take what the folder check found for these very tables (``CheckResult.positions``): row
-        positions between the core tables and the parcels' label points."""
-        if "link_parcel" in found and "link_enterprise" in found:
-            self._link_rows = (self.links, self.parcels, self.enterprises, found["link_parcel"], found["link_enterprise"])
-        if "panel_enterprise" in found:
-            self._panel_rows = (self.panel, self.enterprises, found["panel_enterprise"])
-        if "parcel_x" in found and "parcel_y" in found:
-            self._parcel_points = (self.parcels, self.parcels.geometry.values, found["parcel_x"], found["parcel_y"])
+        x, y = self._found("parcel_x"), self._found("parcel_y")
+        return None if x is None or y is None else (x, y)
 
     @property
     def synthetic(self) -> bool:
