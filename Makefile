@@ -29,27 +29,27 @@ env: $(STAMP) ## Create the virtual environment in .venv (Python packages and th
 
 .PHONY: report
 report: $(STAMP) ## Run every notebook on the embedded sample (or DATA=folder) and write reports/<run>/index.html (CONFIG=, RUN=, ARGS="-p name value")
-	$(PY) -m helpers.runner --config $(CONFIG) $(if $(RUN),--run $(RUN)) $(if $(DATA),-p data_dir "$(DATA)") $(ARGS)
+	$(PY) -m helpers.report.runner --config $(CONFIG) $(if $(RUN),--run $(RUN)) $(if $(DATA),-p data_dir "$(DATA)") $(ARGS)
 
 .PHONY: check
 check: $(STAMP) ## Check a data folder against the data contract before running anything (DATA=folder, default the sample)
-	$(PY) -m helpers.validation "$(or $(DATA),data/sample)"
+	$(PY) -m helpers.io.check "$(or $(DATA),data/sample)"
 
 .PHONY: scan
 scan: $(STAMP) ## Before sharing: look for any enterprise name or credit code of DATA in the run folder RUN (RUN=reports/x DATA=folder)
-	$(PY) -m helpers.anonymize "$(RUN)" "$(or $(DATA),data/sample)"
+	$(PY) -m helpers.report.sharing "$(RUN)" "$(or $(DATA),data/sample)"
 
 .PHONY: county-example
 county-example: $(STAMP) ## Write the county-office-shaped example folder (workbook + GBK Shapefile) to OUT (default reports/county_example)
-	$(PY) -m helpers.county_example --out "$(or $(OUT),reports/county_example)"
+	$(PY) -m helpers.synthetic.county_example --out "$(or $(OUT),reports/county_example)"
 
 .PHONY: batch
 batch: $(STAMP) ## Run a grid of parameter sets, one run each, and a comparison page (BATCH=params/scenario_batch.yaml)
-	$(PY) -m helpers.runner --batch $(or $(BATCH),params/scenario_batch.yaml) --overwrite
+	$(PY) -m helpers.report.runner --batch $(or $(BATCH),params/scenario_batch.yaml) --overwrite
 
 .PHONY: evaluate
 evaluate: $(STAMP) ## Classes and zone totals of one year without notebooks, on ENGINE=pandas or dask (DATA=, WORKERS=, ARGS="--year 2022")
-	$(PY) -m helpers.scale "$(or $(DATA),data/sample)" --engine $(or $(ENGINE),pandas) --workers $(or $(WORKERS),2) $(ARGS)
+	$(PY) -m helpers.scale.cli "$(or $(DATA),data/sample)" --engine $(or $(ENGINE),pandas) --workers $(or $(WORKERS),2) $(ARGS)
 
 .PHONY: bench
 bench: $(STAMP) ## Time every stage at SIZES parcels against a floor, a naive script and DuckDB, and dask at DASK_SIZES; table in reports/benchmarks/
@@ -69,7 +69,7 @@ lab: $(STAMP) ## Open JupyterLab on the project's environment (kernel python3 fr
 
 .PHONY: sample
 sample: $(STAMP) ## Regenerate the embedded synthetic sample in data/sample/ (seeded, deterministic)
-	$(PY) -m helpers.sample --out data/sample
+	$(PY) -m helpers.synthetic.sample --out data/sample
 
 .PHONY: clean
 clean: ## Remove caches (keeps .venv and reports; removes .cache: parsed inputs and benchmark data)

@@ -27,9 +27,9 @@ import pyarrow.parquet as pq
 import shapely
 from pyproj import Transformer
 
-from helpers.indicators import indicator_defs
-from helpers.methods import Method
-from helpers.units import AREA_CRS, M2_PER_MU
+from helpers.evaluate.indicators import indicator_defs
+from helpers.evaluate.methods import Method
+from helpers.core.units import AREA_CRS, M2_PER_MU
 
 from .data import zones_of
 from .measure import Stages

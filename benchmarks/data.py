@@ -1,6 +1,6 @@
 """The benchmark's data: folders made by the sample generator at any size, kept in the cache.
 
-``helpers.sample.generate(n, seed, clip_to_boundary=False)`` writes real-shaped parcels (lots
+``helpers.synthetic.sample.generate(n, seed, clip_to_boundary=False)`` writes real-shaped parcels (lots
 split from street blocks around the district's industrial clusters, spreading past the district
 edge at large n), enterprises, links, the 2021–2023 panel and the programme records, as the
 embedded sample has them (CSV + GeoParquet). Their 街道 zones are the Voronoi cells of the 8 real
@@ -18,11 +18,11 @@ import geopandas as gpd
 import pandas as pd
 import shapely
 
-from helpers import paths
-from helpers.geo import load_boundary, synthetic_street_zones
-from helpers.loaders import ZONES_FILE
-from helpers.sample import generate, load_config, write
-from helpers.units import AREA_CRS
+from helpers.core import paths
+from helpers.core.geography import load_boundary, synthetic_street_zones
+from helpers.io.dataset import ZONES_FILE
+from helpers.synthetic.sample import generate, load_config, write
+from helpers.core.units import AREA_CRS
 
 
 def bench_root() -> Path:

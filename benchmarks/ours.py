@@ -9,18 +9,18 @@ import matplotlib
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 
-from helpers import cache  # noqa: E402
-from helpers.evaluation import enterprise_year_frame, evaluate_frame  # noqa: E402
-from helpers.exports import write_csv, write_gpkg  # noqa: E402
-from helpers.geo import load_boundary  # noqa: E402
-from helpers.interactive import parcel_class_map, standalone_html  # noqa: E402
-from helpers.inventory import take_inventory  # noqa: E402
-from helpers.loaders import CORE_TABLES, dataset_from_check  # noqa: E402
-from helpers.maps import class_map  # noqa: E402
-from helpers.methods import load_method  # noqa: E402
-from helpers.plotting import setup_plotting  # noqa: E402
-from helpers.validation import check_inventory, settings  # noqa: E402
-from helpers.zone_totals import dataset_parcel_zones, dataset_zone_totals, zone_table  # noqa: E402
+from helpers.io import cache  # noqa: E402
+from helpers.evaluate.frame import enterprise_year_frame, evaluate_frame  # noqa: E402
+from helpers.report.exports import write_csv, write_gpkg  # noqa: E402
+from helpers.core.geography import load_boundary  # noqa: E402
+from helpers.viz.interactive import parcel_class_map, standalone_html  # noqa: E402
+from helpers.io.inventory import take_inventory  # noqa: E402
+from helpers.io.dataset import CORE_TABLES, dataset_from_check  # noqa: E402
+from helpers.viz.maps import class_map  # noqa: E402
+from helpers.evaluate.methods import load_method  # noqa: E402
+from helpers.viz.style import setup_plotting  # noqa: E402
+from helpers.io.check import check_inventory, settings  # noqa: E402
+from helpers.evaluate.zones import dataset_parcel_zones, dataset_zone_totals, zone_table  # noqa: E402
 
 from .measure import Stages  # noqa: E402
 

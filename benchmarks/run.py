@@ -18,7 +18,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from helpers import paths
+from helpers.core import paths
 
 from .data import bench_folder, bench_root, shapefile_of
 from .measure import Stages
@@ -30,7 +30,7 @@ TARGETS = {"evaluation_s": 15.0, "floor_ratio": 3.0, "duckdb_ratio": 1.0, "peak_
 
 # ------------------------------------------------------------------ one engine, in a child process
 def child(engine: str, n: int, seed: int, year: int, work: Path, partitioned: Path | None, workers: int) -> None:
-    from helpers.methods import load_method
+    from helpers.evaluate.methods import load_method
 
     folder = None if engine.startswith("dask") else bench_folder(n, seed)    # dask reads the partitioned dataset
     stages = Stages("ours" if engine == "ours-warm" else engine, n, children=engine.startswith("dask"))
@@ -56,7 +56,7 @@ def child(engine: str, n: int, seed: int, year: int, work: Path, partitioned: Pa
         from distributed import Client, LocalCluster
         logging.getLogger("distributed.shuffle").setLevel(logging.ERROR)   # "shuffle initialized" notices
 
-        from helpers.dask_engine import evaluate_partitioned
+        from helpers.scale.dask_engine import evaluate_partitioned
         with LocalCluster(n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=None) as cluster, \
                 Client(cluster):
             with stages.stage(f"dask, {workers} worker(s): evaluate the partitioned dataset") as note:
@@ -275,8 +275,8 @@ def main(argv: list[str] | None = None) -> int:
         base = min(n, 1_000_000)
         partitioned = bench_root() / f"n{base}-seed{a.seed}" / "partitioned"
         if not (partitioned / "info.json").is_file():
-            from helpers.dask_engine import write_partitioned
-            from helpers.loaders import load_dataset
+            from helpers.scale.dask_engine import write_partitioned
+            from helpers.io.dataset import load_dataset
             t0 = time.perf_counter()
             write_partitioned(load_dataset(bench_folder(base, a.seed)), partitioned, npartitions=max(2, base // 125_000))
             print(f"partitioned dataset of {base:,} parcels written in {time.perf_counter() - t0:.0f} s", flush=True)
@@ -303,7 +303,7 @@ def main(argv: list[str] | None = None) -> int:
     raw.to_csv(out / "records.csv", index=False)
     table = collapse(raw)
     summary = summarise(table, agree)
-    note = (f"Synthetic parcels from `helpers.sample` (seed {a.seed}, year {a.year}); machine: {os.cpu_count()} cores, "
+    note = (f"Synthetic parcels from `helpers.synthetic.sample` (seed {a.seed}, year {a.year}); machine: {os.cpu_count()} cores, "
             f"Python {sys.version.split()[0]}. Measured by `python -m benchmarks.run {' '.join(argv or sys.argv[1:])}`"
             + ("; the rows of sizes and engines it did not run are kept from the earlier run in the same folder."
                if a.keep else "."))

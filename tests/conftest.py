@@ -8,8 +8,8 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from helpers import paths
-from helpers.loaders import load_dataset
+from helpers.core import paths
+from helpers.io.dataset import load_dataset
 
 SAMPLE_FILES = ["parcels.parquet", "enterprises.csv", "enterprise_parcels.csv", "panel.csv",
                 "street_zones_synthetic.geojson", "sample_info.yaml"]

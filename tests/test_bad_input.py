@@ -10,12 +10,12 @@ import pytest
 import shapely
 from shapely.geometry import Point, Polygon
 
-from helpers import paths
-from helpers.credit_code import make_code
-from helpers.errors import InputError
-from helpers.loaders import load_dataset
-from helpers.schema import table_specs
-from helpers.validation import check_folder
+from helpers.core import paths
+from helpers.core.credit_code import make_code
+from helpers.core.errors import InputError
+from helpers.io.dataset import load_dataset
+from helpers.io.schema import table_specs
+from helpers.io.check import check_folder
 
 from .conftest import read_table, write_table
 
@@ -248,7 +248,7 @@ def test_negative_tax_is_kept_and_listed(sample_copy):
 
 
 def test_negative_tax_rule_zero(sample_copy, monkeypatch):
-    from helpers import validation
+    from helpers.io import check as validation
     monkeypatch.setitem(validation.settings(), "negative_tax", "zero")
     edit(sample_copy, "panel.csv", set_cell("tax_10k_yuan", 0, "-12.5"))
     result = check_folder(sample_copy)
@@ -355,8 +355,8 @@ def test_every_problem_is_listed_in_one_pass(sample_copy):
 
 
 def test_data_contract_document_is_in_step():
-    from helpers.contract import DOC, contract_markdown
-    assert DOC.read_text(encoding="utf-8") == contract_markdown(), "run: python -m helpers.contract"
+    from helpers.io.contract import DOC, contract_markdown
+    assert DOC.read_text(encoding="utf-8") == contract_markdown(), "run: python -m helpers.io.contract"
     text = DOC.read_text(encoding="utf-8")
     for name in ("enterprises", "parcels", "enterprise_parcels", "panel"):
         assert f"### `{name}`" in text
@@ -364,7 +364,7 @@ def test_data_contract_document_is_in_step():
 
 
 def test_example_files_pass_the_check():
-    from helpers.contract import EXAMPLES
+    from helpers.io.contract import EXAMPLES
     result = check_folder(EXAMPLES)
     assert result.ok, result.summary()
     assert set(result.read) == set(table_specs())   # an example of every table
@@ -374,7 +374,7 @@ def test_exact_copies_are_full_row_duplicates_whatever_the_key():
     """Comparing only rows whose key repeats finds exactly the rows a full-row comparison finds:
     copies (missing keys too), not rows sharing a key with other values, not a parcel whose
     outline alone differs."""
-    from helpers.schema import exact_copies, table_specs
+    from helpers.io.schema import exact_copies, table_specs
 
     panel = read_table(paths.SAMPLE_DIR, "panel.csv").head(200).reset_index(drop=True)
     extra = panel.iloc[[3, 3, 10, 50]].copy()

@@ -9,10 +9,10 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from helpers import paths
+from helpers.core import paths
 
 from benchmarks.comparators import method_sql
-from helpers.methods import load_method
+from helpers.evaluate.methods import load_method
 
 
 def test_method_sql_has_one_branch_per_pool():

@@ -1,7 +1,7 @@
 import numpy as np
 import pytest
 
-from helpers import credit_code as cc
+from helpers.core import credit_code as cc
 
 # Real, public codes of well-known companies (published on their licences).
 REAL = ["91330100716105852F", "9144030071526726XG", "91110000802100433B"]

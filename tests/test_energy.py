@@ -1,7 +1,7 @@
 import pandas as pd
 import pytest
 
-from helpers.energy import above_control_line, budget_by, energy_intensity, energy_quotas, load_budget_rule, new_producers
+from helpers.policy.energy import above_control_line, budget_by, energy_intensity, energy_quotas, load_budget_rule, new_producers
 
 
 def frame(rows):

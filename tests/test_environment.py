@@ -6,7 +6,7 @@ import tomllib
 
 import yaml
 
-from helpers import paths
+from helpers.core import paths
 
 
 def normalise(spec: str) -> tuple[str, str]:

@@ -2,8 +2,10 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from helpers.evaluation import EXCLUSION_REASONS, evaluate, parse_streets
-from helpers.goals import above_scale_figures, goals_table
+from helpers.evaluate.evaluation import evaluate
+from helpers.evaluate.frame import EXCLUSION_REASONS
+from helpers.evaluate.scope import parse_streets
+from helpers.plan.goals import above_scale_figures, goals_table
 
 
 @pytest.fixture(scope="module")
@@ -56,6 +58,37 @@ def test_street_filter(sample):
     assert led.loc[1, "enterprises"] == (~sample.enterprises["street_code"].isin(ev.streets)).sum()
 
 
+@pytest.mark.parametrize("streets", ["乔司街道", "东湖街道,塘栖镇"])
+def test_a_street_filter_is_a_view_of_the_district_evaluation(ev2023, sample, streets):
+    """Classes, ranks, scores and benchmarks of a filtered run are the district run's; the filter
+    only selects which enterprises and parcels are shown."""
+    district = ev2023.evaluated.set_index("credit_code")
+    view = evaluate(sample, 2023, "linping_default", streets=streets)
+    shown = view.evaluated.set_index("credit_code")
+    codes = parse_streets(streets)
+    assert len(shown) and set(shown["street_code"]) <= set(codes)
+    expected = district[district["street_code"].isin(codes)]
+    assert sorted(shown.index) == sorted(expected.index)
+    for column in ["pool", "score", "rank", "class"]:
+        pd.testing.assert_series_equal(shown[column], expected.loc[shown.index, column], check_names=False)
+    pd.testing.assert_frame_equal(view.benchmarks, ev2023.benchmarks)
+    assert "全区统一排名" in view.ranking_note
+    # the parcels shown keep the district run's values
+    parcels = ev2023.parcels.set_index("parcel_id")
+    vp = view.parcels.set_index("parcel_id")
+    pd.testing.assert_series_equal(vp["class"], parcels.loc[vp.index, "class"])
+    pd.testing.assert_series_equal(vp["tax_per_mu"], parcels.loc[vp.index, "tax_per_mu"])
+
+
+def test_ranking_within_streets_is_explicit_and_labelled(ev2023, sample):
+    within = evaluate(sample, 2023, "linping_default", streets="乔司街道", rank_within_streets=True)
+    district = ev2023.evaluated.set_index("credit_code")
+    shown = within.evaluated.set_index("credit_code")
+    assert (shown["rank"] <= len(shown)).all()
+    assert (shown["class"] != district.loc[shown.index, "class"]).any()
+    assert "仅所选街道内排名" in within.ranking_note
+
+
 def test_parse_streets():
     assert parse_streets("all") is None and parse_streets("") is None and parse_streets(None) is None
     assert parse_streets(["塘栖镇"]) == ["330113100"]
@@ -89,7 +122,7 @@ def test_years_differ(sample):
 
 
 def test_goals_display_is_readable(ev2023):
-    from helpers.summaries import goals_display
+    from helpers.evaluate.breakdowns import goals_display
     t = goals_display(goals_table(above_scale_figures(ev2023.evaluated)), 2023)
     row = t.set_index("目标 goal").loc["规模以上工业增加值率达到25%以上"]
     assert row["目标值 target"] == ">= 25" and row["单位 unit"] == "%" and row["结果 result"] == "达标 met"
@@ -97,7 +130,7 @@ def test_goals_display_is_readable(ev2023):
 
 
 def test_pseudonyms_are_stable_and_keep_missing_codes():
-    from helpers.anonymize import pseudonymize
+    from helpers.io.privacy import pseudonymize
     f = pd.DataFrame({"credit_code": ["91330100716105852F", None], "name": ["甲", None]})
     a, b = pseudonymize(f), pseudonymize(f)
     assert a.equals(b) and a.loc[0, "name"] == a.loc[0, "credit_code"] and a.loc[0, "name"].startswith("企业-")
@@ -108,7 +141,7 @@ def test_pseudonyms_are_stable_and_keep_missing_codes():
 
 
 def test_labels_at_gives_pandas_text_with_missing_codes():
-    from helpers.evaluation import labels_at
+    from helpers.evaluate.frame import labels_at
 
     codes = np.array([2, -1, 0, 0, 1])
     strict = labels_at(["a", "b", "c"], codes, "string")

@@ -4,11 +4,11 @@ import geopandas as gpd
 import pandas as pd
 import pytest
 
-from helpers.evaluation import evaluate
-from helpers.exports import parcel_layer, write_gpkg, write_xlsx
-from helpers.geo import load_boundary
-from helpers.interactive import parcel_class_map, standalone_html
-from helpers.low_efficiency import LIST_COLUMNS, hell_list, load_rule, screen
+from helpers.evaluate.evaluation import evaluate
+from helpers.report.exports import parcel_layer, write_gpkg, write_xlsx
+from helpers.core.geography import load_boundary
+from helpers.viz.interactive import parcel_class_map, standalone_html
+from helpers.policy.low_efficiency import LIST_COLUMNS, hell_list, load_rule, screen
 
 from .browser import drawn_paths, external_resources, render_offline
 
@@ -41,10 +41,10 @@ def test_gpkg_reopens_with_attributes(tmp_path, ev, sample):
 
 
 def test_gpkg_of_an_anonymised_dataset_has_no_names(ev, sample):
-    from helpers import paths
-    from helpers.anonymize import pseudonym, pseudonym_key
-    from helpers.evaluation import evaluate
-    from helpers.loaders import load_dataset
+    from helpers.core import paths
+    from helpers.io.privacy import pseudonym, pseudonym_key
+    from helpers.evaluate.evaluation import evaluate
+    from helpers.io.dataset import load_dataset
     anon = load_dataset(paths.SAMPLE_DIR, anonymize=True)
     layer = parcel_layer(evaluate(anon, 2023).parcels, anon.enterprises)
     names, codes = set(sample.enterprises["name"]), set(sample.enterprises["credit_code"])

@@ -3,7 +3,7 @@ import numpy as np
 import pytest
 from shapely.geometry import box
 
-from helpers.hotspots import confidence_bins, expected_by_chance, hot_spots
+from helpers.evaluate.hotspots import confidence_bins, expected_by_chance, hot_spots
 
 N = 20
 

@@ -3,7 +3,7 @@
 import numpy as np
 import pandas as pd
 
-from helpers.keys import lookup, positions, take_rows
+from helpers.core.keys import lookup, positions, take_rows
 
 
 def test_positions_of_present_absent_and_missing_keys():

@@ -3,7 +3,7 @@
 import pytest
 import shapely
 
-from helpers.loaders import load_dataset
+from helpers.io.dataset import load_dataset
 
 from .conftest import read_table
 
@@ -33,7 +33,7 @@ def test_records_are_optional(sample_copy):
 def test_anonymize_at_load_replaces_names_and_codes_everywhere(sample_copy):
     import shutil
 
-    from helpers import paths
+    from helpers.core import paths
     shutil.copy(paths.SAMPLE_DIR / "projects.csv", sample_copy / "projects.csv")
     plain, anon = load_dataset(sample_copy), load_dataset(sample_copy, anonymize=True)
     codes, names = set(plain.enterprises["credit_code"]), set(plain.enterprises["name"])

@@ -4,9 +4,9 @@ import pandas as pd
 import pytest
 import yaml
 
-from helpers.errors import InputError
-from helpers.evaluation import evaluate
-from helpers.low_efficiency import (LIST_COLUMNS, below_clearance, clearance_by_year, freed, hell_list, load_rule,
+from helpers.core.errors import InputError
+from helpers.evaluate.evaluation import evaluate
+from helpers.policy.low_efficiency import (LIST_COLUMNS, below_clearance, clearance_by_year, freed, hell_list, load_rule,
                                     screen, standard_land_share, street_low_efficiency)
 
 
@@ -92,6 +92,6 @@ def test_below_clearance_handles_missing():
 
 
 def test_scope_treats_a_missing_above_scale_flag_as_below_scale(rule):
-    from helpers.low_efficiency import in_scope
+    from helpers.policy.low_efficiency import in_scope
     frame = pd.DataFrame({"above_scale": [None, None, True], "land_mu": [2.0, 4.0, 0.5]})
     assert in_scope(frame, rule).tolist() == [False, True, True]

@@ -1,8 +1,8 @@
 import pytest
 import yaml
 
-from helpers.errors import InputError
-from helpers.methods import available_methods, load_method
+from helpers.core.errors import InputError
+from helpers.evaluate.methods import available_methods, load_method
 
 
 def test_shipped_methods_load_with_sources():

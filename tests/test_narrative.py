@@ -1,5 +1,5 @@
-from helpers.methods import load_method
-from helpers.narrative import data_notice, method_notice, scope_text
+from helpers.evaluate.methods import load_method
+from helpers.report.narrative import data_notice, method_notice, scope_text
 
 
 def test_method_notice_warns_when_benchmarks_belong_to_another_year():

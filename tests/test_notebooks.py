@@ -7,9 +7,9 @@ import nbformat
 import papermill as pm
 import pytest
 
-from helpers import paths
-from helpers.evaluation import evaluate
-from helpers.goals import above_scale_figures
+from helpers.core import paths
+from helpers.evaluate.evaluation import evaluate
+from helpers.plan.goals import above_scale_figures
 
 pytestmark = pytest.mark.notebook
 EVAL_NB = paths.NOTEBOOKS_DIR / "02_mujun_evaluation.ipynb"
@@ -60,7 +60,7 @@ def test_low_efficiency_notebook_non_default_thresholds(tmp_path, sample):
     import geopandas as gpd
     import pandas as pd
 
-    from helpers.low_efficiency import load_rule, screen
+    from helpers.policy.low_efficiency import load_rule, screen
 
     out_dir = tmp_path / "out"
     pm.execute_notebook(str(LOW_NB), str(tmp_path / "low.ipynb"), kernel_name="python3", progress_bar=False,
@@ -107,8 +107,8 @@ SCENARIO_NB = paths.NOTEBOOKS_DIR / "04_scenario.ipynb"
 
 
 def test_scenario_notebook_non_default(tmp_path, sample):
-    from helpers.low_efficiency import load_rule
-    from helpers.scenario import apply_scenario, load_defaults, load_scenario
+    from helpers.policy.low_efficiency import load_rule
+    from helpers.policy.scenario import apply_scenario, load_defaults, load_scenario
 
     out = tmp_path / "s.ipynb"
     pm.execute_notebook(str(SCENARIO_NB), str(out), kernel_name="python3", progress_bar=False,

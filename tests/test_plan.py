@@ -4,9 +4,9 @@ import pandas as pd
 import pytest
 import yaml
 
-from helpers.errors import InputError
-from helpers.goals import load_goals
-from helpers.plan import BEHIND, MET, NO_DATA, ON_TRACK, load_policy_measures, load_tasks, status
+from helpers.core.errors import InputError
+from helpers.plan.goals import load_goals
+from helpers.plan.tasks import BEHIND, MET, NO_DATA, ON_TRACK, load_policy_measures, load_tasks, status
 
 
 def test_twenty_tasks_with_lead_units_and_complete_targets():
@@ -36,7 +36,7 @@ def test_headline_goals_and_measures_are_complete():
 
 
 def test_malformed_task_file_names_the_task(tmp_path):
-    from helpers.plan import TASKS_FILE
+    from helpers.plan.tasks import TASKS_FILE
     raw = yaml.safe_load(open(TASKS_FILE, encoding="utf-8"))
     raw["tasks"][6]["targets"][0].pop("unit")
     p = tmp_path / "t.yaml"

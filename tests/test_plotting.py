@@ -9,12 +9,13 @@ import matplotlib.pyplot as plt  # noqa: E402
 import pandas as pd  # noqa: E402
 import pytest  # noqa: E402
 
-from helpers import plotting  # noqa: E402
-from helpers.evaluation import evaluate  # noqa: E402
-from helpers.geo import load_boundary  # noqa: E402
-from helpers.goals import above_scale_figures, goals_table  # noqa: E402
-from helpers.maps import choropleth_map, class_map, hotspot_map, parks_map, street_class_maps  # noqa: E402
-from helpers.summaries import breakdown, class_counts  # noqa: E402
+from helpers.viz import charts as plotting  # noqa: E402
+from helpers.viz import style  # noqa: E402
+from helpers.evaluate.evaluation import evaluate  # noqa: E402
+from helpers.core.geography import load_boundary  # noqa: E402
+from helpers.plan.goals import above_scale_figures, goals_table  # noqa: E402
+from helpers.viz.maps import choropleth_map, class_map, hotspot_map, parks_map, street_class_maps  # noqa: E402
+from helpers.evaluate.breakdowns import breakdown, class_counts  # noqa: E402
 
 
 def render(fig):
@@ -29,16 +30,16 @@ def render(fig):
 
 @pytest.fixture(scope="module")
 def ev(sample):
-    plotting.setup_plotting()
+    style.setup_plotting()
     return evaluate(sample, 2023, "linping_default")
 
 
 def test_font_is_bundled_and_registered():
-    path = plotting.cjk_font_path()
+    path = style.cjk_font_path()
     assert path.is_file() and path.stat().st_size > 10_000_000
-    plotting.setup_plotting()
+    style.setup_plotting()
     from matplotlib import font_manager
-    assert plotting.CJK_FAMILY in {f.name for f in font_manager.fontManager.ttflist}
+    assert style.CJK_FAMILY in {f.name for f in font_manager.fontManager.ttflist}
 
 
 def test_without_the_font_glyphs_go_missing():
@@ -88,14 +89,14 @@ def test_every_chart_type_renders_without_missing_glyphs(ev, sample):
 
 
 def test_footer_says_synthetic():
-    plotting.setup_plotting()
+    style.setup_plotting()
     fig, _ = plt.subplots()
-    plotting.finish(fig, "标题", "任务1", synthetic=True)
+    style.finish(fig, "标题", "任务1", synthetic=True)
     texts = [t.get_text() for t in fig.texts]
-    assert any(plotting.SYNTHETIC_NOTE in t.replace("\n", "") for t in texts)
+    assert any(style.SYNTHETIC_NOTE in t.replace("\n", "") for t in texts)
     plt.close(fig)
     fig, _ = plt.subplots()
-    plotting.finish(fig, "标题", "任务1", synthetic=False)
+    style.finish(fig, "标题", "任务1", synthetic=False)
     assert not any("合成" in t.get_text() for t in fig.texts)
     plt.close(fig)
 

@@ -1,8 +1,8 @@
 import pandas as pd
 import pytest
 
-from helpers.evaluation import evaluate
-from helpers.prices import burden_by, consecutive_years, electricity_surcharge, load_prices, rescore
+from helpers.evaluate.evaluation import evaluate
+from helpers.policy.prices import burden_by, consecutive_years, electricity_surcharge, load_prices, rescore
 
 
 def test_surcharge_hand_case():

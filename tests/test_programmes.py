@@ -3,9 +3,9 @@
 import pandas as pd
 import pytest
 
-from helpers.evaluation import evaluate
-from helpers.low_efficiency import hell_list, load_rule, screen
-from helpers.programmes import (completions, energy_freed, green_factories_new, incubators_cumulative,
+from helpers.evaluate.evaluation import evaluate
+from helpers.policy.low_efficiency import hell_list, load_rule, screen
+from helpers.policy.programmes import (completions, energy_freed, green_factories_new, incubators_cumulative,
                                 park_performance, pipeline, renewal_by_way, stars_by_year, yearly_with_cumulative)
 
 

@@ -8,14 +8,14 @@ import openpyxl
 import pandas as pd
 import pytest
 
-from helpers import paths
-from helpers.coordinates import guess_crs
-from helpers.county_example import write_county_example
-from helpers.evaluation import evaluate
-from helpers.formats import sniff
-from helpers.headers import match_headers, split_unit
-from helpers.loaders import load_dataset
-from helpers.validation import check_folder
+from helpers.core import paths
+from helpers.io.coordinates import guess_crs
+from helpers.synthetic.county_example import write_county_example
+from helpers.evaluate.evaluation import evaluate
+from helpers.io.formats import sniff
+from helpers.io.headers import match_headers, split_unit
+from helpers.io.dataset import load_dataset
+from helpers.io.check import check_folder
 
 from .conftest import read_table
 
@@ -214,7 +214,7 @@ def test_csv_cells_are_the_same_by_either_reader(tmp_path, text, fast):
     import csv
     import io
 
-    from helpers.formats import read_csv_grid
+    from helpers.io.formats import read_csv_grid
 
     path = tmp_path / "t.csv"
     path.write_text(text, encoding="utf-8")
@@ -242,7 +242,7 @@ def test_csv_total_rows_repeated_headers_and_blank_lines_on_the_column_path(samp
     """A rectangular CSV (read as Arrow text columns) with a repeated header row (two exports one
     after the other), a blank line and a 合计 row: each is excluded and listed at its line, no
     other row is lost, and the typed table equals the clean file's."""
-    from helpers.formats import read_csv_grid
+    from helpers.io.formats import read_csv_grid
 
     path = sample_copy / "panel.csv"
     clean = check_folder(sample_copy).tables["panel"]
@@ -267,7 +267,7 @@ def test_csv_total_rows_repeated_headers_and_blank_lines_on_the_column_path(samp
     ["12", "", "1,000", "１２", "0x1A", "-", "5d", "1_000", "TRUE", "e5", " "],    # some it does not
 ])
 def test_numbers_are_the_same_cells_by_arrow_or_pandas(cells):
-    from helpers.schema import to_number
+    from helpers.io.schema import to_number
 
     arrow = to_number(pd.Series(cells, dtype="string[pyarrow]"))
     objects = to_number(pd.Series(cells, dtype=object))
@@ -280,8 +280,8 @@ def test_numbers_are_the_same_cells_by_arrow_or_pandas(cells):
 
 @pytest.mark.parametrize("dx", [0.0, 0.12, 0.5])
 def test_distance_share_from_centroids_equals_the_projected_polygons(dx):
-    from helpers.coordinates import _district_m, share_near_district
-    from helpers.units import AREA_CRS
+    from helpers.io.coordinates import _district_m, share_near_district
+    from helpers.core.units import AREA_CRS
 
     parcels = _parcels().geometry.translate(xoff=dx)                 # shifted east, partly out of the district
     for km in (0, 5):

@@ -10,8 +10,10 @@ import nbformat
 import pytest
 import yaml
 
-from helpers import paths, runner
-from helpers.provenance import hash_tree
+from helpers.core import paths
+
+from helpers.report import runner
+from helpers.report.provenance import hash_tree
 
 from .browser import drawn_paths, external_resources, render_offline
 

@@ -3,10 +3,12 @@
 import pandas as pd
 import pytest
 
-from helpers import paths, sample as gen
-from helpers.credit_code import is_valid
-from helpers.indicators import aggregate_ratio
-from helpers.loaders import enterprise_land, load_dataset
+from helpers.core import paths
+
+from helpers.synthetic import sample as gen
+from helpers.core.credit_code import is_valid
+from helpers.evaluate.indicators import aggregate_ratio
+from helpers.io.dataset import enterprise_land, load_dataset
 
 
 @pytest.fixture(scope="module")
@@ -54,7 +56,7 @@ def test_codes_names_and_industries(sample):
 
 
 def test_parcels_lie_inside_the_real_boundary(sample):
-    from helpers.geo import load_boundary
+    from helpers.core.geography import load_boundary
     outline = load_boundary().geometry.iloc[0]
     assert sample.parcels.geometry.within(outline.buffer(1e-4)).mean() > 0.99
 
@@ -103,8 +105,8 @@ def test_readme_lists_every_calibration_figure():
 def test_a_larger_sample_passes_the_data_check(tmp_path):
     """At other sizes (benchmarks) the absolute totals scale with the parcel count; without that,
     calibrating 4x the enterprises to Linping's revenue total drove values negative."""
-    from helpers.sample import generate, write
-    from helpers.validation import check_folder
+    from helpers.synthetic.sample import generate, write
+    from helpers.io.check import check_folder
     write(generate(10_000), tmp_path)
     result = check_folder(tmp_path)
     assert result.ok, result.summary()[:2000]

@@ -7,15 +7,18 @@ import pandas as pd
 import pytest
 import shapely
 
-from helpers import cache, paths
-from helpers.dask_engine import evaluate_partitioned, write_partitioned
-from helpers.evaluation import allocate_tax, evaluate
-from helpers.geo import label_points
-from helpers.interactive import parcel_class_map, standalone_html
-from helpers.loaders import Dataset, load_dataset, used_land
-from helpers.rasterise import CATEGORIES, class_grid
-from helpers.validation import check_folder
-from helpers.zone_totals import (NO_ZONE, combine_totals, dataset_parcel_zones, dataset_zone_totals, parcel_zones,
+from helpers.io import cache
+
+from helpers.core import paths
+from helpers.scale.dask_engine import evaluate_partitioned, write_partitioned
+from helpers.evaluate.evaluation import evaluate
+from helpers.evaluate.parcels import allocate_tax
+from helpers.core.geography import label_points
+from helpers.viz.interactive import parcel_class_map, standalone_html
+from helpers.io.dataset import Dataset, load_dataset, used_land
+from helpers.viz.rasterise import CATEGORIES, class_grid
+from helpers.io.check import check_folder
+from helpers.evaluate.zones import (NO_ZONE, combine_totals, dataset_parcel_zones, dataset_zone_totals, parcel_zones,
                                  zone_table, zone_totals)
 
 from .conftest import read_table, write_table
@@ -137,7 +140,7 @@ def test_dask_engine_gives_the_pandas_classes_and_totals(sample, tmp_path):
 
 
 def test_engine_parameter_writes_the_same_tables(tmp_path, monkeypatch):
-    from helpers import scale
+    from helpers.scale import cli as scale
 
     monkeypatch.setattr(paths, "CACHE_DIR", tmp_path / "cache")
     out = {}

@@ -3,9 +3,9 @@
 import pandas as pd
 import pytest
 
-from helpers.evaluation import evaluate
-from helpers.low_efficiency import load_rule
-from helpers.scenario import apply_scenario, load_defaults, load_scenario, select_exits, sweep
+from helpers.evaluate.evaluation import evaluate
+from helpers.policy.low_efficiency import load_rule
+from helpers.policy.scenario import apply_scenario, load_defaults, load_scenario, select_exits, sweep
 
 
 def frame():
@@ -87,7 +87,7 @@ def test_default_scenario_raises_tax_per_mu(ev):
 
 
 def test_defaults_cover_every_chain_with_every_field():
-    from helpers.industries import chain_names
+    from helpers.core.industries import chain_names
     d = load_defaults()
     fields = {"tax_per_mu", "va_per_mu", "investment_per_mu", "employees_per_mu", "energy_tce_per_10k_va",
               "revenue_per_mu", "rd_share_of_revenue"}

@@ -4,8 +4,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from helpers.methods import load_method
-from helpers.scoring import assign_classes, score_pool
+from helpers.evaluate.methods import load_method
+from helpers.evaluate.scoring import assign_classes, score_pool
 
 BANDS_WENLING_ABOVE = (("A", 0.20), ("B", 0.80), ("C", 0.95), ("D", 1.00))
 

@@ -12,11 +12,13 @@ import zipfile
 import pytest
 import yaml
 
-from helpers import paths, runner
-from helpers.anonymize import scan_for_leaks, sensitive_strings
-from helpers.county_example import write_county_example
-from helpers.loaders import load_dataset
-from helpers.provenance import hash_tree
+from helpers.core import paths
+
+from helpers.report import runner
+from helpers.report.sharing import scan_for_leaks, sensitive_strings
+from helpers.synthetic.county_example import write_county_example
+from helpers.io.dataset import load_dataset
+from helpers.report.provenance import hash_tree
 
 NETGUARD = paths.PROJECT_ROOT / "tests" / "netguard"
 
@@ -68,7 +70,7 @@ class TestCountyFolderThroughTheMainJob:
         reports = tmp_path_factory.mktemp("reports")
         log = reports / "network.log"
         before_data, before_input = hash_tree(paths.DATA_DIR), hash_tree(folder)
-        proc = subprocess.run([sys.executable, "-m", "helpers.runner", "--reports-dir", str(reports), "--run", "shared",
+        proc = subprocess.run([sys.executable, "-m", "helpers.report.runner", "--reports-dir", str(reports), "--run", "shared",
                                "-p", "data_dir", str(folder), "-p", "anonymize", "true", "-p", "generalize_m", "20"],
                               env=guarded_env(log), capture_output=True, text=True, cwd=tmp_path_factory.mktemp("cwd"))
         return {"folder": folder, "run": reports / "shared", "proc": proc, "log": log,

@@ -3,13 +3,13 @@ the 街道 filter and the task subset behave."""
 
 import pytest
 
-from helpers.energy import load_budget_rule
-from helpers.evaluation import evaluate
-from helpers.goals import load_goals
-from helpers.low_efficiency import load_rule
-from helpers.plan import BEHIND, MET, NO_DATA, NO_TARGET, load_tasks
-from helpers.progress import MEASURES, Context
-from helpers.tracker import goal_rows, parse_tasks, target_rows
+from helpers.policy.energy import load_budget_rule
+from helpers.evaluate.evaluation import evaluate
+from helpers.plan.goals import load_goals
+from helpers.policy.low_efficiency import load_rule
+from helpers.plan.tasks import BEHIND, MET, NO_DATA, NO_TARGET, load_tasks
+from helpers.progress.measures import MEASURES, Context
+from helpers.progress.tracker import goal_rows, parse_tasks, target_rows
 
 
 def context(sample, streets=None):

@@ -3,8 +3,8 @@ import pytest
 from pyproj import Geod
 from shapely.geometry import box
 
-from helpers.geo import load_boundary
-from helpers.units import M2_PER_MU, area_mu
+from helpers.core.geography import load_boundary
+from helpers.core.units import M2_PER_MU, area_mu
 
 
 def test_one_mu_is_ten_thousand_fifteenths_m2():

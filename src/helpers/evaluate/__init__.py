@@ -1,0 +1,18 @@
+"""``helpers.evaluate``: The 亩均 evaluation: indicators, methods, scores and classes, the ledger, parcels, zones, hot spots.
+
+May import: ``helpers.core``, ``helpers.io`` — never a layer above it (tests/test_architecture.py).
+
+Modules:
+
+- ``indicators``    the one place where 亩均税收 and every other indicator are defined and computed
+- ``methods``       evaluation methods as data (data/methods/*.yaml), loaded and checked
+- ``scoring``       the composite score per pool and the A/B/C/D rank bands
+- ``scope``         the 街道 scope of a run: parsing the parameter; a scope selects, it never re-ranks
+- ``frame``         one year's enterprise frame: land, panel row, status, pool, indicators, score, class
+- ``ledger``        where every enterprise and every core-table row went: read = filtered + excluded + evaluated
+- ``parcels``       tax allocated to parcels by used area, 亩均税收 per parcel, the main user's class
+- ``evaluation``    ``evaluate``: one year end to end, district-wide, with the 街道 view applied after ranking
+- ``zones``         parcels to zones by a spatial join, and totals per zone and class (make evaluate, dask)
+- ``hotspots``      Getis-Ord Gi* and Local Moran's I over parcels (PySAL esda)
+- ``breakdowns``    tables of an evaluation: by 街道 / chain / size, class counts, benchmarks, the weakest
+"""

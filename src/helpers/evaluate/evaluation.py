@@ -1,0 +1,86 @@
+"""One evaluation year end to end: who is evaluated, in which pool, with what score and class,
+who is left out and why, and the parcel-level view.
+
+Every enterprise of the data folder ends in exactly one of three states:
+
+- ``filtered``: outside the chosen 街道 (not an exclusion, a choice of view);
+- ``excluded``: inside the view but not evaluated, with a reason (``EXCLUSION_REASONS``);
+- ``evaluated``: scored in one pool of the method.
+
+``ledger`` counts them so that read = filtered + excluded + evaluated, and ``exclusions`` lists
+every excluded enterprise with its reason.
+
+A 街道 filter is a view: classes, ranks and benchmarks come from the whole district's evaluation,
+as county offices publish one district-wide class list, and the filter then selects which
+enterprises and parcels are shown. Ranking within the chosen 街道 is a separate, explicit choice
+(``rank_within_streets=True``), and ``Evaluation.ranking_note`` says which one a result used.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import geopandas as gpd
+import pandas as pd
+
+from helpers.evaluate.frame import enterprise_year_frame, evaluate_frame
+from helpers.evaluate.ledger import ledger
+from helpers.evaluate.methods import Method, load_method
+from helpers.evaluate.parcels import parcel_view
+from helpers.evaluate.scope import in_view, parse_streets
+from helpers.io.dataset import Dataset
+
+
+@dataclass
+class Evaluation:
+    year: int
+    method: Method
+    streets: list[str] | None
+    enterprises: pd.DataFrame
+    benchmarks: pd.DataFrame
+    parcels: gpd.GeoDataFrame
+    synthetic: bool
+    rank_within_streets: bool = False
+
+    @property
+    def ranking_note(self) -> str:
+        """How classes were ranked, for every page that shows them."""
+        if self.streets and self.rank_within_streets:
+            return "排名范围：仅所选街道内排名（rank_within_streets=True），类别与全区评价不同 — ranked within the chosen 街道 only"
+        return "排名范围：全区统一排名，街道筛选只选择显示的企业 — classes ranked district-wide; the 街道 filter only selects"
+
+    @property
+    def evaluated(self) -> pd.DataFrame:
+        return self.enterprises[self.enterprises["status"] == "evaluated"]
+
+    @property
+    def exclusions(self) -> pd.DataFrame:
+        cols = ["credit_code", "name", "street_name", "reason"]
+        return self.enterprises.loc[self.enterprises["status"] == "excluded", cols].reset_index(drop=True)
+
+    @property
+    def ledger(self) -> pd.DataFrame:
+        return ledger(self.enterprises)
+
+
+def evaluate(dataset: Dataset, year: int, method: str | Method = "linping_default",
+             streets: str | list | None = None, rank_within_streets: bool = False) -> Evaluation:
+    """Evaluate ``year`` of ``dataset`` with ``method`` and show ``streets`` (None = whole district).
+
+    The enterprises are scored and ranked over the whole district; ``streets`` then marks every
+    enterprise registered in another 街道 as ``filtered`` and keeps only the parcels lying in the
+    chosen 街道, so each shown enterprise keeps its district class, rank and benchmark. With
+    ``rank_within_streets`` the pools are ranked among the chosen 街道's enterprises only."""
+    method = method if isinstance(method, Method) else load_method(method)
+    codes = parse_streets(streets)
+    ranked_within = bool(codes) and rank_within_streets
+    frame, benchmarks = evaluate_frame(enterprise_year_frame(dataset, int(year)), method,
+                                       codes if ranked_within else None)
+    parcels = parcel_view(dataset, frame)
+    if codes:
+        parcels = parcels[parcels["street_code"].isin(codes)]
+        frame = in_view(frame, codes)
+    return Evaluation(year=int(year), method=method, streets=codes, enterprises=frame,
+                      benchmarks=benchmarks, parcels=parcels, synthetic=dataset.synthetic,
+                      rank_within_streets=ranked_within)
+

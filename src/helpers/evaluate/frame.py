@@ -1,0 +1,101 @@
+"""One evaluation year's enterprise frame: each enterprise with its land and panel row, its status
+(evaluated / excluded with a reason / filtered out of the view), pool, indicators, scores and class.
+Both engines (pandas, dask) score through ``evaluate_frame``."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+
+from helpers.core.geography import load_streets
+from helpers.core.keys import lookup, positions, take_rows
+from helpers.evaluate.methods import Method
+from helpers.evaluate.scoring import pool_columns, score_pool, select_pool
+from helpers.io.dataset import Dataset, enterprise_land
+
+
+EXCLUSION_REASONS = {
+    "no_panel_row": "无该年度数据 / no data for the year",
+    "not_in_production": "未投产 / not yet in production",
+    "no_land": "无自有用地（租赁或未登记）/ no land of its own",
+    "no_pool": "不属于方法的任何评价池 / in none of the method's pools",
+}
+
+
+def enterprise_year_frame(dataset: Dataset, year: int) -> pd.DataFrame:
+    """Enterprises with their land and their panel row of ``year`` (NaN where none)."""
+    return year_frame(dataset.enterprises, enterprise_land(dataset), dataset.panel, year, dataset.panel_rows())
+
+
+def year_frame(enterprises: pd.DataFrame, land: pd.DataFrame, panel: pd.DataFrame, year: int,
+               panel_rows: np.ndarray | None = None) -> pd.DataFrame:
+    """``enterprises`` joined with their ``land`` (``enterprise_land``) and their ``panel`` row of
+    ``year`` (``has_panel`` False where there is none). ``panel_rows``: each panel row's row in
+    ``enterprises`` when already known (``Dataset.panel_rows``), instead of looking the codes up."""
+    names = load_streets().set_index("street_code")["street_name"]
+    if land["credit_code"].reset_index(drop=True).equals(enterprises["credit_code"].reset_index(drop=True)):
+        frame = pd.concat([enterprises.reset_index(drop=True),          # enterprise_land's rows: same order
+                           land.drop(columns="credit_code").reset_index(drop=True)], axis=1)
+    else:
+        frame = lookup(enterprises, land, "credit_code")
+    frame["street_name"] = frame["street_code"].map(names)
+    if panel_rows is None:
+        panel = panel[panel["year"] == year].drop(columns="year")
+        at = positions(frame["credit_code"], panel["credit_code"])
+    else:       # the panel's (enterprise, year) pairs are unique (folder check): one row or none
+        rows = np.flatnonzero((panel["year"] == year).to_numpy(dtype=bool, na_value=False) & (panel_rows >= 0))
+        at = np.full(len(frame), -1, dtype=np.int64)
+        at[panel_rows[rows]] = rows
+        panel = panel.drop(columns="year")
+    frame = pd.concat([frame, take_rows(panel.drop(columns="credit_code"), at)], axis=1)
+    frame["has_panel"] = at >= 0
+    return frame
+
+
+def evaluate_frame(frame: pd.DataFrame, method: Method, codes: list[str] | None = None) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Status, exclusion reason, pool, indicators, scores, rank and class of every enterprise of
+    ``frame`` (``enterprise_year_frame``), within the 街道 ``codes`` (None = all); and the pools'
+    benchmark table. Both engines (pandas, dask) score through this function."""
+    frame = frame.copy(deep=False)   # copy-on-write: the caller's frame is never changed
+    in_scope = frame["street_code"].isin(codes).to_numpy(dtype=bool) if codes else np.ones(len(frame), dtype=bool)
+    reasons = list(EXCLUSION_REASONS)
+    reason = np.full(len(frame), -1, dtype=np.int64)        # position in EXCLUSION_REASONS; -1: none (yet)
+
+    def exclude(mask, why: str) -> None:        # the first reason that applies is the one kept
+        reason[np.asarray(mask, dtype=bool) & in_scope & (reason < 0)] = reasons.index(why)
+
+    exclude(~frame["has_panel"].to_numpy(dtype=bool), "no_panel_row")
+    exclude(~frame["in_production"].fillna(False).astype(bool).to_numpy(), "not_in_production")
+    exclude((frame["land_mu"] <= 0).to_numpy(dtype=bool), "no_land")
+    eligible = in_scope & (reason < 0)
+    frames, benches = [], []
+    taken = np.zeros(len(frame), dtype=bool)
+    for pool in method.pools:
+        members_mask = eligible & select_pool(frame, pool).to_numpy(dtype=bool)
+        overlap = members_mask & taken
+        if overlap.any():
+            raise ValueError(f"{method.file}: pool {pool.id!r} overlaps an earlier pool for "
+                             f"{int(overlap.sum())} enterprises; pools must not overlap")
+        taken |= members_mask
+        scored, bench = score_pool(frame.loc[members_mask, pool_columns(pool)], pool)
+        scored["pool"] = pool.id
+        scored["pool_zh"] = pool.zh
+        frames.append(scored)
+        benches.append(bench.assign(pool_zh=pool.zh, n_members=int(members_mask.sum())))
+    exclude(eligible & ~taken, "no_pool")
+    status = np.where(taken, 2, np.where(in_scope, 0, 1))
+    frame["status"] = labels_at(["excluded", "filtered", "evaluated"], status, "str")
+    frame["reason"] = labels_at(list(EXCLUSION_REASONS.values()), reason, "string")
+    scored = pd.concat(frames) if frames else pd.DataFrame(index=frame.index[:0])
+    frame = frame.join(scored)
+    if "pool_zh" in frame:
+        frame = frame[[c for c in frame.columns if c != "pool_zh"] + ["pool_zh"]]
+    return frame, pd.concat(benches, ignore_index=True)
+
+
+def labels_at(labels: list[str], codes: np.ndarray, dtype: str) -> pd.api.extensions.ExtensionArray:
+    """``labels[code]`` for each code (missing where the code is -1), as pandas text of ``dtype``,
+    built by Arrow (no Python string per row)."""
+    arrow = pa.array(labels, pa.large_string()).take(pa.array(codes, mask=codes < 0))
+    return pd.array(arrow, dtype=dtype)

@@ -1,0 +1,103 @@
+"""The Zhejiang composite score and the A/B/C/D classes, per pool.
+
+score = Σ weight × value / benchmark (optionally capped: value/benchmark ≤ cap_ratio).
+
+Classes are rank bands: enterprises are ranked by score, best first, ties sharing the best rank
+of their group (``min`` ranking, so tied enterprises always fall in the same class). With rank r
+of n, an enterprise is in the first band whose upper share s satisfies r/n ≤ s — the upper
+bound is inclusive, "前20%(含)". Example with n = 10 and A ≤ 20 %: ranks 1 and 2 are A; if
+ranks 2 and 3 tie, both have rank 2 and both are A.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from helpers.evaluate.indicators import aggregate_ratio, compute_indicators, indicator_defs
+from helpers.evaluate.methods import Item, Pool
+
+SHARE_EPS = 1e-12
+
+
+def select_pool(frame: pd.DataFrame, pool: Pool) -> pd.Series:
+    """Rows of ``frame`` (with above_scale and land_mu) that the pool's selector takes."""
+    m = pd.Series(True, index=frame.index)
+    sel = pool.select
+    if "above_scale" in sel:
+        # rows without a panel row (NaN) are excluded before pools are formed; never select them
+        m &= frame["above_scale"].fillna(not sel["above_scale"]).astype(bool) == bool(sel["above_scale"])
+    if "land_mu_min" in sel:
+        m &= frame["land_mu"] >= float(sel["land_mu_min"])          # 含: at least
+    if "land_mu_max_excl" in sel:
+        m &= frame["land_mu"] < float(sel["land_mu_max_excl"])      # 不含
+    return m
+
+
+def resolve_benchmark(item: Item, members: pd.DataFrame, values: pd.Series) -> float:
+    if item.fixed_benchmark:
+        return float(item.benchmark)
+    if item.benchmark == "pool_aggregate":
+        return aggregate_ratio(members, item.indicator)
+    return float(values.mean())  # pool_mean
+
+
+def item_scores(values: pd.Series, benchmark: float, weight: float, cap_ratio: float | None = None) -> pd.Series:
+    ratio = values / benchmark
+    if cap_ratio is not None:
+        ratio = ratio.clip(upper=cap_ratio)
+    return weight * ratio
+
+
+def fill_missing(scores: pd.Series, rule: str) -> pd.Series:
+    if rule == "zero":
+        return scores.fillna(0.0)
+    if rule == "pool_mean_item_score":
+        mean = scores.mean()
+        return scores.fillna(0.0 if np.isnan(mean) else mean)
+    raise ValueError(f"unknown missing-data rule {rule!r}")
+
+
+def assign_classes(scores: pd.Series, bands: tuple[tuple[str, float], ...]) -> tuple[pd.Series, pd.Series]:
+    """Rank (1 = best, ties share the best rank) and class of each score."""
+    n = len(scores)
+    rank = scores.rank(method="min", ascending=False)
+    share = rank / n if n else rank
+    cls = pd.Series(pd.NA, index=scores.index, dtype="string")
+    assigned = pd.Series(False, index=scores.index)
+    for name, upper in bands:
+        hit = ~assigned & (share <= upper + SHARE_EPS)
+        cls[hit] = name
+        assigned |= hit
+    return rank.astype("Int64"), cls
+
+
+def pool_columns(pool: Pool) -> list[str]:
+    """The columns ``score_pool`` reads: each item's numerator and denominator."""
+    defs = indicator_defs()
+    return list(dict.fromkeys(col for item in pool.items
+                              for col in (defs[item.indicator].numerator, defs[item.indicator].denominator)))
+
+
+def score_pool(members: pd.DataFrame, pool: Pool) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Indicator values, item scores, total score, rank and class of the pool's members, and the
+    pool's benchmark table (indicator, weight, benchmark, how it was set, values missing)."""
+    ids = [i.indicator for i in pool.items]
+    values = compute_indicators(members, ids)
+    out = pd.DataFrame(index=members.index)
+    bench_rows = []
+    total = pd.Series(0.0, index=members.index)
+    for item in pool.items:
+        v = values[item.indicator]
+        bench = resolve_benchmark(item, members, v)
+        raw = item_scores(v, bench, item.weight, item.cap_ratio)
+        filled = fill_missing(raw, item.missing)
+        out[item.indicator] = v
+        out[f"score_{item.indicator}"] = filled
+        total += filled
+        bench_rows.append({"pool": pool.id, "indicator": item.indicator, "weight": item.weight,
+                           "benchmark": bench, "benchmark_kind": "fixed" if item.fixed_benchmark else item.benchmark,
+                           "missing_rule": item.missing, "n_missing": int(v.isna().sum()), "n": len(v)})
+    out["score"] = total
+    out["rank"], out["class"] = assign_classes(total, pool.bands)
+    return out, pd.DataFrame(bench_rows)

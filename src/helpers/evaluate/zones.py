@@ -1,0 +1,140 @@
+"""Which zone (街道) each parcel lies in, by a spatial join, and evaluation totals per zone.
+
+A parcel belongs to the zone that contains its centroid, or, where the centroid falls outside
+the parcel (an L-shaped lot), a point on its surface. Parcels in
+no zone keep ``zone_code`` missing and are counted under "(none)" in the totals, never dropped.
+
+``zone_totals`` sums link rows (one enterprise on one parcel), so partial totals of any split of
+the rows add up to the totals of all: the dask engine sums the totals of its partitions.
+"""
+
+from __future__ import annotations
+
+from concurrent.futures import ThreadPoolExecutor
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import shapely
+
+from helpers.evaluate.parcels import enterprise_rows
+from helpers.core.geography import label_points
+from helpers.core.keys import positions
+from helpers.io.dataset import Dataset
+
+NO_ZONE = "(none)"
+THREADS = 2
+PARALLEL_ABOVE = 50_000      # parcels; below this one thread is quicker than two
+TOTAL_COLUMNS = ["used_mu", "tax_10k_yuan", "n_links"]
+
+
+def _zone_of_points(x: np.ndarray, y: np.ndarray, outlines_wkb: list[bytes]) -> np.ndarray:
+    """Index of the zone containing each point; -1 in none. Zones come as WKB so each thread
+    prepares its own copies."""
+    found = np.full(len(x), -1, dtype=np.int64)
+    for k, outline in enumerate(shapely.from_wkb(outlines_wkb)):
+        shapely.prepare(outline)
+        found[(found < 0) & shapely.contains_xy(outline, x, y)] = k
+    return found
+
+
+def parcel_zones(parcels: gpd.GeoDataFrame, zones: gpd.GeoDataFrame, code: str = "street_code",
+                 points: tuple[np.ndarray, np.ndarray] | None = None) -> pd.Series:
+    """The ``code`` of the zone containing each parcel's label point (``geo.label_points``: the
+    centroid, or a point on the surface where the centroid is outside the parcel), indexed as
+    ``parcels``. ``points``: those label points when already known (``Dataset.parcel_points``), used
+    where the parcels and the zones share a CRS. Large layers are split over two threads (shapely
+    releases the GIL)."""
+    outlines = list(shapely.to_wkb(zones.geometry.array))
+    parts = THREADS if len(parcels) > PARALLEL_ABOVE else 1
+    if points is not None and parcels.crs == zones.crs:
+        chunks = zip(np.array_split(points[0], parts), np.array_split(points[1], parts))
+        job = lambda xy: _zone_of_points(*xy, outlines)                                   # noqa: E731
+    else:
+        geoms = (parcels.geometry if parcels.crs == zones.crs else parcels.geometry.to_crs(zones.crs)).array
+        chunks = np.array_split(np.asarray(geoms), parts)
+        job = lambda part: _zone_of_points(*label_points(part), outlines)                 # noqa: E731
+    with ThreadPoolExecutor(parts) as pool:
+        found = np.concatenate(list(pool.map(job, chunks)))
+    codes = pd.array([*zones[code].astype(str), pd.NA], dtype="string")
+    return pd.Series(codes[found], index=parcels.index, name="zone_code")
+
+
+def dataset_parcel_zones(dataset: Dataset) -> pd.Series:
+    """``parcel_zones`` of a dataset's parcels and zones, with the label points the folder check found."""
+    return parcel_zones(dataset.parcels, dataset.zones, points=dataset.parcel_points())
+
+
+def zone_totals(users: pd.DataFrame) -> pd.DataFrame:
+    """Per zone and class: land used (亩), tax allocated (万元) and link rows of evaluated
+    enterprises. ``users``: rows of ``evaluation.allocate_tax`` with ``zone_code``."""
+    ev = users[users["status"] == "evaluated"]
+    keys = [ev["zone_code"].fillna(NO_ZONE).astype(str).rename("zone_code"), ev["class"].astype(str).rename("class")]
+    grouped = pd.DataFrame({"used_mu": ev["used_mu"], "tax_10k_yuan": ev["tax_alloc"],
+                            "n_links": np.ones(len(ev), dtype="int64")}).groupby(keys, sort=True)
+    return grouped.sum()[TOTAL_COLUMNS]
+
+
+def dataset_zone_totals(dataset: Dataset, frame: pd.DataFrame, zone: pd.Series | None = None) -> pd.DataFrame:
+    """``zone_totals`` of an evaluated ``dataset`` (``frame``: ``evaluate_frame``'s enterprises);
+    ``zone``: each parcel's zone (``parcel_zones``), joined here when not given.
+
+    The same sums as ``zone_totals(allocate_tax(used_land(...)))``, computed on row positions and
+    integer codes (``np.bincount``) instead of a link table with text columns: at a million
+    parcels that table is most of the work."""
+    zone = dataset_parcel_zones(dataset) if zone is None else zone.reindex(dataset.parcels.index)
+    parcel_row = dataset.link_rows()[0]
+    frame_row = enterprise_rows(dataset, frame)
+    if frame_row is None:
+        frame_row = positions(dataset.links["credit_code"], frame["credit_code"])
+    has_parcel, has_frame = parcel_row >= 0, frame_row >= 0
+    p_row, f_row = np.where(has_parcel, parcel_row, 0), np.where(has_frame, frame_row, 0)
+
+    evaluated = has_frame & (frame["status"] == "evaluated").to_numpy(dtype=bool, na_value=False)[f_row]
+    zone_code, zone_labels = pd.factorize(zone.fillna(NO_ZONE).astype(str), sort=True)
+    class_code, class_labels = pd.factorize(frame["class"].astype(str), sort=True)
+    labels = list(zone_labels)
+    if NO_ZONE not in labels:
+        labels.append(NO_ZONE)
+    link_zone = np.where(has_parcel, zone_code[p_row], labels.index(NO_ZONE))    # a link to no parcel: in no zone
+    labels = np.array(labels, dtype=object)
+
+    area = dataset.parcels["registered_area_mu"].to_numpy(dtype=float, na_value=np.nan)
+    used = np.where(has_parcel, area[p_row], np.nan) * dataset.links["share"].to_numpy(dtype=float, na_value=np.nan)
+    tax = frame["tax_10k_yuan"].to_numpy(dtype=float, na_value=np.nan)[f_row]
+    land = frame["land_mu"].to_numpy(dtype=float, na_value=np.nan)[f_row]
+    with np.errstate(divide="ignore", invalid="ignore"):
+        tax_alloc = tax * used / land
+
+    n_class = len(class_labels)
+    cell = (link_zone * n_class + class_code[f_row])[evaluated]
+    size = len(labels) * n_class
+    sums = {"used_mu": np.bincount(cell, weights=np.nan_to_num(used[evaluated]), minlength=size),
+            "tax_10k_yuan": np.bincount(cell, weights=np.nan_to_num(tax_alloc[evaluated]), minlength=size),
+            "n_links": np.bincount(cell, minlength=size).astype("int64")}
+    present = np.flatnonzero(sums["n_links"])
+    index = pd.MultiIndex.from_arrays(
+        [pd.Index(labels[present // n_class], dtype="str"), pd.Index(class_labels.to_numpy(dtype=object)[present % n_class], dtype="str")],
+        names=["zone_code", "class"])
+    out = pd.DataFrame({name: values[present] for name, values in sums.items()}, index=index)
+    return out.sort_index()[TOTAL_COLUMNS]
+
+
+def combine_totals(parts: list[pd.DataFrame]) -> pd.DataFrame:
+    """Totals of several splits of the rows added up (the partitions of the dask engine)."""
+    if not parts:
+        return pd.DataFrame(columns=TOTAL_COLUMNS)
+    return pd.concat(parts).groupby(level=["zone_code", "class"], sort=True).sum()[TOTAL_COLUMNS]
+
+
+def zone_table(totals: pd.DataFrame) -> pd.DataFrame:
+    """Totals per zone with 亩均税收 and each class's share of the land used (for charts and tables)."""
+    wide = totals["used_mu"].unstack("class", fill_value=0.0)
+    out = totals.groupby(level="zone_code")[["used_mu", "tax_10k_yuan", "n_links"]].sum()
+    out["tax_per_mu"] = out["tax_10k_yuan"] / out["used_mu"]
+    for cls in wide.columns:
+        out[f"share_mu_{cls}"] = wide[cls] / out["used_mu"]
+    return out.reset_index()
+
+
+__all__ = ["parcel_zones", "dataset_parcel_zones", "zone_totals", "dataset_zone_totals", "combine_totals", "zone_table", "NO_ZONE"]

@@ -1,0 +1,311 @@
+"""Checking a whole data folder in one pass: every problem found, every row accounted for.
+
+``check_folder`` reads the folder (``helpers.io.inventory``), types and checks each table
+(``helpers.io.schema``), then checks across tables: links to missing parcels or enterprises, shares
+of a parcel above 1, registered against measured parcel area, amounts that look like 元 where
+万元 was meant, negative tax (a documented rule, ``data/reference/validation.yaml``).
+
+Each table's rows end up either kept or excluded with a reason (a blank line, a 合计 row, an
+exact copy of an earlier row); ``CheckResult.ledger`` counts them, read = kept + excluded.
+Problems of severity "error" stop a run (``load_dataset`` raises them all at once);
+"warning"s are listed and the data are used.
+
+    python -m helpers.io.check data/my_folder      # the one-command check (also `make check DATA=…`)
+"""
+
+from __future__ import annotations
+
+import argparse
+from dataclasses import dataclass, field
+from functools import cache
+from pathlib import Path
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+
+from helpers.core import paths
+from helpers.core.yamlfile import load_yaml
+from helpers.core.errors import InputError, Problem
+from helpers.io.coordinates import has_geometry
+from helpers.core.geography import load_streets
+from helpers.io.inventory import Inventory, take_inventory
+from helpers.io.schema import (ROW, SOURCE, check_reference, coerce_source, duplicate_keys, exact_copies,
+                     missing_columns, problems_at, table_specs)
+from helpers.core.units import area_mu
+
+SETTINGS_FILE = paths.DATA_DIR / "reference" / "validation.yaml"
+SHARE_TOLERANCE = 1e-6
+NEGATIVE_TAX_RULES = ("keep", "zero")
+
+
+@cache
+def settings() -> dict:
+    s = load_yaml(SETTINGS_FILE)
+    if s["negative_tax"] not in NEGATIVE_TAX_RULES:
+        raise ValueError(f"{SETTINGS_FILE}: negative_tax must be one of {NEGATIVE_TAX_RULES}")
+    return s
+
+
+@cache
+def street_lookup() -> dict[str, str]:
+    """Code, full name and short name (without 街道/镇) of each 街道/镇 → its code."""
+    out = {}
+    for code, name in load_streets()[["street_code", "street_name"]].itertuples(index=False):
+        short = name.removesuffix("街道").removesuffix("镇")
+        out.update({code: code, name: code, short: code})
+    return out
+
+
+@dataclass
+class CheckResult:
+    folder: Path
+    tables: dict[str, pd.DataFrame]      # kept rows, typed, with _row and _source
+    problems: list[Problem]
+    notes: list[str]
+    ignored: list[str]
+    excluded: pd.DataFrame               # table, file, row, reason
+    read: dict[str, int] = field(default_factory=dict)
+    # found when the check is cached: row numbers between the core tables (helpers.io.cache.ROW_POSITIONS), parcels' label points
+    positions: dict[str, np.ndarray] = field(default_factory=dict)
+
+    @property
+    def errors(self) -> list[Problem]:
+        return [p for p in self.problems if p.severity == "error"]
+
+    @property
+    def warnings(self) -> list[Problem]:
+        return [p for p in self.problems if p.severity == "warning"]
+
+    @property
+    def ok(self) -> bool:
+        return not self.errors
+
+    @property
+    def ledger(self) -> pd.DataFrame:
+        """Rows read, kept and excluded per table (read = kept + excluded)."""
+        rows = []
+        for name, n_read in self.read.items():
+            n_excl = int((self.excluded["table"] == name).sum())
+            kept = len(self.tables[name]) if name in self.tables else 0
+            rows.append({"table": name, "title": table_specs()[name].title, "read": n_read,
+                         "kept": kept, "excluded": n_excl})
+        return pd.DataFrame(rows, columns=["table", "title", "read", "kept", "excluded"])
+
+    def problem_table(self) -> pd.DataFrame:
+        return pd.DataFrame([p.as_record() for p in self.problems],
+                            columns=["severity", "file", "column", "rows", "n_rows", "problem", "expected"])
+
+    def summary(self) -> str:
+        lines = [f"Data folder {self.folder}: {len(self.errors)} error(s), {len(self.warnings)} warning(s)"]
+        for kind, items in (("ERROR", self.errors), ("warning", self.warnings)):
+            lines += [f"  {kind}: {p}" for p in items]
+        lines += [f"  excluded: {r.table} {r.file} row {r.row}: {r.reason}" for r in self.excluded.head(30).itertuples()]
+        if len(self.excluded) > 30:
+            lines.append(f"  … {len(self.excluded)} rows excluded in all")
+        lines += [f"  ignored: {i}" for i in self.ignored]
+        lines += [f"  note: {n}" for n in self.notes]
+        if self.read:
+            lines.append("  rows per table (read = kept + excluded):")
+            lines += [f"    {r.table:<22} read {r.read:>7,}  kept {r.kept:>7,}  excluded {r.excluded:>5,}"
+                      for r in self.ledger.itertuples()]
+        return "\n".join(lines)
+
+
+def _assemble(inv: Inventory, name: str, problems: list[Problem], excluded: list[dict]) -> tuple[pd.DataFrame | None, int]:
+    """One table from its sources: typed, exact copies excluded, duplicate keys reported."""
+    spec = table_specs()[name]
+    parts, n_read = [], 0
+    for src in inv.of(name):
+        n_read += len(src.frame) + sum(1 for _, why in src.skipped if not why.startswith("空行"))
+        excluded += [{"table": name, "file": src.label, "row": r, "reason": why}
+                     for r, why in src.skipped if not why.startswith("空行")]
+        missing = missing_columns(src.frame, spec, src.label)
+        if missing:
+            problems += missing
+            continue
+        typed, found = coerce_source(src.frame, spec, street_lookup(), src.factors)
+        problems += found
+        parts.append(typed)
+    if not parts:
+        return None, n_read
+    if not spec.optional and sum(len(p) for p in parts) == 0:
+        problems.append(Problem(" + ".join(s.label for s in inv.of(name)), "a header but no data rows",
+                                expected=f"the rows of {spec.title}"))
+    table = pd.concat(parts, ignore_index=True) if len(parts) > 1 else parts[0].reset_index(drop=True)
+    if spec.geometry:
+        table = gpd.GeoDataFrame(table, geometry="geometry", crs=parts[0].crs)
+    copies = exact_copies(table, spec)
+    if copies.any():
+        first_rows = table.loc[~copies].assign(_k=lambda d: d[spec.key].astype("string").agg("|".join, axis=1))
+        first_of = dict(zip(first_rows["_k"], zip(first_rows[SOURCE], first_rows[ROW])))
+        for _, r in table.loc[copies].iterrows():
+            src, row = first_of.get("|".join(str(r[k]) for k in spec.key), ("?", "?"))
+            excluded.append({"table": name, "file": r[SOURCE], "row": int(r[ROW]),
+                             "reason": f"完全重复 exact copy of row {row}" + ("" if src == r[SOURCE] else f" of {src}")})
+        table = table.loc[~copies].reset_index(drop=True)
+    problems += duplicate_keys(table, spec)
+    for col, c_spec in spec.columns.items():
+        if "unique" in c_spec.get("rules", []) and col not in spec.key and col in table:
+            dup = table[col].notna() & table.duplicated(subset=[col], keep=False)
+            if dup.any():
+                problems += problems_at(table, dup, "duplicate values", spec.label(col), "each value once")
+    return table, n_read
+
+
+def check_geometries(parcels: gpd.GeoDataFrame, what: str) -> list[Problem]:
+    geom = parcels.geometry
+    empty = ~has_geometry(geom)
+    out = problems_at(parcels, empty, "empty or missing geometry", "geometry", f"a polygon per {what}")
+    invalid = ~empty & ~geom.is_valid
+    out += problems_at(parcels, invalid, "invalid geometry (self-intersection or similar)", "geometry",
+                       "valid polygons (repair with shapely.make_valid or QGIS 'Fix geometries')")
+    not_poly = ~empty & ~geom.geom_type.isin(["Polygon", "MultiPolygon"])
+    out += problems_at(parcels, not_poly, "geometry is not a polygon", "geometry", "Polygon or MultiPolygon")
+    return out
+
+
+def measured_area_mu(parcels: gpd.GeoDataFrame) -> pd.Series:
+    """Each parcel's area measured from its geometry (亩, EPSG:4549); NaN where it has none.
+    Measured once here, so the cached check carries it and a re-run does not project again."""
+    out = pd.Series(float("nan"), index=parcels.index, name="geom_area_mu")
+    has = has_geometry(parcels.geometry)
+    if has.any():
+        out[has] = area_mu(parcels.loc[has])
+    return out
+
+
+def check_areas(parcels: gpd.GeoDataFrame, cfg: dict) -> list[Problem]:
+    """Registered area against the area measured from the geometry (``geom_area_mu``)."""
+    spec = table_specs()["parcels"]
+    ok = has_geometry(parcels.geometry) & parcels["registered_area_mu"].gt(0)
+    if not ok.any() or "geom_area_mu" not in parcels:
+        return []
+    measured = parcels.loc[ok, "geom_area_mu"]
+    ratio = parcels.loc[ok, "registered_area_mu"] / measured.where(measured > 0)
+    low, high = cfg["square_metre_band"]
+    label = spec.label("registered_area_mu")
+    if low <= ratio.median() <= high:
+        return problems_at(parcels, ok, f"registered areas are {ratio.median():.0f} times the measured areas: "
+                           "they look like 平方米, not 亩", label,
+                           "areas in 亩, or the unit in the header (用地面积(平方米)) or in dataset.yaml, which converts them")
+    r = cfg["warn_ratio"]
+    far = pd.Series(False, index=parcels.index)
+    far.loc[ok] = (ratio > r) | (ratio < 1 / r)
+    return problems_at(parcels, far, f"registered area differs from the measured area by more than a factor {r:g}",
+                       label, "registered and measured areas to agree; the evaluation uses the registered area",
+                       severity="warning")
+
+
+def check_yuan(panel: pd.DataFrame, cfg: dict) -> list[Problem]:
+    """Amounts that look like 元 in columns meant to hold 万元."""
+    spec = table_specs()["panel"]
+    out = []
+    for col, limits in cfg.items():
+        if col not in panel:
+            continue
+        label = spec.label(col)
+        expected = "万元 (1 万元 = 10,000 元); a header such as 税收实际贡献(元) converts 元 automatically"
+        for src, part in panel.groupby(SOURCE, sort=False):
+            med = part[col].median()
+            if pd.notna(med) and med > limits["median_above"]:
+                out += problems_at(part, part[col].notna(), f"median {med:,.0f} looks like 元, not 万元", label, expected)
+            else:
+                out += problems_at(part, part[col] > limits["row_above"],
+                                   f"values above {limits['row_above']:,} 万元 look like 元, not 万元", label, expected)
+    return out
+
+
+def check_negative_tax(panel: pd.DataFrame, rule: str) -> list[Problem]:
+    neg = panel["tax_10k_yuan"] < 0
+    what = ("kept: net refunds lower the enterprise's 亩均税收 and score" if rule == "keep"
+            else "counted as 0 (negative_tax: zero)")
+    return problems_at(panel, neg, f"negative tax (net refunds), {what}", table_specs()["panel"].label("tax_10k_yuan"),
+                       "tax of 0 or more, or a refund the rule in data/reference/validation.yaml handles",
+                       severity="warning")
+
+
+def check_links(tables: dict, problems: list[Problem]) -> None:
+    specs = table_specs()
+    for name, table in tables.items():
+        for col, c_spec in specs[name].columns.items():
+            ref = c_spec.get("references")
+            if ref and col in table:
+                target_table, target_col = ref.split(".")
+                if target_table in tables:
+                    problems += check_reference(table, col, tables[target_table][target_col], specs[name],
+                                                f"{target_col} of {specs[target_table].title}")
+    links = tables.get("enterprise_parcels")
+    if links is not None and "share" in links:
+        total = links.groupby("parcel_id")["share"].transform("sum")
+        problems += problems_at(links, total > 1 + SHARE_TOLERANCE, "shares of one parcel add up to more than 1",
+                                specs["enterprise_parcels"].label("share"),
+                                "the shares of the enterprises on a parcel to total at most 1")
+
+
+def check_folder(data_dir: str | Path) -> CheckResult:
+    """Every problem of the data folder, without stopping at the first."""
+    folder = paths.resolve(data_dir)
+    if not folder.is_dir():
+        raise InputError(folder, "data folder not found", expected="a folder with the input tables")
+    cfg = settings()
+    return check_inventory(folder, take_inventory(folder, cfg), cfg)
+
+
+def check_inventory(folder: Path, inv: Inventory, cfg: dict) -> CheckResult:
+    """The tables of an inventory typed and checked, alone and against each other."""
+    problems = list(inv.problems)
+    excluded: list[dict] = []
+    tables, read = {}, {}
+    specs = table_specs()
+    for name, spec in specs.items():
+        if not inv.of(name):
+            if not spec.optional:
+                problems.append(Problem(str(folder / spec.file), f"no file or sheet holds the table {spec.title}",
+                                        expected=f"a file named {spec.file} (or .xlsx/.gpkg/.shp…), or a file or sheet "
+                                                 f"whose name or headers say it holds {name}"
+                                                 + (f"; files not recognised: {'; '.join(inv.ignored)}" if inv.ignored else "")))
+            continue
+        table, read[name] = _assemble(inv, name, problems, excluded)
+        if table is not None:
+            tables[name] = table
+    for name in ("parcels", "parks"):
+        if name in tables:
+            problems += check_geometries(tables[name], "parcel" if name == "parcels" else "park")
+    if "parcels" in tables and tables["parcels"].crs is not None:
+        tables["parcels"]["geom_area_mu"] = measured_area_mu(tables["parcels"])
+        if "registered_area_mu" in tables["parcels"]:
+            problems += check_areas(tables["parcels"], cfg["area_check"])
+    if "panel" in tables:
+        problems += check_yuan(tables["panel"], cfg["yuan_for_10k_yuan"])
+        if "tax_10k_yuan" in tables["panel"]:
+            problems += check_negative_tax(tables["panel"], cfg["negative_tax"])
+            if cfg["negative_tax"] == "zero":
+                tables["panel"]["tax_10k_yuan"] = tables["panel"]["tax_10k_yuan"].clip(lower=0)
+    check_links(tables, problems)
+    excl = pd.DataFrame(excluded, columns=["table", "file", "row", "reason"])
+    return CheckResult(folder, tables, problems, inv.notes, inv.ignored, excl, read)
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description="Check a data folder against the data contract before any notebook runs.")
+    ap.add_argument("data_dir", nargs="?", default=str(paths.SAMPLE_DIR))
+    ap.add_argument("--csv", default=None, help="also write the problems to this CSV file")
+    a = ap.parse_args(argv)
+    try:
+        result = check_folder(paths.resolve(a.data_dir, Path.cwd()))
+    except InputError as exc:
+        print(f"ERROR: {exc}")
+        return 1
+    print(result.summary())
+    if a.csv:
+        result.problem_table().to_csv(a.csv, index=False, encoding="utf-8-sig")
+    print("OK: the folder can be evaluated." if result.ok else
+          f"NOT OK: fix the {len(result.errors)} error(s) above, then check again.")
+    return 0 if result.ok else 1
+
+
+__all__ = ["CheckResult", "check_folder", "check_inventory", "settings", "street_lookup"]
+
+if __name__ == "__main__":
+    raise SystemExit(main())

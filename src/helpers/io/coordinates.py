@@ -1,0 +1,142 @@
+"""Which coordinate system a parcel layer is really in, checked against where Linping is.
+
+Chinese land data arrive in CGCS2000 geographic (EPSG:4490), WGS84 (4326), CGCS2000 3° Gauss-Kruger
+CM 120E (4549, easting ≈ 5.2e5) or the same grid with the zone number in front of the easting
+(4528, easting ≈ 4.05e7), and web-map data in GCJ-02, which has no EPSG code and sits a few hundred
+metres off (about 430 m E, 270 m S here). ``place_layer`` takes a layer as read, infers or checks
+its CRS from the coordinates' range, converts GCJ-02 when it is declared or detected, and returns
+it in EPSG:4490 with notes of what it did. Thresholds are data (``data/reference/validation.yaml``).
+"""
+
+from __future__ import annotations
+
+from functools import cache
+
+import geopandas as gpd
+import numpy as np
+import prcoords
+import shapely
+from pyproj import CRS
+
+from helpers.core.errors import Problem
+from helpers.core.geography import load_boundary
+from helpers.core.units import AREA_CRS, BOUNDARY_CRS
+
+GCJ02_WORDS = {"gcj02", "gcj-02", "gcj", "mars", "火星坐标", "高德"}
+WGS84_WORDS = {"wgs84", "none", "cgcs2000", "true"}
+GCJ02_TEST_POINTS = 5000   # parcels sampled (seeded) to test for GCJ-02
+
+
+def has_geometry(geoms: gpd.GeoSeries) -> np.ndarray:
+    """True where a geometry is neither missing nor empty."""
+    return ~(shapely.is_missing(geoms.array) | geoms.is_empty.to_numpy())
+
+
+def guess_crs(bounds) -> str | None:
+    """The CRS the coordinates' range points to, or "swapped" for northing-first projected data."""
+    minx, miny, maxx, maxy = bounds
+    if -180 <= minx and maxx <= 180 and -90 <= miny and maxy <= 90:
+        return "EPSG:4490"
+    northing = 2e6 <= miny and maxy <= 6e6
+    if northing and 4.0e7 <= minx and maxx < 4.1e7:
+        return "EPSG:4528"
+    if northing and 2e5 <= minx and maxx <= 8e5:
+        return "EPSG:4549"
+    if 2e6 <= minx and maxx <= 6e6 and (4.0e7 <= miny and maxy < 4.1e7 or 2e5 <= miny and maxy <= 8e5):
+        return "swapped"
+    return None
+
+
+@cache
+def _district_m():
+    return load_boundary().to_crs(AREA_CRS).geometry.union_all()
+
+
+@cache
+def _near_district_m(km: float):
+    """Linping and the ``km`` around it (EPSG:4549), prepared for many point tests."""
+    area = _district_m().buffer(km * 1000)
+    shapely.prepare(area)
+    return area
+
+
+def share_near_district(geoms: gpd.GeoSeries, km: float) -> float:
+    """Share of the geometries whose centroid lies within ``km`` of Linping. Centroids are taken in
+    the layer's own CRS and only the points projected (for a parcel, a centroid taken in degrees
+    lies well under a metre from the projected one: nothing to a test in kilometres)."""
+    if not len(geoms):
+        return 1.0
+    centres = gpd.GeoSeries(shapely.centroid(np.asarray(geoms.array)), crs=geoms.crs).to_crs(AREA_CRS).array
+    return float(shapely.contains_xy(_near_district_m(float(km)), shapely.get_x(centres), shapely.get_y(centres)).mean())
+
+
+def _outside_share(geoms: gpd.GeoSeries) -> float:
+    return 1.0 - share_near_district(geoms, 0.0)
+
+
+def _gcj_to_wgs(xy: np.ndarray) -> np.ndarray:
+    out = [prcoords.gcj_wgs_bored((lat, lon)) for lon, lat in xy]
+    return np.array([(c.lon, c.lat) for c in out]).reshape(-1, 2)
+
+
+def gcj02_to_wgs84(geoms: gpd.GeoSeries) -> gpd.GeoSeries:
+    """GCJ-02 lon/lat → WGS84 (prcoords' iterative inverse, about 1 m accurate)."""
+    return gpd.GeoSeries(shapely.transform(geoms.to_crs(BOUNDARY_CRS).values, _gcj_to_wgs),
+                         index=geoms.index, crs=BOUNDARY_CRS)
+
+
+def _describe(bounds) -> str:
+    minx, miny, maxx, maxy = bounds
+    return f"x {minx:,.4f} … {maxx:,.4f}, y {miny:,.4f} … {maxy:,.4f}"
+
+
+def place_layer(gdf: gpd.GeoDataFrame, label: str, settings: dict, declared_crs: str | None = None,
+                declared_coordinates: str | None = None) -> tuple[gpd.GeoDataFrame | None, list[str], list[Problem]]:
+    """(layer in EPSG:4490 or None, notes, problems) for a layer as read from ``label``."""
+    notes: list[str] = []
+    valid = has_geometry(gdf.geometry)
+    if not valid.any():
+        return None, notes, []  # empty geometries are reported by the geometry check
+    bounds = gdf.geometry[valid].total_bounds
+    guess = guess_crs(bounds)
+    if guess == "swapped":
+        return None, notes, [Problem(label, f"the coordinates put the northing first ({_describe(bounds)})",
+                                     column="geometry", expected="easting as x and northing as y; swap the two "
+                                     "columns (Chinese surveying writes X = northing, Y = easting)")]
+    crs = CRS.from_user_input(declared_crs) if declared_crs else gdf.crs
+    if crs is None:
+        if guess is None:
+            return None, notes, [Problem(label, f"the layer has no CRS and its coordinates ({_describe(bounds)}) "
+                                         "match none this project knows", column="geometry",
+                                         expected="a .prj file, or `crs:` for the table in dataset.yaml "
+                                                  "(EPSG:4490, 4326, 4549 or 4528)")]
+        crs = CRS.from_user_input(guess)
+        notes.append(f"{label}: no CRS given; {guess} inferred from the coordinates ({_describe(bounds)})")
+    gdf = gdf.set_crs(crs, allow_override=True)
+    km = settings["max_distance_km"]
+    near = share_near_district(gdf.geometry[valid], km)
+    if near < 0.5:
+        hint = f"; the range looks like {guess}" if guess and CRS.from_user_input(guess) != crs else ""
+        return None, notes, [Problem(label, f"in {crs.to_string()} only {near:.0%} of the parcels lie within "
+                                     f"{km:g} km of Linping (coordinates {_describe(bounds)}){hint}", column="geometry",
+                                     expected="parcels in Linping in the declared CRS: fix the .prj or set `crs:` "
+                                              "in dataset.yaml (a zone-prefixed easting such as 40 523 123 is EPSG:4528); "
+                                              "for a larger study area set `max_distance_km:` for the table there")]
+    out = gdf.copy() if crs == CRS.from_user_input(BOUNDARY_CRS) else gdf.to_crs(BOUNDARY_CRS)   # no identity transform
+    word = str(declared_coordinates or "").strip().lower()
+    if crs.is_geographic and word in GCJ02_WORDS:
+        out = out.set_geometry(gcj02_to_wgs84(out.geometry))
+        notes.append(f"{label}: coordinates declared GCJ-02, converted to WGS84/CGCS2000")
+    elif crs.is_geographic and word not in WGS84_WORDS:
+        centres = out.geometry[valid].representative_point()
+        if len(centres) > GCJ02_TEST_POINTS:      # the test needs a sample, not every parcel
+            centres = centres.sample(GCJ02_TEST_POINTS, random_state=0)
+        before = _outside_share(centres)
+        if before >= settings["gcj02_min_outside_share"]:
+            after = _outside_share(gcj02_to_wgs84(centres))
+            if after <= before * settings["gcj02_max_outside_after"]:
+                out.loc[valid, out.geometry.name] = gcj02_to_wgs84(out.geometry[valid]).values
+                notes.append(f"{label}: coordinates look like GCJ-02 ({before:.1%} of parcels outside Linping as "
+                             f"read, {after:.1%} after conversion); converted to WGS84/CGCS2000. "
+                             "Declare `coordinates: wgs84` in dataset.yaml if they are not")
+    return out, notes, []

@@ -1,0 +1,189 @@
+"""Reading a data folder into a ``Dataset``, checked against the data contract.
+
+A folder holds the four core tables (enterprises, parcels, enterprise–parcel links, the annual
+panel) and any of the optional programme records, as CSV, XLSX, GeoParquet, GeoPackage, GeoJSON
+or Shapefile (``helpers.io.inventory`` finds which is which; ``helpers.io.check`` checks them);
+optionally ``street_zones_synthetic.geojson`` and ``sample_info.yaml`` (synthetic folders).
+Nothing in the folder is written.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+
+from helpers.core.yamlfile import load_yaml
+from helpers.io.privacy import anonymize_dataset, generalize
+from helpers.core.errors import InputError
+from helpers.core.geography import load_boundary, zones_from_parcels
+from helpers.core.industries import chain_of
+from helpers.core.keys import take_rows
+from helpers.io.schema import TRACE
+from helpers.core.units import area_mu
+from helpers.io.cache import POINTS, checked_folder, row_positions, rows_and_needs
+from helpers.io.check import CheckResult
+
+CORE_TABLES = ("enterprises", "parcels", "enterprise_parcels", "panel")
+ZONES_FILE = "street_zones_synthetic.geojson"
+INFO_FILE = "sample_info.yaml"
+
+
+@dataclass
+class Dataset:
+    """The four input tables of one data folder, typed and checked."""
+
+    source_dir: Path
+    enterprises: pd.DataFrame
+    parcels: gpd.GeoDataFrame
+    links: pd.DataFrame
+    panel: pd.DataFrame
+    zones: gpd.GeoDataFrame | None = None
+    info: dict = field(default_factory=dict)
+    records: dict[str, pd.DataFrame] = field(default_factory=dict)   # optional programme records present
+    check: CheckResult | None = None     # the folder check: warnings, notes, rows read/kept/excluded
+    anonymized: bool = False
+    # arrays derived from the tables (cache.ROW_POSITIONS, cache.POINTS): name -> (the objects they were found for, array)
+    _derived: dict = field(default_factory=dict, init=False, repr=False, compare=False)
+
+    def _owners(self, name: str) -> tuple:
+        """The objects the derived array ``name`` is about: its tables, and for label points the outlines."""
+        by_name = {"enterprises": self.enterprises, "parcels": self.parcels, "enterprise_parcels": self.links,
+                   "panel": self.panel}
+        owners = tuple(by_name[t] for t in sorted(rows_and_needs(name)[1]))
+        return (*owners, self.parcels.geometry.values) if name in POINTS else owners
+
+    def _found(self, name: str) -> np.ndarray | None:
+        """The derived array ``name`` if it was found for the very objects the dataset holds now."""
+        owners, values = self._derived.get(name, ((), None))
+        current = self._owners(name)
+        return values if len(owners) == len(current) and all(a is b for a, b in zip(owners, current)) else None
+
+    def adopt_positions(self, found: dict[str, np.ndarray]) -> None:
+        """Take arrays derived from these very tables (``CheckResult.positions``): row positions
+        between the core tables and the parcels' label points."""
+        for name, values in found.items():
+            self._derived[name] = (self._owners(name), values)
+
+    def link_rows(self) -> tuple[np.ndarray, np.ndarray]:
+        """Row number of each link's parcel and of its enterprise (-1 where none), found once for
+        the tables the dataset holds now (again if a table is replaced)."""
+        if self._found("link_parcel") is None or self._found("link_enterprise") is None:
+            self.adopt_positions(row_positions({"enterprise_parcels": self.links, "parcels": self.parcels,
+                                                "enterprises": self.enterprises}))
+        return self._found("link_parcel"), self._found("link_enterprise")
+
+    def panel_rows(self) -> np.ndarray | None:
+        """Row number in ``enterprises`` of each panel row (-1 where none) when the folder check
+        found them (``helpers.io.cache``) for the tables the dataset holds now; else None."""
+        return self._found("panel_enterprise")
+
+    def parcel_points(self) -> tuple[np.ndarray, np.ndarray] | None:
+        """x and y of each parcel's label point (``geo.label_points``) when the folder check found
+        them for the parcels and outlines the dataset holds now; else None."""
+        x, y = self._found("parcel_x"), self._found("parcel_y")
+        return None if x is None or y is None else (x, y)
+
+    @property
+    def synthetic(self) -> bool:
+        return bool(self.info.get("synthetic", False))
+
+    @property
+    def years(self) -> list[int]:
+        return sorted(int(y) for y in self.panel["year"].unique())
+
+    def require_year(self, year: int, parameter: str = "year") -> int:
+        """``year`` if the panel has it; else a ValueError naming the parameter and the years there are."""
+        if int(year) not in self.years:
+            raise ValueError(f"{parameter} = {year}: the panel of {self.source_dir} has the years "
+                             f"{', '.join(map(str, self.years))}; run again with -p {parameter} <one of them>")
+        return int(year)
+
+
+def load_dataset(data_dir: str | Path, anonymize: bool = False, generalize_m: float = 0,
+                 use_cache: bool = True, records: bool = True) -> Dataset:
+    """Read and check every table of ``data_dir`` (relative paths are from the project root).
+
+    All problems of the folder are raised together as one ``InputError`` (``.problems``); warnings
+    and the per-table row ledger stay on ``dataset.check``. With ``anonymize`` every enterprise name
+    and credit code (and project names) is replaced by its stable pseudonym before anything else
+    sees the data; ``generalize_m`` > 0 coarsens parcel outlines to that many metres (areas are
+    measured first, so the evaluation does not change). The checked tables are read from the
+    GeoParquet cache (``helpers.io.cache``) when the folder is unchanged since its last check;
+    ``use_cache=False`` reads and checks every file again. ``records=False`` reads only the four
+    core tables from the cache (what the evaluation needs; no programme records).
+    """
+    tables = None if records else CORE_TABLES
+    return dataset_from_check(checked_folder(data_dir, use_cache, trace=False, tables=tables), anonymize, generalize_m)
+
+
+def dataset_from_check(check: CheckResult, anonymize: bool = False, generalize_m: float = 0) -> Dataset:
+    """The ``Dataset`` of a folder check (``InputError`` with every error if it has any): parcel
+    areas measured, industry chains, 街道 zones (the folder's, else indicative ones from the parcels)."""
+    if not check.ok:
+        raise InputError.from_problems(check.errors)
+    folder = check.folder
+    tables = {name: t.drop(columns=TRACE, errors="ignore") for name, t in check.tables.items()}
+
+    parcels = gpd.GeoDataFrame(tables["parcels"], geometry="geometry", crs=tables["parcels"].crs)
+    if "geom_area_mu" not in parcels:        # measured by the check (and cached with it)
+        parcels["geom_area_mu"] = area_mu(parcels)
+    enterprises = tables["enterprises"]
+    enterprises["industry_chain"] = chain_of(enterprises["industry_code"])
+
+    if (folder / ZONES_FILE).is_file():
+        zones = gpd.read_file(folder / ZONES_FILE)
+        zones["street_code"] = zones["street_code"].astype(str)
+    else:
+        zones = zones_from_parcels(parcels, load_boundary())
+    info = load_yaml(folder / INFO_FILE) if (folder / INFO_FILE).is_file() else {}
+    records = {name: t for name, t in tables.items() if name not in CORE_TABLES}
+    if "parks" in records:
+        records["parks"] = gpd.GeoDataFrame(records["parks"], geometry="geometry", crs=tables["parks"].crs)
+    dataset = Dataset(source_dir=folder, enterprises=enterprises, parcels=parcels,
+                      links=tables["enterprise_parcels"], panel=tables["panel"], zones=zones,
+                      info=info, records=records, check=check)
+    dataset.adopt_positions(check.positions)      # rows as in check.tables: same order, trace columns dropped
+    if anonymize:
+        dataset = anonymize_dataset(dataset)
+    if generalize_m:
+        dataset.parcels = dataset.parcels.set_geometry(generalize(dataset.parcels.geometry, generalize_m))
+    return dataset
+
+
+def used_land(dataset: Dataset, parcel_extra: dict[str, pd.Series] | None = None) -> pd.DataFrame:
+    """The link table with the area each enterprise uses on each parcel: ``used_mu`` (registered
+    area × share) and ``used_geom_mu`` (measured area × share); plus ``parcel_extra`` columns
+    (Series indexed as ``dataset.parcels``, e.g. each parcel's zone)."""
+    parcels = dataset.parcels[["registered_area_mu", "geom_area_mu"]].assign(**(parcel_extra or {}))
+    links = pd.concat([dataset.links.reset_index(drop=True), take_rows(parcels, dataset.link_rows()[0])], axis=1)
+    links["used_mu"] = links["registered_area_mu"] * links["share"]
+    links["used_geom_mu"] = links["geom_area_mu"] * links["share"]
+    return links
+
+
+def enterprise_land(dataset: Dataset) -> pd.DataFrame:
+    """Land each enterprise uses: ``land_mu`` (Σ registered area × share), parcel count, main parcel
+    (the largest ``used_mu``; the first link of the table among equals)."""
+    links = used_land(dataset)
+    codes = dataset.enterprises["credit_code"]
+    who = dataset.link_rows()[1]
+    known = who >= 0
+    who, used, used_geom = who[known], links["used_mu"].to_numpy(float)[known], links["used_geom_mu"].to_numpy(float)[known]
+    n = len(codes)
+    out = pd.DataFrame({"credit_code": codes.reset_index(drop=True),
+                        "land_mu": np.bincount(who, weights=np.nan_to_num(used), minlength=n),
+                        "land_geom_mu": np.bincount(who, weights=np.nan_to_num(used_geom), minlength=n),
+                        "n_parcels": np.bincount(who, minlength=n).astype(int)})
+    order = np.lexsort((np.arange(len(who)), -used, who))        # by enterprise, largest first, table order
+    first = order[np.r_[True, who[order][1:] != who[order][:-1]]] if len(order) else order
+    main_link = np.full(n, -1, dtype=np.int64)
+    main_link[who[first]] = np.flatnonzero(known)[first]
+    out["main_parcel_id"] = take_rows(links[["parcel_id"]], main_link)["parcel_id"]
+    return out
+
+
+__all__ = ["Dataset", "load_dataset", "dataset_from_check", "enterprise_land", "used_land"]

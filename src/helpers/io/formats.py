@@ -1,0 +1,205 @@
+"""What a file is (by its bytes, not its name) and reading it as rows of text or as a layer.
+
+Tables: CSV (UTF-8, UTF-8 with BOM, or GBK/GB18030, tried in that order) and XLSX (every visible
+sheet; merged cells carry their value into every cell they cover). Layers: GeoParquet,
+GeoPackage, GeoJSON and Shapefile (attributes GBK or UTF-8: a ``.cpg`` file is obeyed, without
+one UTF-8 is tried, then GB18030).
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import zipfile
+from dataclasses import dataclass
+from datetime import date, datetime
+from pathlib import Path
+
+import geopandas as gpd
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.csv as pacsv
+import pyogrio
+
+from helpers.core.errors import InputError, Problem
+
+HEAD_LINES = 20          # lines of a column grid also kept as rows: the header is searched among them
+
+TABLE_KINDS = ("csv", "xlsx")
+LAYER_KINDS = ("parquet", "gpkg", "geojson", "shp")
+KIND_OF_SUFFIX = {".csv": "csv", ".txt": "csv", ".xlsx": "xlsx", ".xlsm": "xlsx", ".xls": "xls",
+                  ".parquet": "parquet", ".geoparquet": "parquet", ".gpkg": "gpkg",
+                  ".geojson": "geojson", ".json": "geojson", ".shp": "shp"}
+KIND_NAMES = {"csv": "CSV text", "xlsx": "an Excel workbook (.xlsx)", "xls": "an Excel 97-2003 workbook (.xls)",
+              "parquet": "a (Geo)Parquet file", "gpkg": "a GeoPackage", "geojson": "GeoJSON",
+              "shp": "a Shapefile", "html": "an HTML page", "json": "JSON that is not GeoJSON", "pdf": "a PDF document",
+              "zip": "a ZIP archive", "binary": "binary data of an unknown kind", "empty": "empty"}
+SHAPEFILE_SIDECARS = {".dbf", ".shx", ".prj", ".cpg", ".sbn", ".sbx", ".qix", ".qmd", ".xml", ".fix"}
+TEXT_ENCODINGS = ("utf-8-sig", "gb18030")
+
+
+def sniff(path: Path) -> str:
+    """The kind of file ``path`` holds, from its first bytes."""
+    with open(path, "rb") as fh:
+        head = fh.read(4096)
+    if not head.strip():
+        return "empty"
+    if head.startswith(b"PK\x03\x04"):
+        try:
+            with zipfile.ZipFile(path) as z:
+                return "xlsx" if "xl/workbook.xml" in z.namelist() else "zip"
+        except zipfile.BadZipFile:
+            return "binary"
+    if head.startswith(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"):
+        return "xls"
+    if head.startswith(b"PAR1"):
+        return "parquet"
+    if head.startswith(b"SQLite format 3\x00"):
+        return "gpkg"
+    if head[:4] == b"\x00\x00\x27\x0a":
+        return "shp"
+    if head.startswith(b"%PDF"):
+        return "pdf"
+    text = head.lstrip(b"\xef\xbb\xbf").lstrip()
+    if text[:1] == b"<":
+        return "html"
+    if text[:1] == b"{" and b'"type"' in head:
+        return "geojson"
+    if text[:1] in (b"{", b"["):
+        return "json"
+    if b"\x00" in head:
+        return "binary"
+    return "csv"
+
+
+def kind_problem(path: Path) -> Problem | None:
+    """A problem when ``path`` is empty, unreadable here, or not what its extension says."""
+    claimed = KIND_OF_SUFFIX.get(path.suffix.lower())
+    actual = sniff(path)
+    if actual == "empty":
+        return Problem(str(path), "the file is empty", expected="a header row and data rows")
+    if actual == "xls":
+        return Problem(str(path), "an Excel 97-2003 workbook (.xls), which this project does not read",
+                       expected="the workbook saved as .xlsx (Excel: 另存为 → Excel 工作簿)")
+    if claimed != actual:
+        fix = {"csv": ".csv", "xlsx": ".xlsx", "parquet": ".parquet", "gpkg": ".gpkg",
+               "geojson": ".geojson", "shp": ".shp"}.get(actual)
+        return Problem(str(path), f"named {path.suffix} but the file is {KIND_NAMES.get(actual, actual)}",
+                       expected=f"{KIND_NAMES.get(claimed, claimed)} as the extension says"
+                                + (f", or the file renamed to {path.stem}{fix}" if fix else ""))
+    return None
+
+
+@dataclass
+class Grid:
+    """A sheet or CSV file as rows of text cells ("" for empty). A rectangular CSV file comes as
+    Arrow text columns instead (``columns``, every line), so that a file of millions of cells is
+    never turned into Python strings; its ``rows`` are then only the first ``HEAD_LINES`` lines."""
+
+    path: Path
+    sheet: str | None
+    rows: list[list[str]]
+    encoding: str | None = None
+    columns: list[pa.Array] | None = None
+
+    @property
+    def n_lines(self) -> int:
+        return len(self.columns[0]) if self.columns is not None else len(self.rows)
+
+    @property
+    def label(self) -> str:
+        return f"{self.path} [{self.sheet}]" if self.sheet else str(self.path)
+
+
+def cell_text(value) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, float) and value.is_integer() and abs(value) < 1e15:
+        return str(int(value))
+    if isinstance(value, (datetime, date)):
+        return value.isoformat()
+    return str(value).strip()
+
+
+def decode_text(path: Path) -> tuple[str, str]:
+    """The text of ``path`` and the encoding that read it; an ``InputError`` when neither reads it."""
+    data = path.read_bytes()
+    for enc in TEXT_ENCODINGS:
+        try:
+            return data.decode(enc), enc
+        except UnicodeDecodeError:
+            continue
+    raise InputError(path, "the text is neither UTF-8 nor GBK/GB18030",
+                     expected="a CSV saved as UTF-8 (with or without BOM) or GBK")
+
+
+def _rectangular_columns(text: str) -> list[pa.Array] | None:
+    """The cells of a CSV whose lines all have the same number of cells (no title or blank lines)
+    as stripped Arrow text columns, read by pyarrow; None for any other file."""
+    first = next(csv.reader(io.StringIO(text.split("\n", 1)[0], newline="")), None)
+    if not first:
+        return None
+    names = [f"c{i}" for i in range(len(first))]
+    try:
+        table = pacsv.read_csv(io.BytesIO(text.encode("utf-8")),
+                               read_options=pacsv.ReadOptions(column_names=names),
+                               parse_options=pacsv.ParseOptions(newlines_in_values=True, ignore_empty_lines=False),
+                               convert_options=pacsv.ConvertOptions(column_types={n: pa.string() for n in names},
+                                                                    strings_can_be_null=False,
+                                                                    quoted_strings_can_be_null=False))
+    except pa.ArrowInvalid:
+        return None
+    if table.num_rows == 0:
+        return None
+    return [pc.utf8_trim_whitespace(col).combine_chunks() for col in table.columns]
+
+
+def read_csv_grid(path: Path) -> Grid:
+    """A CSV's cells: rectangular files by pyarrow as text columns (fast, compact), others (title
+    rows, blank or short lines) by Python's csv module as rows."""
+    text, enc = decode_text(path)
+    encoding = "utf-8" if enc == "utf-8-sig" else "gbk/gb18030"
+    columns = _rectangular_columns(text)
+    if columns is not None:
+        head = [list(r) for r in zip(*(c.slice(0, HEAD_LINES).to_pylist() for c in columns))]
+        return Grid(path, None, head, encoding, columns)
+    rows = [[c.strip() for c in r] for r in csv.reader(io.StringIO(text, newline=""))]
+    return Grid(path, None, rows, encoding)
+
+
+def read_xlsx_grids(path: Path) -> tuple[list[Grid], list[str]]:
+    """Every visible sheet with data; and the names of hidden sheets (listed, not read)."""
+    import openpyxl
+    wb = openpyxl.load_workbook(path, data_only=True)
+    grids, hidden = [], []
+    for ws in wb.worksheets:
+        if ws.sheet_state != "visible":
+            hidden.append(ws.title)
+            continue
+        merged = [(r.min_row, r.max_row, r.min_col, r.max_col, ws.cell(r.min_row, r.min_col).value)
+                  for r in ws.merged_cells.ranges]
+        rows = [[cell_text(v) for v in row] for row in ws.iter_rows(min_row=1, values_only=True)]
+        for r0, r1, c0, c1, value in merged:
+            for r in range(r0, r1 + 1):
+                for c in range(c0, c1 + 1):
+                    if r - 1 < len(rows) and c - 1 < len(rows[r - 1]):
+                        rows[r - 1][c - 1] = cell_text(value)
+        if any(any(c for c in row) for row in rows):
+            grids.append(Grid(path, ws.title, rows))
+    return grids, hidden
+
+
+def read_layer_file(path: Path, kind: str) -> tuple[gpd.GeoDataFrame, str | None]:
+    """A layer and the attribute encoding used (Shapefiles only)."""
+    if kind == "parquet":
+        return gpd.read_parquet(path), None
+    if kind != "shp" or path.with_suffix(".cpg").is_file() or path.with_suffix(".CPG").is_file():
+        return gpd.read_file(path), None
+    for enc in ("utf-8", "gb18030"):
+        try:
+            return gpd.GeoDataFrame(pyogrio.read_dataframe(path, encoding=enc)), "gbk/gb18030" if enc != "utf-8" else enc
+        except UnicodeDecodeError:
+            continue
+    return gpd.read_file(path), None  # pragma: no cover - GB18030 decodes any byte sequence of a DBF

@@ -1,0 +1,289 @@
+"""Which file (and sheet) of a data folder holds which table, read into rows with the data
+dictionary's column names.
+
+A file's table is found, in this order, from ``dataset.yaml`` in the folder (optional: file,
+sheet, CRS, coordinate system, units per table), from words in the file or sheet name
+(``files:`` in ``data/reference/column_aliases.yaml``), or from its headers (the table whose
+required columns the headers name most). Title rows above the header, blank lines and 合计
+rows are skipped and listed; a year missing from a panel sheet is taken from the sheet or file
+name ("2023年"); units named in headers are converted. Nothing in the folder is written.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from helpers.core.yamlfile import load_yaml
+from helpers.io.coordinates import place_layer
+from helpers.core.errors import InputError, Problem
+from helpers.io.formats import (KIND_OF_SUFFIX, LAYER_KINDS, SHAPEFILE_SIDECARS, Grid, kind_problem, read_csv_grid,
+                      read_layer_file, read_xlsx_grids, sniff)
+from helpers.io.headers import file_words, find_header_row, header_score, match_headers, normalise, unit_factor, units_for
+from helpers.io.schema import ROW, SOURCE, TableSpec, table_specs
+
+MANIFEST = "dataset.yaml"
+NOT_DATA_SUFFIXES = {".md", ".yaml", ".yml", ".pdf", ".doc", ".docx", ".png", ".jpg", ".html"}
+RESERVED_FILES = {"street_zones_synthetic.geojson"}   # read by the loader itself (synthetic folders)
+YEAR_IN_NAME = re.compile(r"(?<!\d)((?:19|20)\d{2})(?!\d)")
+MIN_HEADER_SCORE = 2    # a sheet recognised from its headers alone must name 2 required columns
+
+
+@dataclass
+class TableSource:
+    """The rows one file (or sheet) gives to one table: canonical columns as text (geometry for
+    layers), ``_row`` and ``_source``; unit factors per column; what was skipped and why."""
+
+    table: str
+    label: str
+    frame: pd.DataFrame
+    factors: dict[str, float] = field(default_factory=dict)
+    skipped: list[tuple[int, str]] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+
+
+@dataclass
+class Inventory:
+    sources: list[TableSource]
+    problems: list[Problem]
+    notes: list[str]
+    ignored: list[str]
+
+    def of(self, table: str) -> list[TableSource]:
+        return [s for s in self.sources if s.table == table]
+
+
+def load_manifest(folder: Path) -> dict:
+    path = folder / MANIFEST
+    if not path.is_file():
+        return {}
+    raw = load_yaml(path) or {}
+    tables = raw.get("tables") or {}
+    unknown = sorted(set(tables) - set(table_specs()))
+    if unknown:
+        raise InputError(path, f"unknown table(s) {', '.join(unknown)}", expected=f"tables among {', '.join(table_specs())}")
+    return tables
+
+
+def _manifest_table(manifest: dict, path: Path, sheet: str | None) -> str | None:
+    for table, entry in manifest.items():
+        files = entry.get("file", [])
+        files = [files] if isinstance(files, str) else files
+        if path.name in files and (entry.get("sheet") in (None, sheet)):
+            return table
+    return None
+
+
+def _tables_named(*names: str | None, geometry: bool) -> list[str]:
+    text = "".join(normalise(n) for n in names if n)
+    return [t for t, spec in table_specs().items()
+            if spec.geometry == geometry and any(w and w in text for w in file_words(t))]
+
+
+def _unit_factors(spec: TableSpec, matches, label: str, declared_units: dict) -> tuple[dict, list[str], list[Problem]]:
+    factors, notes, problems = {}, [], []
+    units = {m.column: (m.unit, m.header) for m in matches.values()}
+    for col, unit in (declared_units or {}).items():
+        if col in units and units[col][0] is None:
+            units[col] = (normalise(unit), f"{col} (unit from {MANIFEST})")
+    for col, (unit, header) in units.items():
+        target = spec.columns[col].get("unit")
+        if unit is None or target is None:
+            continue
+        factor = unit_factor(target, unit)
+        if factor is None:
+            problems.append(Problem(label, f"the header names the unit '{unit}', which cannot be converted to {target}",
+                                    column=header, expected=f"one of {', '.join(units_for(target))} "
+                                    "(add others to data/reference/units.yaml)"))
+        elif factor != 1:
+            factors[col] = factor
+            notes.append(f"{label}: '{header}' read in {unit} and converted to {target} (× {factor:g})")
+    return factors, notes, problems
+
+
+def _row_cells(grid: Grid, header_index: int, width: int) -> np.ndarray:
+    """The body's cells (below the header) of a grid of rows, as a 2-D array padded with ""."""
+    body = grid.rows[header_index + 1:]
+    width = max([width, *map(len, body)]) if body else width
+    padded = [r if len(r) == width else [*r, *[""] * (width - len(r))] for r in body]
+    return np.array(padded, dtype=object).reshape(len(body), width)
+
+
+def _body_flags(grid: Grid, cells: np.ndarray | None, header_index: int, header: list[str],
+                total_chars: str) -> tuple[np.ndarray, np.ndarray, np.ndarray, Callable]:
+    """For each line below the header: blank (no cell filled), its first filled cell where that
+    holds one of ``total_chars`` (else None: a 合计 row candidate), whether its first cell repeats
+    the header's; and a function giving line i's first ``len(header)`` cells. Computed on Arrow
+    columns for a column grid (no Python string per cell), on the padded cell array ``cells`` otherwise."""
+    if grid.columns is not None:
+        cols = [c.slice(header_index + 1) for c in grid.columns]
+        empty = [pc.equal(c, "") for c in cols]
+        blank = np.logical_and.reduce([e.to_numpy(zero_copy_only=False) for e in empty])
+        first = pc.coalesce(*[pc.if_else(e, pa.scalar(None, pa.string()), c) for e, c in zip(empty, cols)])
+        maybe = pc.fill_null(pc.match_substring_regex(first, f"[{re.escape(total_chars)}]"), False)
+        candidates = np.full(len(blank), None, dtype=object)
+        hits = np.flatnonzero(maybe.to_numpy(zero_copy_only=False))
+        candidates[hits] = first.take(pa.array(hits)).to_pylist()
+        like_header = pc.equal(cols[0], header[0]).to_numpy(zero_copy_only=False)
+        return blank, candidates, like_header, lambda i: [c[int(i)].as_py() for c in cols[:len(header)]]
+    filled = cells != ""
+    blank = ~filled.any(axis=1)
+    first = cells[np.arange(len(cells)), filled.argmax(axis=1)] if len(cells) else cells[:, 0]
+    maybe = ~blank & pd.Series(first, dtype="string").str.contains(f"[{re.escape(total_chars)}]").fillna(False).to_numpy()
+    candidates = np.where(maybe, first, None)
+    like_header = ~blank & (cells[:, 0] == header[0]) if len(cells) else blank
+    return blank, candidates, like_header, lambda i: list(cells[i, :len(header)])
+
+
+def _body_frame(grid: Grid, cells: np.ndarray | None, header_index: int, keep: np.ndarray, matches: dict) -> pd.DataFrame:
+    """The kept lines' matched columns as text (Arrow text for a column grid, objects otherwise)."""
+    names = [m.column for m in matches.values()]
+    if grid.columns is None:
+        return pd.DataFrame(cells[keep][:, list(matches)], columns=names, dtype=object)
+    rows = None if keep.all() else pa.array(np.flatnonzero(keep))
+    data = {}
+    for i, name in zip(matches, names):
+        col = grid.columns[i].slice(header_index + 1)
+        data[name] = pd.arrays.ArrowStringArray(col if rows is None else col.take(rows))
+    return pd.DataFrame(data, index=pd.RangeIndex(int(keep.sum())))
+
+
+def grid_source(grid: Grid, table: str, header_index: int, declared: dict, total_words: set[str]) -> tuple[TableSource, list[Problem]]:
+    spec = table_specs()[table]
+    header = list(grid.rows[header_index])
+    matches = match_headers(table, header)
+    total_chars = "".join(sorted(set("".join(total_words))))
+    cells = _row_cells(grid, header_index, len(header)) if grid.columns is None else None
+    blank, candidates, like_header, cells_of = _body_flags(grid, cells, header_index, header, total_chars)
+    line = np.arange(header_index + 2, header_index + 2 + len(blank))   # as a spreadsheet numbers lines
+    skip = {}
+    for i in np.flatnonzero(blank):
+        skip[i] = "空行 blank line"
+    for i in np.flatnonzero(candidates != None):  # noqa: E711 - elementwise on an object array
+        if normalise(candidates[i]) in total_words:
+            skip[i] = f"合计行 total row ('{candidates[i]}')"
+    header_norm = [normalise(h) for h in header]
+    for i in np.flatnonzero(like_header & ~blank):
+        row = cells_of(i)
+        if i not in skip and (row == header or [normalise(c) for c in row] == header_norm):
+            skip[i] = "重复的表头 repeated header row"
+    keep = np.ones(len(blank), dtype=bool)
+    keep[list(skip)] = False
+    skipped = [(int(line[i]), why) for i, why in sorted(skip.items())]
+    frame = _body_frame(grid, cells, header_index, keep, matches)
+    frame[ROW] = line[keep]
+    frame[SOURCE] = grid.label
+    notes = []
+    if grid.encoding and grid.encoding != "utf-8":
+        notes.append(f"{grid.label}: read as {grid.encoding} text")
+    if header_index > 0:
+        notes.append(f"{grid.label}: header on line {header_index + 1} (lines above it are titles)")
+    if "year" in spec.columns and "year" not in frame.columns:
+        year = declared.get("year") or next(iter(YEAR_IN_NAME.findall(f"{grid.sheet or ''} {grid.path.stem}")), None)
+        if year is not None:
+            frame["year"] = str(year)
+            notes.append(f"{grid.label}: no 年度 column; year {year} taken from the "
+                         f"{'dataset.yaml' if declared.get('year') else 'sheet or file name'}")
+    factors, unit_notes, problems = _unit_factors(spec, matches, grid.label, declared.get("units"))
+    return TableSource(table, grid.label, frame, factors, skipped, notes + unit_notes), problems
+
+
+def _read_grids(path: Path, kind: str) -> tuple[list[Grid], list[str]]:
+    if kind == "csv":
+        return [read_csv_grid(path)], []
+    grids, hidden = read_xlsx_grids(path)
+    return grids, [f"{path} [{h}]: hidden sheet, not read" for h in hidden]
+
+
+def _layer_source(path: Path, kind: str, manifest: dict, settings: dict) -> tuple[TableSource | None, list[Problem], list[str]]:
+    try:
+        gdf, encoding = read_layer_file(path, kind)
+    except Exception as exc:  # pyogrio / pyarrow raise many types; name the file
+        return None, [Problem(str(path), f"cannot be read as a layer ({exc})",
+                              expected="a GeoParquet, GeoPackage, GeoJSON or Shapefile")], []
+    table = _manifest_table(manifest, path, None)
+    candidates = [table] if table else (_tables_named(path.stem, geometry=True)
+                                        or [t for t, s in table_specs().items() if s.geometry])
+    scores = {t: header_score(t, list(gdf.columns)) for t in candidates}
+    table = max(candidates, key=lambda t: scores[t])
+    if not table or (len(candidates) > 1 and scores[table] < MIN_HEADER_SCORE):
+        return None, [], [f"{path}: a layer whose columns name no table; not read"]
+    spec = table_specs()[table]
+    declared = manifest.get(table, {})
+    matches = match_headers(table, list(gdf.columns))
+    frame = pd.DataFrame(gdf[[gdf.columns[i] for i in matches]])
+    frame.columns = [m.column for m in matches.values()]
+    frame[ROW] = range(1, len(gdf) + 1)
+    frame[SOURCE] = str(path)
+    notes = [f"{path}: attributes read as {encoding} (no .cpg file)"] if encoding and encoding != "utf-8" else []
+    coordinates = {**settings["coordinates"], **{k: declared[k] for k in ("max_distance_km",) if k in declared}}
+    placed, crs_notes, problems = place_layer(gpd.GeoDataFrame(geometry=gdf.geometry.values, crs=gdf.crs), str(path),
+                                              coordinates, declared.get("crs"), declared.get("coordinates"))
+    geometry = placed.geometry if placed is not None else gdf.geometry.set_crs(None, allow_override=True)
+    frame = gpd.GeoDataFrame(frame, geometry=geometry.values, crs=placed.crs if placed is not None else None)
+    factors, unit_notes, unit_problems = _unit_factors(spec, matches, str(path), declared.get("units"))
+    return TableSource(table, str(path), frame, factors, [], notes + crs_notes + unit_notes), problems + unit_problems, []
+
+
+def take_inventory(folder: Path, settings: dict) -> Inventory:
+    """Read every data file of ``folder`` into table sources; problems are collected, not raised."""
+    manifest = load_manifest(folder)
+    total_words = {normalise(w) for w in settings["total_row_words"]}
+    sources, problems, notes, ignored = [], [], [], []
+    for path in sorted(p for p in folder.iterdir() if p.is_file()):
+        suffix = path.suffix.lower()
+        if (path.name.startswith((".", "~$")) or path.name in RESERVED_FILES or path.name == MANIFEST
+                or suffix in SHAPEFILE_SIDECARS or suffix in NOT_DATA_SUFFIXES):
+            continue
+        if suffix not in KIND_OF_SUFFIX:
+            ignored.append(f"{path}: not a data file this project reads ({suffix or 'no extension'})")
+            continue
+        problem = kind_problem(path)
+        if problem:
+            problems.append(problem)
+            continue
+        kind = sniff(path)
+        if kind in LAYER_KINDS:
+            src, found, skipped = _layer_source(path, kind, manifest, settings)
+            problems += found
+            ignored += skipped
+            if src:
+                sources.append(src)
+            continue
+        try:
+            grids, hidden = _read_grids(path, kind)
+        except InputError as exc:
+            problems += exc.problems
+            continue
+        notes += hidden
+        for grid in grids:
+            table = _manifest_table(manifest, path, grid.sheet)
+            by_sheet = _tables_named(grid.sheet, geometry=False)
+            named = [table] if table else by_sheet or _tables_named(path.stem, geometry=False)
+            # a name is trusted when it is the manifest's, the sheet's, or the file's of a one-table file;
+            # a sheet of a workbook whose file name alone suggests a table must show it in its headers
+            trusted = bool(table or by_sheet or (named and len(grids) == 1))
+            candidates = named or [t for t, s in table_specs().items() if not s.geometry]
+            index, best, score = find_header_row(grid.rows, candidates)
+            if best is None or (not trusted and score < MIN_HEADER_SCORE):
+                # the sheet's text is not quoted: it may hold names that an anonymised report must not show
+                ignored.append(f"{grid.label}: no table recognised from its name or headers ({grid.n_lines} lines); "
+                               "name it in dataset.yaml if it holds one")
+                continue
+            src, found = grid_source(grid, best, index, manifest.get(best, {}), total_words)
+            sources.append(src)
+            problems += found
+    for src in sources:
+        notes += src.notes
+    return Inventory(sources, problems, notes, ignored)
+
+
+__all__ = ["Inventory", "TableSource", "take_inventory", "load_manifest"]

@@ -1,0 +1,216 @@
+"""Table schemas (data/reference/input_schema.yaml) and the checks of one table against them.
+
+Every failed check is a ``Problem`` naming the file, the column and the rows, and saying what was
+expected; checks go on after a failure so that one pass lists every problem. Rows carry their
+number as a person finds them (``_row``: CSV or sheet line, header included; feature number in a
+layer) and their file (``_source``), so rows from several files or sheets stay traceable.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import cache
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from helpers.core import paths
+from helpers.core.yamlfile import load_yaml
+from helpers.core.credit_code import valid_mask as valid_credit_codes
+from helpers.core.errors import Problem
+
+SCHEMA_FILE = paths.DATA_DIR / "reference" / "input_schema.yaml"
+TRUE_WORDS = {"true", "1", "1.0", "yes", "y", "是", "t"}
+FALSE_WORDS = {"false", "0", "0.0", "no", "n", "否", "f"}
+
+
+@dataclass(frozen=True)
+class TableSpec:
+    name: str
+    file: str
+    title: str
+    key: list[str]
+    columns: dict[str, dict]
+    geometry: bool = False
+    optional: bool = False
+
+    def label(self, column: str) -> str:
+        zh = self.columns.get(column, {}).get("zh")
+        return f"{column} ({zh})" if zh else column
+
+
+@cache
+def table_specs() -> dict[str, TableSpec]:
+    raw = load_yaml(SCHEMA_FILE)["tables"]
+    return {
+        name: TableSpec(name=name, file=t["file"], title=t["title"], key=list(t["key"]),
+                        columns=t["columns"], geometry=bool(t.get("geometry", False)),
+                        optional=bool(t.get("optional", False)))
+        for name, t in raw.items()
+    }
+
+
+ROW = "_row"        # the row's number as a person finds it in its file (CSV/sheet line, feature number)
+SOURCE = "_source"  # the file (and sheet) the row came from
+TRACE = [ROW, SOURCE]
+
+
+def problems_at(df: pd.DataFrame, mask, problem: str, column: str | None = None,
+                expected: str | None = None, severity: str = "error") -> list[Problem]:
+    """One ``Problem`` per source file for the rows of ``df`` where ``mask`` is true."""
+    hit = df.loc[np.asarray(mask, dtype=bool)]
+    return [Problem(str(src), problem, column, tuple(int(r) for r in g[ROW]), expected, severity)
+            for src, g in hit.groupby(SOURCE, sort=False)]
+
+
+def to_number(raw: pd.Series) -> pd.Series:
+    """``pd.to_numeric(raw, errors="coerce")`` as float64: NaN where a cell is empty or not a number.
+    Arrow text (rectangular CSV files) is cast by Arrow in one pass when it reads every filled cell;
+    Arrow reads no cell that pandas rejects, and a cell it cannot read sends the whole column to
+    ``pd.to_numeric``, which then decides (so the same cells are numbers either way)."""
+    if isinstance(raw.dtype, pd.StringDtype) and raw.dtype.storage == "pyarrow":
+        text = pa.array(raw)
+        try:
+            numbers = pc.cast(pc.if_else(pc.equal(text, ""), pa.scalar(None, text.type), text), pa.float64())
+            return pd.Series(numbers.to_numpy(zero_copy_only=False), index=raw.index)
+        except pa.ArrowInvalid:
+            raw = raw.astype(object)
+    return pd.to_numeric(raw, errors="coerce").astype(float)
+
+
+def _blank(s: pd.Series) -> pd.Series:
+    return s.isna() | (s.astype("string").str.strip() == "")
+
+
+def missing_columns(df: pd.DataFrame, spec: TableSpec, file: str) -> list[Problem]:
+    missing = [c for c, c_spec in spec.columns.items() if c_spec.get("required") and c not in df.columns]
+    if not missing:
+        return []
+    return [Problem(file, f"missing required column(s): {', '.join(spec.label(c) for c in missing)}",
+                    expected=f"columns {', '.join(spec.label(c) for c in spec.columns if spec.columns[c].get('required'))}"
+                             " (see docs/data-contract.md; header aliases in data/reference/column_aliases.yaml)")]
+
+
+def coerce_source(df: pd.DataFrame, spec: TableSpec, streets: dict[str, str],
+                  factors: dict[str, float] | None = None) -> tuple[pd.DataFrame, list[Problem]]:
+    """Type the columns of one source's rows (text cells, ``_row`` and ``_source`` columns) and check
+    each cell against ``spec``. ``streets`` maps codes and names of 街道/镇 to their code; ``factors``
+    multiplies numeric columns into the schema unit. Bad cells become missing; every one is a problem."""
+    factors = factors or {}
+    problems: list[Problem] = []
+    out = df.copy()
+    for col, c_spec in spec.columns.items():
+        if col not in out.columns:
+            continue
+        label = spec.label(col)
+
+        def flag(mask, problem, expected, severity="error"):
+            problems.extend(problems_at(out, mask, problem, label, expected, severity))
+
+        raw = out[col]
+        blank = _blank(raw)
+        rules = c_spec.get("rules", [])
+        must_fill = (c_spec.get("not_null") or col in spec.key or "references" in c_spec
+                     or any(r in rules for r in ("unique", "credit_code", "in_streets")))
+        if must_fill and blank.any():
+            flag(blank, "empty cells", "a value in every row")
+        kind = c_spec["type"]
+        if kind == "text":
+            values = raw.astype("string").str.strip()
+        elif kind in ("number", "integer"):
+            values = to_number(raw)
+            bad = values.isna() & ~blank
+            if bad.any():
+                flag(bad, "not a number", f"{'whole ' if kind == 'integer' else ''}numbers"
+                     + (f" in {c_spec['unit']}" if c_spec.get("unit") else ""))
+            if kind == "integer":
+                frac = values.notna() & (values != values.round())
+                if frac.any():
+                    flag(frac, "not a whole number", "whole numbers")
+                values = values.where(~frac).astype("Int64")
+            else:
+                values = values.astype(float) * factors.get(col, 1.0)
+        elif kind == "boolean":
+            text = raw.astype("string").str.strip().str.lower()
+            is_true, is_false = text.isin(TRUE_WORDS), text.isin(FALSE_WORDS)
+            bad = ~(is_true | is_false) & ~blank
+            if bad.any():
+                flag(bad, "not a yes/no value", "true/false, 1/0 or 是/否")
+            values = pd.Series(pd.NA, index=raw.index, dtype="boolean")
+            values[is_true.fillna(False).to_numpy()] = True
+            values[is_false.fillna(False).to_numpy()] = False
+        else:  # pragma: no cover - schema file error
+            raise ValueError(f"{SCHEMA_FILE}: unknown type {kind!r} for {spec.name}.{col}")
+        present = values.notna()
+        if "positive" in rules and (present & ~(values > 0)).any():
+            flag(present & ~(values > 0), "zero or negative values", "values greater than 0")
+        if "non_negative" in rules and (present & (values < 0)).any():
+            flag(present & (values < 0), "negative values", "values of 0 or more")
+        if "share" in rules:
+            bad = present & ~((values > 0) & (values <= 1))
+            if bad.any():
+                flag(bad, "share outside (0, 1]", "a fraction greater than 0 and at most 1")
+        if "credit_code" in rules:
+            bad = present & ~valid_credit_codes(values)
+            if bad.any():
+                flag(bad, "invalid 统一社会信用代码", "18 characters whose last is the GB 32100-2015 check character")
+        if "in_streets" in rules:
+            mapped = values.map(streets, na_action="ignore")
+            bad = present & mapped.isna()
+            if bad.any():
+                codes = sorted(set(streets.values()))
+                flag(bad, "unknown 街道/镇", f"a code ({', '.join(codes)}) or a name such as 星桥街道")
+            values = mapped.astype("string")
+        if "pattern" in c_spec:
+            rx = re.compile(c_spec["pattern"])
+            bad = present & ~values.astype("string").str.match(rx).fillna(False)
+            if bad.any():
+                flag(bad, "malformed value", f"text matching {c_spec['pattern']}")
+        out[col] = values
+    return out, problems
+
+
+def exact_copies(df: pd.DataFrame, spec: TableSpec) -> pd.Series:
+    """Rows that repeat an earlier row in every column of the table (the later copies). A copy
+    repeats the key too, so only rows whose key repeats are compared column by column."""
+    cols = [c for c in spec.columns if c in df.columns]
+    key = [c for c in spec.key if c in df.columns]
+    out = pd.Series(False, index=df.index)
+    candidates = df.duplicated(subset=key, keep=False).to_numpy() if key else np.ones(len(df), dtype=bool)
+    if not candidates.any():
+        return out
+    frame = df.loc[candidates, cols].copy()
+    if spec.geometry and "geometry" in df:
+        frame["_wkb"] = df.geometry[candidates].to_wkb()
+    out[candidates] = frame.duplicated(keep="first").to_numpy()
+    return out
+
+
+def duplicate_keys(df: pd.DataFrame, spec: TableSpec) -> list[Problem]:
+    """Rows sharing a key (after exact copies are set aside): every such row is named."""
+    dup = df.duplicated(subset=spec.key, keep=False) & df[spec.key].notna().all(axis=1)
+    if not dup.any():
+        return []
+    return problems_at(df, dup, "duplicate ids with different values", " + ".join(spec.label(k) for k in spec.key),
+                       "each id once" if len(spec.key) == 1 else "each combination once")
+
+
+def contained(values: pd.Series, target: pd.Series) -> np.ndarray:
+    """``values.isin(target)`` as text, by Arrow's hash set (several times faster than pandas on
+    large text columns); missing values are not contained."""
+    value_set = pa.array(target.dropna().astype(str).unique(), type=pa.string())
+    found = pc.is_in(pa.array(values.astype("string"), type=pa.string()), value_set=value_set)
+    return found.fill_null(False).to_numpy(zero_copy_only=False)
+
+
+def check_reference(df: pd.DataFrame, column: str, target: pd.Series, spec: TableSpec,
+                    target_name: str) -> list[Problem]:
+    """Every value of ``df[column]`` must exist in ``target``."""
+    bad = df[column].notna() & ~contained(df[column], target)
+    if not bad.any():
+        return []
+    return problems_at(df, bad, f"refers to {target_name} that do not exist", spec.label(column),
+                       f"values present in {target_name}")

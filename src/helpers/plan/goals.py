@@ -1,0 +1,45 @@
+"""The plan's headline goals (data/plan/goals.yaml) and the district's figures against them."""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from helpers.core import paths
+from helpers.core.yamlfile import load_yaml
+from helpers.evaluate.indicators import aggregate_ratio, indicator_defs
+from helpers.plan.tasks import COMPARATORS
+
+GOALS_FILE = paths.PLAN_DIR / "goals.yaml"
+
+
+def load_goals() -> tuple[dict, pd.DataFrame]:
+    raw = load_yaml(GOALS_FILE)
+    goals = pd.DataFrame(raw["goals"])
+    if "note" not in goals:
+        goals["note"] = None
+    return raw["plan"], goals
+
+
+def above_scale_figures(evaluated: pd.DataFrame, ids: list[str] | None = None) -> pd.Series:
+    """Aggregate indicators (Σ numerator / Σ denominator) over the evaluated 规上 enterprises:
+    the given ``ids``, or every indicator of data/methods/indicators.yaml."""
+    above = evaluated[evaluated["above_scale"].fillna(False).astype(bool)]
+    return pd.Series({i: aggregate_ratio(above, i) for i in ids or indicator_defs()}, name="规上")
+
+
+def figures_by_year(evaluations: dict[int, pd.DataFrame]) -> pd.DataFrame:
+    """Rows: years; columns: 规上 aggregate indicators; from {year: evaluated enterprises}."""
+    return pd.DataFrame({year: above_scale_figures(e) for year, e in evaluations.items()}).T.sort_index()
+
+
+def goals_table(figures: pd.Series) -> pd.DataFrame:
+    """Each goal with the measured value where the evaluation measures it, and whether it is met."""
+    _, goals = load_goals()
+    measured = goals["measure"].map(lambda m: figures.get(m) if isinstance(m, str) else None)
+    goals["actual"] = pd.to_numeric(measured, errors="coerce")
+    goals["met"] = [
+        (bool(COMPARATORS[c](a, v)) if pd.notna(a) else pd.NA)
+        for c, a, v in zip(goals["comparator"], goals["actual"], goals["value"])
+    ]
+    goals["gap"] = goals["actual"] - goals["value"]
+    return goals

@@ -1,0 +1,167 @@
+"""The 腾笼换鸟 scenario: who exits, what each exit frees, what the freed land produces when re-let,
+and the district's 规上 figures before and after (data/scenarios/*.yaml).
+
+- **Who exits**: the union of the scenario's rules (class D; 亩均税收 under a line; the 高耗低效 list;
+  explicit credit codes), among the evaluated enterprises with land.
+- **What an exit does** (``way``): land and energy freed are the way's shares in the 高耗低效 rule file
+  (整体腾退 frees all and ends the output; 兼并重组 half the land and 30 % of energy, output kept by the
+  merged firm; 搬迁入园 frees the parcel and keeps the output, the firm becoming a park tenant without
+  land of its own, as the evaluation treats tenants; 改造提升 keeps the land, saves energy and raises
+  output by ``upgrade_uplift``).
+- **Re-let**: freed land less an idle share is let to the target chain at the 标准地 defaults × density
+  (data/scenarios/standard_land_defaults.yaml), producing in the target year if data year + delay ≤ it;
+  the re-let projects count as 规上.
+
+Conservation holds by construction: land freed + land kept = the evaluated land, energy freed + energy
+kept = the evaluated energy (re-let consumption is reported separately).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import pandas as pd
+
+from helpers.core import paths
+from helpers.core.yamlfile import load_yaml
+from helpers.plan.goals import above_scale_figures
+from helpers.policy.low_efficiency import Rule, screen
+
+SCENARIO_DIR = paths.DATA_DIR / "scenarios"
+DEFAULTS_FILE = SCENARIO_DIR / "standard_land_defaults.yaml"
+OUTPUT_COLUMNS = ["tax_10k_yuan", "value_added_10k_yuan", "revenue_10k_yuan", "employees", "rd_10k_yuan"]
+HEADLINE = ["tax_per_mu", "labour_productivity", "va_per_energy", "va_rate", "rd_ratio"]   # what a scenario reports
+
+
+@dataclass
+class ScenarioResult:
+    exits: pd.DataFrame        # one row per exiting enterprise, with what it frees and keeps
+    totals: pd.Series          # land and energy freed/kept, re-let, tax lost/gained, jobs
+    before: pd.Series          # 规上 aggregate indicators before
+    after: pd.Series           # and after
+
+
+def load_scenario(path: str | Path) -> dict:
+    p = Path(path)
+    p = p if p.suffix in (".yaml", ".yml") else SCENARIO_DIR / f"{path}.yaml"
+    return load_yaml(paths.resolve(p))
+
+
+def load_defaults(path: str | Path = DEFAULTS_FILE) -> dict:
+    return load_yaml(paths.resolve(path))["defaults"]
+
+
+def select_exits(evaluated: pd.DataFrame, select: dict, rule: Rule | None = None) -> pd.Series:
+    """The union of the scenario's selection rules, among enterprises with land."""
+    chosen = pd.Series(False, index=evaluated.index)
+    if select.get("class_d"):
+        chosen |= (evaluated["class"] == "D").fillna(False).astype(bool)
+    line = select.get("tax_per_mu_below")
+    if line is not None:
+        tax_per_mu = evaluated["tax_10k_yuan"] / evaluated["land_mu"]
+        chosen |= tax_per_mu.lt(float(line)).fillna(False)
+    if select.get("hell_list"):
+        if rule is None:
+            raise ValueError("select.hell_list needs the 高耗低效 rule")
+        chosen |= screen(evaluated, rule)["listed"]
+    if select.get("enterprises"):
+        chosen |= evaluated["credit_code"].isin(select["enterprises"])
+    return chosen & (evaluated["land_mu"] > 0)
+
+
+def apply_scenario(evaluated: pd.DataFrame, scenario: dict, rule: Rule, defaults: dict, year: int) -> ScenarioResult:
+    """Run ``scenario`` on the evaluated enterprises of ``year``."""
+    way = scenario.get("way", "整体腾退")
+    if way not in rule.ways:
+        raise ValueError(f"scenario way {way!r} unknown; choose one of {', '.join(rule.ways)}")
+    shares = rule.ways[way]
+    exiting = select_exits(evaluated, scenario.get("select", {}), rule)
+    after = evaluated.copy()
+    ex = evaluated[exiting]
+    land_freed = ex["land_mu"] * shares["land_freed_share"]
+    energy_freed = ex["energy_tce"].fillna(0) * shares["energy_freed_share"]
+    output_factor = 0.0 if way == "整体腾退" else (1 + float(scenario.get("upgrade_uplift", 0))) if way == "改造提升" else 1.0
+    after.loc[exiting, "land_mu"] = ex["land_mu"] - land_freed
+    after.loc[exiting, "energy_tce"] = ex["energy_tce"].fillna(0) - energy_freed
+    for col in OUTPUT_COLUMNS:
+        after.loc[exiting, col] = ex[col] * output_factor
+    exits = pd.DataFrame({
+        "credit_code": ex["credit_code"], "name": ex["name"], "street_name": ex["street_name"],
+        "industry_chain": ex["industry_chain"], "above_scale": ex["above_scale"].astype(bool), "class": ex["class"],
+        "land_mu": ex["land_mu"], "tax_per_mu": ex["tax_10k_yuan"] / ex["land_mu"], "way": way,
+        "land_freed_mu": land_freed, "energy_freed_tce": energy_freed,
+        "tax_lost_10k_yuan": ex["tax_10k_yuan"] * (1 - output_factor),
+        "employees_affected": ex["employees"] * (1 - min(output_factor, 1.0)),
+    })
+    relet = scenario.get("relet", {})
+    spec = defaults[relet.get("chain", "高端装备")]
+    freed_mu = float(land_freed.sum())
+    idle_mu = freed_mu * float(relet.get("idle_share", 0))
+    producing = year + int(relet.get("delay_years", 0)) <= int(scenario.get("target_year", year))
+    relet_mu = (freed_mu - idle_mu) if producing else 0.0
+    density = float(relet.get("density", 1.0))
+    va = relet_mu * spec["va_per_mu"] * density
+    relet_row = {"credit_code": "RELET", "above_scale": True, "land_mu": relet_mu,
+                 "tax_10k_yuan": relet_mu * spec["tax_per_mu"] * density, "value_added_10k_yuan": va,
+                 "revenue_10k_yuan": relet_mu * spec["revenue_per_mu"] * density,
+                 "employees": relet_mu * spec["employees_per_mu"], "energy_tce": va * spec["energy_tce_per_10k_va"],
+                 "rd_10k_yuan": relet_mu * spec["revenue_per_mu"] * density * spec.get("rd_share_of_revenue", 0.0)}
+    if relet_mu > 0:
+        after = pd.concat([after, pd.DataFrame([relet_row])], ignore_index=True)
+    totals = pd.Series({
+        "land_total_mu": float(evaluated["land_mu"].sum()), "land_freed_mu": freed_mu,
+        "land_kept_mu": float(after.loc[after["credit_code"] != "RELET", "land_mu"].sum()),
+        "energy_total_tce": float(evaluated["energy_tce"].fillna(0).sum()), "energy_freed_tce": float(energy_freed.sum()),
+        "energy_kept_tce": float(after.loc[after["credit_code"] != "RELET", "energy_tce"].fillna(0).sum()),
+        "relet_mu": relet_mu, "idle_mu": idle_mu if producing else freed_mu,
+        "relet_energy_tce": relet_row["energy_tce"] if relet_mu > 0 else 0.0,
+        "tax_lost_10k_yuan": float(exits["tax_lost_10k_yuan"].sum()),
+        "tax_gained_10k_yuan": relet_row["tax_10k_yuan"] if relet_mu > 0 else 0.0,
+        "employees_affected": float(exits["employees_affected"].sum()),
+        "relet_employees": relet_row["employees"] if relet_mu > 0 else 0.0,
+        "exits": int(exiting.sum()),
+    })
+    return ScenarioResult(exits=exits.reset_index(drop=True), totals=totals,
+                          before=above_scale_figures(evaluated, HEADLINE), after=above_scale_figures(after, HEADLINE))
+
+
+def sweep(evaluated: pd.DataFrame, scenario: dict, rule: Rule, defaults: dict, year: int,
+          thresholds: list[float], densities: list[float]) -> pd.DataFrame:
+    """Headline results over a grid of 亩均税收 exit lines × re-let densities. Exits follow the line
+    alone (the scenario's other selection rules are set aside, so the line's effect is seen clean);
+    the way, re-let chain, idle share and delay are the scenario's."""
+    rows = []
+    for line in thresholds:
+        for density in densities:
+            s = {**scenario, "select": {"tax_per_mu_below": line},
+                 "relet": {**scenario.get("relet", {}), "density": density}}
+            r = apply_scenario(evaluated, s, rule, defaults, year)
+            rows.append({"threshold": line, "density": density, **r.totals.to_dict(),
+                         **{f"after_{k}": v for k, v in r.after.items()}})
+    return pd.DataFrame(rows)
+
+
+def smallest_line(grid: pd.DataFrame, metric: str, target: float) -> pd.Series:
+    """Per density: the lowest exit line whose result reaches ``target`` (NaN where none does)."""
+    hit = grid[grid[metric] >= target]
+    return hit.groupby("density")["threshold"].min().reindex(sorted(grid["density"].unique()))
+
+
+def tornado(evaluated: pd.DataFrame, scenario: dict, rule: Rule, defaults: dict, year: int,
+            swings: dict[str, tuple], metric: str = "tax_per_mu") -> pd.DataFrame:
+    """One-at-a-time swings: for each setting (dotted path into the scenario, e.g. ``relet.density``)
+    its low and high value, and the metric after the scenario at each; sorted by the range."""
+    base = apply_scenario(evaluated, scenario, rule, defaults, year).after[metric]
+    rows = []
+    for path, (low, high) in swings.items():
+        results = []
+        for value in (low, high):
+            s = {k: (dict(v) if isinstance(v, dict) else v) for k, v in scenario.items()}
+            head, _, leaf = path.rpartition(".")
+            (s[head] if head else s)[leaf] = value
+            results.append(apply_scenario(evaluated, s, rule, defaults, year).after[metric])
+        rows.append({"setting": path, "low": low, "high": high, "at_low": results[0], "at_high": results[1], "base": base})
+    out = pd.DataFrame(rows)
+    out["range"] = (out["at_high"] - out["at_low"]).abs()
+    return out.sort_values("range", ascending=True).reset_index(drop=True)

@@ -1,0 +1,365 @@
+"""Run a set of notebooks with papermill and write a shareable report folder.
+
+    python -m helpers.report.runner --config params/default.yaml [-p name value ...] [--run NAME]
+
+writes ``reports/<run>/``:
+
+- ``<notebook>.ipynb``  the executed notebooks (outputs kept, code kept)
+- ``<notebook>.html``   HTML without code cells (nbconvert, ``exclude_input``)
+- ``index.html``        any ``summary_*.png`` a notebook saved (the task dashboards) first, then links to
+                        every notebook's HTML, its status, the parameters
+- ``parameters.yaml``   the parameters each notebook received
+- ``provenance.json``   input hashes, package versions, git commit, timings, failures
+
+The data folder is checked first (``helpers.io.check``): with blocking problems no notebook
+runs and ``index.html`` and ``problems.csv`` list what to fix (file, column, rows, expected).
+A failing notebook is reported with its failing cell; the other notebooks still run and render;
+the command exits 1. An existing run folder is never overwritten unless ``--overwrite`` is given.
+"""
+
+from __future__ import annotations
+
+import argparse
+import html
+import json
+import sys
+import time
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+
+import nbformat
+import pandas as pd
+import papermill as pm
+import yaml
+from nbconvert import HTMLExporter
+from nbconvert.preprocessors import TagRemovePreprocessor
+
+from helpers.core import paths
+
+from helpers.report import provenance
+from helpers.core.yamlfile import load_yaml
+from helpers.core.errors import InputError, Problem
+from helpers.io.cache import checked_folder
+
+KERNEL = "python3"
+OUTPUT_PARAMETER = "output_dir"
+SUMMARY_GLOB = "summary_*.png"   # images a notebook leaves in the run folder to lead index.html
+REMOVED_CELL_TAGS = ("remove_cell",)  # cells kept in the executed notebook but not in the HTML
+REFERENCE_DIRS = [paths.METHODS_DIR, paths.PLAN_DIR, paths.DATA_DIR / "reference", paths.GEO_DIR]
+
+
+@dataclass
+class NotebookResult:
+    notebook: str
+    executed: str
+    html: str | None
+    ok: bool
+    seconds: float
+    parameters: dict
+    error: dict | None = None
+
+
+@dataclass
+class RunConfig:
+    notebooks: list[Path]
+    parameters: dict = field(default_factory=dict)
+    title: str = "临平区亩均效益评价报告"
+
+
+def parse_value(text: str):
+    """A ``-p`` value as YAML (numbers, booleans, null, lists), else the text itself."""
+    try:
+        return yaml.safe_load(text)
+    except yaml.YAMLError:
+        return text
+
+
+def load_run_config(path: Path, overrides: dict, only: list[str] | None) -> RunConfig:
+    raw = load_yaml(path) or {}
+    notebooks = [paths.resolve(n) for n in raw.get("notebooks", [])]
+    if only:
+        notebooks = [n for n in notebooks if any(o in n.name for o in only)]
+        if not notebooks:
+            raise SystemExit(f"no notebook of {path} matches {only}")
+    params = dict(raw.get("parameters") or {})
+    params.update(overrides)
+    return RunConfig(notebooks=notebooks, parameters=params, title=raw.get("title", RunConfig.title))
+
+
+def declared_parameters(notebook: Path) -> dict:
+    return pm.inspect_notebook(str(notebook))
+
+
+def failing_cell(executed: Path) -> dict | None:
+    nb = nbformat.read(executed, as_version=4)
+    for i, cell in enumerate(nb.cells):
+        for out in cell.get("outputs", []):
+            if out.get("output_type") == "error" and cell.get("metadata", {}).get("tags", []) != ["papermill-error-cell-tag"]:
+                return {"cell_index": i, "ename": out.get("ename"), "evalue": out.get("evalue"),
+                        "source": cell.get("source", "")[:2000]}
+    return None
+
+
+def to_html(executed: Path, out: Path) -> None:
+    nb = nbformat.read(executed, as_version=4)
+    exporter = HTMLExporter(exclude_input=True, exclude_input_prompt=True, exclude_output_prompt=True,
+                            embed_images=True)
+    exporter.register_preprocessor(TagRemovePreprocessor(remove_cell_tags=REMOVED_CELL_TAGS, enabled=True), enabled=True)
+    body, _ = exporter.from_notebook_node(nb)
+    out.write_text(body, encoding="utf-8")
+
+
+def run_notebook(notebook: Path, run_dir: Path, parameters: dict) -> NotebookResult:
+    declared = declared_parameters(notebook)
+    given = {k: v for k, v in parameters.items() if k in declared}
+    if OUTPUT_PARAMETER in declared:  # notebooks that write files write them into the run folder
+        given[OUTPUT_PARAMETER] = str(run_dir)
+    executed = run_dir / notebook.name
+    start = time.perf_counter()
+    ok, error = True, None
+    print(f"\n=== {notebook.name} ===", file=sys.stderr, flush=True)
+    try:
+        pm.execute_notebook(str(notebook), str(executed), parameters=given, kernel_name=KERNEL,
+                            progress_bar=True, cwd=str(paths.PROJECT_ROOT))
+    except pm.PapermillExecutionError as exc:
+        ok = False
+        error = failing_cell(executed) or {"cell_index": exc.exec_count, "ename": exc.ename, "evalue": exc.evalue}
+        print(f"FAILED {notebook.name}: cell {error['cell_index']}: {error['ename']}: {error['evalue']}",
+              file=sys.stderr, flush=True)
+    except Exception as exc:  # kernel died, bad parameters...: report and carry on
+        ok = False
+        error = {"cell_index": None, "ename": type(exc).__name__, "evalue": str(exc)}
+        print(f"FAILED {notebook.name}: {error['ename']}: {error['evalue']}", file=sys.stderr, flush=True)
+    seconds = time.perf_counter() - start
+    html_path = None
+    if executed.is_file():
+        html_path = executed.with_suffix(".html")
+        to_html(executed, html_path)
+    return NotebookResult(notebook=paths.display(notebook), executed=executed.name,
+                          html=html_path.name if html_path else None, ok=ok, seconds=round(seconds, 2),
+                          parameters=given, error=error)
+
+
+def write_index(run_dir: Path, title: str, results: list[NotebookResult], parameters: dict,
+                prov: dict, synthetic: bool) -> Path:
+    rows = []
+    for r in results:
+        status = ('<span class="ok">完成 ok</span>' if r.ok else
+                  f'<span class="failed">失败 failed</span> (cell {r.error.get("cell_index")}: '
+                  f'{html.escape(str(r.error.get("ename")))}: {html.escape(str(r.error.get("evalue")))})')
+        link = f'<a href="{html.escape(r.html)}">{html.escape(Path(r.notebook).stem)}</a>' if r.html else html.escape(r.notebook)
+        rows.append(f"<tr><td>{link}</td><td>{status}</td><td>{r.seconds:.1f} s</td>"
+                    f'<td><a href="{html.escape(r.executed)}">.ipynb</a></td></tr>')
+    banner = ('<p class="synthetic">本报告使用合成样本数据，不代表任何真实企业或宗地。'
+              "This report uses synthetic sample data; no figure in it describes a real enterprise or parcel.</p>"
+              if synthetic else "")
+    params = html.escape(yaml.safe_dump(parameters, allow_unicode=True, sort_keys=False))
+    summaries = "".join(f'<p><img src="{html.escape(p.name)}" alt="{html.escape(p.stem)}" style="max-width:100%"></p>'
+                        for p in sorted(run_dir.glob(SUMMARY_GLOB)))
+    git = prov.get("git", {})
+    page = f"""<!DOCTYPE html>
+<html lang="zh-CN"><head><meta charset="utf-8"><title>{html.escape(title)}</title>
+<style>
+body {{ font-family: "Noto Sans CJK SC", "PingFang SC", "Microsoft YaHei", sans-serif; max-width: 60rem; margin: 2rem auto; padding: 0 1rem; color: #222; }}
+table {{ border-collapse: collapse; }} td, th {{ border: 1px solid #ccc; padding: .3rem .6rem; text-align: left; }}
+.synthetic {{ background: #fff3cd; border: 1px solid #e0c36c; padding: .6rem; }}
+pre {{ background: #f6f6f6; padding: .6rem; }}
+.ok {{ color: #1a7f37; font-weight: bold; }} .failed {{ color: #b42318; font-weight: bold; }}
+</style></head><body>
+<h1>{html.escape(title)}</h1>
+<p>临平政办〔2022〕92号《杭州市临平区新一轮制造业“腾笼换鸟、凤凰涅槃”攻坚行动方案》 · run {html.escape(run_dir.name)} · {html.escape(prov["finished"])}</p>
+{banner}
+{summaries}
+<h2>报告 / Reports</h2>
+<table><tr><th>notebook</th><th>状态 status</th><th>用时 time</th><th>executed</th></tr>
+{''.join(rows)}
+</table>
+<h2>参数 / Parameters</h2>
+<pre>{params}</pre>
+<h2>来源 / Provenance</h2>
+<p>git commit {html.escape(str(git.get("commit")))}{" (uncommitted changes)" if git.get("dirty") else ""};
+{len(prov["inputs"])} input files hashed in <a href="provenance.json">provenance.json</a>;
+parameters in <a href="parameters.yaml">parameters.yaml</a>.</p>
+</body></html>
+"""
+    index = run_dir / "index.html"
+    index.write_text(page, encoding="utf-8")
+    return index
+
+
+def default_run_name() -> str:
+    return datetime.now().strftime("%Y%m%d-%H%M%S")
+
+
+def prepare_run_dir(run_dir: Path, overwrite: bool) -> bool:
+    """Create ``run_dir``; an existing non-empty one is refused (False) unless ``overwrite``."""
+    if run_dir.exists() and any(run_dir.iterdir()):
+        if not overwrite:
+            print(f"error: {run_dir} exists; choose another --run or pass --overwrite", file=sys.stderr)
+            return False
+        for p in run_dir.iterdir():
+            if p.is_file():
+                p.unlink()
+    run_dir.mkdir(parents=True, exist_ok=True)
+    return True
+
+
+def folder_problems(data_dir: Path) -> list[Problem]:
+    """The blocking problems of the data folder (empty when the notebooks can run)."""
+    try:
+        return checked_folder(data_dir).errors
+    except InputError as exc:
+        return exc.problems
+
+
+def write_problems_page(run_dir: Path, title: str, data_dir: Path, problems: list[Problem]) -> Path:
+    """index.html (and problems.csv) listing what to fix in the data folder; no notebook ran."""
+    table = pd.DataFrame([p.as_record() for p in problems])
+    table.to_csv(run_dir / "problems.csv", index=False, encoding="utf-8-sig")
+    rows = "".join("<tr>" + "".join(f"<td>{html.escape(str(r[c]))}</td>" for c in ("file", "column", "rows", "problem", "expected"))
+                   + "</tr>" for _, r in table.iterrows())
+    page = f"""<!DOCTYPE html>
+<html lang="zh-CN"><head><meta charset="utf-8"><title>{html.escape(title)}: 数据问题 data problems</title>
+<style>body {{ font-family: "Noto Sans CJK SC", "Microsoft YaHei", sans-serif; margin: 2rem; }}
+table {{ border-collapse: collapse; }} td, th {{ border: 1px solid #ccc; padding: .3rem .6rem; text-align: left; vertical-align: top; }}</style>
+</head><body><h1>数据问题，未运行笔记本 Problems in the data; no notebook ran</h1>
+<p>{html.escape(str(data_dir))}: {len(problems)} 个问题 problem(s). 修正后重新运行，或先运行 <code>make check DATA=…</code>。
+Fix them and run again (or run <code>make check DATA=…</code> first). Also in <a href="problems.csv">problems.csv</a>.</p>
+<table><tr><th>文件 file</th><th>列 column</th><th>行 rows</th><th>问题 problem</th><th>应为 expected</th></tr>{rows}</table>
+</body></html>
+"""
+    index = run_dir / "index.html"
+    index.write_text(page, encoding="utf-8")
+    return index
+
+
+def execute_run(cfg: RunConfig, run_dir: Path, config_path: str) -> tuple[list[NotebookResult], Path]:
+    """Check the data folder, then run every notebook of ``cfg`` into ``run_dir`` and write
+    parameters, provenance and the index; with problems in the folder, write the list instead."""
+    data_dir = paths.resolve(cfg.parameters.get("data_dir", paths.SAMPLE_DIR))
+    problems = folder_problems(data_dir)
+    if problems:
+        print(f"\n{len(problems)} problem(s) in {data_dir}; no notebook ran:", file=sys.stderr)
+        for p in problems:
+            print(f"  {p}", file=sys.stderr)
+        return [], write_problems_page(run_dir, cfg.title, data_dir, problems)
+    inputs = provenance.hash_tree(data_dir) if data_dir.is_dir() else {}
+    for d in REFERENCE_DIRS:
+        inputs.update(provenance.hash_tree(d))
+    started = datetime.now().isoformat(timespec="seconds")
+    results = [run_notebook(nb, run_dir, cfg.parameters) for nb in cfg.notebooks]
+    info_file = data_dir / "sample_info.yaml"
+    synthetic = bool(info_file.is_file() and (load_yaml(info_file) or {}).get("synthetic"))
+    prov = {
+        "run": run_dir.name, "started": started, "finished": datetime.now().isoformat(timespec="seconds"),
+        "config": config_path, "parameters": cfg.parameters, "synthetic_data": synthetic,
+        "notebooks": [r.__dict__ for r in results], "inputs": inputs,
+        "packages": provenance.package_versions(), "git": provenance.git_state(),
+        "machine": provenance.machine(),
+    }
+    (run_dir / "parameters.yaml").write_text(
+        yaml.safe_dump({"config": config_path, "parameters": cfg.parameters,
+                        "per_notebook": {r.notebook: r.parameters for r in results}},
+                       allow_unicode=True, sort_keys=False), encoding="utf-8")
+    (run_dir / "provenance.json").write_text(json.dumps(prov, ensure_ascii=False, indent=2, default=str),
+                                             encoding="utf-8")
+    index = write_index(run_dir, cfg.title, results, cfg.parameters, prov, synthetic)
+    failed = [r for r in results if not r.ok]
+    print(f"\n{len(results) - len(failed)} of {len(results)} notebooks ran in {sum(r.seconds for r in results):.1f} s",
+          file=sys.stderr)
+    for r in failed:
+        print(f"  failed: {r.notebook} at cell {r.error.get('cell_index')}: {r.error.get('ename')}: "
+              f"{r.error.get('evalue')}", file=sys.stderr)
+    return results, index
+
+
+def run_summaries(run_dir: Path) -> dict:
+    """The headline results notebooks left in the run folder (``summary_*.json``), merged."""
+    out = {}
+    for p in sorted(run_dir.glob("summary_*.json")):
+        out.update(json.loads(p.read_text(encoding="utf-8")))
+    return out
+
+
+def write_comparison(batch_dir: Path, title: str, runs: list[dict]) -> Path:
+    """A page with one row per run: its name, parameters, status, link, and its headline results."""
+    keys = list(dict.fromkeys(k for r in runs for k in r["summary"]))
+    head = "".join(f"<th>{html.escape(k)}</th>" for k in keys)
+    rows = []
+    for r in runs:
+        status = '<span class="ok">完成 ok</span>' if r["ok"] else '<span class="failed">失败 failed</span>'
+        params = html.escape(", ".join(f"{k}={v}" for k, v in r["parameters"].items()))
+        cells = "".join(f"<td>{_cell(r['summary'].get(k))}</td>" for k in keys)
+        rows.append(f'<tr><td><a href="{html.escape(r["name"])}/index.html">{html.escape(r["name"])}</a></td>'
+                    f"<td>{params}</td><td>{status}</td>{cells}</tr>")
+    page = f"""<!DOCTYPE html>
+<html lang="zh-CN"><head><meta charset="utf-8"><title>{html.escape(title)}</title>
+<style>body {{ font-family: "Noto Sans CJK SC", "PingFang SC", "Microsoft YaHei", sans-serif; margin: 2rem; }}
+table {{ border-collapse: collapse; }} td, th {{ border: 1px solid #ccc; padding: .3rem .6rem; text-align: right; }}
+td:first-child, td:nth-child(2) {{ text-align: left; }} .ok {{ color: #1a7f37; }} .failed {{ color: #b42318; }}</style>
+</head><body><h1>{html.escape(title)}</h1>
+<p>{len(runs)} 次运行 runs · {html.escape(datetime.now().isoformat(timespec="seconds"))}</p>
+<table><tr><th>run</th><th>参数 parameters</th><th>状态 status</th>{head}</tr>
+{"".join(rows)}</table></body></html>
+"""
+    path = batch_dir / "index.html"
+    path.write_text(page, encoding="utf-8")
+    return path
+
+
+def _cell(value) -> str:
+    if isinstance(value, float):
+        return f"{value:,.2f}"
+    return html.escape("—" if value is None else str(value))
+
+
+def run_batch(batch_file: Path, reports_dir: Path, overwrite: bool) -> int:
+    """One run per parameter set of ``batch_file`` under reports/<batch>/<name>/, and a comparison page."""
+    batch = load_yaml(batch_file)
+    batch_dir = reports_dir / batch.get("name", batch_file.stem)
+    if not prepare_run_dir(batch_dir, overwrite):
+        return 2
+    config = paths.resolve(batch.get("config", paths.PARAMS_DIR / "default.yaml"))
+    runs, failed = [], 0
+    for entry in batch["runs"]:
+        cfg = load_run_config(config, dict(entry.get("parameters") or {}), batch.get("only"))
+        run_dir = batch_dir / entry["name"]
+        prepare_run_dir(run_dir, True)
+        results, _ = execute_run(cfg, run_dir, str(config))
+        ok = bool(results) and all(r.ok for r in results)
+        failed += not ok
+        runs.append({"name": entry["name"], "parameters": entry.get("parameters") or {}, "ok": ok,
+                     "summary": run_summaries(run_dir)})
+    page = write_comparison(batch_dir, batch.get("title", batch_dir.name), runs)
+    print(f"Comparison: {page}")
+    return 1 if failed else 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description="Run the notebooks with papermill and write reports/<run>/.")
+    ap.add_argument("--config", default=str(paths.PARAMS_DIR / "default.yaml"), help="YAML with notebooks and parameters")
+    ap.add_argument("-p", "--parameter", nargs=2, action="append", default=[], metavar=("NAME", "VALUE"),
+                    help="override a parameter (value read as YAML: 2022, true, null, text)")
+    ap.add_argument("--run", default=None, help="run folder name under reports/ (default: a timestamp)")
+    ap.add_argument("--reports-dir", default=str(paths.REPORTS_DIR), help="where run folders go")
+    ap.add_argument("--only", nargs="*", default=None, help="run only notebooks whose file name contains one of these")
+    ap.add_argument("--overwrite", action="store_true", help="replace an existing run folder of the same name")
+    ap.add_argument("--batch", default=None, help="YAML list of parameter sets: one run each and a comparison page")
+    a = ap.parse_args(argv)
+
+    reports_dir = paths.resolve(a.reports_dir, Path.cwd())
+    if a.batch:
+        return run_batch(paths.resolve(a.batch, Path.cwd()), reports_dir, a.overwrite)
+    overrides = {name: parse_value(value) for name, value in a.parameter}
+    cfg = load_run_config(paths.resolve(a.config, Path.cwd()), overrides, a.only)
+    run_dir = reports_dir / (a.run or default_run_name())
+    if not prepare_run_dir(run_dir, a.overwrite):
+        return 2
+    results, index = execute_run(cfg, run_dir, str(a.config))
+    print(f"Report: {index}" if results else f"Problems to fix: {index}")
+    return 0 if results and all(r.ok for r in results) else 1
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

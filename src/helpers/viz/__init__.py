@@ -1,0 +1,12 @@
+"""``helpers.viz``: Drawing: the house style, charts, static and interactive maps.
+
+May import: ``helpers.core``, ``helpers.io``, ``helpers.synthetic``, ``helpers.evaluate``, ``helpers.plan``, ``helpers.policy``, ``helpers.progress`` — never a layer above it (tests/test_architecture.py).
+
+Modules:
+
+- ``style``          the CJK font, class colours, the footer tying a figure to the plan and to synthetic data
+- ``charts``         the project's chart types
+- ``maps``           static maps on the real district boundary (EPSG:4549)
+- ``rasterise``      parcels as a class raster, for maps of more parcels than can be drawn one by one
+- ``interactive``    offline folium/Leaflet parcel maps
+"""

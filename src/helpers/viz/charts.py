@@ -1,0 +1,308 @@
+"""The project's chart types (goals, distributions, breakdowns, trends, task dashboards, scenario
+views), each drawn in the house style of ``helpers.viz.style``."""
+
+from __future__ import annotations
+
+import matplotlib.pyplot as plt
+import numpy as np
+import pandas as pd
+import seaborn as sns
+
+from helpers.plan.tasks import COMPARATORS, STREET_VIEW
+from helpers.viz.style import (CLASS_COLORS, MET_COLOR, MISSED_COLOR, TARGET_COLOR, wrap_chars,
+                               finish)
+
+
+
+def goals_chart(goals: pd.DataFrame, title: str, plan_ref: str, synthetic: bool):
+    """Actual against target for the measured goals, one small panel each (units differ)."""
+    g = goals[goals["actual"].notna()].reset_index(drop=True)
+    fig, axes = plt.subplots(1, len(g), figsize=(2.6 * len(g), 3.6), squeeze=False)
+    for ax, row in zip(axes[0], g.itertuples()):
+        pct = row.unit == "比例"
+        scale = 100 if pct else 1
+        unit = "%" if pct else row.unit
+        color = MET_COLOR if row.met else MISSED_COLOR
+        ax.bar([0], [row.actual * scale], color=color, width=0.6)
+        ax.axhline(row.value * scale, color=TARGET_COLOR, ls="--", lw=1.2)
+        ax.text(0.32, row.value * scale, f"目标 {row.value * scale:g}", va="bottom", ha="left", fontsize=8)
+        ax.text(0, row.actual * scale / 2, f"{row.actual * scale:.2f}", ha="center", va="center",
+                color="white", fontsize=10)
+        ax.set_xticks([])
+        ax.set_xlim(-0.6, 1.2)
+        ax.set_ylim(0, max(row.actual, row.value) * scale * 1.18)
+        ax.set_title(wrap_chars(row.text, 11), fontsize=9, fontweight="normal")
+        ax.set_ylabel(unit)
+        ax.set_xlabel("达标 met" if row.met else "未达标 not met", color=color)
+    finish(fig, title, plan_ref, synthetic)
+    return fig
+
+
+def distribution_chart(values: pd.Series, benchmark: float | None, title: str, xlabel: str,
+                       plan_ref: str, synthetic: bool, target: float | None = None, clip_quantile: float = 0.98):
+    """Histogram of an indicator with the benchmark and the plan's target marked."""
+    v = values.dropna()
+    hi = v.quantile(clip_quantile)
+    fig, ax = plt.subplots(figsize=(8, 3.8))
+    sns.histplot(v.clip(upper=hi), bins=40, ax=ax, color="#4575b4")
+    if benchmark is not None and np.isfinite(benchmark):
+        ax.axvline(benchmark, color="#252525", ls="--", lw=1.2, label=f"基准值 benchmark {benchmark:.2f}")
+    if target is not None:
+        ax.axvline(target, color=MISSED_COLOR, ls=":", lw=1.5, label=f"方案目标 target {target:g}")
+    ax.set_xlabel(f"{xlabel}（右端截至第{clip_quantile:.0%}分位）")
+    ax.set_ylabel("企业数 / enterprises")
+    if ax.get_legend_handles_labels()[0]:
+        ax.legend(loc="upper right", fontsize=8)
+    finish(fig, title, plan_ref, synthetic)
+    return fig
+
+
+def breakdown_chart(table: pd.DataFrame, value: str, label: str, title: str, xlabel: str,
+                    plan_ref: str, synthetic: bool, reference: float | None = None,
+                    reference_label: str | None = None, sort: bool = True):
+    """Horizontal bars of ``value`` by ``label`` (e.g. 亩均税收 by 街道), with an optional reference
+    line; sorted by value, or kept in the table's order (top to bottom) with ``sort=False``."""
+    t = table.sort_values(value) if sort else table.iloc[::-1]
+    fig, ax = plt.subplots(figsize=(8, 0.42 * len(t) + 1.3))
+    ax.barh(t[label].astype(str), t[value], color="#4575b4")
+    for y, v in enumerate(t[value]):
+        ax.text(v, y, f" {v:.1f}", va="center", fontsize=8)
+    if reference is not None:
+        ax.axvline(reference, color=MISSED_COLOR, ls="--", lw=1.2, label=reference_label)
+        ax.legend(loc="lower right", bbox_to_anchor=(1.0, 1.0), fontsize=8, frameon=False)
+    ax.set_xlabel(xlabel)
+    ax.set_ylabel("")
+    finish(fig, title, plan_ref, synthetic)
+    return fig
+
+
+def class_share_chart(counts: pd.DataFrame, title: str, plan_ref: str, synthetic: bool):
+    """Stacked bars of class shares per pool (rows: pools, columns: classes A-D, values: counts)."""
+    shares = counts.div(counts.sum(axis=1), axis=0) * 100
+    fig, ax = plt.subplots(figsize=(8, 0.6 * len(shares) + 1.5))
+    left = np.zeros(len(shares))
+    for cls in [c for c in CLASS_COLORS if c in shares.columns]:
+        vals = shares[cls].to_numpy()
+        ax.barh(shares.index.astype(str), vals, left=left, color=CLASS_COLORS[cls], label=f"{cls}类")
+        for y, (l, v, n) in enumerate(zip(left, vals, counts[cls])):
+            if v >= 4:
+                ax.text(l + v / 2, y, f"{v:.0f}%\n({n})", ha="center", va="center", fontsize=7)
+        left += vals
+    ax.set_xlim(0, 100)
+    ax.set_xlabel("占比 share of enterprises (%)")
+    ax.legend(ncol=4, loc="lower right", bbox_to_anchor=(1.0, 1.0), fontsize=8, frameon=False)
+    finish(fig, title, plan_ref, synthetic)
+    return fig
+
+
+def trend_chart(by_year: pd.DataFrame, goals: pd.DataFrame, title: str, plan_ref: str, synthetic: bool):
+    """One small panel per measured goal: the yearly value and the target line."""
+    g = goals[goals["measure"].notna()].reset_index(drop=True)
+    fig, axes = plt.subplots(1, len(g), figsize=(2.7 * len(g), 3.4), squeeze=False)
+    years = by_year.index.to_list()
+    for ax, row in zip(axes[0], g.itertuples()):
+        scale = 100 if row.unit == "比例" else 1
+        values = by_year[row.measure] * scale
+        ax.plot(years, values, marker="o", color="#4575b4")
+        for x, v in zip(years, values):
+            ax.annotate(f"{v:.2f}", (x, v), textcoords="offset points", xytext=(0, 6), ha="center", fontsize=8)
+        ax.axhline(row.value * scale, color=MISSED_COLOR, ls="--", lw=1.2)
+        ax.text(years[0], row.value * scale, f"{row.deadline}目标 {row.value * scale:g}", va="bottom", fontsize=8,
+                color=MISSED_COLOR)
+        lo, hi = min(values.min(), row.value * scale), max(values.max(), row.value * scale)
+        ax.set_ylim(lo - 0.15 * (hi - lo + 1e-9), hi + 0.25 * (hi - lo + 1e-9))
+        ax.set_xticks(years)
+        ax.set_title(wrap_chars(row.text, 11), fontsize=9)
+        ax.set_ylabel("%" if scale == 100 else row.unit)
+    finish(fig, title, plan_ref, synthetic)
+    return fig
+
+
+def yearly_bars(table: pd.DataFrame, x: str, y: str, title: str, ylabel: str, plan_ref: str, synthetic: bool,
+                target: float | None = None, target_label: str | None = None, labels: list[str] | None = None):
+    """Vertical bars of ``y`` per year with an optional target line and bar labels."""
+    fig, ax = plt.subplots(figsize=(7, 3.8))
+    xs = table[x].astype(str)
+    bars = ax.bar(xs, table[y], color="#4575b4", width=0.6)
+    for bar, text in zip(bars, labels or [f"{v:,.1f}" for v in table[y]]):
+        ax.annotate(text, (bar.get_x() + bar.get_width() / 2, bar.get_height()), textcoords="offset points",
+                    xytext=(0, 3), ha="center", va="bottom", fontsize=8)
+    if target is not None:
+        ax.axhline(target, color=MISSED_COLOR, ls="--", lw=1.4, label=target_label)
+        ax.legend(loc="upper right", fontsize=8)
+    ax.set_ylabel(ylabel)
+    ax.set_ylim(0, max(table[y].max(), target or 0) * 1.22 + 1e-9)
+    finish(fig, title, plan_ref, synthetic)
+    return fig
+
+
+def stacked_bars(table: pd.DataFrame, title: str, ylabel: str, plan_ref: str, synthetic: bool,
+                 target: float | None = None, target_label: str | None = None, cumulative: bool = False):
+    """Bars per year (index) stacked by category (columns); with ``cumulative`` the running total of
+    the plan period is drawn as a line against ``target``."""
+    fig, ax = plt.subplots(figsize=(7.5, 4))
+    colors = sns.color_palette("Set2", n_colors=len(table.columns))
+    bottom = np.zeros(len(table))
+    xs = table.index.astype(str)
+    for col, color in zip(table.columns, colors):
+        ax.bar(xs, table[col].to_numpy(), bottom=bottom, color=color, label=str(col), width=0.6)
+        bottom += table[col].to_numpy()
+    for x, total in zip(xs, bottom):
+        ax.annotate(f"{total:,.0f}", (x, total), textcoords="offset points", xytext=(0, 3), ha="center", fontsize=8)
+    top = bottom.max()
+    if cumulative:
+        running = bottom.cumsum()
+        ax.plot(xs, running, color="#252525", marker="o", label="累计 cumulative")
+        for x, v in zip(xs, running):
+            ax.annotate(f"累计 {v:,.0f}", (x, v), textcoords="offset points", xytext=(0, 6), ha="center", fontsize=8)
+        top = max(top, running.max())
+    if target is not None:
+        ax.axhline(target, color=MISSED_COLOR, ls="--", lw=1.3, label=target_label)
+        top = max(top, target)
+    ax.set_ylim(0, top * 1.2 + 1e-9)
+    ax.set_ylabel(ylabel)
+    ax.legend(fontsize=8, loc="upper left", bbox_to_anchor=(1.0, 1.0), frameon=False)
+    finish(fig, title, plan_ref, synthetic)
+    return fig
+
+
+STATUS_COLORS = {"达标": "#1a9850", "按进度": "#91cf60", "落后": "#d73027", "无数据": "#bdbdbd", "无量化目标": "#d9d9d9",
+                 STREET_VIEW: "#6baed6"}
+
+
+def _fmt(value, unit: str) -> str:
+    if value is None or value != value:
+        return "—"
+    if unit == "比例":
+        return f"{100 * value:.2f}%" if abs(value) < 0.1 else f"{100 * value:.1f}%"
+    return f"{value:,.0f}" if abs(value) >= 100 else f"{value:,.2f}".rstrip("0").rstrip(".")
+
+
+def status_dashboard(rows: pd.DataFrame, title: str, plan_ref: str, synthetic: bool, key: str = "task",
+                     names: dict | None = None):
+    """One line per target, grouped by task (or goal): the target, actual against target, and a
+    coloured status cell. Tall rather than wide, so that it stays legible at page width."""
+    n = len(rows)
+    fig, ax = plt.subplots(figsize=(11, 0.3 * n + 1.4))
+    previous = None
+    for i, r in enumerate(rows.itertuples()):
+        y = -i - 1
+        group = getattr(r, key)
+        if group != previous:
+            ax.text(-0.01, y + 0.45, names.get(group, group) if names else group, ha="right", va="center", fontsize=8)
+            ax.axhline(y + 0.95, color="#bdbdbd", lw=0.6)
+            previous = group
+        text = r.text if len(r.text) <= 40 else r.text[:39] + "…"
+        ax.text(0.005, y + 0.45, text, ha="left", va="center", fontsize=7.5)
+        target = "" if r.value is None or r.value != r.value else f" / 目标 {r.comparator}{_fmt(r.value, r.unit)}"
+        ax.text(0.70, y + 0.45, f"{_fmt(r.judged, r.unit)}{target}", ha="right", va="center", fontsize=7.5)
+        ax.add_patch(plt.Rectangle((0.72, y + 0.08), 0.12, 0.78, color=STATUS_COLORS[r.status]))
+        ax.text(0.78, y + 0.45, r.status, ha="center", va="center", fontsize=7.5,
+                color="white" if r.status in ("达标", "落后") else "black")
+    ax.set_xlim(0, 0.85)
+    ax.set_ylim(-n - 0.1, 0)
+    ax.set_axis_off()
+    shown = {s: c for s, c in STATUS_COLORS.items() if s != STREET_VIEW or s in set(rows["status"])}
+    handles = [plt.Rectangle((0, 0), 1, 1, color=c) for c in shown.values()]
+    ax.legend(handles, list(shown), ncol=len(shown), loc="lower left", bbox_to_anchor=(0, 1.0), fontsize=8, frameon=False)
+    finish(fig, title, plan_ref, synthetic)
+    return fig
+
+
+def task_chart(task_rows: pd.DataFrame, year: int, plan_ref: str, synthetic: bool):
+    """任务N: one panel per target: yearly values (bars), the target (dashed), and for targets counted over
+    the plan period the running total (line); the panel title carries the status."""
+    first = task_rows.iloc[0]
+    n = len(task_rows)
+    fig, axes = plt.subplots(1, n, figsize=(max(3.4 * n, 5.5), 3.6), squeeze=False)
+    for ax, r in zip(axes[0], task_rows.itertuples()):
+        series = r.series
+        scale = 100 if r.unit == "比例" else 1
+        if series is None or series.dropna().empty:
+            ax.text(0.5, 0.5, "无数据 no data", ha="center", va="center", transform=ax.transAxes)
+            ax.set_xticks([])
+            ax.set_yticks([])
+        else:
+            s = series.dropna() * scale
+            xs = [str(int(y)) for y in s.index]
+            ax.bar(xs, s.to_numpy(), color="#4575b4", width=0.6)
+            top = s.max()
+            if r.basis == "new":
+                plan = s[s.index >= 2022].cumsum()
+                ax.plot([str(int(y)) for y in plan.index], plan.to_numpy(), color="#252525", marker="o", lw=1.2,
+                        label="方案期累计")
+                top = max(top, plan.max() if len(plan) else 0)
+            if r.value is not None and r.value == r.value:
+                ax.axhline(r.value * scale, color=MISSED_COLOR, ls="--", lw=1.2, label=f"目标 {r.comparator}{_fmt(r.value, r.unit)}")
+                top = max(top, r.value * scale)
+            ax.set_ylim(min(0, s.min()), top * 1.25 + 1e-9)
+            if ax.get_legend_handles_labels()[0]:
+                ax.legend(fontsize=7, loc="upper left", frameon=False)
+            ax.set_ylabel("%" if scale == 100 else r.unit)
+        ax.set_title(f"{wrap_chars(r.text, 14)}\n【{r.status}】", fontsize=8.5, color=STATUS_COLORS[r.status] if r.status in ("达标", "落后") else "#252525")
+    finish(fig, f"任务{first.task} {first.title}（牵头单位：{first.lead_unit}；{year}年）", plan_ref, synthetic)
+    return fig
+
+
+def before_after_chart(before: pd.Series, after: pd.Series, goals: pd.DataFrame, title: str, plan_ref: str,
+                       synthetic: bool):
+    """Per measured goal: the 规上 figure before and after the scenario, and the target."""
+    g = goals[goals["measure"].notna()].reset_index(drop=True)
+    fig, axes = plt.subplots(1, len(g), figsize=(2.6 * len(g), 3.6), squeeze=False)
+    for ax, row in zip(axes[0], g.itertuples()):
+        scale = 100 if row.unit == "比例" else 1
+        values = [before[row.measure] * scale, after[row.measure] * scale]
+        colors = ["#969696", MET_COLOR if COMPARATORS[row.comparator](after[row.measure], row.value) else MISSED_COLOR]
+        ax.bar(["现状", "情景后"], values, color=colors, width=0.6)
+        for x, v in enumerate(values):
+            ax.text(x, v, f"{v:.2f}", ha="center", va="bottom", fontsize=8)
+        ax.axhline(row.value * scale, color=TARGET_COLOR, ls="--", lw=1.2)
+        ax.set_ylim(0, max(values + [row.value * scale]) * 1.2)
+        ax.set_title(wrap_chars(row.text, 11), fontsize=9)
+        ax.set_ylabel("%" if scale == 100 else row.unit)
+    finish(fig, title, plan_ref, synthetic)
+    return fig
+
+
+def sensitivity_chart(grid: pd.DataFrame, metric: str, target: float, smallest: pd.Series, title: str,
+                      ylabel: str, plan_ref: str, synthetic: bool):
+    """The metric after the scenario against the exit line, one line per re-let density, with the target
+    and the smallest line that reaches it marked."""
+    fig, ax = plt.subplots(figsize=(8, 4))
+    for density, g in grid.groupby("density"):
+        ax.plot(g["threshold"], g[metric], marker="o", label=f"再利用强度 density ×{density:g}")
+        line = smallest.get(density)
+        if line == line and line is not None:
+            y = g.loc[g["threshold"] == line, metric].iloc[0]
+            ax.annotate(f"最小出清线 {line:g}", (line, y), textcoords="offset points", xytext=(6, -14), fontsize=8)
+            ax.plot([line], [y], marker="*", markersize=14, color="black")
+    ax.axhline(target, color=MISSED_COLOR, ls="--", lw=1.3, label=f"目标 {target:g}")
+    ax.set_xlabel("退出企业亩均税收线（万元/亩）exit line")
+    ax.set_ylabel(ylabel)
+    ax.legend(fontsize=8, loc="upper left", bbox_to_anchor=(1.0, 1.0), frameon=False)
+    finish(fig, title, plan_ref, synthetic)
+    return fig
+
+
+def tornado_chart(table: pd.DataFrame, title: str, xlabel: str, plan_ref: str, synthetic: bool,
+                  target: float | None = None):
+    """Horizontal bars from the result at each setting's low value to its high value, around the base."""
+    fig, ax = plt.subplots(figsize=(8, 0.55 * len(table) + 1.6))
+    for y, r in enumerate(table.itertuples()):
+        lo, hi = sorted([r.at_low, r.at_high])
+        ax.barh(y, hi - lo, left=lo, color="#4575b4", height=0.5)
+        ax.text(lo, y, f"{r.at_low:.1f} ", ha="right", va="center", fontsize=8)
+        ax.text(hi, y, f" {r.at_high:.1f}", ha="left", va="center", fontsize=8)
+    lo_all = min(table["at_low"].min(), table["at_high"].min(), target if target is not None else float("inf"))
+    hi_all = max(table["at_low"].max(), table["at_high"].max(), target if target is not None else float("-inf"))
+    pad = 0.12 * (hi_all - lo_all) + 1e-9
+    ax.set_xlim(lo_all - pad, hi_all + pad)
+    ax.set_yticks(range(len(table)))
+    ax.set_yticklabels([f"{r.setting}: {r.low:g} → {r.high:g}" for r in table.itertuples()], fontsize=8)
+    ax.axvline(table["base"].iloc[0], color="#252525", lw=1, label="基准情景 base")
+    if target is not None:
+        ax.axvline(target, color=MISSED_COLOR, ls="--", lw=1.3, label=f"目标 {target:g}")
+    ax.set_xlabel(xlabel)
+    ax.legend(fontsize=8, loc="lower right", bbox_to_anchor=(1.0, 1.0), frameon=False)
+    finish(fig, title, plan_ref, synthetic)
+    return fig
