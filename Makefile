@@ -55,13 +55,19 @@ evaluate: $(STAMP) ## Classes and zone totals of one year without notebooks, on 
 bench: $(STAMP) ## Time every stage at SIZES parcels against a floor, a naive script and DuckDB, and dask at DASK_SIZES; table in reports/benchmarks/
 	$(PY) -m benchmarks.run --sizes $(SIZES) --dask-sizes $(DASK_SIZES) $(ARGS)
 
+.PHONY: lint
+lint: $(STAMP) ## ruff (lint and format check) and mypy on helpers
+	$(VENV)/bin/ruff check src tests benchmarks
+	$(VENV)/bin/ruff format --check src tests benchmarks
+	$(VENV)/bin/mypy
+
 .PHONY: test
-test: $(STAMP) ## Run the whole test suite (unit tests, nbval over notebooks/, papermill runs, runner)
+test: lint ## Lint, then the whole test suite (unit tests, slow tests, nbval over notebooks/, papermill runs, runner)
 	$(PY) -m pytest -n 2 --dist loadscope tests notebooks --nbval-lax --nbval-current-env $(ARGS)
 
 .PHONY: test-fast
-test-fast: $(STAMP) ## Unit tests only, without executing notebooks
-	$(PY) -m pytest -m "not notebook" tests $(ARGS)
+test-fast: $(STAMP) ## The fast tier (under a minute): no notebook runs, benchmark, dask, chart rendering or browser
+	$(PY) -m pytest -n 2 -m "not notebook and not slow" tests $(ARGS)
 
 .PHONY: lab
 lab: $(STAMP) ## Open JupyterLab on the project's environment (kernel python3 from .venv)

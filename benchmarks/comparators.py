@@ -27,9 +27,9 @@ import pyarrow.parquet as pq
 import shapely
 from pyproj import Transformer
 
+from helpers.core.units import AREA_CRS, M2_PER_MU
 from helpers.evaluate.indicators import indicator_defs
 from helpers.evaluate.methods import Method
-from helpers.core.units import AREA_CRS, M2_PER_MU
 
 from .data import zones_of
 from .measure import Stages
@@ -44,14 +44,21 @@ def run_floor(folder: Path, year: int, stages: Stages) -> None:
         parcels = pq.read_table(folder / "parcels.parquet", columns=["parcel_id", "registered_area_mu", "geometry"])
         text = pacsv.ConvertOptions(column_types={"credit_code": pa.string(), "parcel_id": pa.string()})
         links = pacsv.read_csv(folder / "enterprise_parcels.csv", convert_options=text)
-        panel = pacsv.read_csv(folder / "panel.csv", convert_options=pacsv.ConvertOptions(
-            column_types={"credit_code": pa.string()}, include_columns=["credit_code", "year", "tax_10k_yuan"]))
+        panel = pacsv.read_csv(
+            folder / "panel.csv",
+            convert_options=pacsv.ConvertOptions(
+                column_types={"credit_code": pa.string()}, include_columns=["credit_code", "year", "tax_10k_yuan"]
+            ),
+        )
     with stages.stage("floor: one vectorised pass (area, land, 亩均税收)") as note:
         crs = pq.read_schema(folder / "parcels.parquet").metadata[b"geo"]
         source_crs = gpd.GeoSeries.from_wkb([], crs=_geo_crs(crs)).crs
         to_metres = Transformer.from_crs(source_crs, AREA_CRS, always_xy=True)
         geoms = shapely.from_wkb(parcels["geometry"].to_numpy(zero_copy_only=False))
-        geom_area_mu = shapely.area(shapely.transform(geoms, lambda xy: np.column_stack(to_metres.transform(xy[:, 0], xy[:, 1])))) / M2_PER_MU
+        geom_area_mu = (
+            shapely.area(shapely.transform(geoms, lambda xy: np.column_stack(to_metres.transform(xy[:, 0], xy[:, 1]))))
+            / M2_PER_MU
+        )
         registered = parcels["registered_area_mu"].to_numpy()
         at = pc.index_in(links["parcel_id"], parcels["parcel_id"]).to_numpy(zero_copy_only=False)
         used = registered[at] * links["share"].to_numpy()
@@ -66,6 +73,7 @@ def run_floor(folder: Path, year: int, stages: Stages) -> None:
 
 def _geo_crs(geo_metadata: bytes):
     import json
+
     meta = json.loads(geo_metadata)
     return meta["columns"][meta["primary_column"]].get("crs") or "OGC:CRS84"
 
@@ -82,8 +90,10 @@ def run_naive(folder: Path, shapefile: Path, year: int, method: Method, stages: 
     defs = indicator_defs()
     with stages.stage("naive: read Shapefile + CSV"):
         parcels = gpd.read_file(shapefile)
-        parcels = parcels.rename(columns={"registered": "registered_area_mu"})   # Shapefile cut the name to 10 characters
-        enterprises = pd.read_csv(folder / "enterprises.csv", dtype={"credit_code": str, "street_code": str}, encoding="utf-8-sig")
+        parcels = parcels.rename(columns={"registered": "registered_area_mu"})  # Shapefile cut the name to 10 characters
+        enterprises = pd.read_csv(
+            folder / "enterprises.csv", dtype={"credit_code": str, "street_code": str}, encoding="utf-8-sig"
+        )
         links = pd.read_csv(folder / "enterprise_parcels.csv", dtype={"credit_code": str, "parcel_id": str}, encoding="utf-8-sig")
         panel = pd.read_csv(folder / "panel.csv", dtype={"credit_code": str}, encoding="utf-8-sig")
     with stages.stage("naive: areas, land, year frame (row-wise)"):
@@ -113,8 +123,10 @@ def run_naive(folder: Path, shapefile: Path, year: int, method: Method, stages: 
             total = pd.Series(0.0, index=members.index)
             for item in pool.items:
                 d = defs[item.indicator]
-                values = members.apply(lambda r: r[d.numerator] / r[d.denominator]
-                                       if pd.notna(r[d.numerator]) and r[d.denominator] > 0 else np.nan, axis=1)
+                values = members.apply(
+                    lambda r: r[d.numerator] / r[d.denominator] if pd.notna(r[d.numerator]) and r[d.denominator] > 0 else np.nan,
+                    axis=1,
+                )
                 ok = values.notna()
                 if item.fixed_benchmark:
                     bench = float(item.benchmark)
@@ -122,8 +134,11 @@ def run_naive(folder: Path, shapefile: Path, year: int, method: Method, stages: 
                     bench = members.loc[ok, d.numerator].sum() / members.loc[ok, d.denominator].sum()
                 else:
                     bench = values.mean()
-                scores = values.apply(lambda v: item.weight * (min(v / bench, item.cap_ratio) if item.cap_ratio else v / bench)
-                                      if pd.notna(v) else np.nan)
+                scores = values.apply(
+                    lambda v: (
+                        item.weight * (min(v / bench, item.cap_ratio) if item.cap_ratio else v / bench) if pd.notna(v) else np.nan
+                    )
+                )
                 fill = scores.mean() if item.missing == "pool_mean_item_score" and scores.notna().any() else 0.0
                 total += scores.apply(lambda s: fill if pd.isna(s) else s)
             rank = total.rank(method="min", ascending=False)
@@ -151,8 +166,13 @@ def duckdb_connection():
     import duckdb_extension_spatial
 
     ext = next(Path(duckdb_extension_spatial.__file__).parent.glob("extensions/*/spatial.duckdb_extension"))
-    con = duckdb.connect(config={"allow_unsigned_extensions": "true", "autoinstall_known_extensions": "false",
-                                 "autoload_known_extensions": "false"})
+    con = duckdb.connect(
+        config={
+            "allow_unsigned_extensions": "true",
+            "autoinstall_known_extensions": "false",
+            "autoload_known_extensions": "false",
+        }
+    )
     con.load_extension(str(ext))
     return con
 
@@ -188,15 +208,19 @@ def method_sql(method: Method, year: int) -> str:
                 bench = str(float(item.benchmark))
             elif item.benchmark == "pool_aggregate":
                 ok = f"{v} IS NOT NULL"
-                bench = (f"(SUM(CASE WHEN {ok} THEN {d.numerator} END) OVER () / "
-                         f"NULLIF(SUM(CASE WHEN {ok} THEN {d.denominator} END) OVER (), 0))")
+                bench = (
+                    f"(SUM(CASE WHEN {ok} THEN {d.numerator} END) OVER () / "
+                    f"NULLIF(SUM(CASE WHEN {ok} THEN {d.denominator} END) OVER (), 0))"
+                )
             else:
                 bench = f"AVG({v}) OVER ()"
             ratio = f"({v} / {bench})" if not item.cap_ratio else f"LEAST({v} / {bench}, {item.cap_ratio})"
             items.append((item, f"{item.weight} * {ratio}"))
         raw = ", ".join(f"{expr} AS s{k}" for k, (_, expr) in enumerate(items))
-        filled = " + ".join(f"COALESCE(s{k}, AVG(s{k}) OVER (), 0)" if item.missing == "pool_mean_item_score"
-                            else f"COALESCE(s{k}, 0)" for k, (item, _) in enumerate(items))
+        filled = " + ".join(
+            f"COALESCE(s{k}, AVG(s{k}) OVER (), 0)" if item.missing == "pool_mean_item_score" else f"COALESCE(s{k}, 0)"
+            for k, (item, _) in enumerate(items)
+        )
         bands = " ".join(f"WHEN share <= {upper} + {SCORE_EPS} THEN '{name}'" for name, upper in pool.bands)
         per_pool.append(f"""
         SELECT credit_code, pool, tax_10k_yuan, land_mu, score, CASE {bands} ELSE '{pool.bands[-1][0]}' END AS class FROM (
@@ -212,9 +236,9 @@ def method_sql(method: Method, year: int) -> str:
       FROM enterprises e LEFT JOIN land USING (credit_code)
       JOIN (SELECT * FROM panel WHERE year = {int(year)}) y USING (credit_code)
       WHERE y.in_production AND COALESCE(land.land_mu, 0) > 0),
-    pooled AS (SELECT *, CASE {' '.join(select_pool)} END AS pool FROM frame),
+    pooled AS (SELECT *, CASE {" ".join(select_pool)} END AS pool FROM frame),
     valued AS (SELECT *, {values} FROM pooled WHERE pool IS NOT NULL)
-    {' UNION ALL '.join(per_pool)}
+    {" UNION ALL ".join(per_pool)}
     """
 
 
@@ -234,7 +258,7 @@ def run_duckdb(folder: Path, year: int, method: Method, stages: Stages) -> pd.Se
             SELECT parcel_id, registered_area_mu, ST_Area(g) / {M2_PER_MU} AS geom_area_mu, ST_PointOnSurface(g) AS pt
             FROM (SELECT parcel_id, registered_area_mu,
                          ST_Transform(geometry::GEOMETRY, '{source}', '{AREA_CRS}', always_xy := true) AS g
-                  FROM read_parquet('{folder / 'parcels.parquet'}'))""")
+                  FROM read_parquet('{folder / "parcels.parquet"}'))""")
         con.execute("""CREATE TABLE parcel_zone AS
             SELECT p.parcel_id, z.zone_code FROM parcels_m p LEFT JOIN zones z ON ST_Contains(z.geom, p.pt)""")
     with stages.stage("duckdb: land, indicators, scores, classes (SQL)") as note:

@@ -20,9 +20,9 @@ import shapely
 
 from helpers.core import paths
 from helpers.core.geography import load_boundary, synthetic_street_zones
+from helpers.core.units import AREA_CRS
 from helpers.io.dataset import ZONES_FILE
 from helpers.synthetic.sample import generate, load_config, write
-from helpers.core.units import AREA_CRS
 
 
 def bench_root() -> Path:
@@ -39,8 +39,9 @@ def bench_folder(n_parcels: int, seed: int) -> Path:
     sample = generate(n_parcels, seed, clip_to_boundary=False)
     cover = shapely.box(*sample.parcels.to_crs(AREA_CRS).total_bounds).buffer(1000)
     config = load_config()
-    sample.zones = synthetic_street_zones(load_boundary(config.get("boundary_source", "tianditu")),
-                                          pd.DataFrame(config["street_anchors"]), cover=cover)
+    sample.zones = synthetic_street_zones(
+        load_boundary(config.get("boundary_source", "tianditu")), pd.DataFrame(config["street_anchors"]), cover=cover
+    )
     write(sample, tmp)
     tmp.rename(folder)
     return _with_manifest(folder)
@@ -51,9 +52,11 @@ def _with_manifest(folder: Path) -> Path:
     area the size of a prefecture), which the folder check must be told."""
     manifest = folder / "dataset.yaml"
     if not manifest.is_file():
-        manifest.write_text("# benchmark folder: the synthetic clusters spread far past Linping at large sizes\n"
-                            "tables:\n  parcels: {max_distance_km: 200}\n  parks: {max_distance_km: 200}\n",
-                            encoding="utf-8")
+        manifest.write_text(
+            "# benchmark folder: the synthetic clusters spread far past Linping at large sizes\n"
+            "tables:\n  parcels: {max_distance_km: 200}\n  parks: {max_distance_km: 200}\n",
+            encoding="utf-8",
+        )
     return folder
 
 

@@ -37,7 +37,7 @@ class PeakRSS:
             self.peak = max(self.peak, self.rss())
             time.sleep(SAMPLE_SECONDS)
 
-    def __enter__(self) -> "PeakRSS":
+    def __enter__(self) -> PeakRSS:
         self.peak = self.rss()
         self._thread.start()
         return self
@@ -63,6 +63,14 @@ class Stages:
             t0 = time.perf_counter()
             yield note
             seconds = time.perf_counter() - t0
-        self.records.append({"engine": self.engine, "n_parcels": self.n_parcels, "stage": name,
-                             "seconds": round(seconds, 3), "peak_mb": round(mem.peak / 2**20),
-                             "in_total": in_total, **note})
+        self.records.append(
+            {
+                "engine": self.engine,
+                "n_parcels": self.n_parcels,
+                "stage": name,
+                "seconds": round(seconds, 3),
+                "peak_mb": round(mem.peak / 2**20),
+                "in_total": in_total,
+                **note,
+            }
+        )

@@ -9,23 +9,27 @@ import matplotlib
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 
-from helpers.io import cache  # noqa: E402
-from helpers.evaluate.frame import enterprise_year_frame, evaluate_frame  # noqa: E402
-from helpers.report.exports import write_csv, write_gpkg  # noqa: E402
 from helpers.core.geography import load_boundary  # noqa: E402
-from helpers.viz.interactive import parcel_class_map, standalone_html  # noqa: E402
-from helpers.io.inventory import take_inventory  # noqa: E402
-from helpers.io.dataset import CORE_TABLES, dataset_from_check  # noqa: E402
-from helpers.viz.maps import class_map  # noqa: E402
+from helpers.evaluate.frame import enterprise_year_frame, evaluate_frame  # noqa: E402
 from helpers.evaluate.methods import load_method  # noqa: E402
-from helpers.viz.style import setup_plotting  # noqa: E402
-from helpers.io.check import check_inventory, settings  # noqa: E402
 from helpers.evaluate.zones import dataset_parcel_zones, dataset_zone_totals, zone_table  # noqa: E402
+from helpers.io import cache  # noqa: E402
+from helpers.io.check import check_inventory, settings  # noqa: E402
+from helpers.io.dataset import CORE_TABLES, dataset_from_check  # noqa: E402
+from helpers.io.inventory import take_inventory  # noqa: E402
+from helpers.report.exports import write_csv, write_gpkg  # noqa: E402
+from helpers.viz.interactive import parcel_class_map, standalone_html  # noqa: E402
+from helpers.viz.maps import class_map  # noqa: E402
+from helpers.viz.style import setup_plotting  # noqa: E402
 
 from .measure import Stages  # noqa: E402
 
-EVALUATION_STAGES = ["area, land per enterprise, year frame", "indicators, scores, classes",
-                     "spatial join to zones", "zone aggregation"]
+EVALUATION_STAGES = [
+    "area, land per enterprise, year frame",
+    "indicators, scores, classes",
+    "spatial join to zones",
+    "zone aggregation",
+]
 
 
 def run_ours(folder: Path, year: int, out: Path, stages: Stages, cold: bool = True, outputs: bool = True) -> dict:

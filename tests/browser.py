@@ -15,8 +15,10 @@ from pathlib import Path
 import pytest
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
-ERROR_HOOK = ("<script>window.addEventListener('error', function (e) {"
-              "document.documentElement.setAttribute('data-js-error', String(e.message || e));});</script>")
+ERROR_HOOK = (
+    "<script>window.addEventListener('error', function (e) {"
+    "document.documentElement.setAttribute('data-js-error', String(e.message || e));});</script>"
+)
 
 
 def need_chromium() -> str:
@@ -34,11 +36,23 @@ def render_offline(html: str, budget_ms: int = 8000) -> tuple[str, str | None]:
     with tempfile.TemporaryDirectory() as tmp:
         page = Path(tmp) / "page.html"
         page.write_text(html.replace("<head>", "<head>" + ERROR_HOOK, 1), encoding="utf-8")
-        cmd = [browser, "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-               "--disable-background-networking", "--disable-component-update", "--disable-sync",
-               f"--user-data-dir={tmp}/profile", "--proxy-server=http://127.0.0.1:9",
-               "--host-resolver-rules=MAP * ~NOTFOUND", f"--virtual-time-budget={budget_ms}",
-               "--dump-dom", page.as_uri()]
+        cmd = [
+            browser,
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-quic",
+            "--no-first-run",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
+            f"--user-data-dir={tmp}/profile",
+            "--proxy-server=http://127.0.0.1:9",
+            "--host-resolver-rules=MAP * ~NOTFOUND",
+            f"--virtual-time-budget={budget_ms}",
+            "--dump-dom",
+            page.as_uri(),
+        ]
         dom = subprocess.run(cmd, capture_output=True, text=True, timeout=120).stdout
     m = re.search(r'data-js-error="([^"]*)"', dom)
     return dom, (m.group(1) if m else None)

@@ -11,8 +11,14 @@ import pytest
 from helpers.core import paths
 from helpers.io.dataset import load_dataset
 
-SAMPLE_FILES = ["parcels.parquet", "enterprises.csv", "enterprise_parcels.csv", "panel.csv",
-                "street_zones_synthetic.geojson", "sample_info.yaml"]
+SAMPLE_FILES = [
+    "parcels.parquet",
+    "enterprises.csv",
+    "enterprise_parcels.csv",
+    "panel.csv",
+    "street_zones_synthetic.geojson",
+    "sample_info.yaml",
+]
 
 
 @pytest.fixture(scope="session")

@@ -20,8 +20,17 @@ HELPERS = paths.PROJECT_ROOT / "src" / "helpers"
 ARCHITECTURE_DOC = paths.PROJECT_ROOT / "docs" / "architecture.md"
 # Lowest first. A layer may import every layer before it in this list; entries of one tuple are
 # siblings that do not import each other.
-LAYERS: list[tuple[str, ...]] = [("core",), ("io",), ("synthetic", "evaluate"), ("plan",), ("policy",),
-                                 ("progress",), ("viz",), ("report",), ("scale",)]
+LAYERS: list[tuple[str, ...]] = [
+    ("core",),
+    ("io",),
+    ("synthetic", "evaluate"),
+    ("plan",),
+    ("policy",),
+    ("progress",),
+    ("viz",),
+    ("report",),
+    ("scale",),
+]
 
 
 def rank(package: str) -> int:
@@ -40,7 +49,7 @@ def imported_packages(path: Path, root: Path) -> set[tuple[str, int]]:
     for node in ast.walk(tree):
         if isinstance(node, ast.ImportFrom):
             if node.level:
-                base = list(own[:-node.level]) if node.level <= len(own) - 1 else []
+                base = list(own[: -node.level]) if node.level <= len(own) - 1 else []
                 parts = base + (node.module.split(".") if node.module else [])
                 if not parts:
                     continue
@@ -62,7 +71,7 @@ def violations(root: Path) -> list[str]:
     found = []
     for path in sorted(root.rglob("*.py")):
         rel = path.relative_to(root)
-        if len(rel.parts) < 2:          # helpers/__init__.py: imports nothing
+        if len(rel.parts) < 2:  # helpers/__init__.py: imports nothing
             continue
         mine = rel.parts[0]
         for package, line in imported_packages(path, root):
@@ -74,8 +83,7 @@ def violations(root: Path) -> list[str]:
 
 
 def modules(root: Path) -> list[str]:
-    return sorted(".".join(p.relative_to(root).with_suffix("").parts) for p in root.rglob("*.py")
-                  if p.name != "__init__.py")
+    return sorted(".".join(p.relative_to(root).with_suffix("").parts) for p in root.rglob("*.py") if p.name != "__init__.py")
 
 
 def test_every_package_has_a_layer():
@@ -92,8 +100,9 @@ def test_an_upward_import_is_caught(tmp_path):
     shutil.copytree(HELPERS, copy, ignore=shutil.ignore_patterns("__pycache__", "static"))
     assert violations(copy) == []
     units = copy / "core" / "units.py"
-    units.write_text(units.read_text(encoding="utf-8") + "\nfrom helpers.evaluate.indicators import indicator_defs\n",
-                     encoding="utf-8")
+    units.write_text(
+        units.read_text(encoding="utf-8") + "\nfrom helpers.evaluate.indicators import indicator_defs\n", encoding="utf-8"
+    )
     relative = copy / "io" / "formats.py"
     relative.write_text(relative.read_text(encoding="utf-8") + "\nfrom ..viz import style\n", encoding="utf-8")
     found = violations(copy)
@@ -106,8 +115,9 @@ def test_architecture_doc_names_every_module():
     documented = set(re.findall(r"`((?:[a-z_]+)\.(?:[a-z_]+))`", text))
     missing = [m for m in modules(HELPERS) if m not in documented]
     assert missing == [], f"modules without a role in docs/architecture.md: {missing}"
-    stale = sorted(m for m in documented if m.split(".")[0] in {n for layer in LAYERS for n in layer}
-                   and m not in modules(HELPERS))
+    stale = sorted(
+        m for m in documented if m.split(".")[0] in {n for layer in LAYERS for n in layer} and m not in modules(HELPERS)
+    )
     assert stale == [], f"docs/architecture.md names modules that do not exist: {stale}"
 
 

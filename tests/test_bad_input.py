@@ -13,9 +13,9 @@ from shapely.geometry import Point, Polygon
 from helpers.core import paths
 from helpers.core.credit_code import make_code
 from helpers.core.errors import InputError
+from helpers.io.check import check_folder
 from helpers.io.dataset import load_dataset
 from helpers.io.schema import table_specs
-from helpers.io.check import check_folder
 
 from .conftest import read_table, write_table
 
@@ -36,6 +36,7 @@ def set_cell(column, index, value):
         d[column] = d[column].astype(object)
         d.loc[index, column] = value
         return d
+
     return change
 
 
@@ -46,6 +47,7 @@ def edit_parcels(folder, change):
 
 
 # --- columns and cell types ------------------------------------------------------------------
+
 
 def test_missing_required_column(sample_copy):
     edit(sample_copy, "panel.csv", lambda d: d.drop(columns="tax_10k_yuan"))
@@ -94,8 +96,11 @@ def test_negative_employees(sample_copy):
 
 # --- ids and credit codes ---------------------------------------------------------------------
 
+
 def test_duplicate_enterprise_with_different_values(sample_copy):
-    edit(sample_copy, "enterprises.csv", lambda d: d.assign(credit_code=d["credit_code"].where(d.index != 5, d["credit_code"][4])))
+    edit(
+        sample_copy, "enterprises.csv", lambda d: d.assign(credit_code=d["credit_code"].where(d.index != 5, d["credit_code"][4]))
+    )
     p = problem(sample_copy, "duplicate ids")
     assert p.rows == (6, 7) and p.expected == "each id once"
 
@@ -122,6 +127,7 @@ def test_invalid_credit_code_check_character(sample_copy):
         code = d.loc[2, "credit_code"]
         d.loc[2, "credit_code"] = code[:17] + ("0" if code[17] != "0" else "1")
         return d
+
     edit(sample_copy, "enterprises.csv", change)
     p = problem(sample_copy, "invalid 统一社会信用代码")
     assert p.rows == (4,) and "GB 32100-2015" in p.expected
@@ -140,19 +146,27 @@ def test_unknown_street(sample_copy):
 
 # --- parcels: areas and geometry --------------------------------------------------------------
 
-@pytest.mark.parametrize("value, words", [(0.0, "zero or negative"), (-3.5, "zero or negative"), (None, "empty cells")],
-                         ids=["zero_area", "negative_area", "missing_area"])
+
+@pytest.mark.parametrize(
+    "value, words",
+    [(0.0, "zero or negative"), (-3.5, "zero or negative"), (None, "empty cells")],
+    ids=["zero_area", "negative_area", "missing_area"],
+)
 def test_non_positive_or_missing_parcel_area(sample_copy, value, words):
     def change(p):
         p["registered_area_mu"] = p["registered_area_mu"].astype(object)
         p.loc[7, "registered_area_mu"] = value
+
     edit_parcels(sample_copy, change)
     p = problem(sample_copy, words)
     assert p.rows == (8,) and p.file.endswith("parcels.parquet") and p.column.startswith("registered_area_mu")
 
 
 def test_registered_area_far_from_geometry_is_a_warning(sample_copy):
-    edit_parcels(sample_copy, lambda p: p.__setitem__("registered_area_mu", p["registered_area_mu"].where(p.index != 11, p["registered_area_mu"] * 3)))
+    edit_parcels(
+        sample_copy,
+        lambda p: p.__setitem__("registered_area_mu", p["registered_area_mu"].where(p.index != 11, p["registered_area_mu"] * 3)),
+    )
     p = problem(sample_copy, "differs from the measured area", severity="warning")
     assert p.rows == (12,) and "registered area" in p.expected
     assert check_folder(sample_copy).ok
@@ -168,6 +182,7 @@ def test_invalid_geometry(sample_copy):
     def change(p):
         x, y = p.geometry.iloc[0].exterior.coords[0]
         p.loc[0, "geometry"] = Polygon([(x, y), (x + 0.001, y + 0.001), (x + 0.001, y), (x, y + 0.001)])  # bow-tie
+
     edit_parcels(sample_copy, change)
     p = problem(sample_copy, "invalid geometry")
     assert p.rows == (1,) and "make_valid" in p.expected
@@ -185,6 +200,7 @@ def test_point_instead_of_polygon(sample_copy):
 
 
 # --- links between tables ---------------------------------------------------------------------
+
 
 def test_link_to_missing_parcel(sample_copy):
     edit(sample_copy, "enterprise_parcels.csv", set_cell("parcel_id", 10, "330113999001GB99999"))
@@ -209,6 +225,7 @@ def test_shares_of_a_parcel_over_one(sample_copy):
         d.loc[0, "share"] = "1"
         other = d.loc[d["parcel_id"] != d.loc[0, "parcel_id"], "credit_code"].iloc[0]
         return pd.concat([d, d.iloc[[0]].assign(credit_code=other, share="0.5")], ignore_index=True)
+
     edit(sample_copy, "enterprise_parcels.csv", change)
     p = problem(sample_copy, "more than 1")
     assert p.rows[0] == 2 and p.rows[-1] == len(read_table(sample_copy, "enterprise_parcels.csv")) + 1
@@ -220,6 +237,7 @@ def test_share_outside_zero_one(sample_copy):
 
 
 # --- money: 元 against 万元, refunds ------------------------------------------------------------
+
 
 def test_tax_column_in_yuan(sample_copy):
     edit(sample_copy, "panel.csv", lambda d: d.assign(tax_10k_yuan=(d["tax_10k_yuan"].astype(float) * 10000).astype(str)))
@@ -249,6 +267,7 @@ def test_negative_tax_is_kept_and_listed(sample_copy):
 
 def test_negative_tax_rule_zero(sample_copy, monkeypatch):
     from helpers.io import check as validation
+
     monkeypatch.setitem(validation.settings(), "negative_tax", "zero")
     edit(sample_copy, "panel.csv", set_cell("tax_10k_yuan", 0, "-12.5"))
     result = check_folder(sample_copy)
@@ -257,6 +276,7 @@ def test_negative_tax_rule_zero(sample_copy, monkeypatch):
 
 
 # --- files --------------------------------------------------------------------------------------
+
 
 def test_empty_file(sample_copy):
     (sample_copy / "enterprises.csv").write_text("", encoding="utf-8")
@@ -314,6 +334,7 @@ def test_bad_optional_record(sample_copy):
 
 # --- coordinates --------------------------------------------------------------------------------
 
+
 def _reproject(folder, crs, declare=None):
     p = gpd.read_parquet(folder / "parcels.parquet").to_crs(crs)
     if declare is not None:
@@ -322,7 +343,7 @@ def _reproject(folder, crs, declare=None):
 
 
 def test_declared_crs_contradicted_by_coordinates(sample_copy):
-    _reproject(sample_copy, "EPSG:4528", declare="EPSG:4549")   # zone-prefixed eastings labelled as 4549
+    _reproject(sample_copy, "EPSG:4528", declare="EPSG:4549")  # zone-prefixed eastings labelled as 4549
     p = problem(sample_copy, "lie within")
     assert p.column == "geometry" and "EPSG:4528" in p.problem and "4528" in p.expected
 
@@ -343,6 +364,7 @@ def test_layer_without_crs_and_unknown_range(sample_copy):
 
 # --- everything at once ---------------------------------------------------------------------------
 
+
 def test_every_problem_is_listed_in_one_pass(sample_copy):
     edit(sample_copy, "panel.csv", set_cell("above_scale", 4, "maybe"))
     edit(sample_copy, "enterprises.csv", set_cell("street_code", 0, "330110005"))
@@ -356,6 +378,7 @@ def test_every_problem_is_listed_in_one_pass(sample_copy):
 
 def test_data_contract_document_is_in_step():
     from helpers.io.contract import DOC, contract_markdown
+
     assert DOC.read_text(encoding="utf-8") == contract_markdown(), "run: python -m helpers.io.contract"
     text = DOC.read_text(encoding="utf-8")
     for name in ("enterprises", "parcels", "enterprise_parcels", "panel"):
@@ -365,9 +388,10 @@ def test_data_contract_document_is_in_step():
 
 def test_example_files_pass_the_check():
     from helpers.io.contract import EXAMPLES
+
     result = check_folder(EXAMPLES)
     assert result.ok, result.summary()
-    assert set(result.read) == set(table_specs())   # an example of every table
+    assert set(result.read) == set(table_specs())  # an example of every table
 
 
 def test_exact_copies_are_full_row_duplicates_whatever_the_key():
@@ -378,9 +402,9 @@ def test_exact_copies_are_full_row_duplicates_whatever_the_key():
 
     panel = read_table(paths.SAMPLE_DIR, "panel.csv").head(200).reset_index(drop=True)
     extra = panel.iloc[[3, 3, 10, 50]].copy()
-    extra.iloc[2, extra.columns.get_loc("employees")] = "999999"        # same key, other values: not a copy
+    extra.iloc[2, extra.columns.get_loc("employees")] = "999999"  # same key, other values: not a copy
     nokey = panel.iloc[[7, 7]].copy()
-    nokey["credit_code"] = None                                          # copies with a missing key
+    nokey["credit_code"] = None  # copies with a missing key
     table = pd.concat([panel, extra, nokey], ignore_index=True).sample(frac=1, random_state=3).reset_index(drop=True)
     spec = table_specs()["panel"]
     expected = table[[c for c in spec.columns if c in table]].duplicated(keep="first")
@@ -389,7 +413,7 @@ def test_exact_copies_are_full_row_duplicates_whatever_the_key():
 
     parcels = gpd.read_parquet(paths.SAMPLE_DIR / "parcels.parquet").head(50)
     twins = pd.concat([parcels, parcels.iloc[[1, 2]]], ignore_index=True)
-    twins.loc[len(twins) - 1, "geometry"] = shapely.box(0, 0, 1, 1)       # row 2's attributes, another outline
+    twins.loc[len(twins) - 1, "geometry"] = shapely.box(0, 0, 1, 1)  # row 2's attributes, another outline
     twins = gpd.GeoDataFrame(twins, geometry="geometry", crs=parcels.crs)
     got = exact_copies(twins, table_specs()["parcels"])
     assert list(np.flatnonzero(got)) == [50]

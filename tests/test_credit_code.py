@@ -14,8 +14,9 @@ def test_real_codes_are_valid(code):
     assert cc.org_check_character(code[8:16]) == code[16]
 
 
-@pytest.mark.parametrize("bad", ["91330100716105852E", "91330100716105852", "9133010071610585IF", "", None, 123,
-                                 "91330100716105852f"])
+@pytest.mark.parametrize(
+    "bad", ["91330100716105852E", "91330100716105852", "9133010071610585IF", "", None, 123, "91330100716105852f"]
+)
 def test_bad_codes_are_invalid(bad):
     assert not cc.is_valid(bad)
 
@@ -39,9 +40,13 @@ def test_valid_mask_agrees_with_is_valid_code_by_code():
     rng = np.random.default_rng(7)
     good = cc.random_codes(300, ["330110", "330113"], rng)
     # every single-character change of a valid code, and the bad shapes above
-    changed = [c[:i] + ch + c[i + 1:] for c in good[:20] for i in (3, 17) for ch in "0AX"]
-    codes = pd.Series(good + changed + REAL + ["91330100716105852E", "91330100716105852", "9133010071610585IF", "",
-                                              None, "91330100716105852f"], dtype="string")
+    changed = [c[:i] + ch + c[i + 1 :] for c in good[:20] for i in (3, 17) for ch in "0AX"]
+    codes = pd.Series(
+        good + changed + REAL + ["91330100716105852E", "91330100716105852", "9133010071610585IF", "", None, "91330100716105852f"],
+        dtype="string",
+    )
     mask = cc.valid_mask(codes)
-    assert mask.tolist() == [cc.is_valid(c) if isinstance(c, str) else False for c in codes.astype(object).where(codes.notna(), None)]
+    assert mask.tolist() == [
+        cc.is_valid(c) if isinstance(c, str) else False for c in codes.astype(object).where(codes.notna(), None)
+    ]
     assert mask[:300].all() and not mask.all()

@@ -5,8 +5,9 @@ from helpers.policy.energy import above_control_line, budget_by, energy_intensit
 
 
 def frame(rows):
-    return pd.DataFrame(rows, columns=["credit_code", "name", "street_name", "industry_chain", "energy_tce",
-                                       "class", "value_added_10k_yuan"])
+    return pd.DataFrame(
+        rows, columns=["credit_code", "name", "street_name", "industry_chain", "energy_tce", "class", "value_added_10k_yuan"]
+    )
 
 
 def test_quota_follows_last_year_and_class():

@@ -111,7 +111,7 @@ def test_sample_meets_some_targets_and_misses_others(ev2023):
     assert goals.loc["tax_per_mu", "actual"] == pytest.approx(38.6, abs=0.01)
     assert bool(goals.loc["tax_per_mu", "met"]) is False
     assert bool(goals.loc["labour_productivity", "met"]) is True
-    assert pd.isna(goals.loc["land_renewed", "met"])            # not measured by the evaluation
+    assert pd.isna(goals.loc["land_renewed", "met"])  # not measured by the evaluation
 
 
 def test_years_differ(sample):
@@ -123,6 +123,7 @@ def test_years_differ(sample):
 
 def test_goals_display_is_readable(ev2023):
     from helpers.evaluate.breakdowns import goals_display
+
     t = goals_display(goals_table(above_scale_figures(ev2023.evaluated)), 2023)
     row = t.set_index("目标 goal").loc["规模以上工业增加值率达到25%以上"]
     assert row["目标值 target"] == ">= 25" and row["单位 unit"] == "%" and row["结果 result"] == "达标 met"
@@ -131,12 +132,16 @@ def test_goals_display_is_readable(ev2023):
 
 def test_pseudonyms_are_stable_and_keep_missing_codes():
     from helpers.io.privacy import pseudonymize
+
     f = pd.DataFrame({"credit_code": ["91330100716105852F", None], "name": ["甲", None]})
     a, b = pseudonymize(f), pseudonymize(f)
     assert a.equals(b) and a.loc[0, "name"] == a.loc[0, "credit_code"] and a.loc[0, "name"].startswith("企业-")
     assert pd.isna(a.loc[1, "credit_code"]) and pd.isna(a.loc[1, "name"])
-    other = pseudonymize(f.rename(columns={"credit_code": "统一社会信用代码", "name": "企业名称"}),
-                         code_col="统一社会信用代码", name_col="企业名称")
+    other = pseudonymize(
+        f.rename(columns={"credit_code": "统一社会信用代码", "name": "企业名称"}),
+        code_col="统一社会信用代码",
+        name_col="企业名称",
+    )
     assert other.loc[0, "统一社会信用代码"] == a.loc[0, "credit_code"]
 
 
@@ -149,3 +154,20 @@ def test_labels_at_gives_pandas_text_with_missing_codes():
     assert str(strict.dtype) == "string" and str(loose.dtype) == "str"
     assert list(pd.Series(strict).fillna("-")) == ["c", "-", "a", "a", "b"] and pd.isna(strict[1])
     assert pd.Series(loose).equals(pd.Series(["c", None, "a", "a", "b"], dtype="str"))
+
+
+def test_street_contributions_add_up_to_the_district_gap(ev2023, sample):
+    from helpers.core.geography import load_streets
+    from helpers.evaluate.evaluation import view
+    from helpers.plan.goals import scope_contributions
+
+    district = ev2023.evaluated
+    parts = [
+        scope_contributions(district, view(ev2023, [code]).evaluated).set_index("id") for code in load_streets()["street_code"]
+    ]
+    whole = scope_contributions(district, district).set_index("id")
+    total = sum(p["contribution_to_gap"] for p in parts)
+    pd.testing.assert_series_equal(total, whole["district_actual"] - whole["value"], check_names=False)
+    assert (whole["share_of_district"] == 1).all()
+    assert sum(p["share_of_district"] for p in parts).round(12).eq(1).all()
+    assert whole.loc["tax_per_mu", "view_actual"] == pytest.approx(above_scale_figures(district)["tax_per_mu"])

@@ -10,8 +10,7 @@ N = 20
 
 @pytest.fixture(scope="module")
 def grid():
-    cells = [box(523000 + i * 100, 3368000 + j * 100, 523090 + i * 100, 3368090 + j * 100)
-             for i in range(N) for j in range(N)]
+    cells = [box(523000 + i * 100, 3368000 + j * 100, 523090 + i * 100, 3368090 + j * 100) for i in range(N) for j in range(N)]
     g = gpd.GeoDataFrame(geometry=cells, crs="EPSG:4549")
     ij = np.array([(i, j) for i in range(N) for j in range(N)])
     rng = np.random.default_rng(0)

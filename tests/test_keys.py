@@ -14,13 +14,18 @@ def test_positions_of_present_absent_and_missing_keys():
 
 def test_lookup_equals_a_left_merge():
     rng = np.random.default_rng(3)
-    right = pd.DataFrame({"code": pd.array([f"k{i}" for i in range(50)], dtype="string"),
-                          "amount": rng.random(50),
-                          "count": pd.array(rng.integers(0, 9, 50), dtype="Int64"),
-                          "flag": pd.array(rng.random(50) > 0.5, dtype="boolean"),
-                          "label": pd.array([f"L{i % 7}" for i in range(50)], dtype="string")})
-    left = pd.DataFrame({"code": pd.array([f"k{i}" for i in rng.integers(0, 70, 200)], dtype="string"),
-                         "x": np.arange(200)}).sample(frac=1, random_state=1)
+    right = pd.DataFrame(
+        {
+            "code": pd.array([f"k{i}" for i in range(50)], dtype="string"),
+            "amount": rng.random(50),
+            "count": pd.array(rng.integers(0, 9, 50), dtype="Int64"),
+            "flag": pd.array(rng.random(50) > 0.5, dtype="boolean"),
+            "label": pd.array([f"L{i % 7}" for i in range(50)], dtype="string"),
+        }
+    )
+    left = pd.DataFrame(
+        {"code": pd.array([f"k{i}" for i in rng.integers(0, 70, 200)], dtype="string"), "x": np.arange(200)}
+    ).sample(frac=1, random_state=1)
     expected = left.merge(right, on="code", how="left")
     pd.testing.assert_frame_equal(lookup(left, right, "code"), expected)
     assert take_rows(right[["amount"]], np.array([-1, 0]))["amount"].isna().tolist() == [True, False]

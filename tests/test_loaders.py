@@ -24,16 +24,15 @@ def test_csv_with_bom_and_without_are_the_same(sample_copy):
 
 
 def test_records_are_optional(sample_copy):
-    ds = load_dataset(sample_copy)   # the copy holds no record tables
+    ds = load_dataset(sample_copy)  # the copy holds no record tables
     assert ds.records == {}
-
-
 
 
 def test_anonymize_at_load_replaces_names_and_codes_everywhere(sample_copy):
     import shutil
 
     from helpers.core import paths
+
     shutil.copy(paths.SAMPLE_DIR / "projects.csv", sample_copy / "projects.csv")
     plain, anon = load_dataset(sample_copy), load_dataset(sample_copy, anonymize=True)
     codes, names = set(plain.enterprises["credit_code"]), set(plain.enterprises["name"])
@@ -44,17 +43,17 @@ def test_anonymize_at_load_replaces_names_and_codes_everywhere(sample_copy):
     assert not set(anon.enterprises["name"]) & names
     assert anon.records["projects"]["name"].str.startswith("项目-").all()
     again = load_dataset(sample_copy, anonymize=True)
-    assert again.enterprises["credit_code"].tolist() == anon.enterprises["credit_code"].tolist()   # stable
-    assert len(anon.links.merge(anon.enterprises, on="credit_code")) == len(plain.links)          # joins still work
+    assert again.enterprises["credit_code"].tolist() == anon.enterprises["credit_code"].tolist()  # stable
+    assert len(anon.links.merge(anon.enterprises, on="credit_code")) == len(plain.links)  # joins still work
 
 
 def test_generalized_geometry_keeps_areas_and_moves_little(sample_copy):
     plain, coarse = load_dataset(sample_copy), load_dataset(sample_copy, generalize_m=50)
-    assert (coarse.parcels["geom_area_mu"] == plain.parcels["geom_area_mu"]).all()   # measured before coarsening
+    assert (coarse.parcels["geom_area_mu"] == plain.parcels["geom_area_mu"]).all()  # measured before coarsening
     moved = plain.parcels.to_crs(4549).centroid.distance(coarse.parcels.to_crs(4549).centroid)
     assert moved.max() < 2 * 50 and (moved > 0).any()
     xy = shapely.get_coordinates(coarse.parcels.to_crs(4549).geometry.values)
-    assert abs(xy / 50 - (xy / 50).round()).max() < 1e-6       # on the 50 m grid
+    assert abs(xy / 50 - (xy / 50).round()).max() < 1e-6  # on the 50 m grid
     assert not coarse.parcels.geometry.is_empty.any()
 
 
@@ -63,8 +62,12 @@ def test_folder_without_zones_gets_indicative_zones_from_its_parcels(sample_copy
     ds = load_dataset(sample_copy)
     assert set(ds.zones["street_code"]) == set(ds.parcels["street_code"]) and ds.zones["synthetic"].all()
     zone_of_parcel = ds.zones.to_crs(4549).set_index("street_code").geometry.reindex(ds.parcels["street_code"])
-    inside = ds.parcels.representative_point().to_crs(4549).reset_index(drop=True).within(
-        zone_of_parcel.buffer(1).reset_index(drop=True))
+    inside = (
+        ds.parcels.representative_point()
+        .to_crs(4549)
+        .reset_index(drop=True)
+        .within(zone_of_parcel.buffer(1).reset_index(drop=True))
+    )
     assert inside.mean() > 0.99
 
 

@@ -6,14 +6,34 @@ import yaml
 
 from helpers.core.errors import InputError
 from helpers.evaluate.evaluation import evaluate
-from helpers.policy.low_efficiency import (LIST_COLUMNS, below_clearance, clearance_by_year, freed, hell_list, load_rule,
-                                    screen, standard_land_share, street_low_efficiency)
+from helpers.policy.low_efficiency import (
+    LIST_COLUMNS,
+    below_clearance,
+    clearance_by_year,
+    freed,
+    load_rule,
+    remediation_list,
+    screen,
+    standard_land_share,
+    street_low_efficiency,
+)
 
 
 def ent(**kw):
-    base = dict(credit_code="X", name="n", street_name="s", industry_chain="c", industry_code="C342",
-                above_scale=True, land_mu=10.0, tax_10k_yuan=100.0, value_added_10k_yuan=300.0,
-                energy_tce=100.0, score=100.0, **{"class": "B"})
+    base = dict(
+        credit_code="X",
+        name="n",
+        street_name="s",
+        industry_chain="c",
+        industry_code="C342",
+        above_scale=True,
+        land_mu=10.0,
+        tax_10k_yuan=100.0,
+        value_added_10k_yuan=300.0,
+        energy_tce=100.0,
+        score=100.0,
+        **{"class": "B"},
+    )
     base.update(kw)
     return base
 
@@ -24,13 +44,15 @@ def rule():
 
 
 def test_rule_groups(rule):
-    frame = pd.DataFrame([
-        ent(tax_10k_yuan=40.0, energy_tce=200.0),                 # 4万/亩, VA/tce 1.5 → low tax & heavy
-        ent(tax_10k_yuan=40.0, energy_tce=100.0),                 # 4万/亩, VA/tce 3.0 → not heavy
-        ent(**{"class": "D"}),                                    # class D
-        ent(above_scale=False, land_mu=2.0, tax_10k_yuan=1.0, energy_tce=500.0, **{"class": "D"}),  # 规下 <3亩: out of scope
-        ent(above_scale=False, land_mu=3.0, tax_10k_yuan=12.0, energy_tce=200.0),  # 规下 3亩 (含): in scope, 4万/亩
-    ])
+    frame = pd.DataFrame(
+        [
+            ent(tax_10k_yuan=40.0, energy_tce=200.0),  # 4万/亩, VA/tce 1.5 → low tax & heavy
+            ent(tax_10k_yuan=40.0, energy_tce=100.0),  # 4万/亩, VA/tce 3.0 → not heavy
+            ent(**{"class": "D"}),  # class D
+            ent(above_scale=False, land_mu=2.0, tax_10k_yuan=1.0, energy_tce=500.0, **{"class": "D"}),  # 规下 <3亩: out of scope
+            ent(above_scale=False, land_mu=3.0, tax_10k_yuan=12.0, energy_tce=200.0),  # 规下 3亩 (含): in scope, 4万/亩
+        ]
+    )
     s = screen(frame, rule)
     assert s["in_scope"].tolist() == [True, True, True, False, True]
     assert s["listed"].tolist() == [True, False, True, False, True]
@@ -39,13 +61,14 @@ def test_rule_groups(rule):
 
 
 def test_clearance_line_overrides_the_way(rule):
-    frame = pd.DataFrame([ent(tax_10k_yuan=20.0, energy_tce=200.0)])   # 2万/亩 < 3
+    frame = pd.DataFrame([ent(tax_10k_yuan=20.0, energy_tce=200.0)])  # 2万/亩 < 3
     assert screen(frame, rule).loc[0, "suggested_way"] == "整体腾退"
 
 
 def test_freed_follows_the_ways(rule):
-    out = freed(pd.Series([10.0, 10.0, 10.0, 10.0]), pd.Series([100.0] * 4),
-                pd.Series(["整体腾退", "搬迁入园", "改造提升", None]), rule)
+    out = freed(
+        pd.Series([10.0, 10.0, 10.0, 10.0]), pd.Series([100.0] * 4), pd.Series(["整体腾退", "搬迁入园", "改造提升", None]), rule
+    )
     assert out["land_freed_mu"].tolist()[:3] == [10.0, 10.0, 0.0]
     assert out["energy_freed_tce"].tolist()[:3] == [100.0, 0.0, 20.0]
     assert out.iloc[3].isna().all()
@@ -64,7 +87,7 @@ def test_rule_errors_name_the_file(tmp_path, rule):
 def test_list_on_the_sample(sample, rule):
     ev = evaluate(sample, 2023)
     s = screen(ev.evaluated, rule)
-    lst = hell_list(ev.evaluated, s, rule, 2023)
+    lst = remediation_list(ev.evaluated, s, rule, 2023)
     assert list(lst.columns) == LIST_COLUMNS and len(lst) == int(s["listed"].sum()) > 0
     assert lst["综合得分"].is_monotonic_increasing
     assert lst["统一社会信用代码"].isin(ev.evaluated["credit_code"]).all()
@@ -93,5 +116,6 @@ def test_below_clearance_handles_missing():
 
 def test_scope_treats_a_missing_above_scale_flag_as_below_scale(rule):
     from helpers.policy.low_efficiency import in_scope
+
     frame = pd.DataFrame({"above_scale": [None, None, True], "land_mu": [2.0, 4.0, 0.5]})
     assert in_scope(frame, rule).tolist() == [False, True, True]

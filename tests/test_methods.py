@@ -19,8 +19,14 @@ def test_shipped_methods_load_with_sources():
 def test_huangyan_2022_numbers_are_the_published_ones():
     m = load_method("huangyan_2022")
     above = {i.indicator: (i.weight, i.benchmark) for i in m.pool("above_scale").items}
-    assert above == {"tax_per_mu": (30, 24.097), "va_per_mu": (20, 136.16), "va_per_energy": (20, 2.694),
-                     "va_per_emission": (10, 4929.81), "labour_productivity": (10, 18.14), "rd_ratio": (10, 0.0302)}
+    assert above == {
+        "tax_per_mu": (30, 24.097),
+        "va_per_mu": (20, 136.16),
+        "va_per_energy": (20, 2.694),
+        "va_per_emission": (10, 4929.81),
+        "labour_productivity": (10, 18.14),
+        "rd_ratio": (10, 0.0302),
+    }
     below = {i.indicator: (i.weight, i.benchmark) for i in m.pool("below_scale").items}
     assert below == {"tax_per_mu": (50, 11.5932), "tax_per_kwh": (50, 0.2352)}
     assert m.source["url"].endswith("news430850.html") and m.source["confidence"] == "S"

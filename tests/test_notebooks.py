@@ -23,15 +23,23 @@ def summary_of(executed) -> dict:
 
 def glyph_warnings(executed) -> list[str]:
     nb = nbformat.read(executed, as_version=4)
-    return [o["text"] for c in nb.cells for o in c.get("outputs", [])
-            if o.get("name") == "stderr" and ("missing from font" in o["text"] or "Glyph" in o["text"])]
+    return [
+        o["text"]
+        for c in nb.cells
+        for o in c.get("outputs", [])
+        if o.get("name") == "stderr" and ("missing from font" in o["text"] or "Glyph" in o["text"])
+    ]
 
 
 def test_evaluation_notebook_non_default_parameters(tmp_path, sample):
     out = tmp_path / "eval.ipynb"
-    pm.execute_notebook(str(EVAL_NB), str(out), kernel_name="python3", progress_bar=False,
-                        parameters={"year": 2022, "streets": "东湖街道", "method": "huangyan_2022",
-                                    "anonymize": True, "top_n": 5})
+    pm.execute_notebook(
+        str(EVAL_NB),
+        str(out),
+        kernel_name="python3",
+        progress_bar=False,
+        parameters={"year": 2022, "streets": "东湖街道", "method": "huangyan_2022", "anonymize": True, "top_n": 5},
+    )
     s = summary_of(out)
     assert s["year"] == 2022 and s["method"] == "huangyan_2022" and s["streets"] == ["330113003"]
     ev = evaluate(sample, 2022, "huangyan_2022", streets="东湖街道")
@@ -41,16 +49,24 @@ def test_evaluation_notebook_non_default_parameters(tmp_path, sample):
     assert ["above_scale", "tax_per_mu", 24.097] in s["benchmarks"]
     assert glyph_warnings(out) == []
     # anonymised: no name or code of an evaluated enterprise appears in the shown outputs
-    shown = "".join(json.dumps(c.get("outputs", []), ensure_ascii=False) for c in nbformat.read(out, 4).cells
-                    if "remove_cell" not in c.get("metadata", {}).get("tags", []))
+    shown = "".join(
+        json.dumps(c.get("outputs", []), ensure_ascii=False)
+        for c in nbformat.read(out, 4).cells
+        if "remove_cell" not in c.get("metadata", {}).get("tags", [])
+    )
     weakest = ev.evaluated.nsmallest(5, "score")
     assert not any(n in shown for n in weakest["name"]) and not any(c in shown for c in weakest["credit_code"])
 
 
 def test_unknown_street_fails_with_a_clear_message(tmp_path):
     with pytest.raises(pm.PapermillExecutionError, match="五常街道"):
-        pm.execute_notebook(str(EVAL_NB), str(tmp_path / "bad.ipynb"), kernel_name="python3",
-                            progress_bar=False, parameters={"streets": "五常街道"})
+        pm.execute_notebook(
+            str(EVAL_NB),
+            str(tmp_path / "bad.ipynb"),
+            kernel_name="python3",
+            progress_bar=False,
+            parameters={"streets": "五常街道"},
+        )
 
 
 LOW_NB = paths.NOTEBOOKS_DIR / "03_low_efficiency.ipynb"
@@ -63,10 +79,22 @@ def test_low_efficiency_notebook_non_default_thresholds(tmp_path, sample):
     from helpers.policy.low_efficiency import load_rule, screen
 
     out_dir = tmp_path / "out"
-    pm.execute_notebook(str(LOW_NB), str(tmp_path / "low.ipynb"), kernel_name="python3", progress_bar=False,
-                        parameters={"year": 2022, "streets": "乔司街道,塘栖镇", "clearance_line": 5.0,
-                                    "hotspot_fdr": True, "hotspot_permutations": 199, "anonymize": True,
-                                    "interactive_map": True, "output_dir": str(out_dir)})
+    pm.execute_notebook(
+        str(LOW_NB),
+        str(tmp_path / "low.ipynb"),
+        kernel_name="python3",
+        progress_bar=False,
+        parameters={
+            "year": 2022,
+            "streets": "乔司街道,塘栖镇",
+            "clearance_line": 5.0,
+            "hotspot_fdr": True,
+            "hotspot_permutations": 199,
+            "anonymize": True,
+            "interactive_map": True,
+            "output_dir": str(out_dir),
+        },
+    )
     assert glyph_warnings(tmp_path / "low.ipynb") == []
     lst = pd.read_excel(out_dir / "高耗低效整治企业清单_2022.xlsx", sheet_name="高耗低效整治企业清单")
     ev = evaluate(sample, 2022, "linping_default", streets="乔司街道,塘栖镇")
@@ -95,8 +123,13 @@ TRACKER_NB = paths.NOTEBOOKS_DIR / "00_task_tracker.ipynb"
 
 def test_tracker_single_task(tmp_path):
     out = tmp_path / "t.ipynb"
-    pm.execute_notebook(str(TRACKER_NB), str(out), kernel_name="python3", progress_bar=False,
-                        parameters={"tasks": "7", "year": 2022, "output_dir": str(tmp_path)})
+    pm.execute_notebook(
+        str(TRACKER_NB),
+        str(out),
+        kernel_name="python3",
+        progress_bar=False,
+        parameters={"tasks": "7", "year": 2022, "output_dir": str(tmp_path)},
+    )
     shown = "".join(json.dumps(c.get("outputs", []), ensure_ascii=False) for c in nbformat.read(out, 4).cells)
     assert 'id=\\"task-07\\"' in shown or 'id="task-07"' in shown
     assert "task-08" not in shown and "task-06" not in shown
@@ -111,8 +144,13 @@ def test_scenario_notebook_non_default(tmp_path, sample):
     from helpers.policy.scenario import apply_scenario, load_defaults, load_scenario
 
     out = tmp_path / "s.ipynb"
-    pm.execute_notebook(str(SCENARIO_NB), str(out), kernel_name="python3", progress_bar=False,
-                        parameters={"data_year": 2021, "thresholds": "2,6", "densities": "1.0", "anonymize": True})
+    pm.execute_notebook(
+        str(SCENARIO_NB),
+        str(out),
+        kernel_name="python3",
+        progress_bar=False,
+        parameters={"data_year": 2021, "thresholds": "2,6", "densities": "1.0", "anonymize": True},
+    )
     assert glyph_warnings(out) == []
     shown = "".join(json.dumps(c.get("outputs", []), ensure_ascii=False) for c in nbformat.read(out, 4).cells)
     r = apply_scenario(evaluate(sample, 2021).evaluated, load_scenario("default"), load_rule(), load_defaults(), 2021)

@@ -14,7 +14,11 @@ def test_twenty_tasks_with_lead_units_and_complete_targets():
     assert tasks["number"].tolist() == list(range(1, 21))
     assert set(tasks["action"]) == {1, 2, 3, 4} and set(actions) == {1, 2, 3, 4}
     assert tasks.groupby("action")["number"].apply(list).to_dict() == {
-        1: [1, 2, 3, 4, 5], 2: [6, 7, 8, 9], 3: [10, 11, 12, 13, 14, 15], 4: [16, 17, 18, 19, 20]}
+        1: [1, 2, 3, 4, 5],
+        2: [6, 7, 8, 9],
+        3: [10, 11, 12, 13, 14, 15],
+        4: [16, 17, 18, 19, 20],
+    }
     assert tasks["lead_unit"].str.len().gt(0).all()
     assert tasks.loc[tasks["number"] == 1, "lead_unit"].item() == "区经科局"
     assert tasks.loc[tasks["number"] == 4, "lead_unit"].item() == "市规划和自然资源局临平分局"
@@ -37,6 +41,7 @@ def test_headline_goals_and_measures_are_complete():
 
 def test_malformed_task_file_names_the_task(tmp_path):
     from helpers.plan.tasks import TASKS_FILE
+
     raw = yaml.safe_load(open(TASKS_FILE, encoding="utf-8"))
     raw["tasks"][6]["targets"][0].pop("unit")
     p = tmp_path / "t.yaml"
@@ -79,7 +84,7 @@ def test_per_year_targets_need_every_year():
     goal = t("per_year", value=20)
     assert status(goal, s(y2022=21, y2023=20), 2023) == (MET, 20.0)
     assert status(goal, s(y2022=19, y2023=25), 2023) == (BEHIND, 25.0)
-    assert status(goal, s(y2021=5, y2022=20), 2022) == (MET, 20.0)   # 2021 is before the plan
+    assert status(goal, s(y2021=5, y2022=20), 2022) == (MET, 20.0)  # 2021 is before the plan
 
 
 def test_deadline_not_yet_reached():
@@ -88,9 +93,9 @@ def test_deadline_not_yet_reached():
     assert status(goal, s(y2021=800, y2022=860), 2022)[0] == ON_TRACK
     assert status(goal, s(y2021=800, y2022=840), 2022)[0] == BEHIND
     assert status(goal, s(y2022=905), 2022)[0] == MET
-    assert status(goal, s(y2022=860), 2022)[0] == BEHIND          # no baseline: pace cannot be judged
+    assert status(goal, s(y2022=860), 2022)[0] == BEHIND  # no baseline: pace cannot be judged
     # new: 15 over 2022-2023 → 7.5 expected by the end of 2022
     goal = t("new", value=15)
     assert status(goal, s(y2022=8), 2022) == (ON_TRACK, 8.0)
     assert status(goal, s(y2022=7), 2022) == (BEHIND, 7.0)
-    assert status(goal, s(y2021=50, y2022=8, y2023=6), 2023) == (BEHIND, 14.0)   # 2021 does not count
+    assert status(goal, s(y2021=50, y2022=8, y2023=6), 2023) == (BEHIND, 14.0)  # 2021 does not count

@@ -9,18 +9,21 @@ import matplotlib.pyplot as plt  # noqa: E402
 import pandas as pd  # noqa: E402
 import pytest  # noqa: E402
 
+from helpers.core.geography import load_boundary  # noqa: E402
+from helpers.evaluate.breakdowns import breakdown, class_counts  # noqa: E402
+from helpers.evaluate.evaluation import evaluate  # noqa: E402
+from helpers.plan.goals import above_scale_figures, goals_table  # noqa: E402
 from helpers.viz import charts as plotting  # noqa: E402
 from helpers.viz import style  # noqa: E402
-from helpers.evaluate.evaluation import evaluate  # noqa: E402
-from helpers.core.geography import load_boundary  # noqa: E402
-from helpers.plan.goals import above_scale_figures, goals_table  # noqa: E402
 from helpers.viz.maps import choropleth_map, class_map, hotspot_map, parks_map, street_class_maps  # noqa: E402
-from helpers.evaluate.breakdowns import breakdown, class_counts  # noqa: E402
+
+pytestmark = pytest.mark.slow  # renders every chart and map type: make test, not make test-fast
 
 
 def render(fig):
     """Draw the figure to PNG and return the glyph warnings raised while doing so."""
     import io
+
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         fig.savefig(io.BytesIO(), format="png")
@@ -39,6 +42,7 @@ def test_font_is_bundled_and_registered():
     assert path.is_file() and path.stat().st_size > 10_000_000
     style.setup_plotting()
     from matplotlib import font_manager
+
     assert style.CJK_FAMILY in {f.name for f in font_manager.fontManager.ttflist}
 
 
@@ -56,33 +60,100 @@ def test_every_chart_type_renders_without_missing_glyphs(ev, sample):
     figs = [
         plotting.goals_chart(goals_table(above_scale_figures(e)), "图 对标目标（万元/亩）−", "二、实施目标", True),
         plotting.distribution_chart(e["tax_per_mu"], 30.0, "亩均税收分布", "亩均税收（万元/亩）", "任务4", True, target=41),
-        plotting.breakdown_chart(breakdown(e, "street_name"), "亩均税收（万元/亩）", "street_name", "分镇街",
-                                 "万元/亩", "任务1", True, reference=41, reference_label="目标 ≥41"),
+        plotting.breakdown_chart(
+            breakdown(e, "street_name"),
+            "亩均税收（万元/亩）",
+            "street_name",
+            "分镇街",
+            "万元/亩",
+            "任务1",
+            True,
+            reference=41,
+            reference_label="目标 ≥41",
+        ),
         plotting.class_share_chart(class_counts(e), "分类占比", "任务2", True),
-        class_map(ev.parcels, load_boundary(), sample.zones, "宗地分类地图", "任务4", True,
-                  highlight=ev.parcels["tax_per_mu"] < 3),
+        class_map(
+            ev.parcels, load_boundary(), sample.zones, "宗地分类地图", "任务4", True, highlight=ev.parcels["tax_per_mu"] < 3
+        ),
         street_class_maps(ev.parcels, sample.zones, "分镇街地图", "任务1", True),
-        hotspot_map(rated, pd.Series([3, 2, 1, 0, -1, -2, -3] * (len(rated) // 7) + [0] * (len(rated) % 7),
-                                     index=rated.index), load_boundary(), sample.zones, "热点", "任务4", True,
-                    method_note="Gi*，K近邻"),
-        choropleth_map(sample.zones.assign(v=range(8)), "v", load_boundary(), "分级设色", "亩均税收（万元/亩）",
-                       "任务4", True),
-        plotting.yearly_bars(pd.DataFrame({"y": [2021, 2022, 2023], "v": [3.0, 2.0, 1.0]}), "y", "v", "出清",
-                             "面积（亩）", "任务4", True, target=0, target_label="目标：出清"),
-        plotting.stacked_bars(pd.DataFrame({"腾退再利用": [1.0, 2.0], "闲置盘活": [3.0, 1.0]}, index=[2022, 2023]),
-                              "有机更新", "面积（亩）", "二、实施目标", True, target=5, target_label="目标", cumulative=True),
-        plotting.status_dashboard(pd.DataFrame({"task": [1, 1, 2], "text": ["新增绿色工厂15家", "出清", "跟踪：外迁预警"],
-                                                "judged": [17.0, 3.0, 7.0], "comparator": [">=", "<=", None],
-                                                "value": [15.0, 0.0, None], "unit": ["家", "宗", ""],
-                                                "status": ["达标", "落后", "无量化目标"]}), "任务总览", "三、主要任务", True,
-                                  names={1: "任务1 全面排摸", 2: "任务2 整治提升"}),
-        plotting.task_chart(pd.DataFrame({"task": [17, 17], "title": ["数字化改造"] * 2, "lead_unit": ["区经科局"] * 2,
-                                          "text": ["新增工业机器人500台", "跟踪：无数据"], "comparator": [">=", None],
-                                          "value": [500.0, None], "unit": ["台", ""], "basis": ["new", "measure_only"],
-                                          "series": [pd.Series({2021: 190.0, 2022: 230.0, 2023: 250.0}), None],
-                                          "status": ["落后", "无数据"]}), 2023, "任务17", True),
-        parks_map(sample.records["parks"], pd.Series([1, 2, 3, 4, 5, 3, 3, 3, 2, 2, 1, 3]), ev.parcels,
-                  load_boundary(), sample.zones, "小微企业园★", "任务5", True),
+        hotspot_map(
+            rated,
+            pd.Series([3, 2, 1, 0, -1, -2, -3] * (len(rated) // 7) + [0] * (len(rated) % 7), index=rated.index),
+            load_boundary(),
+            sample.zones,
+            "热点",
+            "任务4",
+            True,
+            method_note="Gi*，K近邻",
+        ),
+        choropleth_map(sample.zones.assign(v=range(8)), "v", load_boundary(), "分级设色", "亩均税收（万元/亩）", "任务4", True),
+        plotting.yearly_bars(
+            pd.DataFrame({"y": [2021, 2022, 2023], "v": [3.0, 2.0, 1.0]}),
+            "y",
+            "v",
+            "出清",
+            "面积（亩）",
+            "任务4",
+            True,
+            target=0,
+            target_label="目标：出清",
+        ),
+        plotting.stacked_bars(
+            pd.DataFrame({"腾退再利用": [1.0, 2.0], "闲置盘活": [3.0, 1.0]}, index=[2022, 2023]),
+            "有机更新",
+            "面积（亩）",
+            "二、实施目标",
+            True,
+            target=5,
+            target_label="目标",
+            cumulative=True,
+        ),
+        plotting.status_dashboard(
+            pd.DataFrame(
+                {
+                    "task": [1, 1, 2],
+                    "text": ["新增绿色工厂15家", "出清", "跟踪：外迁预警"],
+                    "judged": [17.0, 3.0, 7.0],
+                    "comparator": [">=", "<=", None],
+                    "value": [15.0, 0.0, None],
+                    "unit": ["家", "宗", ""],
+                    "status": ["达标", "落后", "无量化目标"],
+                }
+            ),
+            "任务总览",
+            "三、主要任务",
+            True,
+            names={1: "任务1 全面排摸", 2: "任务2 整治提升"},
+        ),
+        plotting.task_chart(
+            pd.DataFrame(
+                {
+                    "task": [17, 17],
+                    "title": ["数字化改造"] * 2,
+                    "lead_unit": ["区经科局"] * 2,
+                    "text": ["新增工业机器人500台", "跟踪：无数据"],
+                    "comparator": [">=", None],
+                    "value": [500.0, None],
+                    "unit": ["台", ""],
+                    "basis": ["new", "measure_only"],
+                    "series": [pd.Series({2021: 190.0, 2022: 230.0, 2023: 250.0}), None],
+                    "status": ["落后", "无数据"],
+                }
+            ),
+            2023,
+            "任务17",
+            True,
+        ),
+        parks_map(
+            sample.records["parks"],
+            pd.Series([1, 2, 3, 4, 5, 3, 3, 3, 2, 2, 1, 3]),
+            ev.parcels,
+            load_boundary(),
+            sample.zones,
+            "小微企业园★",
+            "任务5",
+            True,
+        ),
     ]
     for fig in figs:
         assert render(fig) == []
@@ -105,5 +176,5 @@ def test_breakdown_keeps_order_when_asked():
     t = pd.DataFrame({"k": ["<3亩", "3-10亩", "≥100亩"], "v": [3.0, 1.0, 2.0]})
     fig = plotting.breakdown_chart(t, "v", "k", "规模", "万元/亩", "任务1", False, sort=False)
     labels = [x.get_text() for x in fig.axes[0].get_yticklabels()]
-    assert labels == ["≥100亩", "3-10亩", "<3亩"]   # barh draws bottom-up: table order top to bottom
+    assert labels == ["≥100亩", "3-10亩", "<3亩"]  # barh draws bottom-up: table order top to bottom
     plt.close(fig)

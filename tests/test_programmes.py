@@ -4,14 +4,33 @@ import pandas as pd
 import pytest
 
 from helpers.evaluate.evaluation import evaluate
-from helpers.policy.low_efficiency import hell_list, load_rule, screen
-from helpers.policy.programmes import (completions, energy_freed, green_factories_new, incubators_cumulative,
-                                park_performance, pipeline, renewal_by_way, stars_by_year, yearly_with_cumulative)
+from helpers.policy.low_efficiency import load_rule, remediation_list, screen
+from helpers.policy.programmes import (
+    completions,
+    energy_freed,
+    green_factories_new,
+    incubators_cumulative,
+    park_performance,
+    pipeline,
+    renewal_by_way,
+    stars_by_year,
+    yearly_with_cumulative,
+)
 
 
 def test_records_are_loaded(sample):
-    assert set(sample.records) == {"remediation", "land_renewal", "green_factories", "parks", "park_ratings", "incubators",
-                                   "enterprise_attributes", "projects", "project_investment", "outcomes"}
+    assert set(sample.records) == {
+        "remediation",
+        "land_renewal",
+        "green_factories",
+        "parks",
+        "park_ratings",
+        "incubators",
+        "enterprise_attributes",
+        "projects",
+        "project_investment",
+        "outcomes",
+    }
 
 
 def test_exits_are_the_completed_whole_exits(sample):
@@ -28,7 +47,7 @@ def test_exits_are_the_completed_whole_exits(sample):
 def test_parks_do_not_overlap_and_are_rated_every_year(sample):
     parks = sample.records["parks"].to_crs(4549)
     assert parks.geometry.is_valid.all()
-    overlaps = sum(a.intersection(b).area > 1 for i, a in enumerate(parks.geometry) for b in parks.geometry[i + 1:])
+    overlaps = sum(a.intersection(b).area > 1 for i, a in enumerate(parks.geometry) for b in parks.geometry[i + 1 :])
     assert overlaps == 0
     ratings = sample.records["park_ratings"]
     assert len(ratings) == len(parks) * len(sample.years)
@@ -36,9 +55,14 @@ def test_parks_do_not_overlap_and_are_rated_every_year(sample):
 
 
 def test_pipeline_and_completions():
-    rem = pd.DataFrame({"credit_code": ["a", "a", "a", "b", "b", "c"], "year": [2021, 2022, 2023, 2022, 2023, 2021],
-                        "way": ["改造提升"] * 3 + ["整体腾退"] * 2 + ["限期整改"],
-                        "stage": ["列入清单", "达标销号", "达标销号", "列入清单", "已退出", "列入清单"]})
+    rem = pd.DataFrame(
+        {
+            "credit_code": ["a", "a", "a", "b", "b", "c"],
+            "year": [2021, 2022, 2023, 2022, 2023, 2021],
+            "way": ["改造提升"] * 3 + ["整体腾退"] * 2 + ["限期整改"],
+            "stage": ["列入清单", "达标销号", "达标销号", "列入清单", "已退出", "列入清单"],
+        }
+    )
     p = pipeline(rem)
     assert p.loc[2021, "列入清单"] == 2 and p.loc[2022, "达标销号"] == 1 and p.loc[2023, "已退出"] == 1
     c = completions(rem).set_index("credit_code")
@@ -69,7 +93,7 @@ def test_list_takes_way_and_stage_from_the_ledger(sample):
     ev = evaluate(sample, 2023)
     rule = load_rule()
     s = screen(ev.evaluated, rule)
-    lst = hell_list(ev.evaluated, s, rule, 2023, sample.records["remediation"])
+    lst = remediation_list(ev.evaluated, s, rule, 2023, sample.records["remediation"])
     from_ledger = lst["整治方式来源"] == "整治台账 ledger"
     assert from_ledger.any() and (~from_ledger).any()
     ledger = sample.records["remediation"].query("year <= 2023").sort_values("year").drop_duplicates("credit_code", keep="last")

@@ -11,15 +11,13 @@ import pytest
 import yaml
 
 from helpers.core import paths
-
 from helpers.report import runner
 from helpers.report.provenance import hash_tree
 
 from .browser import drawn_paths, external_resources, render_offline
 
 pytestmark = pytest.mark.notebook
-MIN_FIGURES = {"00_task_tracker": 17, "01_data_overview": 1, "02_mujun_evaluation": 8, "03_low_efficiency": 10,
-               "04_scenario": 6}
+MIN_FIGURES = {"00_task_tracker": 17, "01_data_overview": 1, "02_mujun_evaluation": 8, "03_low_efficiency": 10, "04_scenario": 6}
 
 
 @pytest.fixture(scope="module")
@@ -53,8 +51,8 @@ def test_runner_writes_the_report(default_run):
         assert 'class="highlight' not in html
         assert "setup_plotting()" not in html and "import " not in html
         figures = re.findall(r'<img [^>]*src="data:image/png;base64,', html)
-        assert len(figures) >= MIN_FIGURES[stem]                              # every chart embedded
-        assert "合成" in html                                                # says the data are synthetic
+        assert len(figures) >= MIN_FIGURES[stem]  # every chart embedded
+        assert "合成" in html  # says the data are synthetic
         executed = nbformat.read(run / f"{stem}.ipynb", as_version=4)
         stderr = [o["text"] for c in executed.cells for o in c.get("outputs", []) if o.get("name") == "stderr"]
         assert not [t for t in stderr if "missing from font" in t or "Glyph" in t]
@@ -106,10 +104,11 @@ def test_failing_notebook_is_reported_and_others_render(tmp_path, capsys):
     bad.cells.insert(3, nbformat.v4.new_code_cell("raise RuntimeError('planted failure')"))
     nbformat.write(bad, nb_dir / "b_bad.ipynb")
     cfg = tmp_path / "cfg.yaml"
-    cfg.write_text(yaml.safe_dump({"notebooks": [str(nb_dir / "b_bad.ipynb"), str(good)],
-                                   "parameters": {"year": 2021, "top_n": 3}}), encoding="utf-8")
-    code = runner.main(["--config", str(cfg), "--reports-dir", str(tmp_path / "rep"), "--run", "x",
-                        "-p", "streets", "塘栖镇"])
+    cfg.write_text(
+        yaml.safe_dump({"notebooks": [str(nb_dir / "b_bad.ipynb"), str(good)], "parameters": {"year": 2021, "top_n": 3}}),
+        encoding="utf-8",
+    )
+    code = runner.main(["--config", str(cfg), "--reports-dir", str(tmp_path / "rep"), "--run", "x", "-p", "streets", "塘栖镇"])
     assert code == 1
     run = tmp_path / "rep" / "x"
     prov = json.loads((run / "provenance.json").read_text(encoding="utf-8"))

@@ -4,11 +4,10 @@ import pandas as pd
 import pytest
 
 from helpers.core import paths
-
-from helpers.synthetic import sample as gen
 from helpers.core.credit_code import is_valid
 from helpers.evaluate.indicators import aggregate_ratio
 from helpers.io.dataset import enterprise_land, load_dataset
+from helpers.synthetic import sample as gen
 
 
 @pytest.fixture(scope="module")
@@ -28,10 +27,14 @@ def test_same_seed_same_data(small):
 def test_committed_sample_is_what_the_generator_makes(tmp_path, sample):
     """data/sample/ is reproducible: regenerating gives identical tables."""
     fresh = gen.generate()
-    pd.testing.assert_frame_equal(fresh.panel.reset_index(drop=True),
-                                  sample.panel.astype({"above_scale": bool, "in_production": bool})
-                                  .astype(fresh.panel.dtypes.to_dict()).reset_index(drop=True),
-                                  check_exact=False, rtol=1e-9)
+    pd.testing.assert_frame_equal(
+        fresh.panel.reset_index(drop=True),
+        sample.panel.astype({"above_scale": bool, "in_production": bool})
+        .astype(fresh.panel.dtypes.to_dict())
+        .reset_index(drop=True),
+        check_exact=False,
+        rtol=1e-9,
+    )
     assert fresh.enterprises["credit_code"].tolist() == sample.enterprises["credit_code"].tolist()
 
 
@@ -41,9 +44,9 @@ def test_counts_and_sizes(sample):
     assert (area < 3).mean() > 0.02 and area.max() > 100
     assert (sample.parcels["registered_area_mu"] / area - 1).abs().median() < 0.01
     land = enterprise_land(sample)
-    assert (land["n_parcels"] > 1).any()                     # an enterprise on several parcels
+    assert (land["n_parcels"] > 1).any()  # an enterprise on several parcels
     assert (sample.links.groupby("parcel_id").size() > 1).any()  # a parcel shared by several
-    assert (land["land_mu"] == 0).any()                      # a landless (renting) enterprise
+    assert (land["land_mu"] == 0).any()  # a landless (renting) enterprise
 
 
 def test_codes_names_and_industries(sample):
@@ -57,6 +60,7 @@ def test_codes_names_and_industries(sample):
 
 def test_parcels_lie_inside_the_real_boundary(sample):
     from helpers.core.geography import load_boundary
+
     outline = load_boundary().geometry.iloc[0]
     assert sample.parcels.geometry.within(outline.buffer(1e-4)).mean() > 0.99
 
@@ -105,8 +109,9 @@ def test_readme_lists_every_calibration_figure():
 def test_a_larger_sample_passes_the_data_check(tmp_path):
     """At other sizes (benchmarks) the absolute totals scale with the parcel count; without that,
     calibrating 4x the enterprises to Linping's revenue total drove values negative."""
-    from helpers.synthetic.sample import generate, write
     from helpers.io.check import check_folder
+    from helpers.synthetic.sample import generate, write
+
     write(generate(10_000), tmp_path)
     result = check_folder(tmp_path)
     assert result.ok, result.summary()[:2000]

@@ -7,19 +7,25 @@ import pandas as pd
 import pytest
 import shapely
 
-from helpers.io import cache
-
 from helpers.core import paths
-from helpers.scale.dask_engine import evaluate_partitioned, write_partitioned
+from helpers.core.geography import label_points
 from helpers.evaluate.evaluation import evaluate
 from helpers.evaluate.parcels import allocate_tax
-from helpers.core.geography import label_points
-from helpers.viz.interactive import parcel_class_map, standalone_html
-from helpers.io.dataset import Dataset, load_dataset, used_land
-from helpers.viz.rasterise import CATEGORIES, class_grid
+from helpers.evaluate.zones import (
+    NO_ZONE,
+    combine_totals,
+    dataset_parcel_zones,
+    dataset_zone_totals,
+    parcel_zones,
+    zone_table,
+    zone_totals,
+)
+from helpers.io import cache
 from helpers.io.check import check_folder
-from helpers.evaluate.zones import (NO_ZONE, combine_totals, dataset_parcel_zones, dataset_zone_totals, parcel_zones,
-                                 zone_table, zone_totals)
+from helpers.io.dataset import Dataset, load_dataset, used_land
+from helpers.scale.dask_engine import evaluate_partitioned, write_partitioned
+from helpers.viz.interactive import parcel_class_map, standalone_html
+from helpers.viz.rasterise import CATEGORIES, class_grid
 
 from .conftest import read_table, write_table
 
@@ -70,8 +76,9 @@ def test_cache_writes_nothing_into_the_input_folder(sample_copy, cache_dir):
 
 
 def test_parcel_zones_by_representative_point():
-    zones = gpd.GeoDataFrame({"street_code": ["a", "b"]},
-                             geometry=[shapely.box(0, 0, 10, 10), shapely.box(10, 0, 20, 10)], crs="EPSG:4549")
+    zones = gpd.GeoDataFrame(
+        {"street_code": ["a", "b"]}, geometry=[shapely.box(0, 0, 10, 10), shapely.box(10, 0, 20, 10)], crs="EPSG:4549"
+    )
     # an L-shaped parcel whose centroid lies outside it, in zone b; one outside every zone
     ell = shapely.Polygon([(11, 1), (19, 1), (19, 9), (17, 9), (17, 3), (11, 3)])
     parcels = gpd.GeoDataFrame(geometry=[shapely.box(1, 1, 2, 2), ell, shapely.box(30, 30, 31, 31)], crs="EPSG:4549")
@@ -102,12 +109,12 @@ def test_zone_totals_add_up_over_any_split(sample):
 def test_class_grid_takes_the_class_with_most_area():
     polys = [shapely.box(0, 0, 4, 4), shapely.box(4.5, 0, 5, 1), shapely.box(90, 90, 100, 100)]
     parcels = gpd.GeoDataFrame({"class": ["D", "A", None]}, geometry=polys, crs="EPSG:4549")
-    grid = class_grid(parcels, "EPSG:4549", max_cells=10)      # 10 m cells
+    grid = class_grid(parcels, "EPSG:4549", max_cells=10)  # 10 m cells
     assert grid.cell == pytest.approx(10.0)
-    assert CATEGORIES[grid.codes[-1, 0]] == "D"                 # D's 16 m² beat A's 0.5 m² in the cell
-    assert CATEGORIES[grid.codes[0, -1]] is None                # the unrated parcel, top right
+    assert CATEGORIES[grid.codes[-1, 0]] == "D"  # D's 16 m² beat A's 0.5 m² in the cell
+    assert CATEGORIES[grid.codes[0, -1]] is None  # the unrated parcel, top right
     assert (grid.codes >= 0).sum() == 2
-    assert grid.rgba()[grid.codes < 0][:, 3].max() == 0        # empty cells transparent
+    assert grid.rgba()[grid.codes < 0][:, 3].max() == 0  # empty cells transparent
 
 
 def test_interactive_map_switches_to_a_raster_above_the_limit(sample):
@@ -121,6 +128,7 @@ def test_interactive_map_switches_to_a_raster_above_the_limit(sample):
     assert ev.parcels["parcel_id"].iloc[0] in polygons and ev.parcels["parcel_id"].iloc[0] not in raster
 
 
+@pytest.mark.slow
 def test_dask_engine_gives_the_pandas_classes_and_totals(sample, tmp_path):
     ev = evaluate(sample, 2023)
     totals = dataset_zone_totals(sample, ev.enterprises)
@@ -145,10 +153,16 @@ def test_engine_parameter_writes_the_same_tables(tmp_path, monkeypatch):
     monkeypatch.setattr(paths, "CACHE_DIR", tmp_path / "cache")
     out = {}
     for engine in scale.ENGINES:
-        assert scale.main([str(paths.SAMPLE_DIR), "--engine", engine, "--workers", "1", "--year", "2022",
-                           "--out", str(tmp_path / engine)]) == 0
-        out[engine] = {name: pd.read_csv(tmp_path / engine / f"{name}_2022.csv", dtype={"credit_code": str, "zone_code": str})
-                       for name in ("enterprises", "zones", "benchmarks")}
+        assert (
+            scale.main(
+                [str(paths.SAMPLE_DIR), "--engine", engine, "--workers", "1", "--year", "2022", "--out", str(tmp_path / engine)]
+            )
+            == 0
+        )
+        out[engine] = {
+            name: pd.read_csv(tmp_path / engine / f"{name}_2022.csv", dtype={"credit_code": str, "zone_code": str})
+            for name in ("enterprises", "zones", "benchmarks")
+        }
     a, b = (out[e]["enterprises"].set_index("credit_code").sort_index() for e in scale.ENGINES)
     assert a.index.equals(b.index) and a["class"].fillna("-").equals(b["class"].fillna("-"))
     assert a["status"].equals(b["status"])
@@ -163,11 +177,11 @@ def test_zone_totals_by_positions_equal_the_link_table_sums(sample):
     order of the enterprise frame or of the zone Series, with parcels in no zone."""
     ev = evaluate(sample, 2023)
     zone = parcel_zones(sample.parcels, sample.zones)
-    zone.iloc[::7] = pd.NA                                       # some parcels in no zone
+    zone.iloc[::7] = pd.NA  # some parcels in no zone
     expected = zone_totals(allocate_tax(used_land(sample, {"zone_code": zone}), ev.enterprises))
     assert NO_ZONE in expected.index.get_level_values("zone_code")
-    shuffled_frame = ev.enterprises.sample(frac=1, random_state=1)      # not in the dataset's order
-    shuffled_zone = zone.sample(frac=1, random_state=2)                 # aligned by index, not position
+    shuffled_frame = ev.enterprises.sample(frac=1, random_state=1)  # not in the dataset's order
+    shuffled_zone = zone.sample(frac=1, random_state=2)  # aligned by index, not position
     for frame, z in ((ev.enterprises, zone), (shuffled_frame, zone), (ev.enterprises, shuffled_zone)):
         got = dataset_zone_totals(sample, frame, z)
         pd.testing.assert_frame_equal(got, expected, check_exact=False, rtol=1e-12, check_index_type=False)
@@ -191,21 +205,21 @@ def test_zone_totals_by_positions_with_a_link_to_no_parcel(sample):
 
 
 def test_positions_found_by_the_cache_give_the_frame_of_a_lookup(sample_copy, cache_dir):
-    load_dataset(sample_copy)                                    # first run: checks and stores
-    dataset = load_dataset(sample_copy)                          # re-run: from the cache
+    load_dataset(sample_copy)  # first run: checks and stores
+    dataset = load_dataset(sample_copy)  # re-run: from the cache
     assert set(dataset.check.positions) == {"link_parcel", "link_enterprise", "panel_enterprise", "parcel_x", "parcel_y"}
     assert dataset.panel_rows() is not None and dataset.parcel_points() is not None
     with_positions = evaluate(dataset, 2023).enterprises
     zones_by_points = dataset_parcel_zones(dataset)
     totals_by_points = dataset_zone_totals(dataset, with_positions)
-    dataset._derived.clear()                                     # forget them: all found again
+    dataset._derived.clear()  # forget them: all found again
     assert dataset.panel_rows() is None and dataset.parcel_points() is None
     pd.testing.assert_frame_equal(with_positions, evaluate(dataset, 2023).enterprises)
     pd.testing.assert_series_equal(zones_by_points, parcel_zones(dataset.parcels, dataset.zones))
     pd.testing.assert_frame_equal(totals_by_points, dataset_zone_totals(dataset, with_positions))
-    coarse = load_dataset(sample_copy, generalize_m=200)            # other outlines: the check's points not used
+    coarse = load_dataset(sample_copy, generalize_m=200)  # other outlines: the check's points not used
     assert coarse.parcel_points() is None
-    anonymous = load_dataset(sample_copy, anonymize=True)        # tables replaced: positions not reused
+    anonymous = load_dataset(sample_copy, anonymize=True)  # tables replaced: positions not reused
     assert anonymous.panel_rows() is None
     classes = evaluate(anonymous, 2023).enterprises["class"]
     assert (classes.fillna("-").to_numpy() == with_positions["class"].fillna("-").to_numpy()).all()
@@ -219,6 +233,7 @@ def test_cache_reads_only_the_tables_asked_for(sample_copy, cache_dir):
     ledger = part.ledger
     assert set(ledger["table"]) == set(core)
     assert (ledger["read"] == ledger["kept"] + ledger["excluded"]).all()
-    pd.testing.assert_frame_equal(ledger.reset_index(drop=True),
-                                  whole.ledger[whole.ledger["table"].isin(core)].reset_index(drop=True))
+    pd.testing.assert_frame_equal(
+        ledger.reset_index(drop=True), whole.ledger[whole.ledger["table"].isin(core)].reset_index(drop=True)
+    )
     assert set(load_dataset(sample_copy, records=False).records) == set()

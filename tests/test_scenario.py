@@ -9,21 +9,44 @@ from helpers.policy.scenario import apply_scenario, load_defaults, load_scenario
 
 
 def frame():
-    return pd.DataFrame({
-        "credit_code": ["a", "b", "c"], "name": ["甲", "乙", "丙"], "street_name": ["s"] * 3,
-        "industry_chain": ["其他"] * 3, "above_scale": [True, True, False], "class": ["D", "B", "C"],
-        "land_mu": [10.0, 20.0, 5.0], "tax_10k_yuan": [20.0, 1000.0, 10.0],
-        "value_added_10k_yuan": [200.0, 4000.0, 50.0], "revenue_10k_yuan": [2500.0, 16000.0, 400.0],
-        "employees": [50.0, 120.0, 10.0], "energy_tce": [300.0, 800.0, 20.0], "rd_10k_yuan": [10.0, 400.0, 0.0]})
+    return pd.DataFrame(
+        {
+            "credit_code": ["a", "b", "c"],
+            "name": ["甲", "乙", "丙"],
+            "street_name": ["s"] * 3,
+            "industry_chain": ["其他"] * 3,
+            "above_scale": [True, True, False],
+            "class": ["D", "B", "C"],
+            "land_mu": [10.0, 20.0, 5.0],
+            "tax_10k_yuan": [20.0, 1000.0, 10.0],
+            "value_added_10k_yuan": [200.0, 4000.0, 50.0],
+            "revenue_10k_yuan": [2500.0, 16000.0, 400.0],
+            "employees": [50.0, 120.0, 10.0],
+            "energy_tce": [300.0, 800.0, 20.0],
+            "rd_10k_yuan": [10.0, 400.0, 0.0],
+        }
+    )
 
 
-DEFAULTS = {"高端装备": {"tax_per_mu": 50, "va_per_mu": 200, "revenue_per_mu": 800, "employees_per_mu": 5,
-                     "energy_tce_per_10k_va": 0.1, "investment_per_mu": 400}}
+DEFAULTS = {
+    "高端装备": {
+        "tax_per_mu": 50,
+        "va_per_mu": 200,
+        "revenue_per_mu": 800,
+        "employees_per_mu": 5,
+        "energy_tce_per_10k_va": 0.1,
+        "investment_per_mu": 400,
+    }
+}
 
 
 def scenario(**kw):
-    base = {"select": {"class_d": True, "tax_per_mu_below": None}, "way": "整体腾退",
-            "relet": {"chain": "高端装备", "density": 1.0, "idle_share": 0.2, "delay_years": 0}, "target_year": 2023}
+    base = {
+        "select": {"class_d": True, "tax_per_mu_below": None},
+        "way": "整体腾退",
+        "relet": {"chain": "高端装备", "density": 1.0, "idle_share": 0.2, "delay_years": 0},
+        "target_year": 2023,
+    }
     base.update(kw)
     return base
 
@@ -41,8 +64,9 @@ def test_hand_computed_case():
 
 
 def test_delay_past_the_target_year_leaves_land_unproductive():
-    r = apply_scenario(frame(), scenario(relet={"chain": "高端装备", "idle_share": 0.2, "delay_years": 2}),
-                       load_rule(), DEFAULTS, 2022)
+    r = apply_scenario(
+        frame(), scenario(relet={"chain": "高端装备", "idle_share": 0.2, "delay_years": 2}), load_rule(), DEFAULTS, 2022
+    )
     assert r.totals["relet_mu"] == 0 and r.totals["idle_mu"] == 10 and r.after["tax_per_mu"] == pytest.approx(50.0)
 
 
@@ -88,9 +112,17 @@ def test_default_scenario_raises_tax_per_mu(ev):
 
 def test_defaults_cover_every_chain_with_every_field():
     from helpers.core.industries import chain_names
+
     d = load_defaults()
-    fields = {"tax_per_mu", "va_per_mu", "investment_per_mu", "employees_per_mu", "energy_tce_per_10k_va",
-              "revenue_per_mu", "rd_share_of_revenue"}
+    fields = {
+        "tax_per_mu",
+        "va_per_mu",
+        "investment_per_mu",
+        "employees_per_mu",
+        "energy_tce_per_10k_va",
+        "revenue_per_mu",
+        "rd_share_of_revenue",
+    }
     assert set(d) == set(chain_names())
     assert all(set(v) == fields for v in d.values())
     assert load_scenario("default")["relet"]["chain"] in d

@@ -11,9 +11,18 @@ BANDS_WENLING_ABOVE = (("A", 0.20), ("B", 0.80), ("C", 0.95), ("D", 1.00))
 
 
 def above_row(**kw):
-    base = dict(land_mu=10.0, tax_10k_yuan=300.0, value_added_10k_yuan=1500.0, energy_tce=500.0,
-                emissions_t=0.25, employees=75.0, revenue_10k_yuan=6000.0, rd_10k_yuan=200.0,
-                electricity_10k_kwh=100.0, above_scale=True)
+    base = dict(
+        land_mu=10.0,
+        tax_10k_yuan=300.0,
+        value_added_10k_yuan=1500.0,
+        energy_tce=500.0,
+        emissions_t=0.25,
+        employees=75.0,
+        revenue_10k_yuan=6000.0,
+        rd_10k_yuan=200.0,
+        electricity_10k_kwh=100.0,
+        above_scale=True,
+    )
     base.update(kw)
     return base
 
@@ -39,9 +48,16 @@ def test_huangyan_2022_below_scale_hand_computed():
 
 def test_enterprise_at_every_benchmark_scores_100():
     pool = load_method("huangyan_2022").pool("above_scale")
-    at = above_row(land_mu=1.0, tax_10k_yuan=24.097, value_added_10k_yuan=136.16, energy_tce=136.16 / 2.694,
-                   emissions_t=136.16 / 4929.81, employees=136.16 / 18.14, revenue_10k_yuan=1000.0,
-                   rd_10k_yuan=30.2)
+    at = above_row(
+        land_mu=1.0,
+        tax_10k_yuan=24.097,
+        value_added_10k_yuan=136.16,
+        energy_tce=136.16 / 2.694,
+        emissions_t=136.16 / 4929.81,
+        employees=136.16 / 18.14,
+        revenue_10k_yuan=1000.0,
+        rd_10k_yuan=30.2,
+    )
     scored, _ = score_pool(pd.DataFrame([at]), pool)
     assert scored["score"].iloc[0] == pytest.approx(100.0, abs=1e-9)
 
@@ -56,12 +72,13 @@ def test_score_is_linear_in_each_indicator():
 
 def test_missing_emissions_take_pool_mean_item_score_other_items_zero():
     pool = load_method("huangyan_2022").pool("above_scale")
-    rows = pd.DataFrame([above_row(emissions_t=0.25), above_row(emissions_t=0.5), above_row(emissions_t=np.nan),
-                         above_row(energy_tce=0.0)])
+    rows = pd.DataFrame(
+        [above_row(emissions_t=0.25), above_row(emissions_t=0.5), above_row(emissions_t=np.nan), above_row(energy_tce=0.0)]
+    )
     scored, bench = score_pool(rows, pool)
     em = scored["score_va_per_emission"]
     assert em.iloc[2] == pytest.approx((em.iloc[0] + em.iloc[1] + em.iloc[3]) / 3)
-    assert scored["score_va_per_energy"].iloc[3] == 0.0                 # zero denominator → no value → 0
+    assert scored["score_va_per_energy"].iloc[3] == 0.0  # zero denominator → no value → 0
     assert bench.set_index("indicator").loc["va_per_emission", "n_missing"] == 1
 
 
@@ -79,7 +96,7 @@ def test_negative_tax_gives_negative_item_score():
 
 
 def test_class_bands_inclusive_upper_bounds():
-    scores = pd.Series(np.arange(20, 0, -1, dtype=float))   # 20 distinct scores, best first
+    scores = pd.Series(np.arange(20, 0, -1, dtype=float))  # 20 distinct scores, best first
     rank, cls = assign_classes(scores, BANDS_WENLING_ABOVE)
     assert list(rank[:5]) == [1, 2, 3, 4, 5]
     # rank 4 of 20 = 20 % → A (含); rank 5 → B; rank 16 = 80 % → B; 19 = 95 % → C; 20 → D

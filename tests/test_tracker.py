@@ -3,18 +3,19 @@ the 街道 filter and the task subset behave."""
 
 import pytest
 
-from helpers.policy.energy import load_budget_rule
 from helpers.evaluate.evaluation import evaluate
 from helpers.plan.goals import load_goals
-from helpers.policy.low_efficiency import load_rule
 from helpers.plan.tasks import BEHIND, MET, NO_DATA, NO_TARGET, load_tasks
+from helpers.policy.energy import load_budget_rule
+from helpers.policy.low_efficiency import load_rule
 from helpers.progress.measures import MEASURES, Context
 from helpers.progress.tracker import goal_rows, parse_tasks, target_rows
 
 
 def context(sample, streets=None):
-    return Context(sample, {y: evaluate(sample, y, streets=streets) for y in sample.years}, streets,
-                   load_rule(), load_budget_rule())
+    return Context(
+        sample, {y: evaluate(sample, y, streets=streets) for y in sample.years}, streets, load_rule(), load_budget_rule()
+    )
 
 
 @pytest.fixture(scope="module")
@@ -35,11 +36,11 @@ def test_rows_cover_all_tasks_and_statuses_follow_the_data(ctx):
     assert sorted(rows["task"].unique()) == list(range(1, 21))
     by = rows.set_index("measure")
     assert by.loc["high_tech_enterprises", "status"] == MET and by.loc["high_tech_enterprises", "judged"] > 900
-    assert by.loc["robots_new", "status"] == BEHIND and by.loc["robots_new", "judged"] == 480   # 230 + 250
+    assert by.loc["robots_new", "status"] == BEHIND and by.loc["robots_new", "judged"] == 480  # 230 + 250
     assert by.loc["clearance_parcels", "status"] == BEHIND
     assert set(rows.loc[rows["task"].isin([3, 14, 15, 20]), "status"]) == {NO_TARGET}
     landing = by.loc["landing_rate", "series"]
-    assert 0.5 < landing.loc[2022] < 0.7                      # not 1.0: unlanded projects count
+    assert 0.5 < landing.loc[2022] < 0.7  # not 1.0: unlanded projects count
 
 
 def test_goals_on_the_sample(ctx):
@@ -53,7 +54,7 @@ def test_street_filter_makes_district_counts_unavailable(sample):
     rows = target_rows(context(sample, ["330113005"]), 2023, [6, 9])
     by = rows.set_index("measure")
     assert by.loc["research_projects_new", "status"] == NO_DATA
-    assert by.loc["high_tech_enterprises", "judged"] < 912           # only 乔司's enterprises
+    assert by.loc["high_tech_enterprises", "judged"] < 912  # only 乔司's enterprises
 
 
 def test_parse_tasks():

@@ -24,7 +24,7 @@ def test_district_area_matches_geodesic_area():
     geod = Geod(ellps="GRS80")
     geodesic_m2 = abs(geod.geometry_area_perimeter(b.geometry.iloc[0])[0])
     assert area_mu(b).iloc[0] == pytest.approx(geodesic_m2 / M2_PER_MU, rel=1e-4)
-    assert 420_000 < area_mu(b).iloc[0] < 432_000   # about 286 km²
+    assert 420_000 < area_mu(b).iloc[0] < 432_000  # about 286 km²
 
 
 def test_area_without_crs_is_refused():

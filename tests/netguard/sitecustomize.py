@@ -38,6 +38,7 @@ def _guard(connect):
         if self.family in (socket.AF_INET, socket.AF_INET6) and not _is_local(address[0]):
             _refuse("connect", address)
         return connect(self, address)
+
     return guarded
 
 

@@ -31,6 +31,7 @@ def check_character(first17: str) -> str:
 
 def org_check_character(body8: str) -> str:
     """The GB 11714 check character of an 8-character organisation code body."""
+
     def val(c: str) -> int:
         return int(c) if c.isdigit() else ord(c) - ord("A") + 10
 

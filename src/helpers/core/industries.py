@@ -30,10 +30,8 @@ def industry_names() -> dict[str, str]:
 def chain_of(industry_codes: pd.Series) -> pd.Series:
     """The chain of each code by longest matching prefix; the default chain where none matches."""
     c = _chains()
-    prefixes = sorted(((p, x["chain"]) for x in c["chains"] for p in x["prefixes"]),
-                      key=lambda t: -len(t[0]))
-    which, distinct = pd.factorize(industry_codes.astype("string"))    # a few hundred codes at most
-    chains = [next((chain for prefix, chain in prefixes if code.startswith(prefix)), c["default_chain"])
-              for code in distinct]
-    out = pd.array(chains + [c["default_chain"]], dtype="string")[which]   # -1 (missing code) → the default
+    prefixes = sorted(((p, x["chain"]) for x in c["chains"] for p in x["prefixes"]), key=lambda t: -len(t[0]))
+    which, distinct = pd.factorize(industry_codes.astype("string"))  # a few hundred codes at most
+    chains = [next((chain for prefix, chain in prefixes if code.startswith(prefix)), c["default_chain"]) for code in distinct]
+    out = pd.array(chains + [c["default_chain"]], dtype="string")[which]  # -1 (missing code) → the default
     return pd.Series(out, index=industry_codes.index, dtype="string")

@@ -18,7 +18,7 @@ enterprises and parcels are shown. Ranking within the chosen 街道 is a separat
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import geopandas as gpd
 import pandas as pd
@@ -46,7 +46,9 @@ class Evaluation:
     def ranking_note(self) -> str:
         """How classes were ranked, for every page that shows them."""
         if self.streets and self.rank_within_streets:
-            return "排名范围：仅所选街道内排名（rank_within_streets=True），类别与全区评价不同 — ranked within the chosen 街道 only"
+            return (
+                "排名范围：仅所选街道内排名（rank_within_streets=True），类别与全区评价不同 — ranked within the chosen 街道 only"
+            )
         return "排名范围：全区统一排名，街道筛选只选择显示的企业 — classes ranked district-wide; the 街道 filter only selects"
 
     @property
@@ -63,24 +65,48 @@ class Evaluation:
         return ledger(self.enterprises)
 
 
-def evaluate(dataset: Dataset, year: int, method: str | Method = "linping_default",
-             streets: str | list | None = None, rank_within_streets: bool = False) -> Evaluation:
+def evaluate(
+    dataset: Dataset,
+    year: int,
+    method: str | Method = "linping_default",
+    streets: str | list | None = None,
+    rank_within_streets: bool = False,
+) -> Evaluation:
     """Evaluate ``year`` of ``dataset`` with ``method`` and show ``streets`` (None = whole district).
 
-    The enterprises are scored and ranked over the whole district; ``streets`` then marks every
-    enterprise registered in another 街道 as ``filtered`` and keeps only the parcels lying in the
+    The enterprises are scored and ranked over the whole district and ``view`` then selects the
     chosen 街道, so each shown enterprise keeps its district class, rank and benchmark. With
     ``rank_within_streets`` the pools are ranked among the chosen 街道's enterprises only."""
     method = method if isinstance(method, Method) else load_method(method)
     codes = parse_streets(streets)
     ranked_within = bool(codes) and rank_within_streets
-    frame, benchmarks = evaluate_frame(enterprise_year_frame(dataset, int(year)), method,
-                                       codes if ranked_within else None)
-    parcels = parcel_view(dataset, frame)
-    if codes:
-        parcels = parcels[parcels["street_code"].isin(codes)]
-        frame = in_view(frame, codes)
-    return Evaluation(year=int(year), method=method, streets=codes, enterprises=frame,
-                      benchmarks=benchmarks, parcels=parcels, synthetic=dataset.synthetic,
-                      rank_within_streets=ranked_within)
+    frame, benchmarks = evaluate_frame(enterprise_year_frame(dataset, int(year)), method, codes if ranked_within else None)
+    ev = Evaluation(
+        year=int(year),
+        method=method,
+        streets=codes if ranked_within else None,
+        enterprises=frame,
+        benchmarks=benchmarks,
+        parcels=parcel_view(dataset, frame),
+        synthetic=dataset.synthetic,
+        rank_within_streets=ranked_within,
+    )
+    if ranked_within:
+        ev.parcels = ev.parcels[ev.parcels["street_code"].isin(codes)]
+        return ev
+    return view(ev, codes)
 
+
+def view(district: Evaluation, streets: str | list | None) -> Evaluation:
+    """The part of a district-wide evaluation that lies in ``streets``: enterprises registered
+    elsewhere become ``filtered``, parcels lying elsewhere are dropped; every value is the
+    district's (nothing is re-ranked)."""
+    codes = parse_streets(streets)
+    if not codes:
+        return district
+    return replace(
+        district,
+        streets=codes,
+        enterprises=in_view(district.enterprises, codes),
+        parcels=district.parcels[district.parcels["street_code"].isin(codes)],
+    )

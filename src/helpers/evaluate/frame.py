@@ -14,7 +14,6 @@ from helpers.evaluate.methods import Method
 from helpers.evaluate.scoring import pool_columns, score_pool, select_pool
 from helpers.io.dataset import Dataset, enterprise_land
 
-
 EXCLUSION_REASONS = {
     "no_panel_row": "无该年度数据 / no data for the year",
     "not_in_production": "未投产 / not yet in production",
@@ -28,22 +27,28 @@ def enterprise_year_frame(dataset: Dataset, year: int) -> pd.DataFrame:
     return year_frame(dataset.enterprises, enterprise_land(dataset), dataset.panel, year, dataset.panel_rows())
 
 
-def year_frame(enterprises: pd.DataFrame, land: pd.DataFrame, panel: pd.DataFrame, year: int,
-               panel_rows: np.ndarray | None = None) -> pd.DataFrame:
+def year_frame(
+    enterprises: pd.DataFrame, land: pd.DataFrame, panel: pd.DataFrame, year: int, panel_rows: np.ndarray | None = None
+) -> pd.DataFrame:
     """``enterprises`` joined with their ``land`` (``enterprise_land``) and their ``panel`` row of
     ``year`` (``has_panel`` False where there is none). ``panel_rows``: each panel row's row in
     ``enterprises`` when already known (``Dataset.panel_rows``), instead of looking the codes up."""
     names = load_streets().set_index("street_code")["street_name"]
     if land["credit_code"].reset_index(drop=True).equals(enterprises["credit_code"].reset_index(drop=True)):
-        frame = pd.concat([enterprises.reset_index(drop=True),          # enterprise_land's rows: same order
-                           land.drop(columns="credit_code").reset_index(drop=True)], axis=1)
+        frame = pd.concat(
+            [
+                enterprises.reset_index(drop=True),  # enterprise_land's rows: same order
+                land.drop(columns="credit_code").reset_index(drop=True),
+            ],
+            axis=1,
+        )
     else:
         frame = lookup(enterprises, land, "credit_code")
     frame["street_name"] = frame["street_code"].map(names)
     if panel_rows is None:
         panel = panel[panel["year"] == year].drop(columns="year")
         at = positions(frame["credit_code"], panel["credit_code"])
-    else:       # the panel's (enterprise, year) pairs are unique (folder check): one row or none
+    else:  # the panel's (enterprise, year) pairs are unique (folder check): one row or none
         rows = np.flatnonzero((panel["year"] == year).to_numpy(dtype=bool, na_value=False) & (panel_rows >= 0))
         at = np.full(len(frame), -1, dtype=np.int64)
         at[panel_rows[rows]] = rows
@@ -57,12 +62,12 @@ def evaluate_frame(frame: pd.DataFrame, method: Method, codes: list[str] | None 
     """Status, exclusion reason, pool, indicators, scores, rank and class of every enterprise of
     ``frame`` (``enterprise_year_frame``), within the 街道 ``codes`` (None = all); and the pools'
     benchmark table. Both engines (pandas, dask) score through this function."""
-    frame = frame.copy(deep=False)   # copy-on-write: the caller's frame is never changed
+    frame = frame.copy(deep=False)  # copy-on-write: the caller's frame is never changed
     in_scope = frame["street_code"].isin(codes).to_numpy(dtype=bool) if codes else np.ones(len(frame), dtype=bool)
     reasons = list(EXCLUSION_REASONS)
-    reason = np.full(len(frame), -1, dtype=np.int64)        # position in EXCLUSION_REASONS; -1: none (yet)
+    reason = np.full(len(frame), -1, dtype=np.int64)  # position in EXCLUSION_REASONS; -1: none (yet)
 
-    def exclude(mask, why: str) -> None:        # the first reason that applies is the one kept
+    def exclude(mask, why: str) -> None:  # the first reason that applies is the one kept
         reason[np.asarray(mask, dtype=bool) & in_scope & (reason < 0)] = reasons.index(why)
 
     exclude(~frame["has_panel"].to_numpy(dtype=bool), "no_panel_row")
@@ -75,8 +80,10 @@ def evaluate_frame(frame: pd.DataFrame, method: Method, codes: list[str] | None 
         members_mask = eligible & select_pool(frame, pool).to_numpy(dtype=bool)
         overlap = members_mask & taken
         if overlap.any():
-            raise ValueError(f"{method.file}: pool {pool.id!r} overlaps an earlier pool for "
-                             f"{int(overlap.sum())} enterprises; pools must not overlap")
+            raise ValueError(
+                f"{method.file}: pool {pool.id!r} overlaps an earlier pool for "
+                f"{int(overlap.sum())} enterprises; pools must not overlap"
+            )
         taken |= members_mask
         scored, bench = score_pool(frame.loc[members_mask, pool_columns(pool)], pool)
         scored["pool"] = pool.id

@@ -24,6 +24,7 @@ from contextlib import contextmanager
 import geopandas as gpd
 import numpy as np
 import pandas as pd
+
 with warnings.catch_warnings():
     # esda pulls in tqdm.auto, which warns about ipywidgets in a kernel; progress bars are not used here
     warnings.filterwarnings("ignore", message="IProgress not found")
@@ -33,8 +34,7 @@ from libpysal.weights import KNN
 from helpers.core.units import AREA_CRS
 
 LEVELS = ((3, 0.01), (2, 0.05), (1, 0.10))
-BIN_LABELS = {3: "热点 99%", 2: "热点 95%", 1: "热点 90%", 0: "不显著",
-              -1: "冷点 90%", -2: "冷点 95%", -3: "冷点 99%"}
+BIN_LABELS = {3: "热点 99%", 2: "热点 95%", 1: "热点 90%", 0: "不显著", -1: "冷点 90%", -2: "冷点 95%", -3: "冷点 99%"}
 QUADRANTS = {1: "HH 高-高", 2: "LH 低-高", 3: "LL 低-低", 4: "HL 高-低"}
 
 
@@ -68,8 +68,9 @@ def confidence_bins(z: np.ndarray, p: np.ndarray, use_fdr: bool = True) -> np.nd
     return (np.sign(z) * level).astype(int)
 
 
-def hot_spots(gdf: gpd.GeoDataFrame, column: str, k: int = 8, permutations: int = 999, seed: int = 12345,
-              use_fdr: bool = False) -> pd.DataFrame:
+def hot_spots(
+    gdf: gpd.GeoDataFrame, column: str, k: int = 8, permutations: int = 999, seed: int = 12345, use_fdr: bool = False
+) -> pd.DataFrame:
     """Gi* and Local Moran statistics of ``column`` for every row of ``gdf`` (rows with a
     missing value must be dropped by the caller; the function refuses them)."""
     y = gdf[column].to_numpy(dtype=float)
@@ -82,8 +83,16 @@ def hot_spots(gdf: gpd.GeoDataFrame, column: str, k: int = 8, permutations: int 
         m = Moran_Local(y, w, permutations=permutations, seed=seed)
     bins = confidence_bins(g.Zs, g.p_sim, use_fdr)
     sig_m = m.p_sim <= (fdr(m.p_sim, 0.05) if use_fdr else 0.05)
-    return pd.DataFrame({
-        "gi_z": g.Zs, "gi_p": g.p_sim, "gi_bin": bins, "gi_label": [BIN_LABELS[b] for b in bins],
-        "moran_i": m.Is, "moran_p": m.p_sim, "moran_quadrant": [QUADRANTS[q] for q in m.q],
-        "moran_significant": sig_m,
-    }, index=gdf.index)
+    return pd.DataFrame(
+        {
+            "gi_z": g.Zs,
+            "gi_p": g.p_sim,
+            "gi_bin": bins,
+            "gi_label": [BIN_LABELS[b] for b in bins],
+            "moran_i": m.Is,
+            "moran_p": m.p_sim,
+            "moran_quadrant": [QUADRANTS[q] for q in m.q],
+            "moran_significant": sig_m,
+        },
+        index=gdf.index,
+    )

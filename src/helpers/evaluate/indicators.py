@@ -46,8 +46,7 @@ def compute_indicators(frame: pd.DataFrame, ids: list[str] | None = None) -> pd.
     """One column per indicator, computed row by row from ``frame``'s panel and land columns."""
     defs = indicator_defs()
     ids = ids or list(defs)
-    return pd.DataFrame({i: ratio(frame[defs[i].numerator], frame[defs[i].denominator]) for i in ids},
-                        index=frame.index)
+    return pd.DataFrame({i: ratio(frame[defs[i].numerator], frame[defs[i].denominator]) for i in ids}, index=frame.index)
 
 
 def aggregate_ratio(frame: pd.DataFrame, indicator_id: str) -> float:

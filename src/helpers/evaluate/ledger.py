@@ -49,10 +49,15 @@ def table_ledger(dataset: Dataset, ev: Evaluation) -> pd.DataFrame:
     for table, st in kept_status.items():
         counts = st.value_counts()
         at_load = int(load.loc[table, "excluded"]) if load is not None else 0
-        row = {"table": table, "used": int(counts.get("evaluated", 0)), "out_of_scope": int(counts.get("filtered", 0)),
-               "excluded_at_load": at_load, "excluded_in_evaluation": int(counts.get("excluded", 0))}
+        row: dict[str, int | str] = {
+            "table": table,
+            "used": int(counts.get("evaluated", 0)),
+            "out_of_scope": int(counts.get("filtered", 0)),
+            "excluded_at_load": at_load,
+            "excluded_in_evaluation": int(counts.get("excluded", 0)),
+        }
         row["read"] = int(load.loc[table, "read"]) if load is not None else len(st) + at_load
-        if row["read"] != len(st) + at_load or sum(row[k] for k in TABLE_LEDGER_COLUMNS[2:]) != row["read"]:
+        if row["read"] != len(st) + at_load or sum(int(row[k]) for k in TABLE_LEDGER_COLUMNS[2:]) != row["read"]:
             raise AssertionError(f"ledger of {table} does not add up: {row}")
         rows.append(row)
     return pd.DataFrame(rows, columns=TABLE_LEDGER_COLUMNS)

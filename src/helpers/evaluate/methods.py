@@ -12,8 +12,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from helpers.core import paths
-from helpers.core.yamlfile import load_yaml
 from helpers.core.errors import InputError
+from helpers.core.yamlfile import load_yaml
 from helpers.evaluate.indicators import indicator_defs
 
 BENCHMARK_KINDS = {"pool_aggregate", "pool_mean"}
@@ -71,8 +71,9 @@ def load_method(method: str | Path) -> Method:
     """Load and check a method by id or path; a bad file raises ``InputError`` naming the field."""
     path = paths.method_file(str(method))
     if not path.is_file():
-        raise InputError(path, "method file not found",
-                         expected=f"one of {', '.join(available_methods())} or a path to a method YAML")
+        raise InputError(
+            path, "method file not found", expected=f"one of {', '.join(available_methods())} or a path to a method YAML"
+        )
     raw = load_yaml(path)
     defs = indicator_defs()
 
@@ -88,36 +89,71 @@ def load_method(method: str | Path) -> Method:
         items = []
         for it in p.get("indicators") or []:
             if it.get("indicator") not in defs:
-                bad(f"{where}.indicators", f"unknown indicator {it.get('indicator')!r}",
-                    f"one of {', '.join(defs)} (data/methods/indicators.yaml)")
+                bad(
+                    f"{where}.indicators",
+                    f"unknown indicator {it.get('indicator')!r}",
+                    f"one of {', '.join(defs)} (data/methods/indicators.yaml)",
+                )
             b = it.get("benchmark")
             if isinstance(b, str):
                 if b not in BENCHMARK_KINDS:
-                    bad(f"{where}.{it['indicator']}.benchmark", f"unknown benchmark {b!r}",
-                        f"a positive number or one of {sorted(BENCHMARK_KINDS)}")
+                    bad(
+                        f"{where}.{it['indicator']}.benchmark",
+                        f"unknown benchmark {b!r}",
+                        f"a positive number or one of {sorted(BENCHMARK_KINDS)}",
+                    )
             elif not isinstance(b, (int, float)) or b <= 0:
-                bad(f"{where}.{it['indicator']}.benchmark", f"benchmark {b!r} is not a positive number",
-                    f"a positive number or one of {sorted(BENCHMARK_KINDS)}")
+                bad(
+                    f"{where}.{it['indicator']}.benchmark",
+                    f"benchmark {b!r} is not a positive number",
+                    f"a positive number or one of {sorted(BENCHMARK_KINDS)}",
+                )
             missing = it.get("missing", p.get("missing", "zero"))
             if missing not in MISSING_RULES:
-                bad(f"{where}.{it['indicator']}.missing", f"unknown missing-data rule {missing!r}",
-                    f"one of {sorted(MISSING_RULES)}")
-            items.append(Item(indicator=it["indicator"], weight=float(it["weight"]),
-                              benchmark=b if isinstance(b, str) else float(b), missing=missing,
-                              cap_ratio=it.get("cap_ratio", p.get("cap_ratio"))))
+                bad(
+                    f"{where}.{it['indicator']}.missing",
+                    f"unknown missing-data rule {missing!r}",
+                    f"one of {sorted(MISSING_RULES)}",
+                )
+            items.append(
+                Item(
+                    indicator=it["indicator"],
+                    weight=float(it["weight"]),
+                    benchmark=b if isinstance(b, str) else float(b),
+                    missing=missing,
+                    cap_ratio=it.get("cap_ratio", p.get("cap_ratio")),
+                )
+            )
         total = sum(i.weight for i in items)
         if abs(total - WEIGHT_TOTAL) > 1e-9:
             bad(f"{where}.indicators", f"weights add up to {total:g}", f"weights adding up to {WEIGHT_TOTAL:g}")
         bands = tuple((b["class"], float(b["upper_share"])) for b in p["class_bands"]["bands"])
         shares = [s for _, s in bands]
         if any(b <= a for a, b in zip(shares, shares[1:])) or shares[-1] != 1.0 or shares[0] <= 0:
-            bad(f"{where}.class_bands", f"upper shares {shares} are not increasing to 1.0",
-                "cumulative shares increasing and ending at 1.0")
-        pools.append(Pool(id=p["id"], zh=p.get("zh", p["id"]), select=dict(p.get("select", {})),
-                          items=tuple(items), bands=bands, bands_source=p["class_bands"].get("source", "")))
+            bad(
+                f"{where}.class_bands",
+                f"upper shares {shares} are not increasing to 1.0",
+                "cumulative shares increasing and ending at 1.0",
+            )
+        pools.append(
+            Pool(
+                id=p["id"],
+                zh=p.get("zh", p["id"]),
+                select=dict(p.get("select", {})),
+                items=tuple(items),
+                bands=bands,
+                bands_source=p["class_bands"].get("source", ""),
+            )
+        )
     if not pools:
         bad("pools", "no pools", "at least one pool")
-    return Method(id=raw.get("id", path.stem), title=raw.get("title", path.stem), file=path,
-                  evaluation_year=raw.get("evaluation_year"), source=raw.get("source") or {},
-                  assumptions=tuple(raw.get("assumptions") or ()), pools=tuple(pools),
-                  land_area=raw.get("land_area", "registered"))
+    return Method(
+        id=raw.get("id", path.stem),
+        title=raw.get("title", path.stem),
+        file=path,
+        evaluation_year=raw.get("evaluation_year"),
+        source=raw.get("source") or {},
+        assumptions=tuple(raw.get("assumptions") or ()),
+        pools=tuple(pools),
+        land_area=raw.get("land_area", "registered"),
+    )

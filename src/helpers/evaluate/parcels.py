@@ -9,7 +9,6 @@ import pandas as pd
 from helpers.core.keys import lookup, take_rows
 from helpers.io.dataset import Dataset, used_land
 
-
 USER_COLUMNS = ["credit_code", "land_mu", "tax_10k_yuan", "status", "class", "pool", "score"]
 
 
@@ -20,8 +19,9 @@ def allocate_tax(users: pd.DataFrame, frame: pd.DataFrame, frame_rows=None) -> p
     if frame_rows is None:
         users = lookup(users, frame[USER_COLUMNS], "credit_code")
     else:
-        users = pd.concat([users.reset_index(drop=True),
-                           take_rows(frame[USER_COLUMNS].drop(columns="credit_code"), frame_rows)], axis=1)
+        users = pd.concat(
+            [users.reset_index(drop=True), take_rows(frame[USER_COLUMNS].drop(columns="credit_code"), frame_rows)], axis=1
+        )
     users["tax_alloc"] = users["tax_10k_yuan"] * users["used_mu"] / users["land_mu"]
     return users
 
@@ -39,10 +39,8 @@ def parcel_view(dataset: Dataset, frame: pd.DataFrame) -> gpd.GeoDataFrame:
     (largest share; ``status`` says 'idle' where no enterprise uses the parcel)."""
     users = allocate_tax(used_land(dataset), frame, enterprise_rows(dataset, frame))
     evaluated = users["status"] == "evaluated"
-    agg = users[evaluated].groupby("parcel_id").agg(tax_10k_yuan=("tax_alloc", "sum"),
-                                                    evaluated_mu=("used_mu", "sum"))
-    main = (users.sort_values(["parcel_id", "share", "credit_code"], ascending=[True, False, True])
-            .groupby("parcel_id").first())
+    agg = users[evaluated].groupby("parcel_id").agg(tax_10k_yuan=("tax_alloc", "sum"), evaluated_mu=("used_mu", "sum"))
+    main = users.sort_values(["parcel_id", "share", "credit_code"], ascending=[True, False, True]).groupby("parcel_id").first()
     n_users = users.groupby("parcel_id")["credit_code"].count()
     p = dataset.parcels.copy()
     p = p.merge(agg, left_on="parcel_id", right_index=True, how="left")

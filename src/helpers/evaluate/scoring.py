@@ -28,9 +28,9 @@ def select_pool(frame: pd.DataFrame, pool: Pool) -> pd.Series:
         # rows without a panel row (NaN) are excluded before pools are formed; never select them
         m &= frame["above_scale"].fillna(not sel["above_scale"]).astype(bool) == bool(sel["above_scale"])
     if "land_mu_min" in sel:
-        m &= frame["land_mu"] >= float(sel["land_mu_min"])          # 含: at least
+        m &= frame["land_mu"] >= float(sel["land_mu_min"])  # 含: at least
     if "land_mu_max_excl" in sel:
-        m &= frame["land_mu"] < float(sel["land_mu_max_excl"])      # 不含
+        m &= frame["land_mu"] < float(sel["land_mu_max_excl"])  # 不含
     return m
 
 
@@ -75,8 +75,9 @@ def assign_classes(scores: pd.Series, bands: tuple[tuple[str, float], ...]) -> t
 def pool_columns(pool: Pool) -> list[str]:
     """The columns ``score_pool`` reads: each item's numerator and denominator."""
     defs = indicator_defs()
-    return list(dict.fromkeys(col for item in pool.items
-                              for col in (defs[item.indicator].numerator, defs[item.indicator].denominator)))
+    return list(
+        dict.fromkeys(col for item in pool.items for col in (defs[item.indicator].numerator, defs[item.indicator].denominator))
+    )
 
 
 def score_pool(members: pd.DataFrame, pool: Pool) -> tuple[pd.DataFrame, pd.DataFrame]:
@@ -95,9 +96,18 @@ def score_pool(members: pd.DataFrame, pool: Pool) -> tuple[pd.DataFrame, pd.Data
         out[item.indicator] = v
         out[f"score_{item.indicator}"] = filled
         total += filled
-        bench_rows.append({"pool": pool.id, "indicator": item.indicator, "weight": item.weight,
-                           "benchmark": bench, "benchmark_kind": "fixed" if item.fixed_benchmark else item.benchmark,
-                           "missing_rule": item.missing, "n_missing": int(v.isna().sum()), "n": len(v)})
+        bench_rows.append(
+            {
+                "pool": pool.id,
+                "indicator": item.indicator,
+                "weight": item.weight,
+                "benchmark": bench,
+                "benchmark_kind": "fixed" if item.fixed_benchmark else item.benchmark,
+                "missing_rule": item.missing,
+                "n_missing": int(v.isna().sum()),
+                "n": len(v),
+            }
+        )
     out["score"] = total
     out["rank"], out["class"] = assign_classes(total, pool.bands)
     return out, pd.DataFrame(bench_rows)

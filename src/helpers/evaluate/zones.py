@@ -17,14 +17,14 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from helpers.evaluate.parcels import enterprise_rows
 from helpers.core.geography import label_points
 from helpers.core.keys import positions
+from helpers.evaluate.parcels import enterprise_rows
 from helpers.io.dataset import Dataset
 
 NO_ZONE = "(none)"
 THREADS = 2
-PARALLEL_ABOVE = 50_000      # parcels; below this one thread is quicker than two
+PARALLEL_ABOVE = 50_000  # parcels; below this one thread is quicker than two
 TOTAL_COLUMNS = ["used_mu", "tax_10k_yuan", "n_links"]
 
 
@@ -38,8 +38,12 @@ def _zone_of_points(x: np.ndarray, y: np.ndarray, outlines_wkb: list[bytes]) -> 
     return found
 
 
-def parcel_zones(parcels: gpd.GeoDataFrame, zones: gpd.GeoDataFrame, code: str = "street_code",
-                 points: tuple[np.ndarray, np.ndarray] | None = None) -> pd.Series:
+def parcel_zones(
+    parcels: gpd.GeoDataFrame,
+    zones: gpd.GeoDataFrame,
+    code: str = "street_code",
+    points: tuple[np.ndarray, np.ndarray] | None = None,
+) -> pd.Series:
     """The ``code`` of the zone containing each parcel's label point (``geo.label_points``: the
     centroid, or a point on the surface where the centroid is outside the parcel), indexed as
     ``parcels``. ``points``: those label points when already known (``Dataset.parcel_points``), used
@@ -48,12 +52,17 @@ def parcel_zones(parcels: gpd.GeoDataFrame, zones: gpd.GeoDataFrame, code: str =
     outlines = list(shapely.to_wkb(zones.geometry.array))
     parts = THREADS if len(parcels) > PARALLEL_ABOVE else 1
     if points is not None and parcels.crs == zones.crs:
-        chunks = zip(np.array_split(points[0], parts), np.array_split(points[1], parts))
-        job = lambda xy: _zone_of_points(*xy, outlines)                                   # noqa: E731
+        chunks: list = list(zip(np.array_split(points[0], parts), np.array_split(points[1], parts)))
+
+        def job(xy):
+            return _zone_of_points(xy[0], xy[1], outlines)
     else:
         geoms = (parcels.geometry if parcels.crs == zones.crs else parcels.geometry.to_crs(zones.crs)).array
         chunks = np.array_split(np.asarray(geoms), parts)
-        job = lambda part: _zone_of_points(*label_points(part), outlines)                 # noqa: E731
+
+        def job(part):
+            return _zone_of_points(*label_points(part), outlines)
+
     with ThreadPoolExecutor(parts) as pool:
         found = np.concatenate(list(pool.map(job, chunks)))
     codes = pd.array([*zones[code].astype(str), pd.NA], dtype="string")
@@ -70,8 +79,9 @@ def zone_totals(users: pd.DataFrame) -> pd.DataFrame:
     enterprises. ``users``: rows of ``evaluation.allocate_tax`` with ``zone_code``."""
     ev = users[users["status"] == "evaluated"]
     keys = [ev["zone_code"].fillna(NO_ZONE).astype(str).rename("zone_code"), ev["class"].astype(str).rename("class")]
-    grouped = pd.DataFrame({"used_mu": ev["used_mu"], "tax_10k_yuan": ev["tax_alloc"],
-                            "n_links": np.ones(len(ev), dtype="int64")}).groupby(keys, sort=True)
+    grouped = pd.DataFrame(
+        {"used_mu": ev["used_mu"], "tax_10k_yuan": ev["tax_alloc"], "n_links": np.ones(len(ev), dtype="int64")}
+    ).groupby(keys, sort=True)
     return grouped.sum()[TOTAL_COLUMNS]
 
 
@@ -96,8 +106,8 @@ def dataset_zone_totals(dataset: Dataset, frame: pd.DataFrame, zone: pd.Series |
     labels = list(zone_labels)
     if NO_ZONE not in labels:
         labels.append(NO_ZONE)
-    link_zone = np.where(has_parcel, zone_code[p_row], labels.index(NO_ZONE))    # a link to no parcel: in no zone
-    labels = np.array(labels, dtype=object)
+    link_zone = np.where(has_parcel, zone_code[p_row], labels.index(NO_ZONE))  # a link to no parcel: in no zone
+    label_array = np.array(labels, dtype=object)
 
     area = dataset.parcels["registered_area_mu"].to_numpy(dtype=float, na_value=np.nan)
     used = np.where(has_parcel, area[p_row], np.nan) * dataset.links["share"].to_numpy(dtype=float, na_value=np.nan)
@@ -109,13 +119,19 @@ def dataset_zone_totals(dataset: Dataset, frame: pd.DataFrame, zone: pd.Series |
     n_class = len(class_labels)
     cell = (link_zone * n_class + class_code[f_row])[evaluated]
     size = len(labels) * n_class
-    sums = {"used_mu": np.bincount(cell, weights=np.nan_to_num(used[evaluated]), minlength=size),
-            "tax_10k_yuan": np.bincount(cell, weights=np.nan_to_num(tax_alloc[evaluated]), minlength=size),
-            "n_links": np.bincount(cell, minlength=size).astype("int64")}
+    sums = {
+        "used_mu": np.bincount(cell, weights=np.nan_to_num(used[evaluated]), minlength=size),
+        "tax_10k_yuan": np.bincount(cell, weights=np.nan_to_num(tax_alloc[evaluated]), minlength=size),
+        "n_links": np.bincount(cell, minlength=size).astype("int64"),
+    }
     present = np.flatnonzero(sums["n_links"])
     index = pd.MultiIndex.from_arrays(
-        [pd.Index(labels[present // n_class], dtype="str"), pd.Index(class_labels.to_numpy(dtype=object)[present % n_class], dtype="str")],
-        names=["zone_code", "class"])
+        [
+            pd.Index(label_array[present // n_class], dtype="str"),
+            pd.Index(class_labels.to_numpy(dtype=object)[present % n_class], dtype="str"),
+        ],
+        names=["zone_code", "class"],
+    )
     out = pd.DataFrame({name: values[present] for name, values in sums.items()}, index=index)
     return out.sort_index()[TOTAL_COLUMNS]
 
@@ -137,4 +153,12 @@ def zone_table(totals: pd.DataFrame) -> pd.DataFrame:
     return out.reset_index()
 
 
-__all__ = ["parcel_zones", "dataset_parcel_zones", "zone_totals", "dataset_zone_totals", "combine_totals", "zone_table", "NO_ZONE"]
+__all__ = [
+    "parcel_zones",
+    "dataset_parcel_zones",
+    "zone_totals",
+    "dataset_zone_totals",
+    "combine_totals",
+    "zone_table",
+    "NO_ZONE",
+]

@@ -29,21 +29,23 @@ from helpers.core import paths
 from helpers.core.errors import Problem
 from helpers.core.geography import label_points
 from helpers.core.keys import positions
-from helpers.io.schema import TRACE
 from helpers.io.check import CheckResult, check_folder
+from helpers.io.schema import TRACE
 
 CACHE_FORMAT = 2
 HASH_THREADS = 2
 READ_THREADS = 2
-KEEP_ENTRIES = 6                     # most recently used checked folders kept
+KEEP_ENTRIES = 6  # most recently used checked folders kept
 # Every module of these packages can change what a check finds or caches (readers, rules, CRS,
 # label points): the cache key covers their whole source, so no module can be left out by hand.
 CHECK_PACKAGES = ("core", "io")
 POSITIONS_FILE = "_positions.npz"
 # name: (table, key column, the table it points into): each row's row number there (-1: none)
-ROW_POSITIONS = {"link_parcel": ("enterprise_parcels", "parcel_id", "parcels"),
-                 "link_enterprise": ("enterprise_parcels", "credit_code", "enterprises"),
-                 "panel_enterprise": ("panel", "credit_code", "enterprises")}
+ROW_POSITIONS = {
+    "link_parcel": ("enterprise_parcels", "parcel_id", "parcels"),
+    "link_enterprise": ("enterprise_parcels", "credit_code", "enterprises"),
+    "panel_enterprise": ("panel", "credit_code", "enterprises"),
+}
 
 
 def inputs_dir() -> Path:
@@ -67,7 +69,7 @@ def folder_key(folder: Path) -> str:
     h = hashlib.blake2b(digest_size=16)
     h.update(f"format {CACHE_FORMAT}\n{folder.resolve()}\n".encode())
     files = sorted(p for p in folder.iterdir() if p.is_file())
-    with ThreadPoolExecutor(HASH_THREADS) as pool:       # hashlib releases the GIL on large blocks
+    with ThreadPoolExecutor(HASH_THREADS) as pool:  # hashlib releases the GIL on large blocks
         digests = list(pool.map(_file_digest, files))
     for path, digest in zip(files, digests):
         h.update(f"\n{path.name}\n{digest}".encode())
@@ -80,7 +82,7 @@ def folder_key(folder: Path) -> str:
     return h.hexdigest()
 
 
-POINTS = ("parcel_x", "parcel_y")    # each parcel's label point (geo.label_points), in the layer's CRS
+POINTS = ("parcel_x", "parcel_y")  # each parcel's label point (geo.label_points), in the layer's CRS
 
 
 def rows_and_needs(name: str) -> tuple[str, set[str]]:
@@ -103,9 +105,12 @@ def parcel_label_points(tables: dict[str, pd.DataFrame]) -> dict[str, np.ndarray
 def row_positions(tables: dict[str, pd.DataFrame]) -> dict[str, np.ndarray]:
     """``ROW_POSITIONS`` of ``tables`` (those whose tables are all there): the text-key lookups every
     evaluation starts with, done once when a check is cached instead of on every re-run."""
-    with ThreadPoolExecutor(HASH_THREADS) as pool:     # Arrow's hashing releases the GIL
-        jobs = {name: pool.submit(positions, tables[table][key], tables[target][key])
-                for name, (table, key, target) in ROW_POSITIONS.items() if table in tables and target in tables}
+    with ThreadPoolExecutor(HASH_THREADS) as pool:  # Arrow's hashing releases the GIL
+        jobs = {
+            name: pool.submit(positions, tables[table][key], tables[target][key])
+            for name, (table, key, target) in ROW_POSITIONS.items()
+            if table in tables and target in tables
+        }
         return {name: job.result() for name, job in jobs.items()}
 
 
@@ -118,22 +123,26 @@ def store(check: CheckResult, entry: Path) -> None:
         for name, table in check.tables.items():
             if isinstance(table, gpd.GeoDataFrame):
                 # GeoArrow-encoded geometry (GeoParquet 1.1) decodes faster than WKB; bbox covering for readers
-                table.to_parquet(tmp / f"{name}.parquet", index=False, write_covering_bbox=True,
-                                 geometry_encoding="geoarrow")
+                table.to_parquet(tmp / f"{name}.parquet", index=False, write_covering_bbox=True, geometry_encoding="geoarrow")
             else:
                 table.to_parquet(tmp / f"{name}.parquet", index=False)
         check.excluded.to_parquet(tmp / "_excluded.parquet", index=False)
-        check.positions = {**row_positions(check.tables), **parcel_label_points(check.tables)}   # the caller's check too
+        check.positions = {**row_positions(check.tables), **parcel_label_points(check.tables)}  # the caller's check too
         if check.positions:
-            np.savez(tmp / POSITIONS_FILE, **check.positions)
-        meta = {"folder": str(check.folder), "problems": [asdict(p) for p in check.problems],
-                "notes": check.notes, "ignored": check.ignored, "read": check.read,
-                "tables": list(check.tables), "geo": [n for n, t in check.tables.items()
-                                                      if isinstance(t, gpd.GeoDataFrame)]}
+            np.savez(tmp / POSITIONS_FILE, **check.positions)  # type: ignore[arg-type]  # numpy stubs type **kwds as bool
+        meta = {
+            "folder": str(check.folder),
+            "problems": [asdict(p) for p in check.problems],
+            "notes": check.notes,
+            "ignored": check.ignored,
+            "read": check.read,
+            "tables": list(check.tables),
+            "geo": [n for n, t in check.tables.items() if isinstance(t, gpd.GeoDataFrame)],
+        }
         (tmp / "check.json").write_text(json.dumps(meta, ensure_ascii=False), encoding="utf-8")
         try:
             os.rename(tmp, entry)
-        except OSError:          # another process stored the same key first
+        except OSError:  # another process stored the same key first
             shutil.rmtree(tmp, ignore_errors=True)
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
@@ -173,9 +182,17 @@ def fetch(entry: Path, trace: bool = True, tables: tuple[str, ...] | None = None
                 rows, needs = rows_and_needs(name)
                 if needs <= frames.keys() and len(stored[name]) == len(frames[rows]):
                     found[name] = stored[name]
-    os.utime(entry)   # recently used
-    return CheckResult(Path(meta["folder"]), {n: frames[n] for n in names}, problems, meta["notes"], meta["ignored"],
-                       excluded, read_counts, found)
+    os.utime(entry)  # recently used
+    return CheckResult(
+        Path(meta["folder"]),
+        {n: frames[n] for n in names},
+        problems,
+        meta["notes"],
+        meta["ignored"],
+        excluded,
+        read_counts,
+        found,
+    )
 
 
 def prune(keep: int = KEEP_ENTRIES) -> None:
@@ -183,14 +200,16 @@ def prune(keep: int = KEEP_ENTRIES) -> None:
     root = inputs_dir()
     if not root.is_dir():
         return
-    entries = sorted((p for p in root.iterdir() if p.is_dir() and not p.name.startswith(".")),
-                     key=lambda p: p.stat().st_mtime, reverse=True)
+    entries = sorted(
+        (p for p in root.iterdir() if p.is_dir() and not p.name.startswith(".")), key=lambda p: p.stat().st_mtime, reverse=True
+    )
     for old in entries[keep:]:
         shutil.rmtree(old, ignore_errors=True)
 
 
-def checked_folder(data_dir: str | Path, use_cache: bool = True, trace: bool = True,
-                   tables: tuple[str, ...] | None = None) -> CheckResult:
+def checked_folder(
+    data_dir: str | Path, use_cache: bool = True, trace: bool = True, tables: tuple[str, ...] | None = None
+) -> CheckResult:
     """``check_folder(data_dir)``, read from the cache when the folder, the rules and the code are
     unchanged since a previous check; otherwise checked and stored. ``trace=False``: a cached
     check's tables come without their ``_row``/``_source`` columns (faster). ``tables``: only these

@@ -25,14 +25,23 @@ import numpy as np
 import pandas as pd
 
 from helpers.core import paths
-from helpers.core.yamlfile import load_yaml
 from helpers.core.errors import InputError, Problem
-from helpers.io.coordinates import has_geometry
 from helpers.core.geography import load_streets
-from helpers.io.inventory import Inventory, take_inventory
-from helpers.io.schema import (ROW, SOURCE, check_reference, coerce_source, duplicate_keys, exact_copies,
-                     missing_columns, problems_at, table_specs)
 from helpers.core.units import area_mu
+from helpers.core.yamlfile import load_yaml
+from helpers.io.coordinates import has_geometry
+from helpers.io.inventory import Inventory, take_inventory
+from helpers.io.schema import (
+    ROW,
+    SOURCE,
+    check_reference,
+    coerce_source,
+    duplicate_keys,
+    exact_copies,
+    missing_columns,
+    problems_at,
+    table_specs,
+)
 
 SETTINGS_FILE = paths.DATA_DIR / "reference" / "validation.yaml"
 SHARE_TOLERANCE = 1e-6
@@ -60,11 +69,11 @@ def street_lookup() -> dict[str, str]:
 @dataclass
 class CheckResult:
     folder: Path
-    tables: dict[str, pd.DataFrame]      # kept rows, typed, with _row and _source
+    tables: dict[str, pd.DataFrame]  # kept rows, typed, with _row and _source
     problems: list[Problem]
     notes: list[str]
     ignored: list[str]
-    excluded: pd.DataFrame               # table, file, row, reason
+    excluded: pd.DataFrame  # table, file, row, reason
     read: dict[str, int] = field(default_factory=dict)
     # found when the check is cached: row numbers between the core tables (helpers.io.cache.ROW_POSITIONS), parcels' label points
     positions: dict[str, np.ndarray] = field(default_factory=dict)
@@ -88,13 +97,14 @@ class CheckResult:
         for name, n_read in self.read.items():
             n_excl = int((self.excluded["table"] == name).sum())
             kept = len(self.tables[name]) if name in self.tables else 0
-            rows.append({"table": name, "title": table_specs()[name].title, "read": n_read,
-                         "kept": kept, "excluded": n_excl})
+            rows.append({"table": name, "title": table_specs()[name].title, "read": n_read, "kept": kept, "excluded": n_excl})
         return pd.DataFrame(rows, columns=["table", "title", "read", "kept", "excluded"])
 
     def problem_table(self) -> pd.DataFrame:
-        return pd.DataFrame([p.as_record() for p in self.problems],
-                            columns=["severity", "file", "column", "rows", "n_rows", "problem", "expected"])
+        return pd.DataFrame(
+            [p.as_record() for p in self.problems],
+            columns=["severity", "file", "column", "rows", "n_rows", "problem", "expected"],
+        )
 
     def summary(self) -> str:
         lines = [f"Data folder {self.folder}: {len(self.errors)} error(s), {len(self.warnings)} warning(s)"]
@@ -107,8 +117,10 @@ class CheckResult:
         lines += [f"  note: {n}" for n in self.notes]
         if self.read:
             lines.append("  rows per table (read = kept + excluded):")
-            lines += [f"    {r.table:<22} read {r.read:>7,}  kept {r.kept:>7,}  excluded {r.excluded:>5,}"
-                      for r in self.ledger.itertuples()]
+            lines += [
+                f"    {r.table:<22} read {r.read:>7,}  kept {r.kept:>7,}  excluded {r.excluded:>5,}"
+                for r in self.ledger.itertuples()
+            ]
         return "\n".join(lines)
 
 
@@ -118,8 +130,9 @@ def _assemble(inv: Inventory, name: str, problems: list[Problem], excluded: list
     parts, n_read = [], 0
     for src in inv.of(name):
         n_read += len(src.frame) + sum(1 for _, why in src.skipped if not why.startswith("空行"))
-        excluded += [{"table": name, "file": src.label, "row": r, "reason": why}
-                     for r, why in src.skipped if not why.startswith("空行")]
+        excluded += [
+            {"table": name, "file": src.label, "row": r, "reason": why} for r, why in src.skipped if not why.startswith("空行")
+        ]
         missing = missing_columns(src.frame, spec, src.label)
         if missing:
             problems += missing
@@ -130,8 +143,9 @@ def _assemble(inv: Inventory, name: str, problems: list[Problem], excluded: list
     if not parts:
         return None, n_read
     if not spec.optional and sum(len(p) for p in parts) == 0:
-        problems.append(Problem(" + ".join(s.label for s in inv.of(name)), "a header but no data rows",
-                                expected=f"the rows of {spec.title}"))
+        problems.append(
+            Problem(" + ".join(s.label for s in inv.of(name)), "a header but no data rows", expected=f"the rows of {spec.title}")
+        )
     table = pd.concat(parts, ignore_index=True) if len(parts) > 1 else parts[0].reset_index(drop=True)
     if spec.geometry:
         table = gpd.GeoDataFrame(table, geometry="geometry", crs=parts[0].crs)
@@ -141,8 +155,14 @@ def _assemble(inv: Inventory, name: str, problems: list[Problem], excluded: list
         first_of = dict(zip(first_rows["_k"], zip(first_rows[SOURCE], first_rows[ROW])))
         for _, r in table.loc[copies].iterrows():
             src, row = first_of.get("|".join(str(r[k]) for k in spec.key), ("?", "?"))
-            excluded.append({"table": name, "file": r[SOURCE], "row": int(r[ROW]),
-                             "reason": f"完全重复 exact copy of row {row}" + ("" if src == r[SOURCE] else f" of {src}")})
+            excluded.append(
+                {
+                    "table": name,
+                    "file": r[SOURCE],
+                    "row": int(r[ROW]),
+                    "reason": f"完全重复 exact copy of row {row}" + ("" if src == r[SOURCE] else f" of {src}"),
+                }
+            )
         table = table.loc[~copies].reset_index(drop=True)
     problems += duplicate_keys(table, spec)
     for col, c_spec in spec.columns.items():
@@ -158,8 +178,13 @@ def check_geometries(parcels: gpd.GeoDataFrame, what: str) -> list[Problem]:
     empty = ~has_geometry(geom)
     out = problems_at(parcels, empty, "empty or missing geometry", "geometry", f"a polygon per {what}")
     invalid = ~empty & ~geom.is_valid
-    out += problems_at(parcels, invalid, "invalid geometry (self-intersection or similar)", "geometry",
-                       "valid polygons (repair with shapely.make_valid or QGIS 'Fix geometries')")
+    out += problems_at(
+        parcels,
+        invalid,
+        "invalid geometry (self-intersection or similar)",
+        "geometry",
+        "valid polygons (repair with shapely.make_valid or QGIS 'Fix geometries')",
+    )
     not_poly = ~empty & ~geom.geom_type.isin(["Polygon", "MultiPolygon"])
     out += problems_at(parcels, not_poly, "geometry is not a polygon", "geometry", "Polygon or MultiPolygon")
     return out
@@ -186,15 +211,24 @@ def check_areas(parcels: gpd.GeoDataFrame, cfg: dict) -> list[Problem]:
     low, high = cfg["square_metre_band"]
     label = spec.label("registered_area_mu")
     if low <= ratio.median() <= high:
-        return problems_at(parcels, ok, f"registered areas are {ratio.median():.0f} times the measured areas: "
-                           "they look like 平方米, not 亩", label,
-                           "areas in 亩, or the unit in the header (用地面积(平方米)) or in dataset.yaml, which converts them")
+        return problems_at(
+            parcels,
+            ok,
+            f"registered areas are {ratio.median():.0f} times the measured areas: they look like 平方米, not 亩",
+            label,
+            "areas in 亩, or the unit in the header (用地面积(平方米)) or in dataset.yaml, which converts them",
+        )
     r = cfg["warn_ratio"]
     far = pd.Series(False, index=parcels.index)
     far.loc[ok] = (ratio > r) | (ratio < 1 / r)
-    return problems_at(parcels, far, f"registered area differs from the measured area by more than a factor {r:g}",
-                       label, "registered and measured areas to agree; the evaluation uses the registered area",
-                       severity="warning")
+    return problems_at(
+        parcels,
+        far,
+        f"registered area differs from the measured area by more than a factor {r:g}",
+        label,
+        "registered and measured areas to agree; the evaluation uses the registered area",
+        severity="warning",
+    )
 
 
 def check_yuan(panel: pd.DataFrame, cfg: dict) -> list[Problem]:
@@ -206,23 +240,34 @@ def check_yuan(panel: pd.DataFrame, cfg: dict) -> list[Problem]:
             continue
         label = spec.label(col)
         expected = "万元 (1 万元 = 10,000 元); a header such as 税收实际贡献(元) converts 元 automatically"
-        for src, part in panel.groupby(SOURCE, sort=False):
+        for _source, part in panel.groupby(SOURCE, sort=False):
             med = part[col].median()
             if pd.notna(med) and med > limits["median_above"]:
                 out += problems_at(part, part[col].notna(), f"median {med:,.0f} looks like 元, not 万元", label, expected)
             else:
-                out += problems_at(part, part[col] > limits["row_above"],
-                                   f"values above {limits['row_above']:,} 万元 look like 元, not 万元", label, expected)
+                out += problems_at(
+                    part,
+                    part[col] > limits["row_above"],
+                    f"values above {limits['row_above']:,} 万元 look like 元, not 万元",
+                    label,
+                    expected,
+                )
     return out
 
 
 def check_negative_tax(panel: pd.DataFrame, rule: str) -> list[Problem]:
     neg = panel["tax_10k_yuan"] < 0
-    what = ("kept: net refunds lower the enterprise's 亩均税收 and score" if rule == "keep"
-            else "counted as 0 (negative_tax: zero)")
-    return problems_at(panel, neg, f"negative tax (net refunds), {what}", table_specs()["panel"].label("tax_10k_yuan"),
-                       "tax of 0 or more, or a refund the rule in data/reference/validation.yaml handles",
-                       severity="warning")
+    what = (
+        "kept: net refunds lower the enterprise's 亩均税收 and score" if rule == "keep" else "counted as 0 (negative_tax: zero)"
+    )
+    return problems_at(
+        panel,
+        neg,
+        f"negative tax (net refunds), {what}",
+        table_specs()["panel"].label("tax_10k_yuan"),
+        "tax of 0 or more, or a refund the rule in data/reference/validation.yaml handles",
+        severity="warning",
+    )
 
 
 def check_links(tables: dict, problems: list[Problem]) -> None:
@@ -233,14 +278,19 @@ def check_links(tables: dict, problems: list[Problem]) -> None:
             if ref and col in table:
                 target_table, target_col = ref.split(".")
                 if target_table in tables:
-                    problems += check_reference(table, col, tables[target_table][target_col], specs[name],
-                                                f"{target_col} of {specs[target_table].title}")
+                    problems += check_reference(
+                        table, col, tables[target_table][target_col], specs[name], f"{target_col} of {specs[target_table].title}"
+                    )
     links = tables.get("enterprise_parcels")
     if links is not None and "share" in links:
         total = links.groupby("parcel_id")["share"].transform("sum")
-        problems += problems_at(links, total > 1 + SHARE_TOLERANCE, "shares of one parcel add up to more than 1",
-                                specs["enterprise_parcels"].label("share"),
-                                "the shares of the enterprises on a parcel to total at most 1")
+        problems += problems_at(
+            links,
+            total > 1 + SHARE_TOLERANCE,
+            "shares of one parcel add up to more than 1",
+            specs["enterprise_parcels"].label("share"),
+            "the shares of the enterprises on a parcel to total at most 1",
+        )
 
 
 def check_folder(data_dir: str | Path) -> CheckResult:
@@ -261,10 +311,15 @@ def check_inventory(folder: Path, inv: Inventory, cfg: dict) -> CheckResult:
     for name, spec in specs.items():
         if not inv.of(name):
             if not spec.optional:
-                problems.append(Problem(str(folder / spec.file), f"no file or sheet holds the table {spec.title}",
-                                        expected=f"a file named {spec.file} (or .xlsx/.gpkg/.shp…), or a file or sheet "
-                                                 f"whose name or headers say it holds {name}"
-                                                 + (f"; files not recognised: {'; '.join(inv.ignored)}" if inv.ignored else "")))
+                problems.append(
+                    Problem(
+                        str(folder / spec.file),
+                        f"no file or sheet holds the table {spec.title}",
+                        expected=f"a file named {spec.file} (or .xlsx/.gpkg/.shp…), or a file or sheet "
+                        f"whose name or headers say it holds {name}"
+                        + (f"; files not recognised: {'; '.join(inv.ignored)}" if inv.ignored else ""),
+                    )
+                )
             continue
         table, read[name] = _assemble(inv, name, problems, excluded)
         if table is not None:
@@ -300,8 +355,11 @@ def main(argv: list[str] | None = None) -> int:
     print(result.summary())
     if a.csv:
         result.problem_table().to_csv(a.csv, index=False, encoding="utf-8-sig")
-    print("OK: the folder can be evaluated." if result.ok else
-          f"NOT OK: fix the {len(result.errors)} error(s) above, then check again.")
+    print(
+        "OK: the folder can be evaluated."
+        if result.ok
+        else f"NOT OK: fix the {len(result.errors)} error(s) above, then check again."
+    )
     return 0 if result.ok else 1
 
 

@@ -24,7 +24,7 @@ from helpers.core.units import AREA_CRS, BOUNDARY_CRS
 
 GCJ02_WORDS = {"gcj02", "gcj-02", "gcj", "mars", "火星坐标", "高德"}
 WGS84_WORDS = {"wgs84", "none", "cgcs2000", "true"}
-GCJ02_TEST_POINTS = 5000   # parcels sampled (seeded) to test for GCJ-02
+GCJ02_TEST_POINTS = 5000  # parcels sampled (seeded) to test for GCJ-02
 
 
 def has_geometry(geoms: gpd.GeoSeries) -> np.ndarray:
@@ -81,8 +81,7 @@ def _gcj_to_wgs(xy: np.ndarray) -> np.ndarray:
 
 def gcj02_to_wgs84(geoms: gpd.GeoSeries) -> gpd.GeoSeries:
     """GCJ-02 lon/lat → WGS84 (prcoords' iterative inverse, about 1 m accurate)."""
-    return gpd.GeoSeries(shapely.transform(geoms.to_crs(BOUNDARY_CRS).values, _gcj_to_wgs),
-                         index=geoms.index, crs=BOUNDARY_CRS)
+    return gpd.GeoSeries(shapely.transform(geoms.to_crs(BOUNDARY_CRS).values, _gcj_to_wgs), index=geoms.index, crs=BOUNDARY_CRS)
 
 
 def _describe(bounds) -> str:
@@ -90,8 +89,9 @@ def _describe(bounds) -> str:
     return f"x {minx:,.4f} … {maxx:,.4f}, y {miny:,.4f} … {maxy:,.4f}"
 
 
-def place_layer(gdf: gpd.GeoDataFrame, label: str, settings: dict, declared_crs: str | None = None,
-                declared_coordinates: str | None = None) -> tuple[gpd.GeoDataFrame | None, list[str], list[Problem]]:
+def place_layer(
+    gdf: gpd.GeoDataFrame, label: str, settings: dict, declared_crs: str | None = None, declared_coordinates: str | None = None
+) -> tuple[gpd.GeoDataFrame | None, list[str], list[Problem]]:
     """(layer in EPSG:4490 or None, notes, problems) for a layer as read from ``label``."""
     notes: list[str] = []
     valid = has_geometry(gdf.geometry)
@@ -100,16 +100,34 @@ def place_layer(gdf: gpd.GeoDataFrame, label: str, settings: dict, declared_crs:
     bounds = gdf.geometry[valid].total_bounds
     guess = guess_crs(bounds)
     if guess == "swapped":
-        return None, notes, [Problem(label, f"the coordinates put the northing first ({_describe(bounds)})",
-                                     column="geometry", expected="easting as x and northing as y; swap the two "
-                                     "columns (Chinese surveying writes X = northing, Y = easting)")]
+        return (
+            None,
+            notes,
+            [
+                Problem(
+                    label,
+                    f"the coordinates put the northing first ({_describe(bounds)})",
+                    column="geometry",
+                    expected="easting as x and northing as y; swap the two "
+                    "columns (Chinese surveying writes X = northing, Y = easting)",
+                )
+            ],
+        )
     crs = CRS.from_user_input(declared_crs) if declared_crs else gdf.crs
     if crs is None:
         if guess is None:
-            return None, notes, [Problem(label, f"the layer has no CRS and its coordinates ({_describe(bounds)}) "
-                                         "match none this project knows", column="geometry",
-                                         expected="a .prj file, or `crs:` for the table in dataset.yaml "
-                                                  "(EPSG:4490, 4326, 4549 or 4528)")]
+            return (
+                None,
+                notes,
+                [
+                    Problem(
+                        label,
+                        f"the layer has no CRS and its coordinates ({_describe(bounds)}) match none this project knows",
+                        column="geometry",
+                        expected="a .prj file, or `crs:` for the table in dataset.yaml (EPSG:4490, 4326, 4549 or 4528)",
+                    )
+                ],
+            )
         crs = CRS.from_user_input(guess)
         notes.append(f"{label}: no CRS given; {guess} inferred from the coordinates ({_describe(bounds)})")
     gdf = gdf.set_crs(crs, allow_override=True)
@@ -117,26 +135,38 @@ def place_layer(gdf: gpd.GeoDataFrame, label: str, settings: dict, declared_crs:
     near = share_near_district(gdf.geometry[valid], km)
     if near < 0.5:
         hint = f"; the range looks like {guess}" if guess and CRS.from_user_input(guess) != crs else ""
-        return None, notes, [Problem(label, f"in {crs.to_string()} only {near:.0%} of the parcels lie within "
-                                     f"{km:g} km of Linping (coordinates {_describe(bounds)}){hint}", column="geometry",
-                                     expected="parcels in Linping in the declared CRS: fix the .prj or set `crs:` "
-                                              "in dataset.yaml (a zone-prefixed easting such as 40 523 123 is EPSG:4528); "
-                                              "for a larger study area set `max_distance_km:` for the table there")]
-    out = gdf.copy() if crs == CRS.from_user_input(BOUNDARY_CRS) else gdf.to_crs(BOUNDARY_CRS)   # no identity transform
+        return (
+            None,
+            notes,
+            [
+                Problem(
+                    label,
+                    f"in {crs.to_string()} only {near:.0%} of the parcels lie within "
+                    f"{km:g} km of Linping (coordinates {_describe(bounds)}){hint}",
+                    column="geometry",
+                    expected="parcels in Linping in the declared CRS: fix the .prj or set `crs:` "
+                    "in dataset.yaml (a zone-prefixed easting such as 40 523 123 is EPSG:4528); "
+                    "for a larger study area set `max_distance_km:` for the table there",
+                )
+            ],
+        )
+    out = gdf.copy() if crs == CRS.from_user_input(BOUNDARY_CRS) else gdf.to_crs(BOUNDARY_CRS)  # no identity transform
     word = str(declared_coordinates or "").strip().lower()
     if crs.is_geographic and word in GCJ02_WORDS:
         out = out.set_geometry(gcj02_to_wgs84(out.geometry))
         notes.append(f"{label}: coordinates declared GCJ-02, converted to WGS84/CGCS2000")
     elif crs.is_geographic and word not in WGS84_WORDS:
         centres = out.geometry[valid].representative_point()
-        if len(centres) > GCJ02_TEST_POINTS:      # the test needs a sample, not every parcel
+        if len(centres) > GCJ02_TEST_POINTS:  # the test needs a sample, not every parcel
             centres = centres.sample(GCJ02_TEST_POINTS, random_state=0)
         before = _outside_share(centres)
         if before >= settings["gcj02_min_outside_share"]:
             after = _outside_share(gcj02_to_wgs84(centres))
             if after <= before * settings["gcj02_max_outside_after"]:
                 out.loc[valid, out.geometry.name] = gcj02_to_wgs84(out.geometry[valid]).values
-                notes.append(f"{label}: coordinates look like GCJ-02 ({before:.1%} of parcels outside Linping as "
-                             f"read, {after:.1%} after conversion); converted to WGS84/CGCS2000. "
-                             "Declare `coordinates: wgs84` in dataset.yaml if they are not")
+                notes.append(
+                    f"{label}: coordinates look like GCJ-02 ({before:.1%} of parcels outside Linping as "
+                    f"read, {after:.1%} after conversion); converted to WGS84/CGCS2000. "
+                    "Declare `coordinates: wgs84` in dataset.yaml if they are not"
+                )
     return out, notes, []

@@ -16,16 +16,16 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
-from helpers.core.yamlfile import load_yaml
-from helpers.io.privacy import anonymize_dataset, generalize
 from helpers.core.errors import InputError
 from helpers.core.geography import load_boundary, zones_from_parcels
 from helpers.core.industries import chain_of
 from helpers.core.keys import take_rows
-from helpers.io.schema import TRACE
 from helpers.core.units import area_mu
+from helpers.core.yamlfile import load_yaml
 from helpers.io.cache import POINTS, checked_folder, row_positions, rows_and_needs
 from helpers.io.check import CheckResult
+from helpers.io.privacy import anonymize_dataset, generalize
+from helpers.io.schema import TRACE
 
 CORE_TABLES = ("enterprises", "parcels", "enterprise_parcels", "panel")
 ZONES_FILE = "street_zones_synthetic.geojson"
@@ -43,16 +43,20 @@ class Dataset:
     panel: pd.DataFrame
     zones: gpd.GeoDataFrame | None = None
     info: dict = field(default_factory=dict)
-    records: dict[str, pd.DataFrame] = field(default_factory=dict)   # optional programme records present
-    check: CheckResult | None = None     # the folder check: warnings, notes, rows read/kept/excluded
+    records: dict[str, pd.DataFrame] = field(default_factory=dict)  # optional programme records present
+    check: CheckResult | None = None  # the folder check: warnings, notes, rows read/kept/excluded
     anonymized: bool = False
     # arrays derived from the tables (cache.ROW_POSITIONS, cache.POINTS): name -> (the objects they were found for, array)
     _derived: dict = field(default_factory=dict, init=False, repr=False, compare=False)
 
     def _owners(self, name: str) -> tuple:
         """The objects the derived array ``name`` is about: its tables, and for label points the outlines."""
-        by_name = {"enterprises": self.enterprises, "parcels": self.parcels, "enterprise_parcels": self.links,
-                   "panel": self.panel}
+        by_name = {
+            "enterprises": self.enterprises,
+            "parcels": self.parcels,
+            "enterprise_parcels": self.links,
+            "panel": self.panel,
+        }
         owners = tuple(by_name[t] for t in sorted(rows_and_needs(name)[1]))
         return (*owners, self.parcels.geometry.values) if name in POINTS else owners
 
@@ -72,9 +76,12 @@ class Dataset:
         """Row number of each link's parcel and of its enterprise (-1 where none), found once for
         the tables the dataset holds now (again if a table is replaced)."""
         if self._found("link_parcel") is None or self._found("link_enterprise") is None:
-            self.adopt_positions(row_positions({"enterprise_parcels": self.links, "parcels": self.parcels,
-                                                "enterprises": self.enterprises}))
-        return self._found("link_parcel"), self._found("link_enterprise")
+            self.adopt_positions(
+                row_positions({"enterprise_parcels": self.links, "parcels": self.parcels, "enterprises": self.enterprises})
+            )
+        parcel_rows, enterprise_rows = self._found("link_parcel"), self._found("link_enterprise")
+        assert parcel_rows is not None and enterprise_rows is not None
+        return parcel_rows, enterprise_rows
 
     def panel_rows(self) -> np.ndarray | None:
         """Row number in ``enterprises`` of each panel row (-1 where none) when the folder check
@@ -98,13 +105,16 @@ class Dataset:
     def require_year(self, year: int, parameter: str = "year") -> int:
         """``year`` if the panel has it; else a ValueError naming the parameter and the years there are."""
         if int(year) not in self.years:
-            raise ValueError(f"{parameter} = {year}: the panel of {self.source_dir} has the years "
-                             f"{', '.join(map(str, self.years))}; run again with -p {parameter} <one of them>")
+            raise ValueError(
+                f"{parameter} = {year}: the panel of {self.source_dir} has the years "
+                f"{', '.join(map(str, self.years))}; run again with -p {parameter} <one of them>"
+            )
         return int(year)
 
 
-def load_dataset(data_dir: str | Path, anonymize: bool = False, generalize_m: float = 0,
-                 use_cache: bool = True, records: bool = True) -> Dataset:
+def load_dataset(
+    data_dir: str | Path, anonymize: bool = False, generalize_m: float = 0, use_cache: bool = True, records: bool = True
+) -> Dataset:
     """Read and check every table of ``data_dir`` (relative paths are from the project root).
 
     All problems of the folder are raised together as one ``InputError`` (``.problems``); warnings
@@ -129,7 +139,7 @@ def dataset_from_check(check: CheckResult, anonymize: bool = False, generalize_m
     tables = {name: t.drop(columns=TRACE, errors="ignore") for name, t in check.tables.items()}
 
     parcels = gpd.GeoDataFrame(tables["parcels"], geometry="geometry", crs=tables["parcels"].crs)
-    if "geom_area_mu" not in parcels:        # measured by the check (and cached with it)
+    if "geom_area_mu" not in parcels:  # measured by the check (and cached with it)
         parcels["geom_area_mu"] = area_mu(parcels)
     enterprises = tables["enterprises"]
     enterprises["industry_chain"] = chain_of(enterprises["industry_code"])
@@ -143,10 +153,18 @@ def dataset_from_check(check: CheckResult, anonymize: bool = False, generalize_m
     records = {name: t for name, t in tables.items() if name not in CORE_TABLES}
     if "parks" in records:
         records["parks"] = gpd.GeoDataFrame(records["parks"], geometry="geometry", crs=tables["parks"].crs)
-    dataset = Dataset(source_dir=folder, enterprises=enterprises, parcels=parcels,
-                      links=tables["enterprise_parcels"], panel=tables["panel"], zones=zones,
-                      info=info, records=records, check=check)
-    dataset.adopt_positions(check.positions)      # rows as in check.tables: same order, trace columns dropped
+    dataset = Dataset(
+        source_dir=folder,
+        enterprises=enterprises,
+        parcels=parcels,
+        links=tables["enterprise_parcels"],
+        panel=tables["panel"],
+        zones=zones,
+        info=info,
+        records=records,
+        check=check,
+    )
+    dataset.adopt_positions(check.positions)  # rows as in check.tables: same order, trace columns dropped
     if anonymize:
         dataset = anonymize_dataset(dataset)
     if generalize_m:
@@ -174,11 +192,15 @@ def enterprise_land(dataset: Dataset) -> pd.DataFrame:
     known = who >= 0
     who, used, used_geom = who[known], links["used_mu"].to_numpy(float)[known], links["used_geom_mu"].to_numpy(float)[known]
     n = len(codes)
-    out = pd.DataFrame({"credit_code": codes.reset_index(drop=True),
-                        "land_mu": np.bincount(who, weights=np.nan_to_num(used), minlength=n),
-                        "land_geom_mu": np.bincount(who, weights=np.nan_to_num(used_geom), minlength=n),
-                        "n_parcels": np.bincount(who, minlength=n).astype(int)})
-    order = np.lexsort((np.arange(len(who)), -used, who))        # by enterprise, largest first, table order
+    out = pd.DataFrame(
+        {
+            "credit_code": codes.reset_index(drop=True),
+            "land_mu": np.bincount(who, weights=np.nan_to_num(used), minlength=n),
+            "land_geom_mu": np.bincount(who, weights=np.nan_to_num(used_geom), minlength=n),
+            "n_parcels": np.bincount(who, minlength=n).astype(int),
+        }
+    )
+    order = np.lexsort((np.arange(len(who)), -used, who))  # by enterprise, largest first, table order
     first = order[np.r_[True, who[order][1:] != who[order][:-1]]] if len(order) else order
     main_link = np.full(n, -1, dtype=np.int64)
     main_link[who[first]] = np.flatnonzero(known)[first]

@@ -23,17 +23,38 @@ import pyogrio
 
 from helpers.core.errors import InputError, Problem
 
-HEAD_LINES = 20          # lines of a column grid also kept as rows: the header is searched among them
+HEAD_LINES = 20  # lines of a column grid also kept as rows: the header is searched among them
 
 TABLE_KINDS = ("csv", "xlsx")
 LAYER_KINDS = ("parquet", "gpkg", "geojson", "shp")
-KIND_OF_SUFFIX = {".csv": "csv", ".txt": "csv", ".xlsx": "xlsx", ".xlsm": "xlsx", ".xls": "xls",
-                  ".parquet": "parquet", ".geoparquet": "parquet", ".gpkg": "gpkg",
-                  ".geojson": "geojson", ".json": "geojson", ".shp": "shp"}
-KIND_NAMES = {"csv": "CSV text", "xlsx": "an Excel workbook (.xlsx)", "xls": "an Excel 97-2003 workbook (.xls)",
-              "parquet": "a (Geo)Parquet file", "gpkg": "a GeoPackage", "geojson": "GeoJSON",
-              "shp": "a Shapefile", "html": "an HTML page", "json": "JSON that is not GeoJSON", "pdf": "a PDF document",
-              "zip": "a ZIP archive", "binary": "binary data of an unknown kind", "empty": "empty"}
+KIND_OF_SUFFIX = {
+    ".csv": "csv",
+    ".txt": "csv",
+    ".xlsx": "xlsx",
+    ".xlsm": "xlsx",
+    ".xls": "xls",
+    ".parquet": "parquet",
+    ".geoparquet": "parquet",
+    ".gpkg": "gpkg",
+    ".geojson": "geojson",
+    ".json": "geojson",
+    ".shp": "shp",
+}
+KIND_NAMES = {
+    "csv": "CSV text",
+    "xlsx": "an Excel workbook (.xlsx)",
+    "xls": "an Excel 97-2003 workbook (.xls)",
+    "parquet": "a (Geo)Parquet file",
+    "gpkg": "a GeoPackage",
+    "geojson": "GeoJSON",
+    "shp": "a Shapefile",
+    "html": "an HTML page",
+    "json": "JSON that is not GeoJSON",
+    "pdf": "a PDF document",
+    "zip": "a ZIP archive",
+    "binary": "binary data of an unknown kind",
+    "empty": "empty",
+}
 SHAPEFILE_SIDECARS = {".dbf", ".shx", ".prj", ".cpg", ".sbn", ".sbx", ".qix", ".qmd", ".xml", ".fix"}
 TEXT_ENCODINGS = ("utf-8-sig", "gb18030")
 
@@ -79,14 +100,27 @@ def kind_problem(path: Path) -> Problem | None:
     if actual == "empty":
         return Problem(str(path), "the file is empty", expected="a header row and data rows")
     if actual == "xls":
-        return Problem(str(path), "an Excel 97-2003 workbook (.xls), which this project does not read",
-                       expected="the workbook saved as .xlsx (Excel: 另存为 → Excel 工作簿)")
+        return Problem(
+            str(path),
+            "an Excel 97-2003 workbook (.xls), which this project does not read",
+            expected="the workbook saved as .xlsx (Excel: 另存为 → Excel 工作簿)",
+        )
     if claimed != actual:
-        fix = {"csv": ".csv", "xlsx": ".xlsx", "parquet": ".parquet", "gpkg": ".gpkg",
-               "geojson": ".geojson", "shp": ".shp"}.get(actual)
-        return Problem(str(path), f"named {path.suffix} but the file is {KIND_NAMES.get(actual, actual)}",
-                       expected=f"{KIND_NAMES.get(claimed, claimed)} as the extension says"
-                                + (f", or the file renamed to {path.stem}{fix}" if fix else ""))
+        extensions = {
+            "csv": ".csv",
+            "xlsx": ".xlsx",
+            "parquet": ".parquet",
+            "gpkg": ".gpkg",
+            "geojson": ".geojson",
+            "shp": ".shp",
+        }
+        fix = extensions.get(actual) if actual else None
+        return Problem(
+            str(path),
+            f"named {path.suffix} but the file is {KIND_NAMES.get(str(actual), actual)}",
+            expected=f"{KIND_NAMES.get(str(claimed), claimed)} as the extension says"
+            + (f", or the file renamed to {path.stem}{fix}" if fix else ""),
+        )
     return None
 
 
@@ -131,8 +165,9 @@ def decode_text(path: Path) -> tuple[str, str]:
             return data.decode(enc), enc
         except UnicodeDecodeError:
             continue
-    raise InputError(path, "the text is neither UTF-8 nor GBK/GB18030",
-                     expected="a CSV saved as UTF-8 (with or without BOM) or GBK")
+    raise InputError(
+        path, "the text is neither UTF-8 nor GBK/GB18030", expected="a CSV saved as UTF-8 (with or without BOM) or GBK"
+    )
 
 
 def _rectangular_columns(text: str) -> list[pa.Array] | None:
@@ -143,12 +178,14 @@ def _rectangular_columns(text: str) -> list[pa.Array] | None:
         return None
     names = [f"c{i}" for i in range(len(first))]
     try:
-        table = pacsv.read_csv(io.BytesIO(text.encode("utf-8")),
-                               read_options=pacsv.ReadOptions(column_names=names),
-                               parse_options=pacsv.ParseOptions(newlines_in_values=True, ignore_empty_lines=False),
-                               convert_options=pacsv.ConvertOptions(column_types={n: pa.string() for n in names},
-                                                                    strings_can_be_null=False,
-                                                                    quoted_strings_can_be_null=False))
+        table = pacsv.read_csv(
+            io.BytesIO(text.encode("utf-8")),
+            read_options=pacsv.ReadOptions(column_names=names),
+            parse_options=pacsv.ParseOptions(newlines_in_values=True, ignore_empty_lines=False),
+            convert_options=pacsv.ConvertOptions(
+                column_types={n: pa.string() for n in names}, strings_can_be_null=False, quoted_strings_can_be_null=False
+            ),
+        )
     except pa.ArrowInvalid:
         return None
     if table.num_rows == 0:
@@ -172,14 +209,16 @@ def read_csv_grid(path: Path) -> Grid:
 def read_xlsx_grids(path: Path) -> tuple[list[Grid], list[str]]:
     """Every visible sheet with data; and the names of hidden sheets (listed, not read)."""
     import openpyxl
+
     wb = openpyxl.load_workbook(path, data_only=True)
     grids, hidden = [], []
     for ws in wb.worksheets:
         if ws.sheet_state != "visible":
             hidden.append(ws.title)
             continue
-        merged = [(r.min_row, r.max_row, r.min_col, r.max_col, ws.cell(r.min_row, r.min_col).value)
-                  for r in ws.merged_cells.ranges]
+        merged = [
+            (r.min_row, r.max_row, r.min_col, r.max_col, ws.cell(r.min_row, r.min_col).value) for r in ws.merged_cells.ranges
+        ]
         rows = [[cell_text(v) for v in row] for row in ws.iter_rows(min_row=1, values_only=True)]
         for r0, r1, c0, c1, value in merged:
             for r in range(r0, r1 + 1):

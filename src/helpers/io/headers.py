@@ -19,7 +19,7 @@ from helpers.io.schema import table_specs
 
 ALIASES_FILE = paths.DATA_DIR / "reference" / "column_aliases.yaml"
 UNITS_FILE = paths.DATA_DIR / "reference" / "units.yaml"
-HEADER_SCAN_ROWS = 15   # a header row is looked for among the first rows (title rows above it)
+HEADER_SCAN_ROWS = 15  # a header row is looked for among the first rows (title rows above it)
 _UNIT_AT_END = re.compile(r"^(.*?)[(\[【]([^()\[\]【】]*)[)\]】]$")
 _DROP = re.compile(r"[\s*:＊]+")
 
@@ -87,9 +87,9 @@ def units_for(schema_unit: str) -> list[str]:
 
 @dataclass(frozen=True)
 class HeaderMatch:
-    column: str          # the data dictionary's column
-    header: str          # the header as written
-    unit: str | None     # unit the header names (normalised), None when it names none
+    column: str  # the data dictionary's column
+    header: str  # the header as written
+    unit: str | None  # unit the header names (normalised), None when it names none
 
 
 def match_headers(table: str, headers: list) -> dict[int, HeaderMatch]:
@@ -119,7 +119,7 @@ def header_score(table: str, headers: list) -> int:
 def find_header_row(rows: list[list[str]], tables: list[str]) -> tuple[int, str | None, int]:
     """(row index, best table, score) of the row among the first HEADER_SCAN_ROWS that names the
     most required columns of one table; the first such row wins (title rows sit above it)."""
-    best = (0, None, 0)
+    best: tuple[int, str | None, int] = (0, None, 0)
     for i, row in enumerate(rows[:HEADER_SCAN_ROWS]):
         for t in tables:
             s = header_score(t, row)

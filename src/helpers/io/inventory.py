@@ -22,19 +22,28 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from helpers.core.errors import InputError, Problem
 from helpers.core.yamlfile import load_yaml
 from helpers.io.coordinates import place_layer
-from helpers.core.errors import InputError, Problem
-from helpers.io.formats import (KIND_OF_SUFFIX, LAYER_KINDS, SHAPEFILE_SIDECARS, Grid, kind_problem, read_csv_grid,
-                      read_layer_file, read_xlsx_grids, sniff)
+from helpers.io.formats import (
+    KIND_OF_SUFFIX,
+    LAYER_KINDS,
+    SHAPEFILE_SIDECARS,
+    Grid,
+    kind_problem,
+    read_csv_grid,
+    read_layer_file,
+    read_xlsx_grids,
+    sniff,
+)
 from helpers.io.headers import file_words, find_header_row, header_score, match_headers, normalise, unit_factor, units_for
 from helpers.io.schema import ROW, SOURCE, TableSpec, table_specs
 
 MANIFEST = "dataset.yaml"
 NOT_DATA_SUFFIXES = {".md", ".yaml", ".yml", ".pdf", ".doc", ".docx", ".png", ".jpg", ".html"}
-RESERVED_FILES = {"street_zones_synthetic.geojson"}   # read by the loader itself (synthetic folders)
+RESERVED_FILES = {"street_zones_synthetic.geojson"}  # read by the loader itself (synthetic folders)
 YEAR_IN_NAME = re.compile(r"(?<!\d)((?:19|20)\d{2})(?!\d)")
-MIN_HEADER_SCORE = 2    # a sheet recognised from its headers alone must name 2 required columns
+MIN_HEADER_SCORE = 2  # a sheet recognised from its headers alone must name 2 required columns
 
 
 @dataclass
@@ -84,11 +93,10 @@ def _manifest_table(manifest: dict, path: Path, sheet: str | None) -> str | None
 
 def _tables_named(*names: str | None, geometry: bool) -> list[str]:
     text = "".join(normalise(n) for n in names if n)
-    return [t for t, spec in table_specs().items()
-            if spec.geometry == geometry and any(w and w in text for w in file_words(t))]
+    return [t for t, spec in table_specs().items() if spec.geometry == geometry and any(w and w in text for w in file_words(t))]
 
 
-def _unit_factors(spec: TableSpec, matches, label: str, declared_units: dict) -> tuple[dict, list[str], list[Problem]]:
+def _unit_factors(spec: TableSpec, matches, label: str, declared_units: dict | None) -> tuple[dict, list[str], list[Problem]]:
     factors, notes, problems = {}, [], []
     units = {m.column: (m.unit, m.header) for m in matches.values()}
     for col, unit in (declared_units or {}).items():
@@ -100,9 +108,14 @@ def _unit_factors(spec: TableSpec, matches, label: str, declared_units: dict) ->
             continue
         factor = unit_factor(target, unit)
         if factor is None:
-            problems.append(Problem(label, f"the header names the unit '{unit}', which cannot be converted to {target}",
-                                    column=header, expected=f"one of {', '.join(units_for(target))} "
-                                    "(add others to data/reference/units.yaml)"))
+            problems.append(
+                Problem(
+                    label,
+                    f"the header names the unit '{unit}', which cannot be converted to {target}",
+                    column=header,
+                    expected=f"one of {', '.join(units_for(target))} (add others to data/reference/units.yaml)",
+                )
+            )
         elif factor != 1:
             factors[col] = factor
             notes.append(f"{label}: '{header}' read in {unit} and converted to {target} (× {factor:g})")
@@ -111,14 +124,15 @@ def _unit_factors(spec: TableSpec, matches, label: str, declared_units: dict) ->
 
 def _row_cells(grid: Grid, header_index: int, width: int) -> np.ndarray:
     """The body's cells (below the header) of a grid of rows, as a 2-D array padded with ""."""
-    body = grid.rows[header_index + 1:]
+    body = grid.rows[header_index + 1 :]
     width = max([width, *map(len, body)]) if body else width
     padded = [r if len(r) == width else [*r, *[""] * (width - len(r))] for r in body]
     return np.array(padded, dtype=object).reshape(len(body), width)
 
 
-def _body_flags(grid: Grid, cells: np.ndarray | None, header_index: int, header: list[str],
-                total_chars: str) -> tuple[np.ndarray, np.ndarray, np.ndarray, Callable]:
+def _body_flags(
+    grid: Grid, cells: np.ndarray | None, header_index: int, header: list[str], total_chars: str
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, Callable]:
     """For each line below the header: blank (no cell filled), its first filled cell where that
     holds one of ``total_chars`` (else None: a 合计 row candidate), whether its first cell repeats
     the header's; and a function giving line i's first ``len(header)`` cells. Computed on Arrow
@@ -133,20 +147,22 @@ def _body_flags(grid: Grid, cells: np.ndarray | None, header_index: int, header:
         hits = np.flatnonzero(maybe.to_numpy(zero_copy_only=False))
         candidates[hits] = first.take(pa.array(hits)).to_pylist()
         like_header = pc.equal(cols[0], header[0]).to_numpy(zero_copy_only=False)
-        return blank, candidates, like_header, lambda i: [c[int(i)].as_py() for c in cols[:len(header)]]
-    filled = cells != ""
-    blank = ~filled.any(axis=1)
-    first = cells[np.arange(len(cells)), filled.argmax(axis=1)] if len(cells) else cells[:, 0]
-    maybe = ~blank & pd.Series(first, dtype="string").str.contains(f"[{re.escape(total_chars)}]").fillna(False).to_numpy()
-    candidates = np.where(maybe, first, None)
-    like_header = ~blank & (cells[:, 0] == header[0]) if len(cells) else blank
-    return blank, candidates, like_header, lambda i: list(cells[i, :len(header)])
+        return blank, candidates, like_header, lambda i: [c[int(i)].as_py() for c in cols[: len(header)]]
+    assert cells is not None, "a row grid comes with its padded cell array"
+    filled: np.ndarray = cells != ""
+    empty_line: np.ndarray = np.logical_not(filled.any(axis=1))
+    first_cell: np.ndarray = cells[np.arange(len(cells)), filled.argmax(axis=1)] if len(cells) else cells[:, 0]
+    total_like = pd.Series(first_cell, dtype="string").str.contains(f"[{re.escape(total_chars)}]").fillna(False).to_numpy()
+    line_candidates: np.ndarray = np.where(~empty_line & total_like, first_cell, np.array(None))
+    repeats_header: np.ndarray = ~empty_line & (cells[:, 0] == header[0]) if len(cells) else empty_line
+    return empty_line, line_candidates, repeats_header, lambda i: list(cells[i, : len(header)])
 
 
 def _body_frame(grid: Grid, cells: np.ndarray | None, header_index: int, keep: np.ndarray, matches: dict) -> pd.DataFrame:
     """The kept lines' matched columns as text (Arrow text for a column grid, objects otherwise)."""
     names = [m.column for m in matches.values()]
     if grid.columns is None:
+        assert cells is not None, "a row grid comes with its padded cell array"
         return pd.DataFrame(cells[keep][:, list(matches)], columns=names, dtype=object)
     rows = None if keep.all() else pa.array(np.flatnonzero(keep))
     data = {}
@@ -156,14 +172,16 @@ def _body_frame(grid: Grid, cells: np.ndarray | None, header_index: int, keep: n
     return pd.DataFrame(data, index=pd.RangeIndex(int(keep.sum())))
 
 
-def grid_source(grid: Grid, table: str, header_index: int, declared: dict, total_words: set[str]) -> tuple[TableSource, list[Problem]]:
+def grid_source(
+    grid: Grid, table: str, header_index: int, declared: dict, total_words: set[str]
+) -> tuple[TableSource, list[Problem]]:
     spec = table_specs()[table]
     header = list(grid.rows[header_index])
     matches = match_headers(table, header)
     total_chars = "".join(sorted(set("".join(total_words))))
     cells = _row_cells(grid, header_index, len(header)) if grid.columns is None else None
     blank, candidates, like_header, cells_of = _body_flags(grid, cells, header_index, header, total_chars)
-    line = np.arange(header_index + 2, header_index + 2 + len(blank))   # as a spreadsheet numbers lines
+    line = np.arange(header_index + 2, header_index + 2 + len(blank))  # as a spreadsheet numbers lines
     skip = {}
     for i in np.flatnonzero(blank):
         skip[i] = "空行 blank line"
@@ -190,8 +208,10 @@ def grid_source(grid: Grid, table: str, header_index: int, declared: dict, total
         year = declared.get("year") or next(iter(YEAR_IN_NAME.findall(f"{grid.sheet or ''} {grid.path.stem}")), None)
         if year is not None:
             frame["year"] = str(year)
-            notes.append(f"{grid.label}: no 年度 column; year {year} taken from the "
-                         f"{'dataset.yaml' if declared.get('year') else 'sheet or file name'}")
+            notes.append(
+                f"{grid.label}: no 年度 column; year {year} taken from the "
+                f"{'dataset.yaml' if declared.get('year') else 'sheet or file name'}"
+            )
     factors, unit_notes, problems = _unit_factors(spec, matches, grid.label, declared.get("units"))
     return TableSource(table, grid.label, frame, factors, skipped, notes + unit_notes), problems
 
@@ -207,11 +227,15 @@ def _layer_source(path: Path, kind: str, manifest: dict, settings: dict) -> tupl
     try:
         gdf, encoding = read_layer_file(path, kind)
     except Exception as exc:  # pyogrio / pyarrow raise many types; name the file
-        return None, [Problem(str(path), f"cannot be read as a layer ({exc})",
-                              expected="a GeoParquet, GeoPackage, GeoJSON or Shapefile")], []
+        return (
+            None,
+            [Problem(str(path), f"cannot be read as a layer ({exc})", expected="a GeoParquet, GeoPackage, GeoJSON or Shapefile")],
+            [],
+        )
     table = _manifest_table(manifest, path, None)
-    candidates = [table] if table else (_tables_named(path.stem, geometry=True)
-                                        or [t for t, s in table_specs().items() if s.geometry])
+    candidates = (
+        [table] if table else (_tables_named(path.stem, geometry=True) or [t for t, s in table_specs().items() if s.geometry])
+    )
     scores = {t: header_score(t, list(gdf.columns)) for t in candidates}
     table = max(candidates, key=lambda t: scores[t])
     if not table or (len(candidates) > 1 and scores[table] < MIN_HEADER_SCORE):
@@ -225,8 +249,13 @@ def _layer_source(path: Path, kind: str, manifest: dict, settings: dict) -> tupl
     frame[SOURCE] = str(path)
     notes = [f"{path}: attributes read as {encoding} (no .cpg file)"] if encoding and encoding != "utf-8" else []
     coordinates = {**settings["coordinates"], **{k: declared[k] for k in ("max_distance_km",) if k in declared}}
-    placed, crs_notes, problems = place_layer(gpd.GeoDataFrame(geometry=gdf.geometry.values, crs=gdf.crs), str(path),
-                                              coordinates, declared.get("crs"), declared.get("coordinates"))
+    placed, crs_notes, problems = place_layer(
+        gpd.GeoDataFrame(geometry=gdf.geometry.values, crs=gdf.crs),
+        str(path),
+        coordinates,
+        declared.get("crs"),
+        declared.get("coordinates"),
+    )
     geometry = placed.geometry if placed is not None else gdf.geometry.set_crs(None, allow_override=True)
     frame = gpd.GeoDataFrame(frame, geometry=geometry.values, crs=placed.crs if placed is not None else None)
     factors, unit_notes, unit_problems = _unit_factors(spec, matches, str(path), declared.get("units"))
@@ -240,8 +269,13 @@ def take_inventory(folder: Path, settings: dict) -> Inventory:
     sources, problems, notes, ignored = [], [], [], []
     for path in sorted(p for p in folder.iterdir() if p.is_file()):
         suffix = path.suffix.lower()
-        if (path.name.startswith((".", "~$")) or path.name in RESERVED_FILES or path.name == MANIFEST
-                or suffix in SHAPEFILE_SIDECARS or suffix in NOT_DATA_SUFFIXES):
+        if (
+            path.name.startswith((".", "~$"))
+            or path.name in RESERVED_FILES
+            or path.name == MANIFEST
+            or suffix in SHAPEFILE_SIDECARS
+            or suffix in NOT_DATA_SUFFIXES
+        ):
             continue
         if suffix not in KIND_OF_SUFFIX:
             ignored.append(f"{path}: not a data file this project reads ({suffix or 'no extension'})")
@@ -275,8 +309,10 @@ def take_inventory(folder: Path, settings: dict) -> Inventory:
             index, best, score = find_header_row(grid.rows, candidates)
             if best is None or (not trusted and score < MIN_HEADER_SCORE):
                 # the sheet's text is not quoted: it may hold names that an anonymised report must not show
-                ignored.append(f"{grid.label}: no table recognised from its name or headers ({grid.n_lines} lines); "
-                               "name it in dataset.yaml if it holds one")
+                ignored.append(
+                    f"{grid.label}: no table recognised from its name or headers ({grid.n_lines} lines); "
+                    "name it in dataset.yaml if it holds one"
+                )
                 continue
             src, found = grid_source(grid, best, index, manifest.get(best, {}), total_words)
             sources.append(src)

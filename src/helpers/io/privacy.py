@@ -80,11 +80,11 @@ def generalize(geoms: gpd.GeoSeries, metres: float) -> gpd.GeoSeries:
     """Parcel outlines coarsened for sharing: simplified and snapped to a ``metres`` grid in
     EPSG:4549, so a shared map shows where land is without its surveyed boundary."""
     from helpers.core.units import AREA_CRS
+
     projected = geoms.to_crs(AREA_CRS)
     coarse = shapely.set_precision(projected.simplify(metres).values, metres)
-    keep = shapely.is_empty(coarse)   # a parcel smaller than the grid collapses: keep its centre cell
+    keep = shapely.is_empty(coarse)  # a parcel smaller than the grid collapses: keep its centre cell
     if keep.any():
-        cells = shapely.buffer(shapely.set_precision(projected.centroid.values[keep], metres), metres / 2,
-                               cap_style="square")
+        cells = shapely.buffer(shapely.set_precision(projected.centroid.values[keep], metres), metres / 2, cap_style="square")
         coarse[keep] = cells
     return gpd.GeoSeries(coarse, index=geoms.index, crs=AREA_CRS).to_crs(geoms.crs)

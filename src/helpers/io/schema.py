@@ -18,9 +18,9 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from helpers.core import paths
-from helpers.core.yamlfile import load_yaml
 from helpers.core.credit_code import valid_mask as valid_credit_codes
 from helpers.core.errors import Problem
+from helpers.core.yamlfile import load_yaml
 
 SCHEMA_FILE = paths.DATA_DIR / "reference" / "input_schema.yaml"
 TRUE_WORDS = {"true", "1", "1.0", "yes", "y", "是", "t"}
@@ -46,24 +46,33 @@ class TableSpec:
 def table_specs() -> dict[str, TableSpec]:
     raw = load_yaml(SCHEMA_FILE)["tables"]
     return {
-        name: TableSpec(name=name, file=t["file"], title=t["title"], key=list(t["key"]),
-                        columns=t["columns"], geometry=bool(t.get("geometry", False)),
-                        optional=bool(t.get("optional", False)))
+        name: TableSpec(
+            name=name,
+            file=t["file"],
+            title=t["title"],
+            key=list(t["key"]),
+            columns=t["columns"],
+            geometry=bool(t.get("geometry", False)),
+            optional=bool(t.get("optional", False)),
+        )
         for name, t in raw.items()
     }
 
 
-ROW = "_row"        # the row's number as a person finds it in its file (CSV/sheet line, feature number)
+ROW = "_row"  # the row's number as a person finds it in its file (CSV/sheet line, feature number)
 SOURCE = "_source"  # the file (and sheet) the row came from
 TRACE = [ROW, SOURCE]
 
 
-def problems_at(df: pd.DataFrame, mask, problem: str, column: str | None = None,
-                expected: str | None = None, severity: str = "error") -> list[Problem]:
+def problems_at(
+    df: pd.DataFrame, mask, problem: str, column: str | None = None, expected: str | None = None, severity: str = "error"
+) -> list[Problem]:
     """One ``Problem`` per source file for the rows of ``df`` where ``mask`` is true."""
     hit = df.loc[np.asarray(mask, dtype=bool)]
-    return [Problem(str(src), problem, column, tuple(int(r) for r in g[ROW]), expected, severity)
-            for src, g in hit.groupby(SOURCE, sort=False)]
+    return [
+        Problem(str(src), problem, column, tuple(int(r) for r in g[ROW]), expected, severity)
+        for src, g in hit.groupby(SOURCE, sort=False)
+    ]
 
 
 def to_number(raw: pd.Series) -> pd.Series:
@@ -89,13 +98,19 @@ def missing_columns(df: pd.DataFrame, spec: TableSpec, file: str) -> list[Proble
     missing = [c for c, c_spec in spec.columns.items() if c_spec.get("required") and c not in df.columns]
     if not missing:
         return []
-    return [Problem(file, f"missing required column(s): {', '.join(spec.label(c) for c in missing)}",
-                    expected=f"columns {', '.join(spec.label(c) for c in spec.columns if spec.columns[c].get('required'))}"
-                             " (see docs/data-contract.md; header aliases in data/reference/column_aliases.yaml)")]
+    return [
+        Problem(
+            file,
+            f"missing required column(s): {', '.join(spec.label(c) for c in missing)}",
+            expected=f"columns {', '.join(spec.label(c) for c in spec.columns if spec.columns[c].get('required'))}"
+            " (see docs/data-contract.md; header aliases in data/reference/column_aliases.yaml)",
+        )
+    ]
 
 
-def coerce_source(df: pd.DataFrame, spec: TableSpec, streets: dict[str, str],
-                  factors: dict[str, float] | None = None) -> tuple[pd.DataFrame, list[Problem]]:
+def coerce_source(
+    df: pd.DataFrame, spec: TableSpec, streets: dict[str, str], factors: dict[str, float] | None = None
+) -> tuple[pd.DataFrame, list[Problem]]:
     """Type the columns of one source's rows (text cells, ``_row`` and ``_source`` columns) and check
     each cell against ``spec``. ``streets`` maps codes and names of 街道/镇 to their code; ``factors``
     multiplies numeric columns into the schema unit. Bad cells become missing; every one is a problem."""
@@ -108,13 +123,17 @@ def coerce_source(df: pd.DataFrame, spec: TableSpec, streets: dict[str, str],
         label = spec.label(col)
 
         def flag(mask, problem, expected, severity="error"):
-            problems.extend(problems_at(out, mask, problem, label, expected, severity))
+            problems.extend(problems_at(out, mask, problem, label, expected, severity))  # noqa: B023 (called in this loop)
 
         raw = out[col]
         blank = _blank(raw)
         rules = c_spec.get("rules", [])
-        must_fill = (c_spec.get("not_null") or col in spec.key or "references" in c_spec
-                     or any(r in rules for r in ("unique", "credit_code", "in_streets")))
+        must_fill = (
+            c_spec.get("not_null")
+            or col in spec.key
+            or "references" in c_spec
+            or any(r in rules for r in ("unique", "credit_code", "in_streets"))
+        )
         if must_fill and blank.any():
             flag(blank, "empty cells", "a value in every row")
         kind = c_spec["type"]
@@ -124,8 +143,11 @@ def coerce_source(df: pd.DataFrame, spec: TableSpec, streets: dict[str, str],
             values = to_number(raw)
             bad = values.isna() & ~blank
             if bad.any():
-                flag(bad, "not a number", f"{'whole ' if kind == 'integer' else ''}numbers"
-                     + (f" in {c_spec['unit']}" if c_spec.get("unit") else ""))
+                flag(
+                    bad,
+                    "not a number",
+                    f"{'whole ' if kind == 'integer' else ''}numbers" + (f" in {c_spec['unit']}" if c_spec.get("unit") else ""),
+                )
             if kind == "integer":
                 frac = values.notna() & (values != values.round())
                 if frac.any():
@@ -194,8 +216,13 @@ def duplicate_keys(df: pd.DataFrame, spec: TableSpec) -> list[Problem]:
     dup = df.duplicated(subset=spec.key, keep=False) & df[spec.key].notna().all(axis=1)
     if not dup.any():
         return []
-    return problems_at(df, dup, "duplicate ids with different values", " + ".join(spec.label(k) for k in spec.key),
-                       "each id once" if len(spec.key) == 1 else "each combination once")
+    return problems_at(
+        df,
+        dup,
+        "duplicate ids with different values",
+        " + ".join(spec.label(k) for k in spec.key),
+        "each id once" if len(spec.key) == 1 else "each combination once",
+    )
 
 
 def contained(values: pd.Series, target: pd.Series) -> np.ndarray:
@@ -206,11 +233,11 @@ def contained(values: pd.Series, target: pd.Series) -> np.ndarray:
     return found.fill_null(False).to_numpy(zero_copy_only=False)
 
 
-def check_reference(df: pd.DataFrame, column: str, target: pd.Series, spec: TableSpec,
-                    target_name: str) -> list[Problem]:
+def check_reference(df: pd.DataFrame, column: str, target: pd.Series, spec: TableSpec, target_name: str) -> list[Problem]:
     """Every value of ``df[column]`` must exist in ``target``."""
     bad = df[column].notna() & ~contained(df[column], target)
     if not bad.any():
         return []
-    return problems_at(df, bad, f"refers to {target_name} that do not exist", spec.label(column),
-                       f"values present in {target_name}")
+    return problems_at(
+        df, bad, f"refers to {target_name} that do not exist", spec.label(column), f"values present in {target_name}"
+    )

@@ -1,6 +1,7 @@
 """``helpers.plan``: The plan (临平政办〔2022〕92号) as data: its 20 tasks, headline goals and the status rule.
 
-May import: ``helpers.core``, ``helpers.io``, ``helpers.synthetic``, ``helpers.evaluate`` — never a layer above it (tests/test_architecture.py).
+May import: ``helpers.core``, ``helpers.io``, ``helpers.synthetic``, ``helpers.evaluate`` — never a layer
+above it (tests/test_architecture.py).
 
 Modules:
 

@@ -43,3 +43,37 @@ def goals_table(figures: pd.Series) -> pd.DataFrame:
     ]
     goals["gap"] = goals["actual"] - goals["value"]
     return goals
+
+
+def scope_contributions(district: pd.DataFrame, view: pd.DataFrame) -> pd.DataFrame:
+    """Under a 街道 view, each goal the evaluation measures, without judging the 街道 against the
+    district's target: the view's 规上 value, the district's, the target, the view's share of the
+    district's denominator (land, employees …) and its contribution to the district's gap,
+    (Σ numerator_view − target × Σ denominator_view) / Σ denominator_district, in the goal's unit.
+    Over the 街道 of a partition of the district the contributions add up to the district's gap
+    (district value − target). ``district`` and ``view``: evaluated enterprises."""
+    _, goals = load_goals()
+    defs = indicator_defs()
+    rows = []
+    for g in goals[goals["measure"].map(lambda m: isinstance(m, str))].itertuples():
+        d = defs[g.measure]
+        parts = {}
+        for name, frame in (("district", district), ("view", view)):
+            above = frame[frame["above_scale"].fillna(False).astype(bool)]
+            num, den = above[d.numerator].astype(float), above[d.denominator].astype(float)
+            ok = num.notna() & (den > 0)
+            parts[name] = (float(num[ok].sum()), float(den[ok].sum()))
+        (num_d, den_d), (num_v, den_v) = parts["district"], parts["view"]
+        rows.append(
+            {
+                "id": g.id,
+                "text": g.text,
+                "unit": g.unit,
+                "value": float(g.value),
+                "view_actual": num_v / den_v if den_v > 0 else float("nan"),
+                "district_actual": num_d / den_d if den_d > 0 else float("nan"),
+                "share_of_district": den_v / den_d if den_d > 0 else float("nan"),
+                "contribution_to_gap": (num_v - float(g.value) * den_v) / den_d if den_d > 0 else float("nan"),
+            }
+        )
+    return pd.DataFrame(rows)

@@ -20,8 +20,8 @@ import operator
 import pandas as pd
 
 from helpers.core import paths
-from helpers.core.yamlfile import load_yaml
 from helpers.core.errors import InputError
+from helpers.core.yamlfile import load_yaml
 
 TASKS_FILE = paths.PLAN_DIR / "tasks.yaml"
 MEASURES_FILE = paths.PLAN_DIR / "measures.yaml"
@@ -46,14 +46,30 @@ def load_tasks(path=TASKS_FILE) -> tuple[dict, pd.DataFrame]:
         for k, target in enumerate(t.get("targets") or []):
             missing = [f for f in ("measure", "comparator", "value", "unit", "basis") if target.get(f) in (None, "")]
             if missing:
-                raise InputError(path, f"target {k} lacks {', '.join(missing)}", column=where,
-                                 expected="measure, comparator, value, unit and basis for every target")
+                raise InputError(
+                    path,
+                    f"target {k} lacks {', '.join(missing)}",
+                    column=where,
+                    expected="measure, comparator, value, unit and basis for every target",
+                )
             if target["comparator"] not in COMPARATORS or target["basis"] not in BASES:
-                raise InputError(path, f"target {k}: comparator {target['comparator']!r} / basis {target['basis']!r}",
-                                 column=where, expected=f"comparator in {list(COMPARATORS)}, basis in {sorted(BASES)}")
-        rows.append({"number": int(t["number"]), "action": int(t["action"]), "title": t["title"],
-                     "units": list(t["units"]), "lead_unit": t["units"][0], "targets": list(t.get("targets") or []),
-                     "measure_only": list(t.get("measure_only") or [])})
+                raise InputError(
+                    path,
+                    f"target {k}: comparator {target['comparator']!r} / basis {target['basis']!r}",
+                    column=where,
+                    expected=f"comparator in {list(COMPARATORS)}, basis in {sorted(BASES)}",
+                )
+        rows.append(
+            {
+                "number": int(t["number"]),
+                "action": int(t["action"]),
+                "title": t["title"],
+                "units": list(t["units"]),
+                "lead_unit": t["units"][0],
+                "targets": list(t.get("targets") or []),
+                "measure_only": list(t.get("measure_only") or []),
+            }
+        )
     tasks = pd.DataFrame(rows).sort_values("number").reset_index(drop=True)
     return raw["actions"], tasks
 

@@ -1,6 +1,7 @@
 """``helpers.policy``: The plan's instruments: 高耗低效 screening, energy budgets, prices, programmes, the scenario.
 
-May import: ``helpers.core``, ``helpers.io``, ``helpers.synthetic``, ``helpers.evaluate``, ``helpers.plan`` — never a layer above it (tests/test_architecture.py).
+May import: ``helpers.core``, ``helpers.io``, ``helpers.synthetic``, ``helpers.evaluate``, ``helpers.plan`` —
+never a layer above it (tests/test_architecture.py).
 
 Modules:
 

@@ -24,9 +24,11 @@ def energy_quotas(previous: pd.DataFrame, current: pd.DataFrame, rule: dict) -> 
     Enterprises without a previous evaluation are marked ``budgeted = False``."""
     adj = rule["adjustment_by_class"]
     prev = previous[["credit_code", "energy_tce", "class"]].rename(
-        columns={"energy_tce": "previous_energy_tce", "class": "previous_class"})
+        columns={"energy_tce": "previous_energy_tce", "class": "previous_class"}
+    )
     out = current[["credit_code", "name", "street_name", "industry_chain", "energy_tce"]].merge(
-        prev, on="credit_code", how="left")
+        prev, on="credit_code", how="left"
+    )
     out["quota_tce"] = out["previous_energy_tce"] * (1 + out["previous_class"].map(adj).astype(float))
     out["budgeted"] = out["quota_tce"].notna()
     out["over_tce"] = (out["energy_tce"] - out["quota_tce"]).where(out["budgeted"])
@@ -37,8 +39,12 @@ def energy_quotas(previous: pd.DataFrame, current: pd.DataFrame, rule: dict) -> 
 def budget_by(quotas: pd.DataFrame, by: str) -> pd.DataFrame:
     """Σ quota and Σ actual use of the budgeted enterprises, per group, with the share used."""
     q = quotas[quotas["budgeted"]]
-    g = q.groupby(by, sort=True).agg(quota_tce=("quota_tce", "sum"), actual_tce=("energy_tce", "sum"),
-                                     enterprises=("credit_code", "count"), over_budget=("over_budget", "sum"))
+    g = q.groupby(by, sort=True).agg(
+        quota_tce=("quota_tce", "sum"),
+        actual_tce=("energy_tce", "sum"),
+        enterprises=("credit_code", "count"),
+        over_budget=("over_budget", "sum"),
+    )
     g["used_share"] = g["actual_tce"] / g["quota_tce"]
     return g.reset_index()
 

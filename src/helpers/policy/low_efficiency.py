@@ -14,8 +14,8 @@ from pathlib import Path
 import pandas as pd
 
 from helpers.core import paths
-from helpers.core.yamlfile import load_yaml
 from helpers.core.errors import InputError
+from helpers.core.yamlfile import load_yaml
 from helpers.evaluate.indicators import compute_indicators, indicator_defs
 
 RULE_FILE = paths.METHODS_DIR / "high_energy_low_efficiency.yaml"
@@ -41,18 +41,34 @@ def load_rule(path: str | Path = RULE_FILE) -> Rule:
     ways = set(raw["ways"])
     for g_i, group in enumerate(raw["rule"]):
         if group.get("suggested_way") not in ways:
-            raise InputError(path, f"suggested_way {group.get('suggested_way')!r} is not a way", column=f"rule[{g_i}]",
-                             expected=f"one of {', '.join(ways)}")
+            raise InputError(
+                path,
+                f"suggested_way {group.get('suggested_way')!r} is not a way",
+                column=f"rule[{g_i}]",
+                expected=f"one of {', '.join(ways)}",
+            )
         for c in group["all_of"]:
             if c["field"] not in fields:
-                raise InputError(path, f"unknown field {c['field']!r}", column=f"rule[{g_i}]",
-                                 expected=f"an indicator id or 'class' ({', '.join(sorted(fields))})")
+                raise InputError(
+                    path,
+                    f"unknown field {c['field']!r}",
+                    column=f"rule[{g_i}]",
+                    expected=f"an indicator id or 'class' ({', '.join(sorted(fields))})",
+                )
             if c["op"] not in OPS:
-                raise InputError(path, f"unknown operator {c['op']!r}", column=f"rule[{g_i}]",
-                                 expected=f"one of {', '.join(OPS)}")
-    return Rule(id=raw["id"], title=raw["title"], file=path, scope=raw["scope"], groups=tuple(raw["rule"]),
-                ways=raw["ways"], clearance_line=float(raw["clearance_line_tax_per_mu"]["value"]),
-                clearance_way=raw["clearance_suggested_way"])
+                raise InputError(
+                    path, f"unknown operator {c['op']!r}", column=f"rule[{g_i}]", expected=f"one of {', '.join(OPS)}"
+                )
+    return Rule(
+        id=raw["id"],
+        title=raw["title"],
+        file=path,
+        scope=raw["scope"],
+        groups=tuple(raw["rule"]),
+        ways=raw["ways"],
+        clearance_line=float(raw["clearance_line_tax_per_mu"]["value"]),
+        clearance_way=raw["clearance_suggested_way"],
+    )
 
 
 def in_scope(evaluated: pd.DataFrame, rule: Rule) -> pd.Series:
@@ -81,8 +97,7 @@ def screen(evaluated: pd.DataFrame, rule: Rule) -> pd.DataFrame:
     listed = matched != ""
     tax_per_mu = compute_indicators(evaluated, ["tax_per_mu"])["tax_per_mu"]
     way = way.where(~(listed & tax_per_mu.lt(rule.clearance_line).fillna(False)), rule.clearance_way)
-    return pd.DataFrame({"in_scope": scope, "listed": listed, "listed_by": matched, "suggested_way": way},
-                        index=evaluated.index)
+    return pd.DataFrame({"in_scope": scope, "listed": listed, "listed_by": matched, "suggested_way": way}, index=evaluated.index)
 
 
 def below_clearance(parcels: pd.DataFrame, line: float) -> pd.Series:
@@ -97,13 +112,33 @@ def freed(land_mu: pd.Series, energy_tce: pd.Series, way: pd.Series, rule: Rule)
     return pd.DataFrame({"land_freed_mu": land_mu * land_share, "energy_freed_tce": energy_tce * energy_share})
 
 
-LIST_COLUMNS = ["序号", "企业名称", "统一社会信用代码", "所属镇街", "产业链", "行业代码", "企业规模", "用地面积(亩)",
-                "亩均税收(万元/亩)", "单位能耗增加值(万元/吨标准煤)", "综合能耗(吨标准煤)", "综合得分", "评价类别",
-                "列入理由", "整治方式", "整治方式来源", "整治阶段", "预计腾出用地(亩)", "预计腾出能耗(吨标准煤)", "数据年度"]
+LIST_COLUMNS = [
+    "序号",
+    "企业名称",
+    "统一社会信用代码",
+    "所属镇街",
+    "产业链",
+    "行业代码",
+    "企业规模",
+    "用地面积(亩)",
+    "亩均税收(万元/亩)",
+    "单位能耗增加值(万元/吨标准煤)",
+    "综合能耗(吨标准煤)",
+    "综合得分",
+    "评价类别",
+    "列入理由",
+    "整治方式",
+    "整治方式来源",
+    "整治阶段",
+    "预计腾出用地(亩)",
+    "预计腾出能耗(吨标准煤)",
+    "数据年度",
+]
 
 
-def hell_list(evaluated: pd.DataFrame, screening: pd.DataFrame, rule: Rule, year: int,
-              remediation: pd.DataFrame | None = None) -> pd.DataFrame:
+def remediation_list(
+    evaluated: pd.DataFrame, screening: pd.DataFrame, rule: Rule, year: int, remediation: pd.DataFrame | None = None
+) -> pd.DataFrame:
     """《高耗低效整治企业清单》: one row per listed enterprise, Chinese headers, worst score first.
     The way is the rule's suggestion, or, for an enterprise in the remediation ledger, the way and
     stage the ledger records for ``year``."""
@@ -121,28 +156,30 @@ def hell_list(evaluated: pd.DataFrame, screening: pd.DataFrame, rule: Rule, year
         stage = stage.where(~known, e["credit_code"].map(ledger["stage"]))
         source = source.where(~known, "整治台账 ledger")
     f = freed(e["land_mu"], e["energy_tce"], way, rule)
-    out = pd.DataFrame({
-        "序号": range(1, len(e) + 1),
-        "企业名称": e["name"],
-        "统一社会信用代码": e["credit_code"],
-        "所属镇街": e["street_name"],
-        "产业链": e["industry_chain"],
-        "行业代码": e["industry_code"],
-        "企业规模": e["above_scale"].astype(bool).map({True: "规上", False: "规下"}),
-        "用地面积(亩)": e["land_mu"].round(2),
-        "亩均税收(万元/亩)": values["tax_per_mu"].round(2),
-        "单位能耗增加值(万元/吨标准煤)": values["va_per_energy"].round(3),
-        "综合能耗(吨标准煤)": e["energy_tce"].round(2),
-        "综合得分": e["score"].round(2),
-        "评价类别": e["class"],
-        "列入理由": e["listed_by"],
-        "整治方式": way,
-        "整治方式来源": source,
-        "整治阶段": stage,
-        "预计腾出用地(亩)": f["land_freed_mu"].round(2),
-        "预计腾出能耗(吨标准煤)": f["energy_freed_tce"].round(2),
-        "数据年度": year,
-    })
+    out = pd.DataFrame(
+        {
+            "序号": range(1, len(e) + 1),
+            "企业名称": e["name"],
+            "统一社会信用代码": e["credit_code"],
+            "所属镇街": e["street_name"],
+            "产业链": e["industry_chain"],
+            "行业代码": e["industry_code"],
+            "企业规模": e["above_scale"].astype(bool).map({True: "规上", False: "规下"}),
+            "用地面积(亩)": e["land_mu"].round(2),
+            "亩均税收(万元/亩)": values["tax_per_mu"].round(2),
+            "单位能耗增加值(万元/吨标准煤)": values["va_per_energy"].round(3),
+            "综合能耗(吨标准煤)": e["energy_tce"].round(2),
+            "综合得分": e["score"].round(2),
+            "评价类别": e["class"],
+            "列入理由": e["listed_by"],
+            "整治方式": way,
+            "整治方式来源": source,
+            "整治阶段": stage,
+            "预计腾出用地(亩)": f["land_freed_mu"].round(2),
+            "预计腾出能耗(吨标准煤)": f["energy_freed_tce"].round(2),
+            "数据年度": year,
+        }
+    )
     return out[LIST_COLUMNS].reset_index(drop=True)
 
 
@@ -151,25 +188,25 @@ def clearance_by_year(parcels_by_year: dict[int, pd.DataFrame], line: float) -> 
     rows = []
     for year, p in sorted(parcels_by_year.items()):
         below = below_clearance(p, line)
-        rows.append({"year": year, "parcels": int(below.sum()),
-                     "area_mu": float(p.loc[below, "registered_area_mu"].sum())})
+        rows.append({"year": year, "parcels": int(below.sum()), "area_mu": float(p.loc[below, "registered_area_mu"].sum())})
     return pd.DataFrame(rows)
 
 
-def street_low_efficiency(evaluated: pd.DataFrame, screening: pd.DataFrame, parcels: pd.DataFrame,
-                          line: float) -> pd.DataFrame:
+def street_low_efficiency(evaluated: pd.DataFrame, screening: pd.DataFrame, parcels: pd.DataFrame, line: float) -> pd.DataFrame:
     """Per 街道: land of listed (高耗低效) enterprises, land of parcels below the clearance line,
     their shares of the land in use, and the 街道's 亩均税收 (Σ tax / Σ land of evaluated enterprises)."""
     e = evaluated.join(screening)
     used = parcels[parcels["status"] != "idle"]
     below = below_clearance(used, line)
-    out = pd.DataFrame({
-        "listed_land_mu": e[e["listed"]].groupby("street_code")["land_mu"].sum(),
-        "evaluated_land_mu": e.groupby("street_code")["land_mu"].sum(),
-        "tax_10k_yuan": e.groupby("street_code")["tax_10k_yuan"].sum(),
-        "clearance_land_mu": used[below].groupby("street_code")["registered_area_mu"].sum(),
-        "used_land_mu": used.groupby("street_code")["registered_area_mu"].sum(),
-    }).fillna(0.0)
+    out = pd.DataFrame(
+        {
+            "listed_land_mu": e[e["listed"]].groupby("street_code")["land_mu"].sum(),
+            "evaluated_land_mu": e.groupby("street_code")["land_mu"].sum(),
+            "tax_10k_yuan": e.groupby("street_code")["tax_10k_yuan"].sum(),
+            "clearance_land_mu": used[below].groupby("street_code")["registered_area_mu"].sum(),
+            "used_land_mu": used.groupby("street_code")["registered_area_mu"].sum(),
+        }
+    ).fillna(0.0)
     out["listed_share"] = out["listed_land_mu"] / out["evaluated_land_mu"]
     out["clearance_share"] = out["clearance_land_mu"] / out["used_land_mu"]
     out["tax_per_mu"] = out["tax_10k_yuan"] / out["evaluated_land_mu"]
@@ -179,8 +216,9 @@ def street_low_efficiency(evaluated: pd.DataFrame, screening: pd.DataFrame, parc
 def standard_land_share(parcels: pd.DataFrame, since: int) -> pd.DataFrame:
     """Per grant year from ``since``: parcels granted, of which as 标准地, and the share (任务4: 100%)."""
     p = parcels[parcels["grant_year"] >= since]
-    g = p.groupby("grant_year").agg(granted=("parcel_id", "count"),
-                                    standard=("standard_land", lambda s: int(s.fillna(False).astype(bool).sum())))
+    g = p.groupby("grant_year").agg(
+        granted=("parcel_id", "count"), standard=("standard_land", lambda s: int(s.fillna(False).astype(bool).sum()))
+    )
     g["share"] = g["standard"] / g["granted"]
     return g.reset_index()
 
@@ -188,5 +226,4 @@ def standard_land_share(parcels: pd.DataFrame, since: int) -> pd.DataFrame:
 def idle_parcels(parcels: pd.DataFrame) -> pd.DataFrame:
     """Per 街道: idle parcels (no enterprise uses them) and their area."""
     idle = parcels[parcels["status"] == "idle"]
-    return (idle.groupby("street_code").agg(parcels=("parcel_id", "count"), area_mu=("registered_area_mu", "sum"))
-            .reset_index())
+    return idle.groupby("street_code").agg(parcels=("parcel_id", "count"), area_mu=("registered_area_mu", "sum")).reset_index()

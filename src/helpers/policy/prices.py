@@ -43,9 +43,12 @@ def electricity_surcharge(frame: pd.DataFrame, prices: dict, run_years: pd.Serie
 
 
 def burden_by(frame: pd.DataFrame, surcharge: pd.Series, by: str) -> pd.DataFrame:
-    return (frame.assign(surcharge_10k_yuan=surcharge).groupby(by)
-            .agg(payers=("surcharge_10k_yuan", lambda s: int((s > 0).sum())), surcharge_10k_yuan=("surcharge_10k_yuan", "sum"))
-            .reset_index())
+    return (
+        frame.assign(surcharge_10k_yuan=surcharge)
+        .groupby(by)
+        .agg(payers=("surcharge_10k_yuan", lambda s: int((s > 0).sum())), surcharge_10k_yuan=("surcharge_10k_yuan", "sum"))
+        .reset_index()
+    )
 
 
 def rescore(remaining: pd.DataFrame, method: Method) -> pd.DataFrame:

@@ -7,8 +7,8 @@ from __future__ import annotations
 import geopandas as gpd
 import pandas as pd
 
-from helpers.policy.low_efficiency import Rule
 from helpers.plan.tasks import PLAN_YEARS
+from helpers.policy.low_efficiency import Rule
 
 STAGE_ORDER = ["列入清单", "整治中", "达标销号", "已退出"]
 DONE_STAGES = ("达标销号", "已退出")
@@ -65,11 +65,18 @@ def stars_by_year(ratings: pd.DataFrame) -> pd.DataFrame:
 
 def park_performance(parks: gpd.GeoDataFrame, parcels: gpd.GeoDataFrame, ratings: pd.DataFrame, year: int) -> pd.DataFrame:
     """Per park: its parcels (centroid inside), land, tax, 亩均税收 of the evaluated land, stars in ``year``."""
-    cent = gpd.GeoDataFrame(parcels[["parcel_id", "registered_area_mu", "tax_10k_yuan", "evaluated_mu"]],
-                            geometry=parcels.geometry.representative_point(), crs=parcels.crs)
+    cent = gpd.GeoDataFrame(
+        parcels[["parcel_id", "registered_area_mu", "tax_10k_yuan", "evaluated_mu"]],
+        geometry=parcels.geometry.representative_point(),
+        crs=parcels.crs,
+    )
     joined = gpd.sjoin(cent, parks[["park_id", "geometry"]].to_crs(parcels.crs), predicate="within")
-    g = joined.groupby("park_id").agg(parcels=("parcel_id", "count"), land_mu=("registered_area_mu", "sum"),
-                                      tax_10k_yuan=("tax_10k_yuan", "sum"), evaluated_mu=("evaluated_mu", "sum"))
+    g = joined.groupby("park_id").agg(
+        parcels=("parcel_id", "count"),
+        land_mu=("registered_area_mu", "sum"),
+        tax_10k_yuan=("tax_10k_yuan", "sum"),
+        evaluated_mu=("evaluated_mu", "sum"),
+    )
     g["tax_per_mu"] = g["tax_10k_yuan"] / g["evaluated_mu"]
     stars = ratings[ratings["year"] == year].set_index("park_id")["stars"]
     out = parks.drop(columns="geometry").set_index("park_id").join(g).join(stars)
@@ -77,5 +84,4 @@ def park_performance(parks: gpd.GeoDataFrame, parcels: gpd.GeoDataFrame, ratings
 
 
 def incubators_cumulative(incubators: pd.DataFrame, years: list[int]) -> pd.DataFrame:
-    return pd.DataFrame({"year": years,
-                         "cumulative": [int((incubators["recognised_year"] <= y).sum()) for y in years]})
+    return pd.DataFrame({"year": years, "cumulative": [int((incubators["recognised_year"] <= y).sum()) for y in years]})

@@ -24,6 +24,7 @@ from pathlib import Path
 import pandas as pd
 
 from helpers.core import paths
+from helpers.core.errors import InputError
 from helpers.core.yamlfile import load_yaml
 from helpers.plan.goals import above_scale_figures
 from helpers.policy.low_efficiency import Rule, screen
@@ -31,21 +32,37 @@ from helpers.policy.low_efficiency import Rule, screen
 SCENARIO_DIR = paths.DATA_DIR / "scenarios"
 DEFAULTS_FILE = SCENARIO_DIR / "standard_land_defaults.yaml"
 OUTPUT_COLUMNS = ["tax_10k_yuan", "value_added_10k_yuan", "revenue_10k_yuan", "employees", "rd_10k_yuan"]
-HEADLINE = ["tax_per_mu", "labour_productivity", "va_per_energy", "va_rate", "rd_ratio"]   # what a scenario reports
+HEADLINE = ["tax_per_mu", "labour_productivity", "va_per_energy", "va_rate", "rd_ratio"]  # what a scenario reports
 
 
 @dataclass
 class ScenarioResult:
-    exits: pd.DataFrame        # one row per exiting enterprise, with what it frees and keeps
-    totals: pd.Series          # land and energy freed/kept, re-let, tax lost/gained, jobs
-    before: pd.Series          # 规上 aggregate indicators before
-    after: pd.Series           # and after
+    exits: pd.DataFrame  # one row per exiting enterprise, with what it frees and keeps
+    totals: pd.Series  # land and energy freed/kept, re-let, tax lost/gained, jobs
+    before: pd.Series  # 规上 aggregate indicators before
+    after: pd.Series  # and after
+
+
+SELECT_KEYS = {"class_d", "tax_per_mu_below", "remediation_list", "enterprises"}
+RENAMED_SELECT_KEYS = {"hell_list": "remediation_list"}
 
 
 def load_scenario(path: str | Path) -> dict:
+    """A scenario file (an id in data/scenarios/ or a YAML path); an unknown ``select`` rule is an
+    error naming the rules there are, so that a misspelled rule never selects nobody silently."""
     p = Path(path)
-    p = p if p.suffix in (".yaml", ".yml") else SCENARIO_DIR / f"{path}.yaml"
-    return load_yaml(paths.resolve(p))
+    p = paths.resolve(p if p.suffix in (".yaml", ".yml") else SCENARIO_DIR / f"{path}.yaml")
+    spec = load_yaml(p)
+    unknown = sorted(set(spec.get("select") or {}) - SELECT_KEYS)
+    if unknown:
+        hints = [f"{k} is now {RENAMED_SELECT_KEYS[k]}" for k in unknown if k in RENAMED_SELECT_KEYS]
+        raise InputError(
+            p,
+            f"unknown select rule(s) {', '.join(unknown)}" + (f" ({'; '.join(hints)})" if hints else ""),
+            column="select",
+            expected=f"one of {', '.join(sorted(SELECT_KEYS))}",
+        )
+    return spec
 
 
 def load_defaults(path: str | Path = DEFAULTS_FILE) -> dict:
@@ -61,9 +78,9 @@ def select_exits(evaluated: pd.DataFrame, select: dict, rule: Rule | None = None
     if line is not None:
         tax_per_mu = evaluated["tax_10k_yuan"] / evaluated["land_mu"]
         chosen |= tax_per_mu.lt(float(line)).fillna(False)
-    if select.get("hell_list"):
+    if select.get("remediation_list"):
         if rule is None:
-            raise ValueError("select.hell_list needs the 高耗低效 rule")
+            raise ValueError("select.remediation_list needs the 高耗低效 rule")
         chosen |= screen(evaluated, rule)["listed"]
     if select.get("enterprises"):
         chosen |= evaluated["credit_code"].isin(select["enterprises"])
@@ -86,14 +103,24 @@ def apply_scenario(evaluated: pd.DataFrame, scenario: dict, rule: Rule, defaults
     after.loc[exiting, "energy_tce"] = ex["energy_tce"].fillna(0) - energy_freed
     for col in OUTPUT_COLUMNS:
         after.loc[exiting, col] = ex[col] * output_factor
-    exits = pd.DataFrame({
-        "credit_code": ex["credit_code"], "name": ex["name"], "street_name": ex["street_name"],
-        "industry_chain": ex["industry_chain"], "above_scale": ex["above_scale"].astype(bool), "class": ex["class"],
-        "land_mu": ex["land_mu"], "tax_per_mu": ex["tax_10k_yuan"] / ex["land_mu"], "way": way,
-        "land_freed_mu": land_freed, "energy_freed_tce": energy_freed,
-        "tax_lost_10k_yuan": ex["tax_10k_yuan"] * (1 - output_factor),
-        "employees_affected": ex["employees"] * (1 - min(output_factor, 1.0)),
-    })
+    exits = pd.DataFrame(
+        {
+            "credit_code": ex["credit_code"],
+            "name": ex["name"],
+            "street_code": ex.get("street_code"),
+            "street_name": ex["street_name"],
+            "industry_chain": ex["industry_chain"],
+            "above_scale": ex["above_scale"].astype(bool),
+            "class": ex["class"],
+            "land_mu": ex["land_mu"],
+            "tax_per_mu": ex["tax_10k_yuan"] / ex["land_mu"],
+            "way": way,
+            "land_freed_mu": land_freed,
+            "energy_freed_tce": energy_freed,
+            "tax_lost_10k_yuan": ex["tax_10k_yuan"] * (1 - output_factor),
+            "employees_affected": ex["employees"] * (1 - min(output_factor, 1.0)),
+        }
+    )
     relet = scenario.get("relet", {})
     spec = defaults[relet.get("chain", "高端装备")]
     freed_mu = float(land_freed.sum())
@@ -102,43 +129,65 @@ def apply_scenario(evaluated: pd.DataFrame, scenario: dict, rule: Rule, defaults
     relet_mu = (freed_mu - idle_mu) if producing else 0.0
     density = float(relet.get("density", 1.0))
     va = relet_mu * spec["va_per_mu"] * density
-    relet_row = {"credit_code": "RELET", "above_scale": True, "land_mu": relet_mu,
-                 "tax_10k_yuan": relet_mu * spec["tax_per_mu"] * density, "value_added_10k_yuan": va,
-                 "revenue_10k_yuan": relet_mu * spec["revenue_per_mu"] * density,
-                 "employees": relet_mu * spec["employees_per_mu"], "energy_tce": va * spec["energy_tce_per_10k_va"],
-                 "rd_10k_yuan": relet_mu * spec["revenue_per_mu"] * density * spec.get("rd_share_of_revenue", 0.0)}
+    relet_row = {
+        "credit_code": "RELET",
+        "above_scale": True,
+        "land_mu": relet_mu,
+        "tax_10k_yuan": relet_mu * spec["tax_per_mu"] * density,
+        "value_added_10k_yuan": va,
+        "revenue_10k_yuan": relet_mu * spec["revenue_per_mu"] * density,
+        "employees": relet_mu * spec["employees_per_mu"],
+        "energy_tce": va * spec["energy_tce_per_10k_va"],
+        "rd_10k_yuan": relet_mu * spec["revenue_per_mu"] * density * spec.get("rd_share_of_revenue", 0.0),
+    }
     if relet_mu > 0:
         after = pd.concat([after, pd.DataFrame([relet_row])], ignore_index=True)
-    totals = pd.Series({
-        "land_total_mu": float(evaluated["land_mu"].sum()), "land_freed_mu": freed_mu,
-        "land_kept_mu": float(after.loc[after["credit_code"] != "RELET", "land_mu"].sum()),
-        "energy_total_tce": float(evaluated["energy_tce"].fillna(0).sum()), "energy_freed_tce": float(energy_freed.sum()),
-        "energy_kept_tce": float(after.loc[after["credit_code"] != "RELET", "energy_tce"].fillna(0).sum()),
-        "relet_mu": relet_mu, "idle_mu": idle_mu if producing else freed_mu,
-        "relet_energy_tce": relet_row["energy_tce"] if relet_mu > 0 else 0.0,
-        "tax_lost_10k_yuan": float(exits["tax_lost_10k_yuan"].sum()),
-        "tax_gained_10k_yuan": relet_row["tax_10k_yuan"] if relet_mu > 0 else 0.0,
-        "employees_affected": float(exits["employees_affected"].sum()),
-        "relet_employees": relet_row["employees"] if relet_mu > 0 else 0.0,
-        "exits": int(exiting.sum()),
-    })
-    return ScenarioResult(exits=exits.reset_index(drop=True), totals=totals,
-                          before=above_scale_figures(evaluated, HEADLINE), after=above_scale_figures(after, HEADLINE))
+    totals = pd.Series(
+        {
+            "land_total_mu": float(evaluated["land_mu"].sum()),
+            "land_freed_mu": freed_mu,
+            "land_kept_mu": float(after.loc[after["credit_code"] != "RELET", "land_mu"].sum()),
+            "energy_total_tce": float(evaluated["energy_tce"].fillna(0).sum()),
+            "energy_freed_tce": float(energy_freed.sum()),
+            "energy_kept_tce": float(after.loc[after["credit_code"] != "RELET", "energy_tce"].fillna(0).sum()),
+            "relet_mu": relet_mu,
+            "idle_mu": idle_mu if producing else freed_mu,
+            "relet_energy_tce": relet_row["energy_tce"] if relet_mu > 0 else 0.0,
+            "tax_lost_10k_yuan": float(exits["tax_lost_10k_yuan"].sum()),
+            "tax_gained_10k_yuan": relet_row["tax_10k_yuan"] if relet_mu > 0 else 0.0,
+            "employees_affected": float(exits["employees_affected"].sum()),
+            "relet_employees": relet_row["employees"] if relet_mu > 0 else 0.0,
+            "exits": int(exiting.sum()),
+        }
+    )
+    return ScenarioResult(
+        exits=exits.reset_index(drop=True),
+        totals=totals,
+        before=above_scale_figures(evaluated, HEADLINE),
+        after=above_scale_figures(after, HEADLINE),
+    )
 
 
-def sweep(evaluated: pd.DataFrame, scenario: dict, rule: Rule, defaults: dict, year: int,
-          thresholds: list[float], densities: list[float]) -> pd.DataFrame:
+def sweep(
+    evaluated: pd.DataFrame,
+    scenario: dict,
+    rule: Rule,
+    defaults: dict,
+    year: int,
+    thresholds: list[float],
+    densities: list[float],
+) -> pd.DataFrame:
     """Headline results over a grid of 亩均税收 exit lines × re-let densities. Exits follow the line
     alone (the scenario's other selection rules are set aside, so the line's effect is seen clean);
     the way, re-let chain, idle share and delay are the scenario's."""
     rows = []
     for line in thresholds:
         for density in densities:
-            s = {**scenario, "select": {"tax_per_mu_below": line},
-                 "relet": {**scenario.get("relet", {}), "density": density}}
+            s = {**scenario, "select": {"tax_per_mu_below": line}, "relet": {**scenario.get("relet", {}), "density": density}}
             r = apply_scenario(evaluated, s, rule, defaults, year)
-            rows.append({"threshold": line, "density": density, **r.totals.to_dict(),
-                         **{f"after_{k}": v for k, v in r.after.items()}})
+            rows.append(
+                {"threshold": line, "density": density, **r.totals.to_dict(), **{f"after_{k}": v for k, v in r.after.items()}}
+            )
     return pd.DataFrame(rows)
 
 
@@ -148,8 +197,15 @@ def smallest_line(grid: pd.DataFrame, metric: str, target: float) -> pd.Series:
     return hit.groupby("density")["threshold"].min().reindex(sorted(grid["density"].unique()))
 
 
-def tornado(evaluated: pd.DataFrame, scenario: dict, rule: Rule, defaults: dict, year: int,
-            swings: dict[str, tuple], metric: str = "tax_per_mu") -> pd.DataFrame:
+def tornado(
+    evaluated: pd.DataFrame,
+    scenario: dict,
+    rule: Rule,
+    defaults: dict,
+    year: int,
+    swings: dict[str, tuple],
+    metric: str = "tax_per_mu",
+) -> pd.DataFrame:
     """One-at-a-time swings: for each setting (dotted path into the scenario, e.g. ``relet.density``)
     its low and high value, and the metric after the scenario at each; sorted by the range."""
     base = apply_scenario(evaluated, scenario, rule, defaults, year).after[metric]

@@ -1,6 +1,7 @@
 """``helpers.progress``: Measuring the plan's progress: a yearly series per measure and a status per target.
 
-May import: ``helpers.core``, ``helpers.io``, ``helpers.synthetic``, ``helpers.evaluate``, ``helpers.plan``, ``helpers.policy`` — never a layer above it (tests/test_architecture.py).
+May import: ``helpers.core``, ``helpers.io``, ``helpers.synthetic``, ``helpers.evaluate``, ``helpers.plan``,
+``helpers.policy`` — never a layer above it (tests/test_architecture.py).
 
 Modules:
 

@@ -13,9 +13,9 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from helpers.policy.energy import above_control_line, new_producers
 from helpers.evaluate.evaluation import Evaluation
 from helpers.io.dataset import Dataset
+from helpers.policy.energy import above_control_line, new_producers
 from helpers.policy.low_efficiency import Rule, below_clearance, in_scope, screen
 from helpers.policy.programmes import completions, energy_freed, stars_by_year
 
@@ -46,6 +46,7 @@ def measure(name: str, label: str):
     def register(fn):
         MEASURES[name] = (label, fn)
         return fn
+
     return register
 
 
@@ -295,15 +296,25 @@ def _outcome(ctx, name: str):
 
 
 for _name, _label in [
-    ("green_projects_new", "绿色发展项目（项，当年新增）"), ("research_projects_new", "市级以上科研攻关项目（项，当年新增）"),
-    ("first_set_new", "首台（套）等产品（项，当年新增）"), ("rd_to_gdp", "R&D经费支出占GDP比重"),
-    ("industry_fund_projects_new", "制造业产业基金项目（项，当年新增）"), ("listed_financing_new", "上市企业融资（亿元，当年新增）"),
-    ("key_cultivated_listing", "市级以上上市重点培育企业（家）"), ("ipo_filings", "报会企业（家）"),
-    ("standards_new", "新增标准（项）"), ("quality_awards_new", "区政府质量奖（个，当年新增）"),
-    ("digital_projects_new", "重点数字化改造项目（个，当年新增）"), ("robots_new", "新增工业机器人（台）"),
-    ("smart_factories_new", "链主工厂、智能工厂、数字化车间（家，当年新增）"), ("industry_brains", "产业大脑（个）"), ("juneng_factories", "“聚能工厂”（家）"),
-    ("digital_breakthrough_projects", "数字化攻关项目累计（个）"), ("zhejiang_made_fine_new", "浙江制造精品（项，当年新增）"),
-    ("export_brands_new", "浙江出口名牌（项，当年新增）"), ("relocation_warnings", "企业外迁预警（起）"),
+    ("green_projects_new", "绿色发展项目（项，当年新增）"),
+    ("research_projects_new", "市级以上科研攻关项目（项，当年新增）"),
+    ("first_set_new", "首台（套）等产品（项，当年新增）"),
+    ("rd_to_gdp", "R&D经费支出占GDP比重"),
+    ("industry_fund_projects_new", "制造业产业基金项目（项，当年新增）"),
+    ("listed_financing_new", "上市企业融资（亿元，当年新增）"),
+    ("key_cultivated_listing", "市级以上上市重点培育企业（家）"),
+    ("ipo_filings", "报会企业（家）"),
+    ("standards_new", "新增标准（项）"),
+    ("quality_awards_new", "区政府质量奖（个，当年新增）"),
+    ("digital_projects_new", "重点数字化改造项目（个，当年新增）"),
+    ("robots_new", "新增工业机器人（台）"),
+    ("smart_factories_new", "链主工厂、智能工厂、数字化车间（家，当年新增）"),
+    ("industry_brains", "产业大脑（个）"),
+    ("juneng_factories", "“聚能工厂”（家）"),
+    ("digital_breakthrough_projects", "数字化攻关项目累计（个）"),
+    ("zhejiang_made_fine_new", "浙江制造精品（项，当年新增）"),
+    ("export_brands_new", "浙江出口名牌（项，当年新增）"),
+    ("relocation_warnings", "企业外迁预警（起）"),
     ("ip_enforcement_cases", "知识产权行政执法案件（件）"),
 ]:
     measure(_name, _label)(lambda ctx, n=_name: _outcome(ctx, n))

@@ -44,21 +44,52 @@ def target_rows(ctx: Context, year: int, selected: list[int] | None = None) -> p
         tasks = tasks[tasks["number"].isin(selected)]
     rows = []
     for t in tasks.itertuples():
-        base = {"task": t.number, "action": t.action, "action_name": actions[t.action]["name"], "title": t.title,
-                "lead_unit": t.lead_unit, "units": "、".join(t.units)}
+        base = {
+            "task": t.number,
+            "action": t.action,
+            "action_name": actions[t.action]["name"],
+            "title": t.title,
+            "lead_unit": t.lead_unit,
+            "units": "、".join(t.units),
+        }
         for target in t.targets:
             series = compute(target["measure"], ctx)
             st, judged = scoped_status(ctx, target, series, year)
-            rows.append({**base, "measure": target["measure"], "label": label(target["measure"]),
-                         "text": target.get("text", label(target["measure"])), "comparator": target["comparator"],
-                         "value": float(target["value"]), "unit": target["unit"], "basis": target["basis"],
-                         "reading": target.get("reading"), "series": series, "judged": judged, "status": st})
+            rows.append(
+                {
+                    **base,
+                    "measure": target["measure"],
+                    "label": label(target["measure"]),
+                    "text": target.get("text", label(target["measure"])),
+                    "comparator": target["comparator"],
+                    "value": float(target["value"]),
+                    "unit": target["unit"],
+                    "basis": target["basis"],
+                    "reading": target.get("reading"),
+                    "series": series,
+                    "judged": judged,
+                    "status": st,
+                }
+            )
         for m in t.measure_only:
             series = compute(m, ctx)
             latest = series.get(year) if series is not None else None
-            rows.append({**base, "measure": m, "label": label(m), "text": f"跟踪：{label(m)}", "comparator": None,
-                         "value": None, "unit": "", "basis": "measure_only", "reading": "方案未设量化目标 no number in the plan",
-                         "series": series, "judged": latest, "status": NO_TARGET})
+            rows.append(
+                {
+                    **base,
+                    "measure": m,
+                    "label": label(m),
+                    "text": f"跟踪：{label(m)}",
+                    "comparator": None,
+                    "value": None,
+                    "unit": "",
+                    "basis": "measure_only",
+                    "reading": "方案未设量化目标 no number in the plan",
+                    "series": series,
+                    "judged": latest,
+                    "status": NO_TARGET,
+                }
+            )
     return pd.DataFrame(rows)
 
 
@@ -76,6 +107,17 @@ def goal_rows(ctx: Context, year: int) -> pd.DataFrame:
             series, basis = None, "level"
         target = {"comparator": g.comparator, "value": g.value, "basis": basis, "deadline": g.deadline}
         st, judged = scoped_status(ctx, target, series, year)
-        rows.append({"id": g.id, "text": g.text, "value": float(g.value), "comparator": g.comparator, "unit": g.unit,
-                     "basis": basis, "series": series, "judged": judged, "status": st})
+        rows.append(
+            {
+                "id": g.id,
+                "text": g.text,
+                "value": float(g.value),
+                "comparator": g.comparator,
+                "unit": g.unit,
+                "basis": basis,
+                "series": series,
+                "judged": judged,
+                "status": st,
+            }
+        )
     return pd.DataFrame(rows)

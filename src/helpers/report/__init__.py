@@ -1,12 +1,21 @@
 """``helpers.report``: Reports: the run context, the sections each notebook shows, the runner and the files it writes.
 
-May import: ``helpers.core``, ``helpers.io``, ``helpers.synthetic``, ``helpers.evaluate``, ``helpers.plan``, ``helpers.policy``, ``helpers.progress``, ``helpers.viz`` — never a layer above it (tests/test_architecture.py).
+May import: ``helpers.core``, ``helpers.io``, ``helpers.synthetic``, ``helpers.evaluate``, ``helpers.plan``,
+``helpers.policy``, ``helpers.progress``, ``helpers.viz`` — never a layer above it
+(tests/test_architecture.py).
 
 Modules:
 
-- ``narrative``     texts: the data notice, the method notice, the scope, the run summary
-- ``exports``       XLSX lists with Chinese headers, GeoPackage layers, the run's CSV tables
-- ``provenance``    input hashes, package versions, git commit, machine
-- ``runner``        papermill runner: checks the folder, runs the notebooks, writes reports/<run>/
-- ``sharing``       the scan of a run folder for names and codes before sharing (``make scan``)
+- ``context``                ``RunContext``: parameters turned into the dataset, evaluations by year, scope, rules, targets
+- ``sections``               shared pieces of every page: scope line, data notice, tables with Chinese headers
+- ``tracker_page``           sections of 00_task_tracker: goal and task dashboards, task by task
+- ``overview_page``          sections of 01_data_overview: the data check, calibration, areas, the trend
+- ``evaluation_page``        sections of 02_mujun_evaluation: goals, distributions, breakdowns, classes, maps
+- ``low_efficiency_page``    sections of 03_low_efficiency: tasks 1-5, hot spots, the list and the layer
+- ``scenario_page``          sections of 04_scenario: the scenario, sensitivity, the surcharge
+- ``narrative``              texts: the data notice, the method notice, the scope, the run summary
+- ``exports``                XLSX lists with Chinese headers, GeoPackage layers, the run's CSV tables
+- ``provenance``             input hashes, package versions, git commit, machine
+- ``runner``                 papermill runner: checks the folder, runs the notebooks, writes reports/<run>/
+- ``sharing``                the scan of a run folder for names and codes before sharing (``make scan``)
 """

@@ -14,7 +14,7 @@ import pyogrio
 from openpyxl.utils import get_column_letter
 
 NOTES_SHEET = "说明"
-FIXED_TIME = "2000-01-01T00:00:00Z"     # stamped into files instead of the time of writing
+FIXED_TIME = "2000-01-01T00:00:00Z"  # stamped into files instead of the time of writing
 _ZIP_TIME = (1980, 1, 1, 0, 0, 0)
 
 
@@ -31,7 +31,9 @@ def _fix_xlsx_times(path: Path) -> None:
     with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as z:
         for info, data in items:
             if info.filename == "docProps/core.xml":
-                data = re.sub(rb"(<dcterms:(created|modified)[^>]*>)[^<]*(</dcterms:)", rb"\g<1>" + FIXED_TIME.encode() + rb"\g<3>", data)
+                data = re.sub(
+                    rb"(<dcterms:(created|modified)[^>]*>)[^<]*(</dcterms:)", rb"\g<1>" + FIXED_TIME.encode() + rb"\g<3>", data
+                )
             z.writestr(zipfile.ZipInfo(info.filename, date_time=_ZIP_TIME), data, zipfile.ZIP_DEFLATED)
 
 
@@ -70,14 +72,26 @@ def write_gpkg(gdf: gpd.GeoDataFrame, path: Path, layer: str) -> Path:
     return path
 
 
-def parcel_layer(parcels: gpd.GeoDataFrame, enterprises: pd.DataFrame,
-                 extra: pd.DataFrame | None = None) -> gpd.GeoDataFrame:
+def parcel_layer(parcels: gpd.GeoDataFrame, enterprises: pd.DataFrame, extra: pd.DataFrame | None = None) -> gpd.GeoDataFrame:
     """Evaluated parcels with their attributes for QGIS: the main user (as the dataset holds it:
     pseudonyms when it was loaded with ``anonymize``), class, 亩均税收, and any ``extra`` columns
     (same index as ``parcels``, e.g. hot-spot bins)."""
     by_code = enterprises[["credit_code", "name"]].set_index("credit_code")
-    keep = ["parcel_id", "street_code", "registered_area_mu", "geom_area_mu", "grant_year", "standard_land",
-            "status", "n_users", "pool", "class", "tax_10k_yuan", "evaluated_mu", "tax_per_mu"]
+    keep = [
+        "parcel_id",
+        "street_code",
+        "registered_area_mu",
+        "geom_area_mu",
+        "grant_year",
+        "standard_land",
+        "status",
+        "n_users",
+        "pool",
+        "class",
+        "tax_10k_yuan",
+        "evaluated_mu",
+        "tax_per_mu",
+    ]
     out = parcels[keep + [parcels.geometry.name]].copy()
     out.insert(7, "main_user_code", parcels["main_user"])
     out.insert(8, "main_user_name", parcels["main_user"].map(by_code["name"]))
@@ -91,9 +105,12 @@ def write_run_tables(ev, dataset, out_dir: Path) -> list[Path]:
     reason, indicators, score and class; the per-table ledger; rows excluded at load and the data
     check's warnings. A re-run of the same inputs and parameters writes the same bytes."""
     from helpers.evaluate.ledger import table_ledger
+
     tables = out_dir / "tables"
-    written = [write_csv(ev.enterprises.drop(columns=["has_panel"]), tables / f"evaluation_{ev.year}.csv"),
-               write_csv(table_ledger(dataset, ev), tables / f"table_ledger_{ev.year}.csv")]
+    written = [
+        write_csv(ev.enterprises.drop(columns=["has_panel"]), tables / f"evaluation_{ev.year}.csv"),
+        write_csv(table_ledger(dataset, ev), tables / f"table_ledger_{ev.year}.csv"),
+    ]
     if dataset.check is not None:
         written.append(write_csv(dataset.check.excluded, tables / "rows_excluded_at_load.csv"))
         written.append(write_csv(dataset.check.problem_table(), tables / "data_check_warnings.csv"))

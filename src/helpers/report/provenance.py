@@ -11,9 +11,24 @@ from pathlib import Path
 
 from helpers.core import paths
 
-PACKAGES = ["numpy", "pandas", "geopandas", "shapely", "pyproj", "pyogrio", "pyarrow", "matplotlib",
-            "seaborn", "mapclassify", "papermill", "nbconvert", "nbformat", "ipykernel", "mplfonts",
-            "linping-mujun"]
+PACKAGES = [
+    "numpy",
+    "pandas",
+    "geopandas",
+    "shapely",
+    "pyproj",
+    "pyogrio",
+    "pyarrow",
+    "matplotlib",
+    "seaborn",
+    "mapclassify",
+    "papermill",
+    "nbconvert",
+    "nbformat",
+    "ipykernel",
+    "mplfonts",
+    "linping-mujun",
+]
 
 
 def sha256_file(path: Path, chunk: int = 1 << 20) -> str:

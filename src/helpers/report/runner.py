@@ -36,15 +36,14 @@ from nbconvert import HTMLExporter
 from nbconvert.preprocessors import TagRemovePreprocessor
 
 from helpers.core import paths
-
-from helpers.report import provenance
-from helpers.core.yamlfile import load_yaml
 from helpers.core.errors import InputError, Problem
+from helpers.core.yamlfile import load_yaml
 from helpers.io.cache import checked_folder
+from helpers.report import provenance
 
 KERNEL = "python3"
 OUTPUT_PARAMETER = "output_dir"
-SUMMARY_GLOB = "summary_*.png"   # images a notebook leaves in the run folder to lead index.html
+SUMMARY_GLOB = "summary_*.png"  # images a notebook leaves in the run folder to lead index.html
 REMOVED_CELL_TAGS = ("remove_cell",)  # cells kept in the executed notebook but not in the HTML
 REFERENCE_DIRS = [paths.METHODS_DIR, paths.PLAN_DIR, paths.DATA_DIR / "reference", paths.GEO_DIR]
 
@@ -96,15 +95,18 @@ def failing_cell(executed: Path) -> dict | None:
     for i, cell in enumerate(nb.cells):
         for out in cell.get("outputs", []):
             if out.get("output_type") == "error" and cell.get("metadata", {}).get("tags", []) != ["papermill-error-cell-tag"]:
-                return {"cell_index": i, "ename": out.get("ename"), "evalue": out.get("evalue"),
-                        "source": cell.get("source", "")[:2000]}
+                return {
+                    "cell_index": i,
+                    "ename": out.get("ename"),
+                    "evalue": out.get("evalue"),
+                    "source": cell.get("source", "")[:2000],
+                }
     return None
 
 
 def to_html(executed: Path, out: Path) -> None:
     nb = nbformat.read(executed, as_version=4)
-    exporter = HTMLExporter(exclude_input=True, exclude_input_prompt=True, exclude_output_prompt=True,
-                            embed_images=True)
+    exporter = HTMLExporter(exclude_input=True, exclude_input_prompt=True, exclude_output_prompt=True, embed_images=True)
     exporter.register_preprocessor(TagRemovePreprocessor(remove_cell_tags=REMOVED_CELL_TAGS, enabled=True), enabled=True)
     body, _ = exporter.from_notebook_node(nb)
     out.write_text(body, encoding="utf-8")
@@ -120,13 +122,17 @@ def run_notebook(notebook: Path, run_dir: Path, parameters: dict) -> NotebookRes
     ok, error = True, None
     print(f"\n=== {notebook.name} ===", file=sys.stderr, flush=True)
     try:
-        pm.execute_notebook(str(notebook), str(executed), parameters=given, kernel_name=KERNEL,
-                            progress_bar=True, cwd=str(paths.PROJECT_ROOT))
+        pm.execute_notebook(
+            str(notebook), str(executed), parameters=given, kernel_name=KERNEL, progress_bar=True, cwd=str(paths.PROJECT_ROOT)
+        )
     except pm.PapermillExecutionError as exc:
         ok = False
         error = failing_cell(executed) or {"cell_index": exc.exec_count, "ename": exc.ename, "evalue": exc.evalue}
-        print(f"FAILED {notebook.name}: cell {error['cell_index']}: {error['ename']}: {error['evalue']}",
-              file=sys.stderr, flush=True)
+        print(
+            f"FAILED {notebook.name}: cell {error['cell_index']}: {error['ename']}: {error['evalue']}",
+            file=sys.stderr,
+            flush=True,
+        )
     except Exception as exc:  # kernel died, bad parameters...: report and carry on
         ok = False
         error = {"cell_index": None, "ename": type(exc).__name__, "evalue": str(exc)}
@@ -136,27 +142,42 @@ def run_notebook(notebook: Path, run_dir: Path, parameters: dict) -> NotebookRes
     if executed.is_file():
         html_path = executed.with_suffix(".html")
         to_html(executed, html_path)
-    return NotebookResult(notebook=paths.display(notebook), executed=executed.name,
-                          html=html_path.name if html_path else None, ok=ok, seconds=round(seconds, 2),
-                          parameters=given, error=error)
+    return NotebookResult(
+        notebook=paths.display(notebook),
+        executed=executed.name,
+        html=html_path.name if html_path else None,
+        ok=ok,
+        seconds=round(seconds, 2),
+        parameters=given,
+        error=error,
+    )
 
 
-def write_index(run_dir: Path, title: str, results: list[NotebookResult], parameters: dict,
-                prov: dict, synthetic: bool) -> Path:
+def write_index(run_dir: Path, title: str, results: list[NotebookResult], parameters: dict, prov: dict, synthetic: bool) -> Path:
     rows = []
     for r in results:
-        status = ('<span class="ok">完成 ok</span>' if r.ok else
-                  f'<span class="failed">失败 failed</span> (cell {r.error.get("cell_index")}: '
-                  f'{html.escape(str(r.error.get("ename")))}: {html.escape(str(r.error.get("evalue")))})')
+        status = (
+            '<span class="ok">完成 ok</span>'
+            if r.ok
+            else f'<span class="failed">失败 failed</span> (cell {(r.error or {}).get("cell_index")}: '
+            f"{html.escape(str((r.error or {}).get('ename')))}: {html.escape(str((r.error or {}).get('evalue')))})"
+        )
         link = f'<a href="{html.escape(r.html)}">{html.escape(Path(r.notebook).stem)}</a>' if r.html else html.escape(r.notebook)
-        rows.append(f"<tr><td>{link}</td><td>{status}</td><td>{r.seconds:.1f} s</td>"
-                    f'<td><a href="{html.escape(r.executed)}">.ipynb</a></td></tr>')
-    banner = ('<p class="synthetic">本报告使用合成样本数据，不代表任何真实企业或宗地。'
-              "This report uses synthetic sample data; no figure in it describes a real enterprise or parcel.</p>"
-              if synthetic else "")
+        rows.append(
+            f"<tr><td>{link}</td><td>{status}</td><td>{r.seconds:.1f} s</td>"
+            f'<td><a href="{html.escape(r.executed)}">.ipynb</a></td></tr>'
+        )
+    banner = (
+        '<p class="synthetic">本报告使用合成样本数据，不代表任何真实企业或宗地。'
+        "This report uses synthetic sample data; no figure in it describes a real enterprise or parcel.</p>"
+        if synthetic
+        else ""
+    )
     params = html.escape(yaml.safe_dump(parameters, allow_unicode=True, sort_keys=False))
-    summaries = "".join(f'<p><img src="{html.escape(p.name)}" alt="{html.escape(p.stem)}" style="max-width:100%"></p>'
-                        for p in sorted(run_dir.glob(SUMMARY_GLOB)))
+    summaries = "".join(
+        f'<p><img src="{html.escape(p.name)}" alt="{html.escape(p.stem)}" style="max-width:100%"></p>'
+        for p in sorted(run_dir.glob(SUMMARY_GLOB))
+    )
     git = prov.get("git", {})
     page = f"""<!DOCTYPE html>
 <html lang="zh-CN"><head><meta charset="utf-8"><title>{html.escape(title)}</title>
@@ -173,7 +194,7 @@ pre {{ background: #f6f6f6; padding: .6rem; }}
 {summaries}
 <h2>报告 / Reports</h2>
 <table><tr><th>notebook</th><th>状态 status</th><th>用时 time</th><th>executed</th></tr>
-{''.join(rows)}
+{"".join(rows)}
 </table>
 <h2>参数 / Parameters</h2>
 <pre>{params}</pre>
@@ -217,8 +238,12 @@ def write_problems_page(run_dir: Path, title: str, data_dir: Path, problems: lis
     """index.html (and problems.csv) listing what to fix in the data folder; no notebook ran."""
     table = pd.DataFrame([p.as_record() for p in problems])
     table.to_csv(run_dir / "problems.csv", index=False, encoding="utf-8-sig")
-    rows = "".join("<tr>" + "".join(f"<td>{html.escape(str(r[c]))}</td>" for c in ("file", "column", "rows", "problem", "expected"))
-                   + "</tr>" for _, r in table.iterrows())
+    rows = "".join(
+        "<tr>"
+        + "".join(f"<td>{html.escape(str(r[c]))}</td>" for c in ("file", "column", "rows", "problem", "expected"))
+        + "</tr>"
+        for _, r in table.iterrows()
+    )
     page = f"""<!DOCTYPE html>
 <html lang="zh-CN"><head><meta charset="utf-8"><title>{html.escape(title)}: 数据问题 data problems</title>
 <style>body {{ font-family: "Noto Sans CJK SC", "Microsoft YaHei", sans-serif; margin: 2rem; }}
@@ -252,25 +277,39 @@ def execute_run(cfg: RunConfig, run_dir: Path, config_path: str) -> tuple[list[N
     info_file = data_dir / "sample_info.yaml"
     synthetic = bool(info_file.is_file() and (load_yaml(info_file) or {}).get("synthetic"))
     prov = {
-        "run": run_dir.name, "started": started, "finished": datetime.now().isoformat(timespec="seconds"),
-        "config": config_path, "parameters": cfg.parameters, "synthetic_data": synthetic,
-        "notebooks": [r.__dict__ for r in results], "inputs": inputs,
-        "packages": provenance.package_versions(), "git": provenance.git_state(),
+        "run": run_dir.name,
+        "started": started,
+        "finished": datetime.now().isoformat(timespec="seconds"),
+        "config": config_path,
+        "parameters": cfg.parameters,
+        "synthetic_data": synthetic,
+        "notebooks": [r.__dict__ for r in results],
+        "inputs": inputs,
+        "packages": provenance.package_versions(),
+        "git": provenance.git_state(),
         "machine": provenance.machine(),
     }
     (run_dir / "parameters.yaml").write_text(
-        yaml.safe_dump({"config": config_path, "parameters": cfg.parameters,
-                        "per_notebook": {r.notebook: r.parameters for r in results}},
-                       allow_unicode=True, sort_keys=False), encoding="utf-8")
-    (run_dir / "provenance.json").write_text(json.dumps(prov, ensure_ascii=False, indent=2, default=str),
-                                             encoding="utf-8")
+        yaml.safe_dump(
+            {"config": config_path, "parameters": cfg.parameters, "per_notebook": {r.notebook: r.parameters for r in results}},
+            allow_unicode=True,
+            sort_keys=False,
+        ),
+        encoding="utf-8",
+    )
+    (run_dir / "provenance.json").write_text(json.dumps(prov, ensure_ascii=False, indent=2, default=str), encoding="utf-8")
     index = write_index(run_dir, cfg.title, results, cfg.parameters, prov, synthetic)
     failed = [r for r in results if not r.ok]
-    print(f"\n{len(results) - len(failed)} of {len(results)} notebooks ran in {sum(r.seconds for r in results):.1f} s",
-          file=sys.stderr)
+    print(
+        f"\n{len(results) - len(failed)} of {len(results)} notebooks ran in {sum(r.seconds for r in results):.1f} s",
+        file=sys.stderr,
+    )
     for r in failed:
-        print(f"  failed: {r.notebook} at cell {r.error.get('cell_index')}: {r.error.get('ename')}: "
-              f"{r.error.get('evalue')}", file=sys.stderr)
+        print(
+            f"  failed: {r.notebook} at cell {(r.error or {}).get('cell_index')}: {(r.error or {}).get('ename')}: "
+            f"{(r.error or {}).get('evalue')}",
+            file=sys.stderr,
+        )
     return results, index
 
 
@@ -291,8 +330,10 @@ def write_comparison(batch_dir: Path, title: str, runs: list[dict]) -> Path:
         status = '<span class="ok">完成 ok</span>' if r["ok"] else '<span class="failed">失败 failed</span>'
         params = html.escape(", ".join(f"{k}={v}" for k, v in r["parameters"].items()))
         cells = "".join(f"<td>{_cell(r['summary'].get(k))}</td>" for k in keys)
-        rows.append(f'<tr><td><a href="{html.escape(r["name"])}/index.html">{html.escape(r["name"])}</a></td>'
-                    f"<td>{params}</td><td>{status}</td>{cells}</tr>")
+        rows.append(
+            f'<tr><td><a href="{html.escape(r["name"])}/index.html">{html.escape(r["name"])}</a></td>'
+            f"<td>{params}</td><td>{status}</td>{cells}</tr>"
+        )
     page = f"""<!DOCTYPE html>
 <html lang="zh-CN"><head><meta charset="utf-8"><title>{html.escape(title)}</title>
 <style>body {{ font-family: "Noto Sans CJK SC", "PingFang SC", "Microsoft YaHei", sans-serif; margin: 2rem; }}
@@ -329,8 +370,9 @@ def run_batch(batch_file: Path, reports_dir: Path, overwrite: bool) -> int:
         results, _ = execute_run(cfg, run_dir, str(config))
         ok = bool(results) and all(r.ok for r in results)
         failed += not ok
-        runs.append({"name": entry["name"], "parameters": entry.get("parameters") or {}, "ok": ok,
-                     "summary": run_summaries(run_dir)})
+        runs.append(
+            {"name": entry["name"], "parameters": entry.get("parameters") or {}, "ok": ok, "summary": run_summaries(run_dir)}
+        )
     page = write_comparison(batch_dir, batch.get("title", batch_dir.name), runs)
     print(f"Comparison: {page}")
     return 1 if failed else 0
@@ -339,8 +381,15 @@ def run_batch(batch_file: Path, reports_dir: Path, overwrite: bool) -> int:
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description="Run the notebooks with papermill and write reports/<run>/.")
     ap.add_argument("--config", default=str(paths.PARAMS_DIR / "default.yaml"), help="YAML with notebooks and parameters")
-    ap.add_argument("-p", "--parameter", nargs=2, action="append", default=[], metavar=("NAME", "VALUE"),
-                    help="override a parameter (value read as YAML: 2022, true, null, text)")
+    ap.add_argument(
+        "-p",
+        "--parameter",
+        nargs=2,
+        action="append",
+        default=[],
+        metavar=("NAME", "VALUE"),
+        help="override a parameter (value read as YAML: 2022, true, null, text)",
+    )
     ap.add_argument("--run", default=None, help="run folder name under reports/ (default: a timestamp)")
     ap.add_argument("--reports-dir", default=str(paths.REPORTS_DIR), help="where run folders go")
     ap.add_argument("--only", nargs="*", default=None, help="run only notebooks whose file name contains one of these")

@@ -12,7 +12,6 @@ import re
 import zipfile
 from pathlib import Path
 
-
 SCAN_LIMIT_BYTES = 200_000_000
 _DATA_URI = re.compile(rb"data:([a-z]+)/[a-z+.-]+;base64,([A-Za-z0-9+/=]+)")
 
@@ -27,7 +26,7 @@ def _texts(path: Path):
             blobs += [z.read(n) for n in z.namelist()]
     for blob in list(blobs):
         for m in _DATA_URI.finditer(blob):
-            if m.group(1) != b"image":      # pixels hold no searchable text
+            if m.group(1) != b"image":  # pixels hold no searchable text
                 try:
                     blobs.append(base64.b64decode(m.group(2)))
                 except ValueError:
@@ -55,10 +54,11 @@ def _finder(needles: set[str]):
         for m in starts.finditer(text):
             i = m.start()
             for length in lengths[text[i]]:
-                v = variants.get(text[i:i + length])
+                v = variants.get(text[i : i + length])
                 if v is not None:
                     hits.add(v)
         return hits
+
     return find
 
 
@@ -91,6 +91,7 @@ def main(argv: list[str] | None = None) -> int:
 
     from helpers.core import paths
     from helpers.io.dataset import load_dataset
+
     ap = argparse.ArgumentParser(description="Scan a report folder for enterprise names and credit codes before sharing it.")
     ap.add_argument("report_dir")
     ap.add_argument("data_dir")

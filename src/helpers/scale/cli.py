@@ -17,13 +17,13 @@ from pathlib import Path
 import pandas as pd
 
 from helpers.core import paths
-from helpers.io.cache import folder_key
 from helpers.evaluate.frame import enterprise_year_frame, evaluate_frame
-from helpers.evaluate.scope import parse_streets
-from helpers.report.exports import write_csv
-from helpers.io.dataset import load_dataset
 from helpers.evaluate.methods import load_method
+from helpers.evaluate.scope import parse_streets
 from helpers.evaluate.zones import dataset_zone_totals, zone_table
+from helpers.io.cache import folder_key
+from helpers.io.dataset import load_dataset
+from helpers.report.exports import write_csv
 
 ENGINES = ("pandas", "dask")
 ROWS_PER_PARTITION = 250_000
@@ -34,22 +34,31 @@ def partitioned_dir(data_dir: Path) -> Path:
     return paths.CACHE_DIR / "partitioned" / folder_key(data_dir)
 
 
-def evaluate_at_scale(data_dir: str | Path, year: int, method: str = "linping_default", streets=None,
-                      engine: str = "pandas", workers: int = 2, scheduler: str | None = None) -> dict[str, pd.DataFrame]:
+def evaluate_at_scale(
+    data_dir: str | Path,
+    year: int,
+    method: str = "linping_default",
+    streets=None,
+    engine: str = "pandas",
+    workers: int = 2,
+    scheduler: str | None = None,
+) -> dict[str, pd.DataFrame]:
     """``enterprises`` (status, pool, score, class …), ``zones`` (zone_table) and ``benchmarks``."""
     if engine not in ENGINES:
         raise ValueError(f"engine = {engine!r}: use one of {', '.join(ENGINES)}")
     data_dir = paths.resolve(data_dir)
-    method = load_method(method)
+    method_spec = load_method(method)
     if engine == "pandas":
         dataset = load_dataset(data_dir, records=False)
-        frame, benchmarks = evaluate_frame(enterprise_year_frame(dataset, dataset.require_year(year)), method,
-                                           parse_streets(streets))
+        frame, benchmarks = evaluate_frame(
+            enterprise_year_frame(dataset, dataset.require_year(year)), method_spec, parse_streets(streets)
+        )
         totals = dataset_zone_totals(dataset, frame)
     else:
         from distributed import Client, LocalCluster
 
         from helpers.scale.dask_engine import evaluate_partitioned, write_partitioned
+
         source = partitioned_dir(data_dir)
         if not (source / "info.json").is_file():
             dataset = load_dataset(data_dir, records=False)
@@ -59,8 +68,10 @@ def evaluate_at_scale(data_dir: str | Path, year: int, method: str = "linping_de
             with Client(scheduler):
                 result = evaluate_partitioned(source, year, method, streets)
         else:
-            with LocalCluster(n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=None) as cluster, \
-                    Client(cluster):
+            with (
+                LocalCluster(n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=None) as cluster,
+                Client(cluster),
+            ):
                 result = evaluate_partitioned(source, year, method, streets)
         frame, benchmarks, totals = result.enterprises, result.benchmarks, result.totals
     return {"enterprises": frame[RESULT_COLUMNS], "zones": zone_table(totals), "benchmarks": benchmarks}
@@ -78,8 +89,9 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--out", default=None, help="output folder (default reports/scale_<engine>_<year>)")
     a = ap.parse_args(argv)
     t0 = time.perf_counter()
-    result = evaluate_at_scale(paths.resolve(a.data_dir, Path.cwd()), a.year, a.method, a.streets, a.engine,
-                               a.workers, a.scheduler)
+    result = evaluate_at_scale(
+        paths.resolve(a.data_dir, Path.cwd()), a.year, a.method, a.streets, a.engine, a.workers, a.scheduler
+    )
     out = paths.resolve(a.out or paths.REPORTS_DIR / f"scale_{a.engine}_{a.year}", Path.cwd())
     for name, table in result.items():
         print(write_csv(table, out / f"{name}_{a.year}.csv"))

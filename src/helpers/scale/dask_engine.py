@@ -16,6 +16,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import dask
 import dask.dataframe as dd
@@ -24,13 +25,13 @@ import geopandas as gpd
 import pandas as pd
 import pyarrow.parquet as pq
 
+from helpers.core.units import area_mu
 from helpers.evaluate.frame import evaluate_frame, year_frame
+from helpers.evaluate.methods import Method, load_method
 from helpers.evaluate.parcels import USER_COLUMNS, allocate_tax
 from helpers.evaluate.scope import parse_streets
-from helpers.io.dataset import Dataset
-from helpers.evaluate.methods import Method, load_method
-from helpers.core.units import area_mu
 from helpers.evaluate.zones import combine_totals, parcel_zones, zone_totals
+from helpers.io.dataset import Dataset
 
 PARCEL_COLUMNS = ["parcel_id", "street_code", "registered_area_mu", "geometry"]
 
@@ -38,9 +39,9 @@ PARCEL_COLUMNS = ["parcel_id", "street_code", "registered_area_mu", "geometry"]
 @dataclass
 class PartitionedEvaluation:
     year: int
-    enterprises: pd.DataFrame      # as Evaluation.enterprises (without main_parcel_id)
+    enterprises: pd.DataFrame  # as Evaluation.enterprises (without main_parcel_id)
     benchmarks: pd.DataFrame
-    totals: pd.DataFrame           # zone_totals: per zone and class
+    totals: pd.DataFrame  # zone_totals: per zone and class
     n_partitions: int
 
 
@@ -48,10 +49,11 @@ def write_partitioned(dataset: Dataset, out: Path, npartitions: int) -> Path:
     """``dataset`` as a partitioned dataset in ``out`` (GeoParquet parcels, spatially shuffled)."""
     out.mkdir(parents=True, exist_ok=True)
     parcels = dask_geopandas.from_geopandas(dataset.parcels[PARCEL_COLUMNS], npartitions=npartitions)
-    parcels.spatial_shuffle(by="hilbert", npartitions=npartitions).to_parquet(out / "parcels", write_index=False)
-    for name, table in (("enterprise_parcels", dataset.links), ("enterprises", dataset.enterprises),
-                        ("panel", dataset.panel)):
+    shuffled: Any = parcels.spatial_shuffle(by="hilbert", npartitions=npartitions)
+    shuffled.to_parquet(out / "parcels", write_index=False)
+    for name, table in (("enterprise_parcels", dataset.links), ("enterprises", dataset.enterprises), ("panel", dataset.panel)):
         dd.from_pandas(table, npartitions=npartitions).to_parquet(out / name, write_index=False)
+    assert dataset.zones is not None, "a loaded dataset has its 街道 zones"
     dataset.zones.to_parquet(out / "zones.parquet", index=False)
     (out / "info.json").write_text(json.dumps({"synthetic": dataset.synthetic, "years": dataset.years}), encoding="utf-8")
     return out
@@ -59,27 +61,39 @@ def write_partitioned(dataset: Dataset, out: Path, npartitions: int) -> Path:
 
 def parcel_attributes(part: gpd.GeoDataFrame, zones: gpd.GeoDataFrame) -> pd.DataFrame:
     """Per parcel of one partition: registered and measured area (亩) and the zone it lies in."""
-    return pd.DataFrame({"parcel_id": part["parcel_id"], "registered_area_mu": part["registered_area_mu"],
-                         "geom_area_mu": area_mu(part), "zone_code": parcel_zones(part, zones)})
+    return pd.DataFrame(
+        {
+            "parcel_id": part["parcel_id"],
+            "registered_area_mu": part["registered_area_mu"],
+            "geom_area_mu": area_mu(part),
+            "zone_code": parcel_zones(part, zones),
+        }
+    )
 
 
 def _users(source: Path, zones: gpd.GeoDataFrame) -> dd.DataFrame:
     parcels = dask_geopandas.read_parquet(source / "parcels", columns=PARCEL_COLUMNS)
-    meta = pd.DataFrame({"parcel_id": pd.Series(dtype="string"), "registered_area_mu": pd.Series(dtype=float),
-                         "geom_area_mu": pd.Series(dtype=float), "zone_code": pd.Series(dtype="string")})
+    meta = pd.DataFrame(
+        {
+            "parcel_id": pd.Series(dtype="string"),
+            "registered_area_mu": pd.Series(dtype=float),
+            "geom_area_mu": pd.Series(dtype=float),
+            "zone_code": pd.Series(dtype="string"),
+        }
+    )
     attrs = parcels.map_partitions(parcel_attributes, zones, meta=meta)
     links = dd.read_parquet(source / "enterprise_parcels")
     users = links.merge(attrs, on="parcel_id", how="left")
-    return users.assign(used_mu=users["registered_area_mu"] * users["share"],
-                        used_geom_mu=users["geom_area_mu"] * users["share"])
+    return users.assign(used_mu=users["registered_area_mu"] * users["share"], used_geom_mu=users["geom_area_mu"] * users["share"])
 
 
 def _totals(part: pd.DataFrame, frame: pd.DataFrame) -> pd.DataFrame:
     return zone_totals(allocate_tax(part, frame))
 
 
-def evaluate_partitioned(source: str | Path, year: int, method: str | Method = "linping_default",
-                         streets: str | list | None = None) -> PartitionedEvaluation:
+def evaluate_partitioned(
+    source: str | Path, year: int, method: str | Method = "linping_default", streets: str | list | None = None
+) -> PartitionedEvaluation:
     """Evaluate ``year`` of the partitioned dataset ``source`` on the current dask scheduler
     (a ``distributed.Client`` if one is running, else dask's local threads)."""
     source = Path(source)
@@ -88,8 +102,14 @@ def evaluate_partitioned(source: str | Path, year: int, method: str | Method = "
     zones = gpd.read_parquet(source / "zones.parquet")
     users = _users(source, zones).persist()
     grouped = users.groupby("credit_code")
-    land = dd.concat([grouped["used_mu"].sum().rename("land_mu"), grouped["used_geom_mu"].sum().rename("land_geom_mu"),
-                      grouped["parcel_id"].count().rename("n_parcels")], axis=1)
+    land = dd.concat(
+        [
+            grouped["used_mu"].sum().rename("land_mu"),
+            grouped["used_geom_mu"].sum().rename("land_geom_mu"),
+            grouped["parcel_id"].count().rename("n_parcels"),
+        ],
+        axis=1,
+    )
     land = land.compute()
     # one row per enterprise, gathered to the client anyway: read there by pyarrow. (Through dask, the
     # filtered panel read sometimes hung at 10,000,000 parcels in dask's expression optimiser, on the

@@ -82,7 +82,7 @@ def write_workbook(ds, path: Path) -> None:
         groups = [g for g, *_ in PANEL_HEADERS]
         ws.append(groups)
         start = 1
-        for i in range(1, len(groups) + 1):   # merge each run of one group label
+        for i in range(1, len(groups) + 1):  # merge each run of one group label
             if i == len(groups) or groups[i] != groups[start - 1]:
                 ws.merge_cells(start_row=2, start_column=start, end_row=2, end_column=i)
                 start = i + 1
@@ -133,7 +133,8 @@ def write_county_example(out: Path, source: Path = paths.SAMPLE_DIR) -> Path:
     green = ds.records.get("green_factories")
     if green is not None:
         green.rename(columns={"credit_code": "统一社会信用代码", "year": "认定年度", "level": "级别"}).to_csv(
-            out / GREEN_CSV, index=False, encoding="gbk")
+            out / GREEN_CSV, index=False, encoding="gbk"
+        )
     shutil.copy(source / "sample_info.yaml", out / "sample_info.yaml")
     return out
 

@@ -18,15 +18,29 @@ import shapely
 from helpers.core.units import AREA_CRS
 
 STAGES = ("列入清单", "整治中", "达标销号", "已退出")
-RECORD_FILES = {"remediation": "remediation.csv", "land_renewal": "land_renewal.csv",
-                "green_factories": "green_factories.csv", "parks": "parks.geojson",
-                "park_ratings": "park_ratings.csv", "incubators": "incubators.csv",
-                "enterprise_attributes": "enterprise_attributes.csv", "projects": "projects.csv",
-                "project_investment": "project_investment.csv", "outcomes": "outcomes.csv"}
+RECORD_FILES = {
+    "remediation": "remediation.csv",
+    "land_renewal": "land_renewal.csv",
+    "green_factories": "green_factories.csv",
+    "parks": "parks.geojson",
+    "park_ratings": "park_ratings.csv",
+    "incubators": "incubators.csv",
+    "enterprise_attributes": "enterprise_attributes.csv",
+    "projects": "projects.csv",
+    "project_investment": "project_investment.csv",
+    "outcomes": "outcomes.csv",
+}
 
 
-def make_records(config: dict, enterprises: pd.DataFrame, links: pd.DataFrame, parcels: gpd.GeoDataFrame,
-                 panel: pd.DataFrame, latent: pd.DataFrame, rng: np.random.Generator) -> dict:
+def make_records(
+    config: dict,
+    enterprises: pd.DataFrame,
+    links: pd.DataFrame,
+    parcels: gpd.GeoDataFrame,
+    panel: pd.DataFrame,
+    latent: pd.DataFrame,
+    rng: np.random.Generator,
+) -> dict:
     cfg = config["records"]
     years = list(config["years"])
     remediation = _remediation(cfg, latent, years, rng)
@@ -46,8 +60,11 @@ def _remediation(cfg, latent, years, rng) -> pd.DataFrame:
     n_listed = int(round(float(cfg["listed_share"]["value"]) * len(with_land)))
     listed = with_land.sort_values("latent_tax_per_mu", kind="stable").head(n_listed)
     exits = listed["exits"].to_numpy()
-    ways = np.where(exits, "整体腾退", rng.choice(list(cfg["ways"]), size=len(listed),
-                                               p=np.array(list(cfg["ways"].values())) / sum(cfg["ways"].values())))
+    ways = np.where(
+        exits,
+        "整体腾退",
+        rng.choice(list(cfg["ways"]), size=len(listed), p=np.array(list(cfg["ways"].values())) / sum(cfg["ways"].values())),
+    )
     listed_year = np.where(~exits & (rng.random(len(listed)) < cfg["listed_in_2022_share"]), first + 1, first)
     u = rng.random(len(listed))
     rows = []
@@ -79,8 +96,8 @@ def _renewal(cfg, remediation, links, parcels, years, rng) -> pd.DataFrame:
         if r.way not in kinds or r.credit_code not in links_of:
             continue
         label, share = kinds[r.way]
-        for l in links_of[r.credit_code].itertuples():
-            rows.append((l.parcel_id, r.year, label, round(float(area[l.parcel_id]) * l.share * share, 2)))
+        for link in links_of[r.credit_code].itertuples():
+            rows.append((link.parcel_id, r.year, label, round(float(area[link.parcel_id]) * link.share * share, 2)))
     used = set(links["parcel_id"])
     idle = np.array(sorted(set(parcels["parcel_id"]) - used))
     revive = rng.choice(idle, size=int(round(cfg["renewal"]["idle_revived_share"] * len(idle))), replace=False)
@@ -99,7 +116,7 @@ def _green_factories(cfg, panel, latent, rng) -> pd.DataFrame:
     chosen = rng.permutation(pool["credit_code"].to_numpy())
     rows, i = [], 0
     for year, count in cfg["green_factories_new"].items():
-        for code in chosen[i:i + count]:
+        for code in chosen[i : i + count]:
             rows.append((code, int(year), str(rng.choice(["市级", "省级", "国家级"], p=[0.7, 0.25, 0.05]))))
         i += count
     return pd.DataFrame(rows, columns=["credit_code", "year", "level"])
@@ -111,7 +128,8 @@ def _parks(cfg, parcels, years, rng) -> dict:
     small = p[p["registered_area_mu"] < 20]
     taken = np.zeros(len(p), dtype=bool)
     tree = shapely.STRtree(p.geometry.to_numpy())
-    parks, order = [], rng.permutation(small.index.to_numpy())
+    parks: list = []
+    order = rng.permutation(small.index.to_numpy())
     for seed in order:
         if len(parks) == cfg["parks"]["count"]:
             break
@@ -126,9 +144,11 @@ def _parks(cfg, parcels, years, rng) -> dict:
             continue
         taken[near] = True
         parks.append((hull, p["street_code"].iloc[seed]))
-    gdf = gpd.GeoDataFrame({"park_id": [f"PK{i + 1:02d}" for i in range(len(parks))],
-                            "street_code": [s for _, s in parks]},
-                           geometry=[g for g, _ in parks], crs=AREA_CRS).to_crs(parcels.crs)
+    gdf = gpd.GeoDataFrame(
+        {"park_id": [f"PK{i + 1:02d}" for i in range(len(parks))], "street_code": [s for _, s in parks]},
+        geometry=[g for g, _ in parks],
+        crs=AREA_CRS,
+    ).to_crs(parcels.crs)
     gdf["name"] = [f"示例小微企业园{i + 1:02d}" for i in range(len(gdf))]
     gdf["built_year"] = rng.integers(2012, 2020, size=len(gdf))
     stars_last = [s for s, n in sorted(cfg["parks"]["stars_2023"].items(), reverse=True) for _ in range(n)]
@@ -141,8 +161,10 @@ def _parks(cfg, parcels, years, rng) -> dict:
             rows.append((pid, year, s))
             s = max(1, s - int(rng.random() < 0.4))
     ratings = pd.DataFrame(rows, columns=["park_id", "year", "stars"]).sort_values(["park_id", "year"])
-    return {"parks": gdf[["park_id", "name", "street_code", "built_year", "geometry"]],
-            "park_ratings": ratings.reset_index(drop=True)}
+    return {
+        "parks": gdf[["park_id", "name", "street_code", "built_year", "geometry"]],
+        "park_ratings": ratings.reset_index(drop=True),
+    }
 
 
 def _incubators(cfg, parcels, rng) -> pd.DataFrame:
@@ -151,18 +173,21 @@ def _incubators(cfg, parcels, rng) -> pd.DataFrame:
     for year, total in sorted(cfg["incubators_cumulative"].items()):
         for k in range(have, total):
             kind = "孵化器" if k % 2 == 0 else "众创空间"
-            rows.append((f"示例{kind}{k + 1:02d}", kind, "国家级" if k == 0 else "省级", int(year),
-                         str(rng.choice(streets))))
+            rows.append((f"示例{kind}{k + 1:02d}", kind, "国家级" if k == 0 else "省级", int(year), str(rng.choice(streets))))
         have = total
     return pd.DataFrame(rows, columns=["name", "kind", "level", "recognised_year", "street_code"])
 
 
 def _progress(cfg, enterprises, panel, latent, years, rng) -> dict:
     """Enterprise attributes, investment projects and counted outcomes for the task tracker."""
-    return {"enterprise_attributes": _attributes(cfg, panel, latent, years, rng),
-            **_projects(cfg["projects"], enterprises, years, rng),
-            "outcomes": pd.DataFrame([(m, int(y), float(v)) for m, by_year in cfg["outcomes"].items()
-                                      for y, v in by_year.items()], columns=["measure", "year", "value"])}
+    return {
+        "enterprise_attributes": _attributes(cfg, panel, latent, years, rng),
+        **_projects(cfg["projects"], enterprises, years, rng),
+        "outcomes": pd.DataFrame(
+            [(m, int(y), float(v)) for m, by_year in cfg["outcomes"].items() for y, v in by_year.items()],
+            columns=["measure", "year", "value"],
+        ),
+    }
 
 
 def _attributes(cfg, panel, latent, years, rng) -> pd.DataFrame:
@@ -204,7 +229,7 @@ def _projects(cfg, enterprises, years, rng) -> dict:
         manufacturing[:n_mfg] = True
         landed = np.zeros(n, dtype=bool)
         landed[rng.permutation(n)[:n_landed]] = True
-        amount = np.round(np.exp(rng.normal(np.log(2.0), 0.8, size=n)), 2)       # 亿元
+        amount = np.round(np.exp(rng.normal(np.log(2.0), 0.8, size=n)), 2)  # 亿元
         amount = np.clip(amount, 0.3, 9.5)
         big = np.flatnonzero(manufacturing & landed)[: int(cfg["major_landed"][year])]
         amount[big] = np.round(rng.uniform(10, 40, size=len(big)), 1)
@@ -216,24 +241,52 @@ def _projects(cfg, enterprises, years, rng) -> dict:
             started = year + int(rng.random() < 0.4) if is_landed else None
             completed = started + int(rng.integers(1, 3)) if started is not None else None
             completed = completed if completed is not None and completed <= years[-1] else None
-            rows.append((pid, f"示例项目{k:04d}", str(rng.choice(chains)), float(amount[i]), is_mfg,
-                         bool(rng.random() < cfg["foreign_share"]), bool(chain_project), str(rng.choice(streets)),
-                         year, year if is_landed else None, started, completed))
+            rows.append(
+                (
+                    pid,
+                    f"示例项目{k:04d}",
+                    str(rng.choice(chains)),
+                    float(amount[i]),
+                    is_mfg,
+                    bool(rng.random() < cfg["foreign_share"]),
+                    bool(chain_project),
+                    str(rng.choice(streets)),
+                    year,
+                    year if is_landed else None,
+                    started,
+                    completed,
+                )
+            )
             if is_landed:
-                share = min(1.0, float(rng.lognormal(np.log(cfg["fai_landing_year_share"]["median"]),
-                                                     cfg["fai_landing_year_share"]["sigma"])))
+                share = min(
+                    1.0,
+                    float(rng.lognormal(np.log(cfg["fai_landing_year_share"]["median"]), cfg["fai_landing_year_share"]["sigma"])),
+                )
                 left = amount[i]
                 for y in range(year, years[-1] + 1):
                     done = round(left * (share if y == year else 0.45), 2)
                     invest.append((pid, y, done))
                     left -= done
-    projects = pd.DataFrame(rows, columns=["project_id", "name", "industry_chain", "amount_100m_yuan", "manufacturing",
-                                           "foreign", "chain_project", "street_code", "signed_year", "landed_year",
-                                           "started_year", "completed_year"])
+    projects = pd.DataFrame(
+        rows,
+        columns=[
+            "project_id",
+            "name",
+            "industry_chain",
+            "amount_100m_yuan",
+            "manufacturing",
+            "foreign",
+            "chain_project",
+            "street_code",
+            "signed_year",
+            "landed_year",
+            "started_year",
+            "completed_year",
+        ],
+    )
     for col in ("landed_year", "started_year", "completed_year"):
         projects[col] = projects[col].astype("Int64")
-    return {"projects": projects,
-            "project_investment": pd.DataFrame(invest, columns=["project_id", "year", "fai_100m_yuan"])}
+    return {"projects": projects, "project_investment": pd.DataFrame(invest, columns=["project_id", "year", "fai_100m_yuan"])}
 
 
 def write_records(records: dict, out: Path) -> list[Path]:

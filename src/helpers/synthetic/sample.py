@@ -31,11 +31,11 @@ import pandas as pd
 import shapely
 
 from helpers.core import paths
-from helpers.core.yamlfile import load_yaml
 from helpers.core.credit_code import random_codes
 from helpers.core.geography import load_boundary, synthetic_street_zones
-from helpers.synthetic.records import make_records, write_records
 from helpers.core.units import AREA_CRS, BOUNDARY_CRS, M2_PER_MU
+from helpers.core.yamlfile import load_yaml
+from helpers.synthetic.records import make_records, write_records
 
 CONFIG_FILE = paths.SAMPLE_DIR / "generator.yaml"
 ABOVE_SCALE_REVENUE = 2000.0  # 万元: 规上 = 主营业务收入 ≥ 2000万元
@@ -64,7 +64,7 @@ class Sample:
     panel: pd.DataFrame
     zones: gpd.GeoDataFrame
     info: dict
-    records: dict = field(default_factory=dict)   # programme records (sample_records)
+    records: dict = field(default_factory=dict)  # programme records (sample_records)
 
 
 def load_config(path: Path = CONFIG_FILE) -> dict:
@@ -72,8 +72,9 @@ def load_config(path: Path = CONFIG_FILE) -> dict:
 
 
 # ---------------------------------------------------------------- parcels
-def split_lots(rects: np.ndarray, target_m2: np.ndarray, rng: np.random.Generator,
-               max_depth: int = 12) -> tuple[np.ndarray, np.ndarray]:
+def split_lots(
+    rects: np.ndarray, target_m2: np.ndarray, rng: np.random.Generator, max_depth: int = 12
+) -> tuple[np.ndarray, np.ndarray]:
     """Split rectangles (x0, y0, x1, y1) along their longer side until each is at most
     about 1.4 × its target area. Returns the lots and the index of the block each came from."""
     rects = rects.copy()
@@ -101,8 +102,9 @@ def split_lots(rects: np.ndarray, target_m2: np.ndarray, rng: np.random.Generato
     return rects, origin
 
 
-def _cluster_blocks(cluster: dict, n_lots: int, outline, rng: np.random.Generator,
-                    lot_median_m2: float, lot_sigma: float, lot_min_m2: float):
+def _cluster_blocks(
+    cluster: dict, n_lots: int, outline, rng: np.random.Generator, lot_median_m2: float, lot_sigma: float, lot_min_m2: float
+):
     """Blocks and lots of one cluster, in EPSG:4549 metres (lots as 5-corner rings)."""
     centre = gpd.GeoSeries(gpd.points_from_xy([cluster["lon"]], [cluster["lat"]]), crs=BOUNDARY_CRS)
     cx, cy = centre.to_crs(AREA_CRS).iloc[0].coords[0]
@@ -124,9 +126,10 @@ def _cluster_blocks(cluster: dict, n_lots: int, outline, rng: np.random.Generato
     half = (BLOCK_M - ROAD_M) / 2
     lots_all, origin_all, used = [], [], 0
     for start in range(0, len(order), 64):
-        chosen = order[start:start + 64]
-        rect = np.column_stack([local[chosen, 0] - half, local[chosen, 1] - half,
-                                local[chosen, 0] + half, local[chosen, 1] + half])
+        chosen = order[start : start + 64]
+        rect = np.column_stack(
+            [local[chosen, 0] - half, local[chosen, 1] - half, local[chosen, 0] + half, local[chosen, 1] + half]
+        )
         target = np.exp(rng.normal(np.log(lot_median_m2), lot_sigma, size=len(chosen)))
         target = np.maximum(target, lot_min_m2)
         lots, origin = split_lots(rect, target, rng)
@@ -141,28 +144,42 @@ def _cluster_blocks(cluster: dict, n_lots: int, outline, rng: np.random.Generato
     lots, origin = lots[:n_lots], origin[:n_lots]
     inset = np.minimum(LOT_SETBACK_M, 0.2 * np.minimum(lots[:, 2] - lots[:, 0], lots[:, 3] - lots[:, 1]))
     x0, y0, x1, y1 = (lots[:, 0] + inset, lots[:, 1] + inset, lots[:, 2] - inset, lots[:, 3] - inset)
-    ring = np.stack([np.column_stack([x0, y0]), np.column_stack([x1, y0]), np.column_stack([x1, y1]),
-                     np.column_stack([x0, y1]), np.column_stack([x0, y0])], axis=1)
+    ring = np.stack(
+        [
+            np.column_stack([x0, y0]),
+            np.column_stack([x1, y0]),
+            np.column_stack([x1, y1]),
+            np.column_stack([x0, y1]),
+            np.column_stack([x0, y0]),
+        ],
+        axis=1,
+    )
     ring = ring @ rot.T + [cx, cy]
     return ring
 
 
-def make_parcels(config: dict, n_parcels: int, boundary: gpd.GeoDataFrame, zones: gpd.GeoDataFrame,
-                 rng: np.random.Generator, clip_to_boundary: bool = True) -> gpd.GeoDataFrame:
+def make_parcels(
+    config: dict,
+    n_parcels: int,
+    boundary: gpd.GeoDataFrame,
+    zones: gpd.GeoDataFrame,
+    rng: np.random.Generator,
+    clip_to_boundary: bool = True,
+) -> gpd.GeoDataFrame:
     s = config["structure"]["parcel_area_mu"]
     outline = boundary.to_crs(AREA_CRS).geometry.union_all() if clip_to_boundary else None
     clusters = config["clusters"]
     shares = np.array([c["share"] for c in clusters], dtype=float)
     counts = np.floor(shares / shares.sum() * n_parcels).astype(int)
     counts[: n_parcels - counts.sum()] += 1
-    cluster_idx, placed = [], []
+    cluster_idx: list = []
+    placed: list = []
     for k, (cluster, n) in enumerate(zip(clusters, counts)):
         if n == 0:
             continue
         ask = int(n)
         while True:
-            ring = _cluster_blocks(cluster, ask, outline, rng, s["median"] * M2_PER_MU, s["sigma"],
-                                   s["min"] * M2_PER_MU)
+            ring = _cluster_blocks(cluster, ask, outline, rng, s["median"] * M2_PER_MU, s["sigma"], s["min"] * M2_PER_MU)
             polys = shapely.polygons(ring)
             if placed:
                 # drop lots that overlap clusters already placed (their grids can meet)
@@ -187,8 +204,7 @@ def make_parcels(config: dict, n_parcels: int, boundary: gpd.GeoDataFrame, zones
     mismatch = rng.random(len(gdf)) < config["structure"]["registered_area_mismatch_share"]
     noise[mismatch] = rng.choice([-1, 1], size=mismatch.sum()) * rng.uniform(0.10, 0.30, size=mismatch.sum())
     gdf["registered_area_mu"] = np.round(geom_mu * (1 + noise), 2)
-    grant = rng.choice(np.arange(1995, 2024), size=len(gdf),
-                       p=_grant_year_weights(np.arange(1995, 2024)))
+    grant = rng.choice(np.arange(1995, 2024), size=len(gdf), p=_grant_year_weights(np.arange(1995, 2024)))
     gdf["grant_year"] = grant
     p_std = np.where(grant >= 2022, 0.97, np.where(grant >= 2018, 0.80, 0.0))
     gdf["standard_land"] = rng.random(len(gdf)) < p_std
@@ -196,12 +212,12 @@ def make_parcels(config: dict, n_parcels: int, boundary: gpd.GeoDataFrame, zones
     # 宗地代码 in the shape of a real one: 6-digit county + 3 街道 + 3 街坊 + GB + 5-digit sequence
     gdf = gdf.sort_values(["street_code", "cluster"], kind="stable").reset_index(drop=True)
     seq = gdf.groupby("street_code").cumcount().to_numpy()
-    gdf["parcel_id"] = [f"330113{sc[-3:]}{q // 100000 + 1:03d}GB{q % 100000:05d}"
-                        for sc, q in zip(gdf["street_code"], seq)]
+    gdf["parcel_id"] = [f"330113{sc[-3:]}{q // 100000 + 1:03d}GB{q % 100000:05d}" for sc, q in zip(gdf["street_code"], seq)]
     gdf = gdf.to_crs(BOUNDARY_CRS)
     gdf["geometry"] = shapely.set_precision(gdf.geometry.array, 1e-7)
-    return gdf[["parcel_id", "street_code", "registered_area_mu", "land_use", "grant_year",
-                "standard_land", "cluster", "geometry"]]
+    return gdf[
+        ["parcel_id", "street_code", "registered_area_mu", "land_use", "grant_year", "standard_land", "cluster", "geometry"]
+    ]
 
 
 def _grant_year_weights(years: np.ndarray) -> np.ndarray:
@@ -226,7 +242,7 @@ def make_enterprises(config: dict, parcels: gpd.GeoDataFrame, rng: np.random.Gen
     for _, idx in by_cluster:
         idx = rng.permutation(idx.to_numpy())
         take = int(round(n_merge * len(idx) / len(used)))
-        for a, b in zip(idx[: take], idx[take: 2 * take]):
+        for a, b in zip(idx[:take], idx[take : 2 * take]):
             owner[b] = owner[a]
     # renumber owners densely
     uniq, owner_dense = np.unique(owner[used], return_inverse=True)
@@ -246,8 +262,7 @@ def make_enterprises(config: dict, parcels: gpd.GeoDataFrame, rng: np.random.Gen
         owner_share[p] = round(1.0 - shares.sum(), 2)
     # each used parcel has one owner row so far: set the owners' shares in one pass
     links["share"] = links["parcel"].map(owner_share).fillna(links["share"])
-    links = pd.concat([links, pd.DataFrame(tenant_rows, columns=["enterprise", "parcel", "share"])],
-                      ignore_index=True)
+    links = pd.concat([links, pd.DataFrame(tenant_rows, columns=["enterprise", "parcel", "share"])], ignore_index=True)
     n_landless = int(round(st["landless_enterprise_share"] * next_id))
     n_ent = next_id + n_landless
     # chain and industry by the cluster of the enterprise's first parcel
@@ -274,19 +289,27 @@ def make_enterprises(config: dict, parcels: gpd.GeoDataFrame, rng: np.random.Gen
     for div in ("330110", "330113"):  # distinct within a division, and divisions differ in the code
         m = np.flatnonzero(division == div)
         credit[m] = random_codes(len(m), [div], rng)
-    enterprises = pd.DataFrame({
-        "credit_code": credit,
-        "name": _names(chain, rng),
-        "street_code": parcels["street_code"].to_numpy()[first_parcel],
-        "industry_code": codes,
-        "founded_year": founded,
-        "chain": chain,
-    })
-    links = pd.DataFrame({
-        "credit_code": credit[links["enterprise"].to_numpy()],
-        "parcel_id": parcels["parcel_id"].to_numpy()[links["parcel"].to_numpy()],
-        "share": links["share"].to_numpy(),
-    }).sort_values(["credit_code", "parcel_id"]).reset_index(drop=True)
+    enterprises = pd.DataFrame(
+        {
+            "credit_code": credit,
+            "name": _names(chain, rng),
+            "street_code": parcels["street_code"].to_numpy()[first_parcel],
+            "industry_code": codes,
+            "founded_year": founded,
+            "chain": chain,
+        }
+    )
+    links = (
+        pd.DataFrame(
+            {
+                "credit_code": credit[links["enterprise"].to_numpy()],
+                "parcel_id": parcels["parcel_id"].to_numpy()[links["parcel"].to_numpy()],
+                "share": links["share"].to_numpy(),
+            }
+        )
+        .sort_values(["credit_code", "parcel_id"])
+        .reset_index(drop=True)
+    )
     return enterprises, links
 
 
@@ -305,8 +328,7 @@ def _names(chain: np.ndarray, rng: np.random.Generator) -> list[str]:
 
 
 # ---------------------------------------------------------------- panel
-def spatial_factor(config: dict, enterprises: pd.DataFrame, links: pd.DataFrame,
-                   parcels: gpd.GeoDataFrame) -> np.ndarray:
+def spatial_factor(config: dict, enterprises: pd.DataFrame, links: pd.DataFrame, parcels: gpd.GeoDataFrame) -> np.ndarray:
     """exp(Σ effect × Gaussian of the distance from each enterprise's main parcel to each bump);
     1 for enterprises without land. Deterministic: draws nothing from the random stream."""
     bumps = config.get("spatial_efficiency") or []
@@ -319,8 +341,9 @@ def spatial_factor(config: dict, enterprises: pd.DataFrame, links: pd.DataFrame,
     has = where.notna().to_numpy()
     x = np.array([p.x if p is not None and p == p else np.nan for p in where])
     y = np.array([p.y if p is not None and p == p else np.nan for p in where])
-    centres = gpd.GeoSeries(gpd.points_from_xy([b["lon"] for b in bumps], [b["lat"] for b in bumps]),
-                            crs=BOUNDARY_CRS).to_crs(AREA_CRS)
+    centres = gpd.GeoSeries(gpd.points_from_xy([b["lon"] for b in bumps], [b["lat"] for b in bumps]), crs=BOUNDARY_CRS).to_crs(
+        AREA_CRS
+    )
     log_f = np.zeros(len(enterprises))
     for b, c in zip(bumps, centres):
         d2 = (x - c.x) ** 2 + (y - c.y) ** 2
@@ -328,26 +351,37 @@ def spatial_factor(config: dict, enterprises: pd.DataFrame, links: pd.DataFrame,
     return np.exp(log_f)
 
 
-
 def _calib(config: dict, group: str, key: str, year: int) -> float:
     return float(config["calibration"][group][key][year]["value"])
 
 
-def make_panel(config: dict, enterprises: pd.DataFrame, links: pd.DataFrame,
-               parcels: gpd.GeoDataFrame, rng: np.random.Generator, size_factor: float = 1.0) -> pd.DataFrame:
+def make_panel(
+    config: dict,
+    enterprises: pd.DataFrame,
+    links: pd.DataFrame,
+    parcels: gpd.GeoDataFrame,
+    rng: np.random.Generator,
+    size_factor: float = 1.0,
+) -> pd.DataFrame:
     st = config["structure"]
     years = list(config["years"])
     n = len(enterprises)
     area = parcels.set_index("parcel_id")["registered_area_mu"]
-    land = (links.assign(mu=links["parcel_id"].map(area) * links["share"])
-            .groupby("credit_code")["mu"].sum().reindex(enterprises["credit_code"]).fillna(0.0).to_numpy())
+    land = (
+        links.assign(mu=links["parcel_id"].map(area) * links["share"])
+        .groupby("credit_code")["mu"]
+        .sum()
+        .reindex(enterprises["credit_code"])
+        .fillna(0.0)
+        .to_numpy()
+    )
     chains = config["chains"]
     ch = enterprises["chain"].to_numpy()
 
     def by_chain(field: str) -> np.ndarray:
         return np.array([chains[c][field] for c in ch], dtype=float)
 
-    efficiency = rng.lognormal(0.0, 0.75, size=n)          # latent: output per 亩
+    efficiency = rng.lognormal(0.0, 0.75, size=n)  # latent: output per 亩
     efficiency *= spatial_factor(config, enterprises, links, parcels)
     land_for_output = np.where(land > 0, land, rng.uniform(1.0, 4.0, size=n))
     revenue0 = land_for_output * by_chain("rev_per_mu") * efficiency
@@ -363,7 +397,7 @@ def make_panel(config: dict, enterprises: pd.DataFrame, links: pd.DataFrame,
     growth = rng.normal(0.055, 0.10, size=(len(years), n))
     growth[0] = 0.0
     level = np.exp(np.cumsum(np.log1p(growth), axis=0))
-    refund_2022 = rng.random(n) < 0.05                      # large VAT refunds in 2022
+    refund_2022 = rng.random(n) < 0.05  # large VAT refunds in 2022
     # entry and exit
     starts = np.full(n, years[0])
     new = rng.random(n) < st["new_producer_share"]
@@ -414,29 +448,45 @@ def make_panel(config: dict, enterprises: pd.DataFrame, links: pd.DataFrame,
         rd = rev * rd_rate
         rd *= _calib(config, "above_scale", "rd_ratio", year) * rev[calib].sum() / rd[calib].sum()
         emissions = np.where(above & missing_emissions, np.nan, va / va_per_emission)
-        frame = pd.DataFrame({
-            "credit_code": enterprises["credit_code"].to_numpy(),
-            "year": year,
-            "above_scale": above,
-            "in_production": producing,
-            "revenue_10k_yuan": np.round(rev, 2),
-            "tax_10k_yuan": np.round(tax, 2),
-            "value_added_10k_yuan": np.round(va, 2),
-            "employees": emp,
-            "energy_tce": np.round(energy, 2),
-            "electricity_10k_kwh": np.round(energy * kwh_per_tce, 2),
-            "emissions_t": np.round(emissions, 4),
-            "rd_10k_yuan": np.round(rd, 2),
-        })
+        frame = pd.DataFrame(
+            {
+                "credit_code": enterprises["credit_code"].to_numpy(),
+                "year": year,
+                "above_scale": above,
+                "in_production": producing,
+                "revenue_10k_yuan": np.round(rev, 2),
+                "tax_10k_yuan": np.round(tax, 2),
+                "value_added_10k_yuan": np.round(va, 2),
+                "employees": emp,
+                "energy_tce": np.round(energy, 2),
+                "electricity_10k_kwh": np.round(energy * kwh_per_tce, 2),
+                "emissions_t": np.round(emissions, 4),
+                "rd_10k_yuan": np.round(rd, 2),
+            }
+        )
         not_yet = present & ~producing
-        money = ["revenue_10k_yuan", "tax_10k_yuan", "value_added_10k_yuan", "employees", "energy_tce",
-                 "electricity_10k_kwh", "emissions_t", "rd_10k_yuan"]
+        money = [
+            "revenue_10k_yuan",
+            "tax_10k_yuan",
+            "value_added_10k_yuan",
+            "employees",
+            "energy_tce",
+            "electricity_10k_kwh",
+            "emissions_t",
+            "rd_10k_yuan",
+        ]
         frame.loc[not_yet, money] = 0.0
         frame.loc[not_yet, "employees"] = rng.integers(5, 40, size=not_yet.sum())
         rows.append(frame[present])
-    latent = pd.DataFrame({"credit_code": enterprises["credit_code"].to_numpy(), "land_mu": land,
-                           "latent_tax_per_mu": latent_tax_per_mu, "va_per_energy": va_per_energy,
-                           "exits": exit_last})
+    latent = pd.DataFrame(
+        {
+            "credit_code": enterprises["credit_code"].to_numpy(),
+            "land_mu": land,
+            "latent_tax_per_mu": latent_tax_per_mu,
+            "va_per_energy": va_per_energy,
+            "exits": exit_last,
+        }
+    )
     return pd.concat(rows, ignore_index=True), latent
 
 
@@ -448,15 +498,23 @@ def calibration_table(config: dict | None = None) -> pd.DataFrame:
         items = figures.items() if group in ("above_scale", "below_scale") else [(group, figures)]
         for key, years in items:
             for year, fig in years.items():
-                rows.append({"group": group if group != key else "", "figure": key, "year": int(year),
-                             "value": fig["value"], "kind": fig["kind"],
-                             "source_or_reason": fig.get("source") or fig.get("reason", "")})
+                rows.append(
+                    {
+                        "group": group if group != key else "",
+                        "figure": key,
+                        "year": int(year),
+                        "value": fig["value"],
+                        "kind": fig["kind"],
+                        "source_or_reason": fig.get("source") or fig.get("reason", ""),
+                    }
+                )
     return pd.DataFrame(rows)
 
 
 # ---------------------------------------------------------------- all together
-def generate(n_parcels: int | None = None, seed: int | None = None, config: dict | None = None,
-             clip_to_boundary: bool = True) -> Sample:
+def generate(
+    n_parcels: int | None = None, seed: int | None = None, config: dict | None = None, clip_to_boundary: bool = True
+) -> Sample:
     config = config or load_config()
     n_parcels = int(n_parcels or config["n_parcels"])
     seed = int(config["seed"] if seed is None else seed)
@@ -474,8 +532,8 @@ def generate(n_parcels: int | None = None, seed: int | None = None, config: dict
     info = {
         "synthetic": True,
         "statement": "合成数据：由 helpers.synthetic.sample 按固定随机种子生成，仅用于演示方法，不代表任何真实企业或宗地。"
-                     " Synthetic data generated by helpers.synthetic.sample with a fixed seed; it describes no real"
-                     " enterprise or parcel.",
+        " Synthetic data generated by helpers.synthetic.sample with a fixed seed; it describes no real"
+        " enterprise or parcel.",
         "generator_version": GENERATOR_VERSION,
         "seed": seed,
         "n_parcels": int(len(parcels)),
@@ -483,8 +541,15 @@ def generate(n_parcels: int | None = None, seed: int | None = None, config: dict
         "boundary_source": config.get("boundary_source", "tianditu"),
         "years": list(config["years"]),
     }
-    return Sample(parcels=parcels.drop(columns="cluster"), enterprises=enterprises.drop(columns="chain"),
-                  links=links, panel=panel, zones=zones, info=info, records=records)
+    return Sample(
+        parcels=parcels.drop(columns="cluster"),
+        enterprises=enterprises.drop(columns="chain"),
+        links=links,
+        panel=panel,
+        zones=zones,
+        info=info,
+        records=records,
+    )
 
 
 def write(sample: Sample, out: Path) -> list[Path]:
@@ -492,8 +557,14 @@ def write(sample: Sample, out: Path) -> list[Path]:
     import yaml
 
     out.mkdir(parents=True, exist_ok=True)
-    written = [out / "parcels.parquet", out / "enterprises.csv", out / "enterprise_parcels.csv",
-               out / "panel.csv", out / "street_zones_synthetic.geojson", out / "sample_info.yaml"]
+    written = [
+        out / "parcels.parquet",
+        out / "enterprises.csv",
+        out / "enterprise_parcels.csv",
+        out / "panel.csv",
+        out / "street_zones_synthetic.geojson",
+        out / "sample_info.yaml",
+    ]
     sample.parcels.to_parquet(written[0], index=False, write_covering_bbox=True)
     for df, path in ((sample.enterprises, written[1]), (sample.links, written[2]), (sample.panel, written[3])):
         df.to_csv(path, index=False, encoding="utf-8-sig", lineterminator="\n")

@@ -1,6 +1,7 @@
 """``helpers.viz``: Drawing: the house style, charts, static and interactive maps.
 
-May import: ``helpers.core``, ``helpers.io``, ``helpers.synthetic``, ``helpers.evaluate``, ``helpers.plan``, ``helpers.policy``, ``helpers.progress`` — never a layer above it (tests/test_architecture.py).
+May import: ``helpers.core``, ``helpers.io``, ``helpers.synthetic``, ``helpers.evaluate``, ``helpers.plan``,
+``helpers.policy``, ``helpers.progress`` — never a layer above it (tests/test_architecture.py).
 
 Modules:
 

@@ -9,9 +9,7 @@ import pandas as pd
 import seaborn as sns
 
 from helpers.plan.tasks import COMPARATORS, STREET_VIEW
-from helpers.viz.style import (CLASS_COLORS, MET_COLOR, MISSED_COLOR, TARGET_COLOR, wrap_chars,
-                               finish)
-
+from helpers.viz.style import CLASS_COLORS, MET_COLOR, MISSED_COLOR, TARGET_COLOR, finish, wrap_chars
 
 
 def goals_chart(goals: pd.DataFrame, title: str, plan_ref: str, synthetic: bool):
@@ -26,8 +24,7 @@ def goals_chart(goals: pd.DataFrame, title: str, plan_ref: str, synthetic: bool)
         ax.bar([0], [row.actual * scale], color=color, width=0.6)
         ax.axhline(row.value * scale, color=TARGET_COLOR, ls="--", lw=1.2)
         ax.text(0.32, row.value * scale, f"目标 {row.value * scale:g}", va="bottom", ha="left", fontsize=8)
-        ax.text(0, row.actual * scale / 2, f"{row.actual * scale:.2f}", ha="center", va="center",
-                color="white", fontsize=10)
+        ax.text(0, row.actual * scale / 2, f"{row.actual * scale:.2f}", ha="center", va="center", color="white", fontsize=10)
         ax.set_xticks([])
         ax.set_xlim(-0.6, 1.2)
         ax.set_ylim(0, max(row.actual, row.value) * scale * 1.18)
@@ -38,8 +35,16 @@ def goals_chart(goals: pd.DataFrame, title: str, plan_ref: str, synthetic: bool)
     return fig
 
 
-def distribution_chart(values: pd.Series, benchmark: float | None, title: str, xlabel: str,
-                       plan_ref: str, synthetic: bool, target: float | None = None, clip_quantile: float = 0.98):
+def distribution_chart(
+    values: pd.Series,
+    benchmark: float | None,
+    title: str,
+    xlabel: str,
+    plan_ref: str,
+    synthetic: bool,
+    target: float | None = None,
+    clip_quantile: float = 0.98,
+):
     """Histogram of an indicator with the benchmark and the plan's target marked."""
     v = values.dropna()
     hi = v.quantile(clip_quantile)
@@ -57,13 +62,22 @@ def distribution_chart(values: pd.Series, benchmark: float | None, title: str, x
     return fig
 
 
-def breakdown_chart(table: pd.DataFrame, value: str, label: str, title: str, xlabel: str,
-                    plan_ref: str, synthetic: bool, reference: float | None = None,
-                    reference_label: str | None = None, sort: bool = True):
+def breakdown_chart(
+    table: pd.DataFrame,
+    value: str,
+    label: str,
+    title: str,
+    xlabel: str,
+    plan_ref: str,
+    synthetic: bool,
+    reference: float | None = None,
+    reference_label: str | None = None,
+    sort: bool = True,
+):
     """Horizontal bars of ``value`` by ``label`` (e.g. 亩均税收 by 街道), with an optional reference
     line; sorted by value, or kept in the table's order (top to bottom) with ``sort=False``."""
     t = table.sort_values(value) if sort else table.iloc[::-1]
-    fig, ax = plt.subplots(figsize=(8, 0.42 * len(t) + 1.3))
+    fig, ax = plt.subplots(figsize=(8, max(0.42 * len(t) + 1.3, 3.0)))  # room for the footer with few bars
     ax.barh(t[label].astype(str), t[value], color="#4575b4")
     for y, v in enumerate(t[value]):
         ax.text(v, y, f" {v:.1f}", va="center", fontsize=8)
@@ -84,9 +98,9 @@ def class_share_chart(counts: pd.DataFrame, title: str, plan_ref: str, synthetic
     for cls in [c for c in CLASS_COLORS if c in shares.columns]:
         vals = shares[cls].to_numpy()
         ax.barh(shares.index.astype(str), vals, left=left, color=CLASS_COLORS[cls], label=f"{cls}类")
-        for y, (l, v, n) in enumerate(zip(left, vals, counts[cls])):
+        for y, (start, v, n) in enumerate(zip(left, vals, counts[cls])):
             if v >= 4:
-                ax.text(l + v / 2, y, f"{v:.0f}%\n({n})", ha="center", va="center", fontsize=7)
+                ax.text(start + v / 2, y, f"{v:.0f}%\n({n})", ha="center", va="center", fontsize=7)
         left += vals
     ax.set_xlim(0, 100)
     ax.set_xlabel("占比 share of enterprises (%)")
@@ -95,38 +109,77 @@ def class_share_chart(counts: pd.DataFrame, title: str, plan_ref: str, synthetic
     return fig
 
 
-def trend_chart(by_year: pd.DataFrame, goals: pd.DataFrame, title: str, plan_ref: str, synthetic: bool):
-    """One small panel per measured goal: the yearly value and the target line."""
+def trend_chart(
+    by_year: pd.DataFrame,
+    goals: pd.DataFrame,
+    title: str,
+    plan_ref: str,
+    synthetic: bool,
+    district: pd.DataFrame | None = None,
+    view_label: str | None = None,
+):
+    """One small panel per measured goal: the yearly value and the target line. With ``district``
+    (a 街道 view) the district's values are drawn beside the view's, and the line is marked as the
+    district's target: the 街道 is not judged against it."""
     g = goals[goals["measure"].notna()].reset_index(drop=True)
     fig, axes = plt.subplots(1, len(g), figsize=(2.7 * len(g), 3.4), squeeze=False)
     years = by_year.index.to_list()
     for ax, row in zip(axes[0], g.itertuples()):
         scale = 100 if row.unit == "比例" else 1
         values = by_year[row.measure] * scale
-        ax.plot(years, values, marker="o", color="#4575b4")
+        ax.plot(years, values, marker="o", color="#4575b4", label=view_label)
+        if district is not None:
+            ax.plot(years, district[row.measure] * scale, marker="s", color="#969696", lw=1, label="全区 district")
         for x, v in zip(years, values):
             ax.annotate(f"{v:.2f}", (x, v), textcoords="offset points", xytext=(0, 6), ha="center", fontsize=8)
         ax.axhline(row.value * scale, color=MISSED_COLOR, ls="--", lw=1.2)
-        ax.text(years[0], row.value * scale, f"{row.deadline}目标 {row.value * scale:g}", va="bottom", fontsize=8,
-                color=MISSED_COLOR)
-        lo, hi = min(values.min(), row.value * scale), max(values.max(), row.value * scale)
+        whose = "全区" if district is not None else ""
+        ax.text(
+            years[0],
+            row.value * scale,
+            f"{whose}{row.deadline}目标 {row.value * scale:g}",
+            va="bottom",
+            fontsize=8,
+            color=MISSED_COLOR,
+        )
+        drawn = values if district is None else pd.concat([values, district[row.measure] * scale])
+        lo, hi = min(drawn.min(), row.value * scale), max(drawn.max(), row.value * scale)
         ax.set_ylim(lo - 0.15 * (hi - lo + 1e-9), hi + 0.25 * (hi - lo + 1e-9))
         ax.set_xticks(years)
         ax.set_title(wrap_chars(row.text, 11), fontsize=9)
         ax.set_ylabel("%" if scale == 100 else row.unit)
+        if district is not None:
+            ax.legend(fontsize=7, loc="lower right", frameon=False)
     finish(fig, title, plan_ref, synthetic)
     return fig
 
 
-def yearly_bars(table: pd.DataFrame, x: str, y: str, title: str, ylabel: str, plan_ref: str, synthetic: bool,
-                target: float | None = None, target_label: str | None = None, labels: list[str] | None = None):
+def yearly_bars(
+    table: pd.DataFrame,
+    x: str,
+    y: str,
+    title: str,
+    ylabel: str,
+    plan_ref: str,
+    synthetic: bool,
+    target: float | None = None,
+    target_label: str | None = None,
+    labels: list[str] | None = None,
+):
     """Vertical bars of ``y`` per year with an optional target line and bar labels."""
     fig, ax = plt.subplots(figsize=(7, 3.8))
     xs = table[x].astype(str)
     bars = ax.bar(xs, table[y], color="#4575b4", width=0.6)
     for bar, text in zip(bars, labels or [f"{v:,.1f}" for v in table[y]]):
-        ax.annotate(text, (bar.get_x() + bar.get_width() / 2, bar.get_height()), textcoords="offset points",
-                    xytext=(0, 3), ha="center", va="bottom", fontsize=8)
+        ax.annotate(
+            text,
+            (bar.get_x() + bar.get_width() / 2, bar.get_height()),
+            textcoords="offset points",
+            xytext=(0, 3),
+            ha="center",
+            va="bottom",
+            fontsize=8,
+        )
     if target is not None:
         ax.axhline(target, color=MISSED_COLOR, ls="--", lw=1.4, label=target_label)
         ax.legend(loc="upper right", fontsize=8)
@@ -136,8 +189,16 @@ def yearly_bars(table: pd.DataFrame, x: str, y: str, title: str, ylabel: str, pl
     return fig
 
 
-def stacked_bars(table: pd.DataFrame, title: str, ylabel: str, plan_ref: str, synthetic: bool,
-                 target: float | None = None, target_label: str | None = None, cumulative: bool = False):
+def stacked_bars(
+    table: pd.DataFrame,
+    title: str,
+    ylabel: str,
+    plan_ref: str,
+    synthetic: bool,
+    target: float | None = None,
+    target_label: str | None = None,
+    cumulative: bool = False,
+):
     """Bars per year (index) stacked by category (columns); with ``cumulative`` the running total of
     the plan period is drawn as a line against ``target``."""
     fig, ax = plt.subplots(figsize=(7.5, 4))
@@ -166,8 +227,14 @@ def stacked_bars(table: pd.DataFrame, title: str, ylabel: str, plan_ref: str, sy
     return fig
 
 
-STATUS_COLORS = {"达标": "#1a9850", "按进度": "#91cf60", "落后": "#d73027", "无数据": "#bdbdbd", "无量化目标": "#d9d9d9",
-                 STREET_VIEW: "#6baed6"}
+STATUS_COLORS = {
+    "达标": "#1a9850",
+    "按进度": "#91cf60",
+    "落后": "#d73027",
+    "无数据": "#bdbdbd",
+    "无量化目标": "#d9d9d9",
+    STREET_VIEW: "#6baed6",
+}
 
 
 def _fmt(value, unit: str) -> str:
@@ -178,8 +245,9 @@ def _fmt(value, unit: str) -> str:
     return f"{value:,.0f}" if abs(value) >= 100 else f"{value:,.2f}".rstrip("0").rstrip(".")
 
 
-def status_dashboard(rows: pd.DataFrame, title: str, plan_ref: str, synthetic: bool, key: str = "task",
-                     names: dict | None = None):
+def status_dashboard(
+    rows: pd.DataFrame, title: str, plan_ref: str, synthetic: bool, key: str = "task", names: dict | None = None
+):
     """One line per target, grouped by task (or goal): the target, actual against target, and a
     coloured status cell. Tall rather than wide, so that it stays legible at page width."""
     n = len(rows)
@@ -197,8 +265,15 @@ def status_dashboard(rows: pd.DataFrame, title: str, plan_ref: str, synthetic: b
         target = "" if r.value is None or r.value != r.value else f" / 目标 {r.comparator}{_fmt(r.value, r.unit)}"
         ax.text(0.70, y + 0.45, f"{_fmt(r.judged, r.unit)}{target}", ha="right", va="center", fontsize=7.5)
         ax.add_patch(plt.Rectangle((0.72, y + 0.08), 0.12, 0.78, color=STATUS_COLORS[r.status]))
-        ax.text(0.78, y + 0.45, r.status, ha="center", va="center", fontsize=7.5,
-                color="white" if r.status in ("达标", "落后") else "black")
+        ax.text(
+            0.78,
+            y + 0.45,
+            r.status,
+            ha="center",
+            va="center",
+            fontsize=7.5,
+            color="white" if r.status in ("达标", "落后") else "black",
+        )
     ax.set_xlim(0, 0.85)
     ax.set_ylim(-n - 0.1, 0)
     ax.set_axis_off()
@@ -229,23 +304,29 @@ def task_chart(task_rows: pd.DataFrame, year: int, plan_ref: str, synthetic: boo
             top = s.max()
             if r.basis == "new":
                 plan = s[s.index >= 2022].cumsum()
-                ax.plot([str(int(y)) for y in plan.index], plan.to_numpy(), color="#252525", marker="o", lw=1.2,
-                        label="方案期累计")
+                ax.plot(
+                    [str(int(y)) for y in plan.index], plan.to_numpy(), color="#252525", marker="o", lw=1.2, label="方案期累计"
+                )
                 top = max(top, plan.max() if len(plan) else 0)
             if r.value is not None and r.value == r.value:
-                ax.axhline(r.value * scale, color=MISSED_COLOR, ls="--", lw=1.2, label=f"目标 {r.comparator}{_fmt(r.value, r.unit)}")
+                ax.axhline(
+                    r.value * scale, color=MISSED_COLOR, ls="--", lw=1.2, label=f"目标 {r.comparator}{_fmt(r.value, r.unit)}"
+                )
                 top = max(top, r.value * scale)
             ax.set_ylim(min(0, s.min()), top * 1.25 + 1e-9)
             if ax.get_legend_handles_labels()[0]:
                 ax.legend(fontsize=7, loc="upper left", frameon=False)
             ax.set_ylabel("%" if scale == 100 else r.unit)
-        ax.set_title(f"{wrap_chars(r.text, 14)}\n【{r.status}】", fontsize=8.5, color=STATUS_COLORS[r.status] if r.status in ("达标", "落后") else "#252525")
+        ax.set_title(
+            f"{wrap_chars(r.text, 14)}\n【{r.status}】",
+            fontsize=8.5,
+            color=STATUS_COLORS[r.status] if r.status in ("达标", "落后") else "#252525",
+        )
     finish(fig, f"任务{first.task} {first.title}（牵头单位：{first.lead_unit}；{year}年）", plan_ref, synthetic)
     return fig
 
 
-def before_after_chart(before: pd.Series, after: pd.Series, goals: pd.DataFrame, title: str, plan_ref: str,
-                       synthetic: bool):
+def before_after_chart(before: pd.Series, after: pd.Series, goals: pd.DataFrame, title: str, plan_ref: str, synthetic: bool):
     """Per measured goal: the 规上 figure before and after the scenario, and the target."""
     g = goals[goals["measure"].notna()].reset_index(drop=True)
     fig, axes = plt.subplots(1, len(g), figsize=(2.6 * len(g), 3.6), squeeze=False)
@@ -264,8 +345,9 @@ def before_after_chart(before: pd.Series, after: pd.Series, goals: pd.DataFrame,
     return fig
 
 
-def sensitivity_chart(grid: pd.DataFrame, metric: str, target: float, smallest: pd.Series, title: str,
-                      ylabel: str, plan_ref: str, synthetic: bool):
+def sensitivity_chart(
+    grid: pd.DataFrame, metric: str, target: float, smallest: pd.Series, title: str, ylabel: str, plan_ref: str, synthetic: bool
+):
     """The metric after the scenario against the exit line, one line per re-let density, with the target
     and the smallest line that reaches it marked."""
     fig, ax = plt.subplots(figsize=(8, 4))
@@ -284,8 +366,7 @@ def sensitivity_chart(grid: pd.DataFrame, metric: str, target: float, smallest: 
     return fig
 
 
-def tornado_chart(table: pd.DataFrame, title: str, xlabel: str, plan_ref: str, synthetic: bool,
-                  target: float | None = None):
+def tornado_chart(table: pd.DataFrame, title: str, xlabel: str, plan_ref: str, synthetic: bool, target: float | None = None):
     """Horizontal bars from the result at each setting's low value to its high value, around the base."""
     fig, ax = plt.subplots(figsize=(8, 0.55 * len(table) + 1.6))
     for y, r in enumerate(table.itertuples()):

@@ -14,6 +14,7 @@ from __future__ import annotations
 import base64
 import io
 from importlib import resources
+from typing import Any, cast
 
 import folium
 import geopandas as gpd
@@ -21,17 +22,16 @@ import matplotlib.pyplot as plt
 import shapely
 from branca.element import Element
 
-from helpers.viz.style import CLASS_COLORS, UNRATED_COLOR
-from helpers.viz.rasterise import class_grid
 from helpers.core.units import AREA_CRS
+from helpers.viz.rasterise import class_grid
+from helpers.viz.style import CLASS_COLORS, UNRATED_COLOR
 
-MAX_FEATURES = 10_000    # parcels drawn one by one up to this many (about 3 MB of page); a raster above
+MAX_FEATURES = 10_000  # parcels drawn one by one up to this many (about 3 MB of page); a raster above
 STATIC = resources.files("helpers.viz") / "static" / "leaflet"
 
 
 def leaflet_assets() -> tuple[str, str]:
-    return ((STATIC / "leaflet.js").read_text(encoding="utf-8"),
-            (STATIC / "leaflet.css").read_text(encoding="utf-8"))
+    return ((STATIC / "leaflet.js").read_text(encoding="utf-8"), (STATIC / "leaflet.css").read_text(encoding="utf-8"))
 
 
 def light_geometry(gdf: gpd.GeoDataFrame, tolerance_m: float = 2.0) -> gpd.GeoDataFrame:
@@ -47,7 +47,7 @@ def offline_map(bounds_gdf: gpd.GeoDataFrame) -> folium.Map:
     m.default_js = []
     m.default_css = []
     js, css = leaflet_assets()
-    root = m.get_root()
+    root: Any = m.get_root()  # a folium Figure (the stubs type it as an Element)
     root.header.add_child(Element(f"<style>{css}</style>"), name="leaflet_css_inline")
     root.header.add_child(Element(f"<script>{js}</script>"), name="leaflet_js_inline")
     minx, miny, maxx, maxy = bounds_gdf.to_crs("EPSG:4326").total_bounds
@@ -64,22 +64,37 @@ def raster_overlay(m: folium.Map, parcels: gpd.GeoDataFrame, class_column: str) 
     minx, maxx, miny, maxy = grid.extent
     corners = gpd.GeoSeries(gpd.points_from_xy([minx, maxx], [miny, maxy]), crs="EPSG:3857").to_crs("EPSG:4326")
     bounds = [[corners.y.iloc[0], corners.x.iloc[0]], [corners.y.iloc[1], corners.x.iloc[1]]]
-    folium.raster_layers.ImageOverlay("data:image/png;base64," + base64.b64encode(buf.getvalue()).decode(),
-                                      bounds=bounds, name="宗地类别栅格 class raster", opacity=0.9).add_to(m)
-    m.get_root().html.add_child(Element(
-        '<div style="position:absolute;top:10px;left:50px;right:50px;z-index:1000;background:white;padding:4px 8px;'
-        f'font-size:12px;border:1px solid #999">{grid.caption()}（Web Mercator 网格 grid）</div>'))
+    folium.raster_layers.ImageOverlay(
+        "data:image/png;base64," + base64.b64encode(buf.getvalue()).decode(),
+        bounds=bounds,
+        name="宗地类别栅格 class raster",
+        opacity=0.9,
+    ).add_to(m)
+    cast(Any, m.get_root()).html.add_child(
+        Element(
+            '<div style="position:absolute;top:10px;left:50px;right:50px;z-index:1000;background:white;padding:4px 8px;'
+            f'font-size:12px;border:1px solid #999">{grid.caption()}（Web Mercator 网格 grid）</div>'
+        )
+    )
 
 
-def parcel_class_map(parcels: gpd.GeoDataFrame, boundary: gpd.GeoDataFrame, tooltip: dict[str, str],
-                     class_column: str = "class", tolerance_m: float = 2.0,
-                     max_features: int = MAX_FEATURES) -> folium.Map:
+def parcel_class_map(
+    parcels: gpd.GeoDataFrame,
+    boundary: gpd.GeoDataFrame,
+    tooltip: dict[str, str],
+    class_column: str = "class",
+    tolerance_m: float = 2.0,
+    max_features: int = MAX_FEATURES,
+) -> folium.Map:
     """Parcels coloured by evaluation class, with a tooltip of ``tooltip`` {column: label}. Above
     ``max_features`` parcels the page shows the class raster instead (no tooltips), so the page
     stays under about 10 MB at any size."""
     m = offline_map(boundary)
-    folium.GeoJson(light_geometry(boundary, 20.0)[["geometry"]].to_json(), name="临平区界",
-                   style_function=lambda f: {"color": "#252525", "weight": 2, "fill": False}).add_to(m)
+    folium.GeoJson(
+        light_geometry(boundary, 20.0)[["geometry"]].to_json(),
+        name="临平区界",
+        style_function=lambda f: {"color": "#252525", "weight": 2, "fill": False},
+    ).add_to(m)
     if len(parcels) > max_features:
         raster_overlay(m, parcels, class_column)
         add_legend(m)
@@ -91,9 +106,14 @@ def parcel_class_map(parcels: gpd.GeoDataFrame, boundary: gpd.GeoDataFrame, tool
             p[col] = p[col].round(2)
         p[col] = p[col].astype(object).where(p[col].notna(), "—").astype(str)
     folium.GeoJson(
-        p.to_json(), name="宗地 parcels",
-        style_function=lambda f: {"fillColor": f["properties"]["fill"], "color": f["properties"]["fill"], "weight": 0.5,
-                                  "fillOpacity": 0.85},
+        p.to_json(),
+        name="宗地 parcels",
+        style_function=lambda f: {
+            "fillColor": f["properties"]["fill"],
+            "color": f["properties"]["fill"],
+            "weight": 0.5,
+            "fillOpacity": 0.85,
+        },
         tooltip=folium.GeoJsonTooltip(fields=list(tooltip), aliases=list(tooltip.values()), sticky=True),
     ).add_to(m)
     add_legend(m)
@@ -101,13 +121,20 @@ def parcel_class_map(parcels: gpd.GeoDataFrame, boundary: gpd.GeoDataFrame, tool
 
 
 def add_legend(m: folium.Map) -> None:
-    legend = "".join(f'<div><span style="background:{c};display:inline-block;width:12px;height:12px;'
-                     f'margin-right:4px"></span>{k}类</div>' for k, c in CLASS_COLORS.items())
-    legend += (f'<div><span style="background:{UNRATED_COLOR};display:inline-block;width:12px;height:12px;'
-               f'margin-right:4px"></span>未参评/闲置</div>')
-    m.get_root().html.add_child(Element(
-        '<div style="position:absolute;bottom:24px;right:12px;z-index:1000;background:white;padding:6px 8px;'
-        f'font-size:12px;border:1px solid #999">{legend}</div>'))
+    legend = "".join(
+        f'<div><span style="background:{c};display:inline-block;width:12px;height:12px;margin-right:4px"></span>{k}类</div>'
+        for k, c in CLASS_COLORS.items()
+    )
+    legend += (
+        f'<div><span style="background:{UNRATED_COLOR};display:inline-block;width:12px;height:12px;'
+        f'margin-right:4px"></span>未参评/闲置</div>'
+    )
+    cast(Any, m.get_root()).html.add_child(
+        Element(
+            '<div style="position:absolute;bottom:24px;right:12px;z-index:1000;background:white;padding:6px 8px;'
+            f'font-size:12px;border:1px solid #999">{legend}</div>'
+        )
+    )
 
 
 def standalone_html(m: folium.Map) -> str:

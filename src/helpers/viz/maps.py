@@ -7,16 +7,16 @@ from __future__ import annotations
 import warnings
 
 import geopandas as gpd
-import pandas as pd
 import matplotlib.pyplot as plt
+import pandas as pd
 from matplotlib import patheffects
 from matplotlib.lines import Line2D
 from matplotlib.patches import Patch, Rectangle
 
 from helpers.core.geography import BOUNDARY_CREDITS, SYNTHETIC_ZONES_NOTE
-from helpers.viz.style import CLASS_COLORS, UNRATED_COLOR, finish
-from helpers.viz.rasterise import RASTER_ABOVE, class_grid
 from helpers.core.units import AREA_CRS
+from helpers.viz.rasterise import RASTER_ABOVE, class_grid
+from helpers.viz.style import CLASS_COLORS, UNRATED_COLOR, finish
 
 UNRATED_LABEL = "未参评/闲置 not rated or idle"
 
@@ -43,9 +43,16 @@ def add_scale_bar(ax, length_m: float | None = None) -> None:
 
 
 def add_north_arrow(ax) -> None:
-    ax.annotate("N", xy=(0.95, 0.95), xytext=(0.95, 0.86), xycoords="axes fraction",
-                ha="center", va="center", fontsize=11,
-                arrowprops=dict(facecolor="black", width=3, headwidth=9, headlength=9))
+    ax.annotate(
+        "N",
+        xy=(0.95, 0.95),
+        xytext=(0.95, 0.86),
+        xycoords="axes fraction",
+        ha="center",
+        va="center",
+        fontsize=11,
+        arrowprops=dict(facecolor="black", width=3, headwidth=9, headlength=9),
+    )
 
 
 HOTSPOT_COLORS = {3: "#b2182b", 2: "#ef8a62", 1: "#fddbc7", 0: "#f0f0f0", -1: "#d1e5f0", -2: "#67a9cf", -3: "#2166ac"}
@@ -66,12 +73,22 @@ def base_map(boundary: gpd.GeoDataFrame, zones: gpd.GeoDataFrame | None, label_z
 def label_streets(ax, zones_m: gpd.GeoDataFrame) -> None:
     for row in zones_m.itertuples():
         pt = row.geometry.representative_point()
-        ax.text(pt.x, pt.y, f"{row.street_name}\n(示意分区)", ha="center", va="center", fontsize=8,
-                color="#252525", zorder=6, path_effects=[patheffects.withStroke(linewidth=2.5, foreground="white")])
+        ax.text(
+            pt.x,
+            pt.y,
+            f"{row.street_name}\n(示意分区)",
+            ha="center",
+            va="center",
+            fontsize=8,
+            color="#252525",
+            zorder=6,
+            path_effects=[patheffects.withStroke(linewidth=2.5, foreground="white")],
+        )
 
 
-def finish_map(fig, ax, handles, title: str, plan_ref: str, synthetic: bool, boundary_source: str,
-               extra_source: str | None = None) -> None:
+def finish_map(
+    fig, ax, handles, title: str, plan_ref: str, synthetic: bool, boundary_source: str, extra_source: str | None = None
+) -> None:
     """Legend outside the map, scale bar, north arrow, credits."""
     handles = list(handles) + [Line2D([], [], color="#737373", ls="--", label="街道分区（示意）indicative zones")]
     ax.legend(handles=handles, loc="upper left", bbox_to_anchor=(1.0, 0.6), fontsize=8, frameon=False)
@@ -85,9 +102,18 @@ def finish_map(fig, ax, handles, title: str, plan_ref: str, synthetic: bool, bou
     finish(fig, title, plan_ref, synthetic, source=source)
 
 
-def class_map(parcels: gpd.GeoDataFrame, boundary: gpd.GeoDataFrame, zones: gpd.GeoDataFrame | None,
-              title: str, plan_ref: str, synthetic: bool, boundary_source: str = "tianditu",
-              class_column: str = "class", highlight: pd.Series | None = None, raster_above: int = RASTER_ABOVE):
+def class_map(
+    parcels: gpd.GeoDataFrame,
+    boundary: gpd.GeoDataFrame,
+    zones: gpd.GeoDataFrame | None,
+    title: str,
+    plan_ref: str,
+    synthetic: bool,
+    boundary_source: str = "tianditu",
+    class_column: str = "class",
+    highlight: pd.Series | None = None,
+    raster_above: int = RASTER_ABOVE,
+):
     """Parcels by A/B/C/D class on the district boundary, with the synthetic 街道 zones; parcels
     in ``highlight`` (a boolean Series) are outlined in black. Above ``raster_above`` parcels the
     classes are drawn as a grid (``helpers.viz.rasterise``) and the map says so."""
@@ -97,9 +123,20 @@ def class_map(parcels: gpd.GeoDataFrame, boundary: gpd.GeoDataFrame, zones: gpd.
     if len(parcels) > raster_above:
         grid = class_grid(parcels, AREA_CRS, class_column)
         ax.imshow(grid.rgba(), extent=grid.extent, origin="upper", interpolation="nearest", zorder=3)
-        ax.text(0.0, -0.02, grid.caption() + ("；出清线标注仅在逐宗地图中显示 / clearance-line outlines only on "
-                                              "parcel-by-parcel maps" if highlight is not None else ""),
-                transform=ax.transAxes, fontsize=7, va="top", wrap=True)
+        ax.text(
+            0.0,
+            -0.02,
+            grid.caption()
+            + (
+                "；出清线标注仅在逐宗地图中显示 / clearance-line outlines only on parcel-by-parcel maps"
+                if highlight is not None
+                else ""
+            ),
+            transform=ax.transAxes,
+            fontsize=7,
+            va="top",
+            wrap=True,
+        )
         finish_map(fig, ax, handles, title, plan_ref, synthetic, boundary_source)
         return fig
     p = parcels.to_crs(AREA_CRS)
@@ -118,9 +155,17 @@ def class_map(parcels: gpd.GeoDataFrame, boundary: gpd.GeoDataFrame, zones: gpd.
     return fig
 
 
-def hotspot_map(parcels: gpd.GeoDataFrame, bins: pd.Series, boundary: gpd.GeoDataFrame,
-                zones: gpd.GeoDataFrame | None, title: str, plan_ref: str, synthetic: bool,
-                boundary_source: str = "tianditu", method_note: str = ""):
+def hotspot_map(
+    parcels: gpd.GeoDataFrame,
+    bins: pd.Series,
+    boundary: gpd.GeoDataFrame,
+    zones: gpd.GeoDataFrame | None,
+    title: str,
+    plan_ref: str,
+    synthetic: bool,
+    boundary_source: str = "tianditu",
+    method_note: str = "",
+):
     """Parcels coloured by Gi* confidence bin (hot 99/95/90 %, not significant, cold 90/95/99 %)."""
     from helpers.evaluate.hotspots import BIN_LABELS
 
@@ -135,9 +180,20 @@ def hotspot_map(parcels: gpd.GeoDataFrame, bins: pd.Series, boundary: gpd.GeoDat
     return fig
 
 
-def choropleth_map(zones: gpd.GeoDataFrame, column: str, boundary: gpd.GeoDataFrame, title: str,
-                   legend_title: str, plan_ref: str, synthetic: bool, scheme: str = "FisherJenks", k: int = 4,
-                   cmap: str = "OrRd", boundary_source: str = "tianditu", fmt: str = "{:.1f}"):
+def choropleth_map(
+    zones: gpd.GeoDataFrame,
+    column: str,
+    boundary: gpd.GeoDataFrame,
+    title: str,
+    legend_title: str,
+    plan_ref: str,
+    synthetic: bool,
+    scheme: str = "FisherJenks",
+    k: int = 4,
+    cmap: str = "OrRd",
+    boundary_source: str = "tianditu",
+    fmt: str = "{:.1f}",
+):
     """街道 zones shaded by ``column`` with a mapclassify scheme; the legend shows the classes."""
     fig, ax = base_map(boundary, None)
     z = zones.to_crs(AREA_CRS)
@@ -145,26 +201,62 @@ def choropleth_map(zones: gpd.GeoDataFrame, column: str, boundary: gpd.GeoDataFr
     with warnings.catch_warnings():
         # mapclassify's pure-Python Fisher-Jenks is fine for a handful of zones; numba is not needed
         warnings.filterwarnings("ignore", message="Numba not installed")
-        z.plot(ax=ax, column=column, scheme=scheme, k=k, cmap=cmap, edgecolor="#525252", lw=0.7, zorder=2,
-               legend=True, legend_kwds={"loc": "upper left", "bbox_to_anchor": (1.0, 0.95), "fontsize": 8,
-                                         "title": f"{legend_title}\n({scheme}, k={k})", "title_fontsize": 8,
-                                         "fmt": fmt, "frameon": False})
+        z.plot(
+            ax=ax,
+            column=column,
+            scheme=scheme,
+            k=k,
+            cmap=cmap,
+            edgecolor="#525252",
+            lw=0.7,
+            zorder=2,
+            legend=True,
+            legend_kwds={
+                "loc": "upper left",
+                "bbox_to_anchor": (1.0, 0.95),
+                "fontsize": 8,
+                "title": f"{legend_title}\n({scheme}, k={k})",
+                "title_fontsize": 8,
+                "fmt": fmt,
+                "frameon": False,
+            },
+        )
     label_streets(ax, z)
     for row in z.itertuples():
         pt = row.geometry.representative_point()
-        ax.text(pt.x, pt.y - 900, fmt.format(getattr(row, column)), ha="center", va="top", fontsize=8, zorder=6,
-                path_effects=[patheffects.withStroke(linewidth=2.5, foreground="white")])
+        ax.text(
+            pt.x,
+            pt.y - 900,
+            fmt.format(getattr(row, column)),
+            ha="center",
+            va="top",
+            fontsize=8,
+            zorder=6,
+            path_effects=[patheffects.withStroke(linewidth=2.5, foreground="white")],
+        )
     ax.set_axis_off()
     ax.set_aspect("equal")
     add_scale_bar(ax)
     add_north_arrow(ax)
-    finish(fig, title, plan_ref, synthetic,
-           source=f"{BOUNDARY_CREDITS[boundary_source]}；{SYNTHETIC_ZONES_NOTE}；分级 mapclassify {scheme}")
+    finish(
+        fig,
+        title,
+        plan_ref,
+        synthetic,
+        source=f"{BOUNDARY_CREDITS[boundary_source]}；{SYNTHETIC_ZONES_NOTE}；分级 mapclassify {scheme}",
+    )
     return fig
 
 
-def street_class_maps(parcels: gpd.GeoDataFrame, zones: gpd.GeoDataFrame, title: str, plan_ref: str,
-                      synthetic: bool, boundary_source: str = "tianditu", class_column: str = "class"):
+def street_class_maps(
+    parcels: gpd.GeoDataFrame,
+    zones: gpd.GeoDataFrame,
+    title: str,
+    plan_ref: str,
+    synthetic: bool,
+    boundary_source: str = "tianditu",
+    class_column: str = "class",
+):
     """One small map per 街道 (synthetic zone), parcels by class, each with its own scale bar."""
     z = zones.to_crs(AREA_CRS).reset_index(drop=True)
     p = parcels.to_crs(AREA_CRS)
@@ -173,8 +265,7 @@ def street_class_maps(parcels: gpd.GeoDataFrame, zones: gpd.GeoDataFrame, title:
     fig, axes = plt.subplots(nrows, ncols, figsize=(3.2 * ncols, 3.4 * nrows), squeeze=False)
     cls = p[class_column].astype("string")
     for ax, zone in zip(axes.flat, z.itertuples()):
-        gpd.GeoSeries([zone.geometry], crs=AREA_CRS).plot(ax=ax, facecolor="#f7f7f7", edgecolor="#737373",
-                                                          lw=0.8, ls="--")
+        gpd.GeoSeries([zone.geometry], crs=AREA_CRS).plot(ax=ax, facecolor="#f7f7f7", edgecolor="#737373", lw=0.8, ls="--")
         mine = (p["street_code"] == zone.street_code).to_numpy()
         for c, color in [*CLASS_COLORS.items(), (None, UNRATED_COLOR)]:
             sel = mine & ((cls == c).fillna(False).to_numpy() if c else cls.isna().to_numpy())
@@ -184,20 +275,27 @@ def street_class_maps(parcels: gpd.GeoDataFrame, zones: gpd.GeoDataFrame, title:
         ax.set_axis_off()
         ax.set_aspect("equal")
         add_scale_bar(ax)
-    for ax in axes.flat[len(z):]:
+    for ax in axes.flat[len(z) :]:
         ax.set_axis_off()
     add_north_arrow(axes.flat[0])
     handles = [Patch(facecolor=c, label=f"{k}类") for k, c in CLASS_COLORS.items()]
     handles.append(Patch(facecolor=UNRATED_COLOR, label=UNRATED_LABEL))
     fig.legend(handles=handles, loc="upper right", ncol=5, fontsize=8, frameon=False, bbox_to_anchor=(1.0, 0.97))
-    finish(fig, title, plan_ref, synthetic,
-           source=f"{BOUNDARY_CREDITS[boundary_source]}；{SYNTHETIC_ZONES_NOTE}；投影 EPSG:4549")
+    finish(fig, title, plan_ref, synthetic, source=f"{BOUNDARY_CREDITS[boundary_source]}；{SYNTHETIC_ZONES_NOTE}；投影 EPSG:4549")
     return fig
 
 
-def parks_map(parks: gpd.GeoDataFrame, stars: pd.Series, parcels: gpd.GeoDataFrame, boundary: gpd.GeoDataFrame,
-              zones: gpd.GeoDataFrame | None, title: str, plan_ref: str, synthetic: bool,
-              boundary_source: str = "tianditu"):
+def parks_map(
+    parks: gpd.GeoDataFrame,
+    stars: pd.Series,
+    parcels: gpd.GeoDataFrame,
+    boundary: gpd.GeoDataFrame,
+    zones: gpd.GeoDataFrame | None,
+    title: str,
+    plan_ref: str,
+    synthetic: bool,
+    boundary_source: str = "tianditu",
+):
     """Small-enterprise parks shaded by star rating over the parcels (grey)."""
     fig, ax = base_map(boundary, zones, label_zones=False)
     parcels.to_crs(AREA_CRS).plot(ax=ax, color="#d9d9d9", lw=0, zorder=2)
@@ -209,10 +307,18 @@ def parks_map(parks: gpd.GeoDataFrame, stars: pd.Series, parcels: gpd.GeoDataFra
             z[sel].plot(ax=ax, facecolor=color, edgecolor="#252525", lw=0.8, alpha=0.85, zorder=4)
     for row in z.itertuples():
         pt = row.geometry.representative_point()
-        ax.text(pt.x, pt.y, f"{row.park_id}\n{int(row.stars)}★", ha="center", va="center", fontsize=7, zorder=6,
-                path_effects=[patheffects.withStroke(linewidth=2, foreground="white")])
+        ax.text(
+            pt.x,
+            pt.y,
+            f"{row.park_id}\n{int(row.stars)}★",
+            ha="center",
+            va="center",
+            fontsize=7,
+            zorder=6,
+            path_effects=[patheffects.withStroke(linewidth=2, foreground="white")],
+        )
     handles = [Patch(facecolor=c, edgecolor="#252525", label=f"{s}星级") for s, c in palette.items()]
-    minx, miny, maxx, maxy = z.total_bounds      # zoom to the parks: they are small at district scale
+    minx, miny, maxx, maxy = z.total_bounds  # zoom to the parks: they are small at district scale
     ax.set_xlim(minx - 1500, maxx + 1500)
     ax.set_ylim(miny - 1500, maxy + 1500)
     finish_map(fig, ax, handles, title, plan_ref, synthetic, boundary_source)

@@ -17,16 +17,16 @@ from matplotlib.colors import to_rgba
 
 from helpers.viz.style import CLASS_COLORS, UNRATED_COLOR
 
-RASTER_ABOVE = 50_000          # static maps: polygons up to this many parcels, a raster above
-MAX_CELLS = 1000               # cells along the longer side of the grid
-CATEGORIES = [*CLASS_COLORS, None]   # A, B, C, D, then not rated / idle
+RASTER_ABOVE = 50_000  # static maps: polygons up to this many parcels, a raster above
+MAX_CELLS = 1000  # cells along the longer side of the grid
+CATEGORIES = [*CLASS_COLORS, None]  # A, B, C, D, then not rated / idle
 
 
 @dataclass
 class ClassGrid:
-    codes: np.ndarray          # (rows, cols) int8: index into CATEGORIES, -1 where no parcel; row 0 = north
-    extent: tuple[float, float, float, float]   # minx, maxx, miny, maxy in ``crs``
-    cell: float                # cell size in the units of ``crs``
+    codes: np.ndarray  # (rows, cols) int8: index into CATEGORIES, -1 where no parcel; row 0 = north
+    extent: tuple[float, float, float, float]  # minx, maxx, miny, maxy in ``crs``
+    cell: float  # cell size in the units of ``crs``
     crs: object
     n_parcels: int
 
@@ -40,9 +40,11 @@ class ClassGrid:
 
     def caption(self) -> str:
         unit = "m" if getattr(self.crs, "is_projected", True) else "°"
-        return (f"{self.n_parcels:,} 宗地按 {self.cell:,.0f} {unit} 栅格汇总显示，每格为宗地面积最多的类别 / "
-                f"{self.n_parcels:,} parcels drawn as a {self.cell:,.0f} {unit} grid: each cell shows the class "
-                "with the most parcel area")
+        return (
+            f"{self.n_parcels:,} 宗地按 {self.cell:,.0f} {unit} 栅格汇总显示，每格为宗地面积最多的类别 / "
+            f"{self.n_parcels:,} parcels drawn as a {self.cell:,.0f} {unit} grid: each cell shows the class "
+            "with the most parcel area"
+        )
 
 
 def class_grid(parcels: gpd.GeoDataFrame, crs, class_column: str = "class", max_cells: int = MAX_CELLS) -> ClassGrid:
@@ -65,8 +67,7 @@ def class_grid(parcels: gpd.GeoDataFrame, crs, class_column: str = "class", max_
     per_class = per_class.reshape(rows, cols, len(CATEGORIES))
     codes = per_class.argmax(axis=2).astype(np.int8)
     codes[per_class.sum(axis=2) <= 0] = -1
-    return ClassGrid(codes, (minx, minx + cols * cell, maxy - rows * cell, maxy), cell, gpd.GeoSeries(crs=crs).crs,
-                     len(parcels))
+    return ClassGrid(codes, (minx, minx + cols * cell, maxy - rows * cell, maxy), cell, gpd.GeoSeries(crs=crs).crs, len(parcels))
 
 
 __all__ = ["ClassGrid", "class_grid", "RASTER_ABOVE", "MAX_CELLS"]

@@ -29,8 +29,9 @@ def cjk_font_path() -> Path:
     """Path of the bundled Noto Sans CJK SC font (inside the installed ``mplfonts`` package)."""
     spec = importlib.util.find_spec("mplfonts")
     if spec is None or not spec.submodule_search_locations:
-        raise RuntimeError("the package 'mplfonts' (bundled Noto Sans CJK SC font) is not installed; "
-                           "run `make env` or `pip install -e .`")
+        raise RuntimeError(
+            "the package 'mplfonts' (bundled Noto Sans CJK SC font) is not installed; run `make env` or `pip install -e .`"
+        )
     path = Path(next(iter(spec.submodule_search_locations))) / "fonts" / CJK_FONT_FILE
     if not path.is_file():
         raise RuntimeError(f"font file {path} is missing from the mplfonts package")
@@ -54,19 +55,22 @@ def setup_plotting(dpi: int = 110) -> None:
     figures are embedded in the notebook (and its HTML) rather than drawn nowhere."""
     if in_kernel():
         from IPython import get_ipython
+
         get_ipython().run_line_magic("matplotlib", "inline")
     font_manager.fontManager.addfont(str(cjk_font_path()))
     sns.set_theme(style="whitegrid", context="notebook")
-    mpl.rcParams.update({
-        "font.family": ["DejaVu Sans", CJK_FAMILY],
-        "axes.unicode_minus": True,
-        "figure.dpi": dpi,
-        "savefig.dpi": dpi,
-        "figure.autolayout": False,
-        "axes.titleweight": "normal",  # the bundled CJK font has one weight; no faux bold
-        "axes.titlesize": 12,
-        "axes.titlelocation": "left",
-    })
+    mpl.rcParams.update(
+        {
+            "font.family": ["DejaVu Sans", CJK_FAMILY],
+            "axes.unicode_minus": True,
+            "figure.dpi": dpi,
+            "savefig.dpi": dpi,
+            "figure.autolayout": False,
+            "axes.titleweight": "normal",  # the bundled CJK font has one weight; no faux bold
+            "axes.titlesize": 12,
+            "axes.titlelocation": "left",
+        }
+    )
 
 
 def finish(fig, title: str, plan_ref: str, synthetic: bool, source: str | None = None) -> None:
@@ -85,4 +89,4 @@ def finish(fig, title: str, plan_ref: str, synthetic: bool, source: str | None =
 
 
 def wrap_chars(text: str, width: int) -> str:
-    return "\n".join(text[i:i + width] for i in range(0, len(text), width))
+    return "\n".join(text[i : i + width] for i in range(0, len(text), width))

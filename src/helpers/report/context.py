@@ -1,0 +1,204 @@
+"""The run context: a notebook's parameters turned, in one call, into everything its sections use.
+
+    ctx = build_context(data_dir="data/sample", year=2023, streets="乔司街道")
+    ctx.ev.evaluated            # the shown enterprises, with their district classes
+    ctx.district_ev.evaluated   # the whole district (the same classes)
+    ctx.goal("tax_per_mu")      # the plan's headline goal (data/plan/goals.yaml)
+
+Every year of the data folder is evaluated once, district-wide; the 街道 filter is a view of that
+evaluation (``helpers.evaluate.evaluation.view``), unless ``rank_within_streets`` asks for a
+ranking among the chosen 街道 only. The plan's targets are read from ``data/plan/``, never typed.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import TypeVar
+
+import pandas as pd
+
+from helpers.core import paths
+from helpers.core.geography import load_boundary
+from helpers.evaluate.evaluation import Evaluation, evaluate, view
+from helpers.evaluate.methods import Method, load_method
+from helpers.evaluate.scope import parse_streets
+from helpers.io.dataset import Dataset, load_dataset
+from helpers.plan.goals import load_goals
+from helpers.plan.tasks import load_tasks
+from helpers.policy.energy import load_budget_rule
+from helpers.policy.low_efficiency import RULE_FILE, Rule, load_rule
+from helpers.report.narrative import scope_text
+from helpers.viz.style import setup_plotting
+
+T = TypeVar("T")
+
+
+@dataclass
+class RunContext:
+    """What one run of a notebook works on. ``evaluations`` and ``district`` hold every year of the
+    data folder: the view and the whole district."""
+
+    parameters: dict
+    dataset: Dataset
+    method: Method
+    year: int
+    streets: list[str] | None
+    rank_within_streets: bool
+    district: dict[int, Evaluation]
+    evaluations: dict[int, Evaluation]
+    rule: Rule
+    budget: dict
+    output_dir: Path
+    boundary_source: str = "tianditu"
+    plan: dict = field(default_factory=dict)
+    goals: pd.DataFrame = field(default_factory=pd.DataFrame)
+    year_note: str = ""
+    _memo: dict = field(default_factory=dict, repr=False)
+
+    def memo(self, key: str, compute: Callable[[], T]) -> T:
+        """``compute()`` once per context: values several sections use (screening, hot spots …)."""
+        if key not in self._memo:
+            self._memo[key] = compute()
+        return self._memo[key]
+
+    @property
+    def ev(self) -> Evaluation:
+        """The evaluation of the judged year, as shown (the 街道 view)."""
+        return self.evaluations[self.year]
+
+    @property
+    def district_ev(self) -> Evaluation:
+        """The evaluation of the judged year over the whole district."""
+        return self.district[self.year]
+
+    @property
+    def synthetic(self) -> bool:
+        return self.dataset.synthetic
+
+    @property
+    def filtered(self) -> bool:
+        return bool(self.streets)
+
+    @property
+    def scope(self) -> str:
+        return scope_text(self.streets)
+
+    @property
+    def plan_id(self) -> str:
+        return str(self.plan.get("id", ""))
+
+    def plan_ref(self, where: str) -> str:
+        """The plan's number followed by ``where`` (a section or task), for chart footers."""
+        return f"{self.plan_id} {where}"
+
+    def goal(self, goal_id: str) -> pd.Series:
+        """A headline goal of 二、实施目标 (data/plan/goals.yaml): ``value``, ``unit``, ``text`` …"""
+        found = self.goals[self.goals["id"] == goal_id]
+        if found.empty:
+            raise KeyError(f"no goal {goal_id!r} in data/plan/goals.yaml; known: {', '.join(self.goals['id'])}")
+        return found.iloc[0]
+
+    def target(self, measure: str) -> dict:
+        """The target of a task that names ``measure`` (data/plan/tasks.yaml), with its task number."""
+        _, tasks = load_tasks()
+        for t in tasks.itertuples():
+            for target in t.targets:
+                if target["measure"] == measure:
+                    return {**target, "task": t.number}
+        raise KeyError(f"no task target measures {measure!r} (data/plan/tasks.yaml)")
+
+    def boundary(self):
+        return load_boundary(self.boundary_source)
+
+    def zones(self):
+        """The 街道 zones shown: all of them, or the chosen 街道's."""
+        zones = self.dataset.zones
+        return zones if not self.streets else zones[zones["street_code"].isin(self.streets)]
+
+    def out_dir(self) -> Path:
+        self.output_dir.mkdir(parents=True, exist_ok=True)
+        return self.output_dir
+
+
+def build_context(
+    data_dir: str | Path = paths.SAMPLE_DIR,
+    year: int | None = None,
+    streets: str | list | None = "all",
+    method: str = "linping_default",
+    anonymize: bool = False,
+    generalize_m: float = 0,
+    rank_within_streets: bool = False,
+    output_dir: str | Path = "reports/interactive",
+    boundary_source: str = "tianditu",
+    rule: str | Path = RULE_FILE,
+    clearance_line: float | None = None,
+    budget_rule: str | Path | None = None,
+    year_parameter: str = "year",
+    latest_year: bool = False,
+    plot: bool = True,
+    **options,
+) -> RunContext:
+    """Load the data folder, evaluate each of its years district-wide and apply the 街道 view.
+
+    ``year``: the year judged (``year_parameter`` names it in messages). With ``latest_year`` a
+    year missing from the folder is replaced by the latest year before it (or the latest year of
+    the folder), and ``year_note`` says so; otherwise a missing year is an error naming the years
+    there are. ``options``: a page's own parameters, kept in ``parameters``."""
+    if plot:
+        setup_plotting()
+    codes = parse_streets(streets)
+    method_spec = load_method(method)
+    dataset = load_dataset(paths.resolve(data_dir), anonymize=anonymize, generalize_m=generalize_m)
+    note = ""
+    if year is None:
+        year = dataset.years[-1]
+    if latest_year and int(year) not in dataset.years:
+        earlier = [y for y in dataset.years if y <= int(year)] or dataset.years
+        note = (
+            f"数据中无 {year} 年，改用 {earlier[-1]} 年 — no {year} in the data folder "
+            f"(years {', '.join(map(str, dataset.years))}); {earlier[-1]} is used."
+        )
+        year = earlier[-1]
+    year = dataset.require_year(int(year), year_parameter)
+    rule_spec = load_rule(paths.resolve(rule))
+    if clearance_line is not None:
+        rule_spec = replace(rule_spec, clearance_line=float(clearance_line))
+    budget = load_budget_rule(paths.resolve(budget_rule)) if budget_rule else load_budget_rule()
+    district, shown = {}, {}
+    for y in dataset.years:
+        if rank_within_streets and codes:
+            district[y] = evaluate(dataset, y, method_spec)
+            shown[y] = evaluate(dataset, y, method_spec, codes, rank_within_streets=True)
+        else:
+            district[y] = evaluate(dataset, y, method_spec)
+            shown[y] = view(district[y], codes)
+    plan, goals = load_goals()
+    parameters = {
+        "data_dir": str(data_dir),
+        "year": year,
+        "streets": streets,
+        "method": method,
+        "anonymize": anonymize,
+        "generalize_m": generalize_m,
+        "rank_within_streets": rank_within_streets,
+        **options,
+    }
+    return RunContext(
+        parameters=parameters,
+        dataset=dataset,
+        method=method_spec,
+        year=int(year),
+        streets=codes,
+        rank_within_streets=bool(rank_within_streets and codes),
+        district=district,
+        evaluations=shown,
+        rule=rule_spec,
+        budget=budget,
+        output_dir=paths.resolve(output_dir),
+        boundary_source=boundary_source,
+        plan=plan,
+        goals=goals,
+        year_note=note,
+    )

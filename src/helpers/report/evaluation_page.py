@@ -1,0 +1,264 @@
+"""Sections of ``02_mujun_evaluation``: the evaluation of one year against the plan's targets,
+its distributions, breakdowns by 街道, chain and size, classes, benchmarks, the weakest
+enterprises, the ledger and the class map. Classes are always the district's (see
+``helpers.evaluate.evaluation``); a 街道 view shows its share of the district, not a verdict."""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from helpers.evaluate.breakdowns import benchmark_table, breakdown, class_counts, goals_display, size_band, weakest
+from helpers.evaluate.indicators import indicator_defs
+from helpers.evaluate.ledger import table_ledger
+from helpers.plan.goals import above_scale_figures, goals_table, scope_contributions
+from helpers.report.context import RunContext
+from helpers.report.exports import write_run_tables
+from helpers.report.narrative import data_notice, method_notice, run_summary
+from helpers.report.sections import Section
+from helpers.viz.charts import breakdown_chart, class_share_chart, distribution_chart, goals_chart
+from helpers.viz.maps import class_map
+
+TAX_GOAL, LABOUR_GOAL = "tax_per_mu", "labour_productivity"  # goal ids of data/plan/goals.yaml
+DEFAULT_TOP_N = 15  # enterprises listed per pool among the weakest (notebook parameter top_n)
+
+
+def evaluated(ctx: RunContext) -> pd.DataFrame:
+    """The shown evaluated enterprises with their land-size band."""
+    return ctx.ev.evaluated.assign(size_band=lambda d: size_band(d["land_mu"]))
+
+
+def above_scale(ctx: RunContext) -> pd.DataFrame:
+    e = evaluated(ctx)
+    return e[e["above_scale"].astype(bool)]
+
+
+def header(ctx: RunContext) -> Section:
+    return (
+        Section()
+        .markdown(f"**范围 Scope**: {ctx.scope} · **年度 Year**: {ctx.year} · **方法 Method**: `{ctx.method.id}`")
+        .markdown(data_notice(ctx.dataset))
+        .markdown(method_notice(ctx.method, ctx.year))
+    )
+
+
+def summary(ctx: RunContext) -> Section:
+    ev = ctx.ev
+    return (
+        Section(data={"evaluation": ev})
+        .markdown(
+            f"参评企业 **{len(ev.evaluated):,}** 家 enterprises evaluated; "
+            f"排除 **{(ev.enterprises['status'] == 'excluded').sum():,}** 家 excluded (see §7)."
+        )
+        .markdown(f"**{ev.ranking_note}**")
+    )
+
+
+def goals(ctx: RunContext) -> Section:
+    """The district against the plan's 2023 targets; under a 街道 view, the 街道's figures, their
+    share of the district and their contribution to the district's gap instead of a verdict."""
+    if ctx.filtered:
+        table = scope_contributions(ctx.district_ev.evaluated, ctx.ev.evaluated)
+        shown = table.rename(
+            columns={
+                "text": "全区目标 district goal",
+                "value": "目标值 target",
+                "view_actual": f"{ctx.scope} 规上实际",
+                "district_actual": "全区规上实际",
+                "share_of_district": "占全区分母比重 share",
+                "contribution_to_gap": "对全区差距的贡献 contribution",
+                "unit": "单位 unit",
+            }
+        ).drop(columns="id")
+        return (
+            Section(data={"contributions": table})
+            .markdown(
+                f"**街道视图 Street view**：方案目标为全区目标，此处不判断{ctx.scope}是否“达标”。"
+                "贡献 = (街道分子 − 目标 × 街道分母) / 全区分母；各街道贡献之和等于全区实际与目标之差。"
+                " The 街道's values, its share of the district and its contribution to the district's gap"
+                " (contributions of all 街道 add up to district actual − target)."
+            )
+            .table(shown.style.format(precision=3).hide(axis="index"))
+        )
+    table = goals_table(above_scale_figures(ctx.ev.evaluated))
+    fig = goals_chart(
+        table, f"图1 规上工业主要指标对标2023年目标（{ctx.year}年，{ctx.scope}）", ctx.plan_ref("二、实施目标"), ctx.synthetic
+    )
+    return Section(data={"goals": table}).table(goals_display(table, ctx.year).style.hide(axis="index")).figure(fig)
+
+
+def other_goals(ctx: RunContext) -> Section:
+    table = goals_table(above_scale_figures(ctx.ev.evaluated))
+    others = table[table["actual"].isna()]
+    return Section().markdown(
+        "其余实施目标由后续笔记本（低效用地、任务追踪）衡量 Other headline goals, measured elsewhere: "
+        + "；".join(others["text"])
+    )
+
+
+def distributions(ctx: RunContext) -> Section:
+    """规上 亩均税收 and 全员劳动生产率 across enterprises, with the pool benchmark and the plan's target."""
+    defs = indicator_defs()
+    above = above_scale(ctx)
+    bench = ctx.ev.benchmarks.set_index(["pool", "indicator"])["benchmark"]
+    tax, labour = ctx.goal(TAX_GOAL), ctx.goal(LABOUR_GOAL)
+    clearance = ctx.rule.clearance_line
+    s = Section(data={"benchmarks": bench})
+    s.figure(
+        distribution_chart(
+            above["tax_per_mu"],
+            bench.get(("above_scale", "tax_per_mu")),
+            f"图2 规上企业亩均税收分布（{ctx.year}年）",
+            defs["tax_per_mu"].label,
+            ctx.plan_ref(f"二、实施目标（{tax.value:g}{tax.unit}）；任务4（{clearance:g}{tax.unit}出清线）"),
+            ctx.synthetic,
+            target=float(tax.value),
+        )
+    )
+    s.figure(
+        distribution_chart(
+            above["labour_productivity"],
+            bench.get(("above_scale", "labour_productivity")),
+            f"图3 规上企业全员劳动生产率分布（{ctx.year}年）",
+            defs["labour_productivity"].label,
+            ctx.plan_ref(f"二、实施目标（{labour.value:g}{labour.unit}）"),
+            ctx.synthetic,
+            target=float(labour.value),
+        )
+    )
+    return s
+
+
+def _breakdown(ctx: RunContext, by: str, title: str, where: str, above_only: bool = True, sort: bool = True) -> Section:
+    defs = indicator_defs()
+    tax = ctx.goal(TAX_GOAL)
+    table = breakdown(evaluated(ctx), by)
+    chart_rows = breakdown(above_scale(ctx), by) if above_only else table
+    fig = breakdown_chart(
+        chart_rows,
+        defs["tax_per_mu"].label,
+        by,
+        title,
+        defs["tax_per_mu"].label,
+        ctx.plan_ref(where),
+        ctx.synthetic,
+        sort=sort,
+        reference=float(tax.value) if above_only else None,
+        reference_label=f"规上目标 {tax.value:g}{tax.unit}" if above_only else None,
+    )
+    return Section(data={"table": table}).figure(fig).table(table.style.format(precision=2).hide(axis="index"))
+
+
+def by_street(ctx: RunContext) -> Section:
+    return _breakdown(ctx, "street_name", f"图4 分镇街规上企业亩均税收（{ctx.year}年）", "任务1、任务4（各平台、镇街为责任主体）")
+
+
+def by_chain(ctx: RunContext) -> Section:
+    return _breakdown(
+        ctx, "industry_chain", f"图5 分产业链规上企业亩均税收（{ctx.year}年）", "一、总体要求（“3+1+X”产业体系）；任务9、10、12"
+    )
+
+
+def by_size(ctx: RunContext) -> Section:
+    return _breakdown(
+        ctx,
+        "size_band",
+        f"图6 分用地规模亩均税收（{ctx.year}年，全部参评企业）",
+        "任务1（实际用地3亩（含）以上规下企业纳入排查）",
+        above_only=False,
+        sort=False,
+    )
+
+
+def classes(ctx: RunContext) -> Section:
+    counts = class_counts(ctx.ev.evaluated)
+    fig = class_share_chart(
+        counts,
+        f"图7 各评价池A/B/C/D类占比（{ctx.year}年，{ctx.method.id}）",
+        ctx.plan_ref("一、总体要求（深化“亩均论英雄”改革）；任务1、2"),
+        ctx.synthetic,
+    )
+    bands = "；".join(
+        f"{p.zh}: " + ", ".join(f"{c} ≤ {s:.0%}" for c, s in p.bands) + f"（{p.bands_source}）" for p in ctx.method.pools
+    )
+    return (
+        Section(data={"counts": counts})
+        .figure(fig)
+        .table(counts)
+        .markdown(
+            "分档规则 Class bands: " + bands + "。排名并列者取最优名次（同档），边界“含”。"
+            "Ties share the best rank; bounds are inclusive."
+        )
+        .markdown(ctx.ev.ranking_note)
+    )
+
+
+def benchmarks(ctx: RunContext) -> Section:
+    table = benchmark_table(ctx.ev)
+    return Section(data={"benchmarks": table}).table(
+        table.style.format({"基准值 benchmark": "{:.6g}", "权重 weight": "{:g}"}).hide(axis="index")
+    )
+
+
+def weakest_enterprises(ctx: RunContext) -> Section:
+    table = weakest(ctx.ev, int(ctx.parameters.get("top_n", DEFAULT_TOP_N)))
+    note = (
+        "企业名称与代码已替换为稳定假名 Names and codes are pseudonymised."
+        if ctx.dataset.anonymized
+        else "如需对外分享，请以 `anonymize=True` 重新运行 Re-run with `anonymize=True` before sharing."
+    )
+    return Section(data={"weakest": table}).markdown(note).table(table.style.format(precision=2).hide(axis="index"))
+
+
+def ledger(ctx: RunContext) -> Section:
+    exclusions = ctx.ev.exclusions
+    return (
+        Section(data={"ledger": ctx.ev.ledger, "exclusions": exclusions})
+        .table(ctx.ev.ledger.style.hide(axis="index"))
+        .markdown(f"未参评企业清单 Excluded enterprises ({len(exclusions)}):")
+        .table(
+            exclusions.rename(
+                columns={
+                    "credit_code": "统一社会信用代码",
+                    "name": "企业名称",
+                    "street_name": "所属镇街",
+                    "reason": "原因 reason",
+                }
+            ).style.hide(axis="index")
+        )
+    )
+
+
+def table_ledgers(ctx: RunContext) -> Section:
+    """Every core table's rows accounted for, and the run's CSV tables written to ``tables/``."""
+    table = table_ledger(ctx.dataset, ctx.ev)
+    written = write_run_tables(ctx.ev, ctx.dataset, ctx.out_dir())
+    return (
+        Section(data={"table_ledger": table, "written": written})
+        .table(table.style.hide(axis="index"))
+        .markdown("表格 Tables (CSV): " + ", ".join(f"`tables/{p.name}`" for p in written))
+    )
+
+
+def parcel_classes(ctx: RunContext) -> Section:
+    fig = class_map(
+        ctx.ev.parcels,
+        ctx.boundary(),
+        ctx.zones(),
+        f"图8 工业用地宗地评价分类（{ctx.year}年，{ctx.scope}）",
+        ctx.plan_ref("任务4（全域整治工业低效用地）"),
+        ctx.synthetic,
+        ctx.boundary_source,
+    )
+    return (
+        Section()
+        .figure(fig)
+        .markdown(
+            "宗地类别取其主要使用企业（使用比例最大者）的类别；无企业使用或未参评的宗地为灰色。"
+            "A parcel takes the class of its main user (largest share); grey parcels are idle or not rated."
+        )
+    )
+
+
+def machine_summary(ctx: RunContext) -> None:
+    """Print the key results as JSON (a hidden cell; tests and machines read it)."""
+    print(run_summary(ctx.ev))

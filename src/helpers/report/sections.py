@@ -1,0 +1,88 @@
+"""What a notebook cell shows: a ``Section`` of parts (Markdown, HTML, tables, figures) built by a
+page's section function, plus the values behind it for exploration in JupyterLab.
+
+    s = evaluation_page.distributions(ctx)
+    s                      # displays every part, in order
+    s.data["benchmark"]    # the values the parts were drawn from
+    s.figures[0]           # a figure, to save or restyle
+
+Every text taken from the data passes through ``md_text``/``html_text`` before it is shown.
+"""
+
+from __future__ import annotations
+
+import html
+from dataclasses import dataclass, field
+from typing import Any
+
+import matplotlib.pyplot as plt
+import pandas as pd
+from matplotlib.figure import Figure
+
+_MARKDOWN_SPECIALS = str.maketrans({c: f"\\{c}" for c in "\\`*_[]<>#|"})
+
+
+def md_text(value: Any) -> str:
+    """``value`` as Markdown text that renders literally (no emphasis, links or HTML from the data)."""
+    return html.escape(str(value), quote=False).translate(_MARKDOWN_SPECIALS)
+
+
+def html_text(value: Any) -> str:
+    return html.escape(str(value))
+
+
+@dataclass
+class Section:
+    """Parts shown in order, and ``data``: the tables and values behind them."""
+
+    parts: list[tuple[str, Any]] = field(default_factory=list)
+    data: dict[str, Any] = field(default_factory=dict)
+
+    def markdown(self, text: str) -> Section:
+        self.parts.append(("markdown", text))
+        return self
+
+    def html(self, text: str) -> Section:
+        self.parts.append(("html", text))
+        return self
+
+    def table(self, table: pd.DataFrame | Any) -> Section:
+        """A DataFrame or a pandas Styler."""
+        self.parts.append(("table", table))
+        return self
+
+    def figure(self, fig: Figure) -> Section:
+        self.parts.append(("figure", fig))
+        return self
+
+    def extend(self, other: Section) -> Section:
+        self.parts += other.parts
+        self.data.update(other.data)
+        return self
+
+    @property
+    def figures(self) -> list[Figure]:
+        return [p for kind, p in self.parts if kind == "figure"]
+
+    @property
+    def texts(self) -> list[str]:
+        """Every Markdown and HTML part, for tests and for reading in a console."""
+        return [p for kind, p in self.parts if kind in ("markdown", "html")]
+
+    def _ipython_display_(self) -> None:
+        from IPython.display import HTML, Markdown, display
+
+        for kind, part in self.parts:
+            if kind == "markdown":
+                display(Markdown(part))
+            elif kind == "html":
+                display(HTML(part))
+            elif kind == "figure":
+                display(part)
+                plt.close(part)  # shown once: the inline backend does not draw it again
+            else:
+                display(part)
+
+    def __repr__(self) -> str:
+        kinds = ", ".join(kind for kind, _ in self.parts)
+        return f"Section({kinds}; data: {', '.join(self.data) or '-'})"

@@ -1,0 +1,99 @@
+"""The report layer without papermill: every section of every page, on the whole district and on a
+街道 view, returns what it shows; a view selects the district's results and never judges a 街道
+against a district target."""
+
+from __future__ import annotations
+
+import inspect
+
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402
+import pytest  # noqa: E402
+
+from helpers.plan.tasks import BEHIND, MET, ON_TRACK, STREET_VIEW  # noqa: E402
+from helpers.report import (
+    evaluation_page,
+    low_efficiency_page,
+    overview_page,
+    scenario_page,  # noqa: E402
+    tracker_page,
+)
+from helpers.report.context import build_context  # noqa: E402
+from helpers.report.sections import Section  # noqa: E402
+
+pytestmark = pytest.mark.slow
+PAGES = [tracker_page, overview_page, evaluation_page, low_efficiency_page, scenario_page]
+QUICK = {"hotspot_permutations": 99, "thresholds": "3,8", "densities": "1.0"}
+
+
+def sections(page):
+    """The page's section functions: public, one ``ctx`` argument, returning a Section."""
+    return [
+        f
+        for name, f in inspect.getmembers(page, inspect.isfunction)
+        if f.__module__ == page.__name__
+        and not name.startswith("_")
+        and list(inspect.signature(f).parameters) == ["ctx"]
+        and inspect.signature(f).return_annotation == "Section"
+    ]
+
+
+@pytest.fixture(scope="module")
+def district(tmp_path_factory):
+    return build_context(output_dir=tmp_path_factory.mktemp("district"), **QUICK)
+
+
+@pytest.fixture(scope="module")
+def qiaosi(tmp_path_factory):
+    return build_context(streets="乔司街道", output_dir=tmp_path_factory.mktemp("qiaosi"), **QUICK)
+
+
+@pytest.mark.parametrize("page", PAGES, ids=lambda p: p.__name__.rsplit(".", 1)[1])
+@pytest.mark.parametrize("scope", ["district", "qiaosi"])
+def test_every_section_returns_what_it_shows(page, scope, request):
+    ctx = request.getfixturevalue(scope)
+    found = sections(page)
+    assert len(found) >= 3
+    for section in found:
+        s = section(ctx)
+        assert isinstance(s, Section) and s.parts, f"{section.__name__} shows nothing"
+        for kind, part in s.parts:
+            if kind in ("markdown", "html"):
+                assert isinstance(part, str) and part
+        plt.close("all")
+
+
+def test_a_street_view_never_judges_the_street_against_a_district_target(qiaosi):
+    goals = evaluation_page.goals(qiaosi)
+    assert "contributions" in goals.data and "goals" not in goals.data
+    assert not any("达标" in t and "不判断" not in t for t in goals.texts)
+    statuses = set(tracker_page.targets(qiaosi)["status"])
+    assert STREET_VIEW in statuses and not statuses & {MET, ON_TRACK, BEHIND}
+    assert "全区情景" in scenario_page.headline(qiaosi).texts[0]
+    plt.close("all")
+
+
+def test_a_street_view_lists_the_district_list_restricted_to_the_street(district, qiaosi):
+    whole = low_efficiency_page.the_list(district)
+    shown = low_efficiency_page.the_list(qiaosi)
+    assert len(shown) and set(shown["所属镇街"]) == {"乔司街道"}
+    expected = whole[whole["所属镇街"] == "乔司街道"]
+    assert sorted(shown["统一社会信用代码"]) == sorted(expected["统一社会信用代码"])
+    assert (
+        shown.set_index("统一社会信用代码")["评价类别"]
+        == expected.set_index("统一社会信用代码").loc[shown["统一社会信用代码"], "评价类别"]
+    ).all()
+    # the scenario is the district's: the view's exits are the district's exits in that 街道
+    exits = scenario_page.result(district).exits
+    assert sorted(scenario_page.exits_in_view(qiaosi)["credit_code"]) == sorted(
+        exits.loc[exits["street_code"].isin(qiaosi.streets), "credit_code"]
+    )
+
+
+def test_targets_come_from_the_plan_files(district):
+    assert district.goal("tax_per_mu").value == 41
+    assert district.target("green_factories_new")["value"] == 15
+    with pytest.raises(KeyError, match="no goal"):
+        district.goal("not_a_goal")
