@@ -6,7 +6,8 @@ import pytest
 from helpers.core import paths
 from helpers.core.credit_code import is_valid
 from helpers.evaluate.indicators import aggregate_ratio
-from helpers.io.dataset import enterprise_land, load_dataset
+from helpers.evaluate.land import enterprise_land
+from helpers.io.dataset import load_dataset
 from helpers.synthetic import sample as gen
 
 

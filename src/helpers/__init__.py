@@ -14,4 +14,4 @@
 A module imports only its own sub-package and the layers listed above it here.
 """
 
-__version__ = "0.1.0"
+__version__ = "0.2.0"

@@ -23,10 +23,6 @@ def chain_names() -> list[str]:
     return [x["chain"] for x in c["chains"]] + [c["default_chain"]]
 
 
-def industry_names() -> dict[str, str]:
-    return dict(_chains()["industries"])
-
-
 def chain_of(industry_codes: pd.Series) -> pd.Series:
     """The chain of each code by longest matching prefix; the default chain where none matches."""
     c = _chains()

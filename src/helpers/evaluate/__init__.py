@@ -8,11 +8,12 @@ Modules:
 - ``methods``       evaluation methods as data (data/methods/*.yaml), loaded and checked
 - ``scoring``       the composite score per pool and the A/B/C/D rank bands
 - ``scope``         the 街道 scope of a run: parsing the parameter; a scope selects, it never re-ranks
+- ``land``          land per enterprise, the one implementation: registered area × share, summed per enterprise
 - ``frame``         one year's enterprise frame: land, panel row, status, pool, indicators, score, class
 - ``ledger``        where every enterprise and every core-table row went: read = filtered + excluded + evaluated
 - ``parcels``       tax allocated to parcels by used area, 亩均税收 per parcel, the main user's class
 - ``evaluation``    ``evaluate``: one year end to end, district-wide, with the 街道 view applied after ranking
-- ``zones``         parcels to zones by a spatial join, and totals per zone and class (make evaluate, dask)
+- ``zones``         parcels to zones by a spatial join; zone × class totals by one bincount kernel (pandas and dask)
 - ``hotspots``      Getis-Ord Gi* and Local Moran's I over parcels (PySAL esda)
 - ``breakdowns``    tables of an evaluation: by 街道 / chain / size, class counts, benchmarks, the weakest
 """

@@ -7,7 +7,7 @@ import pandas as pd
 
 from helpers.core.industries import chain_names
 from helpers.evaluate.evaluation import Evaluation
-from helpers.evaluate.indicators import aggregate_ratio, indicator_defs
+from helpers.evaluate.indicators import aggregate_ratio, indicator_defs, ratio
 
 BREAKDOWN_INDICATORS = ["tax_per_mu", "va_per_mu", "labour_productivity", "va_per_energy"]
 SIZE_BANDS_MU = [0, 3, 10, 30, 100, float("inf")]
@@ -83,7 +83,7 @@ def weakest(ev: Evaluation, n: int) -> pd.DataFrame:
             "所属镇街 street": e["street_name"],
             "产业链 chain": e["industry_chain"],
             "用地 land (亩)": e["land_mu"].round(2),
-            defs["tax_per_mu"].label: (e["tax_10k_yuan"] / e["land_mu"]).round(2),
+            defs["tax_per_mu"].label: ratio(e["tax_10k_yuan"], e["land_mu"]).round(2),
             "综合得分 score": e["score"].round(2),
             "排名 rank": e["rank"],
             "类别 class": e["class"],

@@ -10,9 +10,10 @@ import pyarrow as pa
 
 from helpers.core.geography import load_streets
 from helpers.core.keys import lookup, positions, take_rows
+from helpers.evaluate.land import enterprise_land
 from helpers.evaluate.methods import Method
 from helpers.evaluate.scoring import pool_columns, score_pool, select_pool
-from helpers.io.dataset import Dataset, enterprise_land
+from helpers.io.dataset import Dataset
 
 EXCLUSION_REASONS = {
     "no_panel_row": "无该年度数据 / no data for the year",

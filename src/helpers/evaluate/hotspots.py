@@ -8,11 +8,11 @@ the parcel itself (``star=True``) on binary weights; Local Moran uses row-standa
 
 Inference: conditional permutations (default 999, seeded, so results repeat), giving a pseudo
 p-value per parcel. Confidence bins follow ArcGIS's Hot Spot Analysis (Gi_Bin): ±3 = 99 %,
-±2 = 95 %, ±1 = 90 %, 0 = not significant, sign from the Gi* z-score; with ``fdr=True``
-(default) each level's threshold is corrected for multiple testing by the false discovery
-rate (esda.fdr), as ArcGIS's FDR option does. The default is off, as in ArcGIS's Hot Spot
-Analysis: then about 10 % of parcels land in a 90 % bin by chance alone (``expected_by_chance``),
-and a map is read against that. Pseudo p-values are used rather than a normal approximation
+±2 = 95 %, ±1 = 90 %, 0 = not significant, sign from the Gi* z-score. With ``use_fdr=True``
+each level's threshold is corrected for multiple testing by the false discovery rate
+(esda.fdr), as ArcGIS's FDR option does. The default is ``use_fdr=False``, as in ArcGIS's Hot
+Spot Analysis: then about 10 % of parcels land in a 90 % bin by chance alone
+(``expected_by_chance``), and a map is read against that. Pseudo p-values are used rather than a normal approximation
 because 亩均税收 is heavy-tailed: the normal approximation flags clusters in shuffled data.
 """
 
@@ -59,7 +59,7 @@ def expected_by_chance(n: int, alpha: float = 0.10) -> float:
     return n * alpha
 
 
-def confidence_bins(z: np.ndarray, p: np.ndarray, use_fdr: bool = True) -> np.ndarray:
+def confidence_bins(z: np.ndarray, p: np.ndarray, use_fdr: bool = False) -> np.ndarray:
     """ArcGIS-style bins -3..3 from z-scores (sign) and pseudo p-values (level)."""
     level = np.zeros(len(p), dtype=int)
     for value, alpha in LEVELS[::-1]:

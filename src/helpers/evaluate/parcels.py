@@ -7,7 +7,9 @@ import geopandas as gpd
 import pandas as pd
 
 from helpers.core.keys import lookup, take_rows
-from helpers.io.dataset import Dataset, used_land
+from helpers.evaluate.indicators import ratio
+from helpers.evaluate.land import used_land
+from helpers.io.dataset import Dataset
 
 USER_COLUMNS = ["credit_code", "land_mu", "tax_10k_yuan", "status", "class", "pool", "score"]
 
@@ -44,7 +46,7 @@ def parcel_view(dataset: Dataset, frame: pd.DataFrame) -> gpd.GeoDataFrame:
     n_users = users.groupby("parcel_id")["credit_code"].count()
     p = dataset.parcels.copy()
     p = p.merge(agg, left_on="parcel_id", right_index=True, how="left")
-    p["tax_per_mu"] = p["tax_10k_yuan"] / p["evaluated_mu"]
+    p["tax_per_mu"] = ratio(p["tax_10k_yuan"], p["evaluated_mu"])
     p["main_user"] = p["parcel_id"].map(main["credit_code"])
     p["class"] = p["parcel_id"].map(main["class"])
     p["pool"] = p["parcel_id"].map(main["pool"])

@@ -19,6 +19,7 @@ import shapely
 
 from helpers.core.geography import label_points
 from helpers.core.keys import positions
+from helpers.evaluate.indicators import ratio
 from helpers.evaluate.parcels import enterprise_rows
 from helpers.io.dataset import Dataset
 
@@ -76,22 +77,29 @@ def dataset_parcel_zones(dataset: Dataset) -> pd.Series:
 
 def zone_totals(users: pd.DataFrame) -> pd.DataFrame:
     """Per zone and class: land used (亩), tax allocated (万元) and link rows of evaluated
-    enterprises. ``users``: rows of ``evaluation.allocate_tax`` with ``zone_code``."""
-    ev = users[users["status"] == "evaluated"]
-    keys = [ev["zone_code"].fillna(NO_ZONE).astype(str).rename("zone_code"), ev["class"].astype(str).rename("class")]
-    grouped = pd.DataFrame(
-        {"used_mu": ev["used_mu"], "tax_10k_yuan": ev["tax_alloc"], "n_links": np.ones(len(ev), dtype="int64")}
-    ).groupby(keys, sort=True)
-    return grouped.sum()[TOTAL_COLUMNS]
+    enterprises. ``users``: rows of ``parcels.allocate_tax`` with ``zone_code`` (a whole link
+    table, or one partition of it on the dask engine)."""
+    evaluated = (users["status"] == "evaluated").to_numpy(dtype=bool, na_value=False)
+    zone_code, zone_labels = pd.factorize(users["zone_code"].fillna(NO_ZONE).astype(str), sort=True)
+    class_code, class_labels = pd.factorize(users["class"].astype(str), sort=True)
+    return _totals(
+        zone_code,
+        list(zone_labels),
+        class_code,
+        class_labels,
+        users["used_mu"].to_numpy(dtype=float, na_value=np.nan),
+        users["tax_alloc"].to_numpy(dtype=float, na_value=np.nan),
+        evaluated,
+    )
 
 
 def dataset_zone_totals(dataset: Dataset, frame: pd.DataFrame, zone: pd.Series | None = None) -> pd.DataFrame:
     """``zone_totals`` of an evaluated ``dataset`` (``frame``: ``evaluate_frame``'s enterprises);
     ``zone``: each parcel's zone (``parcel_zones``), joined here when not given.
 
-    The same sums as ``zone_totals(allocate_tax(used_land(...)))``, computed on row positions and
-    integer codes (``np.bincount``) instead of a link table with text columns: at a million
-    parcels that table is most of the work."""
+    The same sums as ``zone_totals(allocate_tax(used_land(...)))``, found on row positions and
+    integer codes instead of a link table with text columns: at a million parcels that table is
+    most of the work."""
     zone = dataset_parcel_zones(dataset) if zone is None else zone.reindex(dataset.parcels.index)
     parcel_row = dataset.link_rows()[0]
     frame_row = enterprise_rows(dataset, frame)
@@ -107,7 +115,6 @@ def dataset_zone_totals(dataset: Dataset, frame: pd.DataFrame, zone: pd.Series |
     if NO_ZONE not in labels:
         labels.append(NO_ZONE)
     link_zone = np.where(has_parcel, zone_code[p_row], labels.index(NO_ZONE))  # a link to no parcel: in no zone
-    label_array = np.array(labels, dtype=object)
 
     area = dataset.parcels["registered_area_mu"].to_numpy(dtype=float, na_value=np.nan)
     used = np.where(has_parcel, area[p_row], np.nan) * dataset.links["share"].to_numpy(dtype=float, na_value=np.nan)
@@ -115,10 +122,23 @@ def dataset_zone_totals(dataset: Dataset, frame: pd.DataFrame, zone: pd.Series |
     land = frame["land_mu"].to_numpy(dtype=float, na_value=np.nan)[f_row]
     with np.errstate(divide="ignore", invalid="ignore"):
         tax_alloc = tax * used / land
+    return _totals(link_zone, labels, class_code[f_row], class_labels, used, tax_alloc, evaluated)
 
+
+def _totals(
+    zone_code: np.ndarray,
+    zone_labels: list,
+    class_code: np.ndarray,
+    class_labels: pd.Index,
+    used: np.ndarray,
+    tax_alloc: np.ndarray,
+    evaluated: np.ndarray,
+) -> pd.DataFrame:
+    """The one implementation of the zone totals: per link row its zone and class codes, area used
+    and tax allocated; sums over the evaluated rows by ``np.bincount`` on zone × class cells."""
     n_class = len(class_labels)
-    cell = (link_zone * n_class + class_code[f_row])[evaluated]
-    size = len(labels) * n_class
+    cell = (zone_code * n_class + class_code)[evaluated]
+    size = len(zone_labels) * n_class
     sums = {
         "used_mu": np.bincount(cell, weights=np.nan_to_num(used[evaluated]), minlength=size),
         "tax_10k_yuan": np.bincount(cell, weights=np.nan_to_num(tax_alloc[evaluated]), minlength=size),
@@ -127,7 +147,7 @@ def dataset_zone_totals(dataset: Dataset, frame: pd.DataFrame, zone: pd.Series |
     present = np.flatnonzero(sums["n_links"])
     index = pd.MultiIndex.from_arrays(
         [
-            pd.Index(label_array[present // n_class], dtype="str"),
+            pd.Index(np.array(zone_labels, dtype=object)[present // n_class], dtype="str"),
             pd.Index(class_labels.to_numpy(dtype=object)[present % n_class], dtype="str"),
         ],
         names=["zone_code", "class"],
@@ -147,7 +167,7 @@ def zone_table(totals: pd.DataFrame) -> pd.DataFrame:
     """Totals per zone with 亩均税收 and each class's share of the land used (for charts and tables)."""
     wide = totals["used_mu"].unstack("class", fill_value=0.0)
     out = totals.groupby(level="zone_code")[["used_mu", "tax_10k_yuan", "n_links"]].sum()
-    out["tax_per_mu"] = out["tax_10k_yuan"] / out["used_mu"]
+    out["tax_per_mu"] = ratio(out["tax_10k_yuan"], out["used_mu"])
     for cls in wide.columns:
         out[f"share_mu_{cls}"] = wide[cls] / out["used_mu"]
     return out.reset_index()

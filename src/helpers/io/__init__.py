@@ -11,7 +11,7 @@ Modules:
 - ``inventory``      which file and sheet of a folder holds which table
 - ``check``          the one-pass check of a whole folder: every problem, every row accounted for (``make check``)
 - ``cache``          GeoParquet cache of checked folders, keyed on the files and the whole ``core`` and ``io`` source
-- ``dataset``        ``Dataset`` and ``load_dataset``: the checked tables in memory, land per enterprise
+- ``dataset``        ``Dataset`` and ``load_dataset``: the checked tables in memory, with the row positions the check found
 - ``privacy``        stable keyed pseudonyms for names and codes, coarsened parcel outlines (applied at load)
 - ``contract``       docs/data-contract.md and docs/examples/, generated from the data files
 """

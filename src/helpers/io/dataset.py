@@ -19,7 +19,6 @@ import pandas as pd
 from helpers.core.errors import InputError
 from helpers.core.geography import load_boundary, zones_from_parcels
 from helpers.core.industries import chain_of
-from helpers.core.keys import take_rows
 from helpers.core.units import area_mu
 from helpers.core.yamlfile import load_yaml
 from helpers.io.cache import POINTS, checked_folder, row_positions, rows_and_needs
@@ -172,40 +171,4 @@ def dataset_from_check(check: CheckResult, anonymize: bool = False, generalize_m
     return dataset
 
 
-def used_land(dataset: Dataset, parcel_extra: dict[str, pd.Series] | None = None) -> pd.DataFrame:
-    """The link table with the area each enterprise uses on each parcel: ``used_mu`` (registered
-    area × share) and ``used_geom_mu`` (measured area × share); plus ``parcel_extra`` columns
-    (Series indexed as ``dataset.parcels``, e.g. each parcel's zone)."""
-    parcels = dataset.parcels[["registered_area_mu", "geom_area_mu"]].assign(**(parcel_extra or {}))
-    links = pd.concat([dataset.links.reset_index(drop=True), take_rows(parcels, dataset.link_rows()[0])], axis=1)
-    links["used_mu"] = links["registered_area_mu"] * links["share"]
-    links["used_geom_mu"] = links["geom_area_mu"] * links["share"]
-    return links
-
-
-def enterprise_land(dataset: Dataset) -> pd.DataFrame:
-    """Land each enterprise uses: ``land_mu`` (Σ registered area × share), parcel count, main parcel
-    (the largest ``used_mu``; the first link of the table among equals)."""
-    links = used_land(dataset)
-    codes = dataset.enterprises["credit_code"]
-    who = dataset.link_rows()[1]
-    known = who >= 0
-    who, used, used_geom = who[known], links["used_mu"].to_numpy(float)[known], links["used_geom_mu"].to_numpy(float)[known]
-    n = len(codes)
-    out = pd.DataFrame(
-        {
-            "credit_code": codes.reset_index(drop=True),
-            "land_mu": np.bincount(who, weights=np.nan_to_num(used), minlength=n),
-            "land_geom_mu": np.bincount(who, weights=np.nan_to_num(used_geom), minlength=n),
-            "n_parcels": np.bincount(who, minlength=n).astype(int),
-        }
-    )
-    order = np.lexsort((np.arange(len(who)), -used, who))  # by enterprise, largest first, table order
-    first = order[np.r_[True, who[order][1:] != who[order][:-1]]] if len(order) else order
-    main_link = np.full(n, -1, dtype=np.int64)
-    main_link[who[first]] = np.flatnonzero(known)[first]
-    out["main_parcel_id"] = take_rows(links[["parcel_id"]], main_link)["parcel_id"]
-    return out
-
-
-__all__ = ["Dataset", "load_dataset", "dataset_from_check", "enterprise_land", "used_land"]
+__all__ = ["Dataset", "load_dataset", "dataset_from_check"]

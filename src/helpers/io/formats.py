@@ -25,7 +25,6 @@ from helpers.core.errors import InputError, Problem
 
 HEAD_LINES = 20  # lines of a column grid also kept as rows: the header is searched among them
 
-TABLE_KINDS = ("csv", "xlsx")
 LAYER_KINDS = ("parquet", "gpkg", "geojson", "shp")
 KIND_OF_SUFFIX = {
     ".csv": "csv",

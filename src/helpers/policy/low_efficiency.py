@@ -16,7 +16,7 @@ import pandas as pd
 from helpers.core import paths
 from helpers.core.errors import InputError
 from helpers.core.yamlfile import load_yaml
-from helpers.evaluate.indicators import compute_indicators, indicator_defs
+from helpers.evaluate.indicators import compute_indicators, indicator_defs, ratio
 
 RULE_FILE = paths.METHODS_DIR / "high_energy_low_efficiency.yaml"
 OPS = {"<": operator.lt, "<=": operator.le, ">": operator.gt, ">=": operator.ge, "==": operator.eq}
@@ -209,7 +209,7 @@ def street_low_efficiency(evaluated: pd.DataFrame, screening: pd.DataFrame, parc
     ).fillna(0.0)
     out["listed_share"] = out["listed_land_mu"] / out["evaluated_land_mu"]
     out["clearance_share"] = out["clearance_land_mu"] / out["used_land_mu"]
-    out["tax_per_mu"] = out["tax_10k_yuan"] / out["evaluated_land_mu"]
+    out["tax_per_mu"] = ratio(out["tax_10k_yuan"], out["evaluated_land_mu"])
     return out.reset_index()
 
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 import geopandas as gpd
 import pandas as pd
 
+from helpers.evaluate.indicators import ratio
 from helpers.plan.tasks import PLAN_YEARS
 from helpers.policy.low_efficiency import Rule
 
@@ -77,7 +78,7 @@ def park_performance(parks: gpd.GeoDataFrame, parcels: gpd.GeoDataFrame, ratings
         tax_10k_yuan=("tax_10k_yuan", "sum"),
         evaluated_mu=("evaluated_mu", "sum"),
     )
-    g["tax_per_mu"] = g["tax_10k_yuan"] / g["evaluated_mu"]
+    g["tax_per_mu"] = ratio(g["tax_10k_yuan"], g["evaluated_mu"])
     stars = ratings[ratings["year"] == year].set_index("park_id")["stars"]
     out = parks.drop(columns="geometry").set_index("park_id").join(g).join(stars)
     return out.reset_index()

@@ -26,6 +26,7 @@ import pandas as pd
 from helpers.core import paths
 from helpers.core.errors import InputError
 from helpers.core.yamlfile import load_yaml
+from helpers.evaluate.indicators import ratio
 from helpers.plan.goals import above_scale_figures
 from helpers.policy.low_efficiency import Rule, screen
 
@@ -76,7 +77,7 @@ def select_exits(evaluated: pd.DataFrame, select: dict, rule: Rule | None = None
         chosen |= (evaluated["class"] == "D").fillna(False).astype(bool)
     line = select.get("tax_per_mu_below")
     if line is not None:
-        tax_per_mu = evaluated["tax_10k_yuan"] / evaluated["land_mu"]
+        tax_per_mu = ratio(evaluated["tax_10k_yuan"], evaluated["land_mu"])
         chosen |= tax_per_mu.lt(float(line)).fillna(False)
     if select.get("remediation_list"):
         if rule is None:
@@ -113,7 +114,7 @@ def apply_scenario(evaluated: pd.DataFrame, scenario: dict, rule: Rule, defaults
             "above_scale": ex["above_scale"].astype(bool),
             "class": ex["class"],
             "land_mu": ex["land_mu"],
-            "tax_per_mu": ex["tax_10k_yuan"] / ex["land_mu"],
+            "tax_per_mu": ratio(ex["tax_10k_yuan"], ex["land_mu"]),
             "way": way,
             "land_freed_mu": land_freed,
             "energy_freed_tce": energy_freed,

@@ -37,7 +37,7 @@ from helpers.policy.programmes import (
 from helpers.report.context import RunContext
 from helpers.report.exports import parcel_layer, write_gpkg, write_xlsx
 from helpers.report.narrative import data_notice, task_anchor
-from helpers.report.sections import Section, md_text
+from helpers.report.sections import Section, md_code, md_text
 from helpers.viz.charts import breakdown_chart, stacked_bars, yearly_bars
 from helpers.viz.interactive import parcel_class_map
 from helpers.viz.maps import choropleth_map, class_map, hotspot_map, parks_map, street_class_maps
@@ -89,7 +89,7 @@ def header(ctx: RunContext) -> Section:
         Section()
         .markdown(
             f"**范围 Scope**: {ctx.scope} · **年度 Year**: {ctx.year} · **方法 Method**: `{ctx.method.id}` · "
-            f"**出清线 Clearance line**: {line:g} 万元/亩 · **规则 Rule**: `{md_text(ctx.rule.file.name)}`"
+            f"**出清线 Clearance line**: {line:g} 万元/亩 · **规则 Rule**: {md_code(ctx.rule.file.name)}"
         )
         .markdown(data_notice(ctx.dataset))
         .markdown(ctx.ev.ranking_note)

@@ -16,7 +16,7 @@ from helpers.policy.prices import burden_by, consecutive_years, electricity_surc
 from helpers.policy.scenario import ScenarioResult, apply_scenario, load_defaults, load_scenario, smallest_line, sweep, tornado
 from helpers.report.context import RunContext
 from helpers.report.narrative import data_notice
-from helpers.report.sections import Section, md_text
+from helpers.report.sections import Section, md_code, md_text
 from helpers.viz.charts import before_after_chart, breakdown_chart, sensitivity_chart, tornado_chart
 from helpers.viz.maps import class_map
 
@@ -55,7 +55,7 @@ def header(ctx: RunContext) -> Section:
     out = (
         Section(data={"scenario": s})
         .markdown(
-            f"**情景 Scenario**: {md_text(s['title'])} (`{md_text(s['id'])}`) · **数据年度 Data year**: {ctx.year} → "
+            f"**情景 Scenario**: {md_text(s['title'])} ({md_code(s['id'])}) · **数据年度 Data year**: {ctx.year} → "
             f"目标年 {s['target_year']} · **范围**: {ctx.scope}"
         )
         .markdown(f"对照目标 Targets ({ctx.plan_id} 二、实施目标)：{goals}。")

@@ -27,6 +27,12 @@ def md_text(value: Any) -> str:
     return html.escape(str(value), quote=False).translate(_MARKDOWN_SPECIALS)
 
 
+def md_code(value: Any) -> str:
+    """``value`` as a Markdown code span: shown literally (a code span renders no Markdown or HTML)."""
+    text = str(value).replace("`", "'").replace("\n", " ")
+    return f"`{text}`"
+
+
 def html_text(value: Any) -> str:
     return html.escape(str(value))
 

@@ -27,6 +27,7 @@ import pyarrow.parquet as pq
 
 from helpers.core.units import area_mu
 from helpers.evaluate.frame import evaluate_frame, year_frame
+from helpers.evaluate.land import with_used_area
 from helpers.evaluate.methods import Method, load_method
 from helpers.evaluate.parcels import USER_COLUMNS, allocate_tax
 from helpers.evaluate.scope import parse_streets
@@ -84,7 +85,7 @@ def _users(source: Path, zones: gpd.GeoDataFrame) -> dd.DataFrame:
     attrs = parcels.map_partitions(parcel_attributes, zones, meta=meta)
     links = dd.read_parquet(source / "enterprise_parcels")
     users = links.merge(attrs, on="parcel_id", how="left")
-    return users.assign(used_mu=users["registered_area_mu"] * users["share"], used_geom_mu=users["geom_area_mu"] * users["share"])
+    return users.map_partitions(with_used_area)
 
 
 def _totals(part: pd.DataFrame, frame: pd.DataFrame) -> pd.DataFrame:

@@ -17,7 +17,6 @@ import shapely
 
 from helpers.core.units import AREA_CRS
 
-STAGES = ("列入清单", "整治中", "达标销号", "已退出")
 RECORD_FILES = {
     "remediation": "remediation.csv",
     "land_renewal": "land_renewal.csv",
