@@ -72,6 +72,9 @@ def test_a_street_view_never_judges_the_street_against_a_district_target(qiaosi)
     statuses = set(tracker_page.targets(qiaosi)["status"])
     assert STREET_VIEW in statuses and not statuses & {MET, ON_TRACK, BEHIND}
     assert "全区情景" in scenario_page.headline(qiaosi).texts[0]
+    for section in (low_efficiency_page.land_renewal, low_efficiency_page.remediation_progress):
+        assert any("不与全区目标比较" in text for text in section(qiaosi).texts)
+    assert low_efficiency_page.district_target(qiaosi, 1.0, "x") == {}
     plt.close("all")
 
 

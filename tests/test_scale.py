@@ -1,6 +1,8 @@
 """Scale: the GeoParquet cache of checked folders, zones by spatial join and their totals, the
 class raster of big maps, and the dask engine (same classes and totals as the pandas path)."""
 
+import dataclasses
+
 import geopandas as gpd
 import numpy as np
 import pandas as pd
@@ -17,6 +19,7 @@ from helpers.evaluate.zones import (
     combine_totals,
     dataset_parcel_zones,
     dataset_zone_totals,
+    parcel_streets,
     parcel_zones,
     zone_table,
     zone_totals,
@@ -24,6 +27,7 @@ from helpers.evaluate.zones import (
 from helpers.io import cache
 from helpers.io.check import check_folder
 from helpers.io.dataset import Dataset, load_dataset
+from helpers.io.positions import Positions
 from helpers.scale.dask_engine import evaluate_partitioned, write_partitioned
 from helpers.viz.interactive import parcel_class_map, standalone_html
 from helpers.viz.rasterise import CATEGORIES, class_grid
@@ -88,6 +92,22 @@ def test_parcel_zones_by_representative_point():
     x, y = label_points(np.asarray(parcels.geometry.array))
     assert shapely.contains_xy(ell, x[1], y[1]) and not shapely.contains(ell, ell.centroid)
     pd.testing.assert_series_equal(parcel_zones(parcels, zones, points=(x, y)), got)
+
+
+def test_a_parcels_own_street_code_decides_and_the_join_only_fills_gaps():
+    """ "Per 街道" for land is the parcel's own 镇街 code; the spatial join places only parcels without one."""
+    zones = gpd.GeoDataFrame(
+        {"street_code": ["a", "b"]}, geometry=[shapely.box(0, 0, 10, 10), shapely.box(10, 0, 20, 10)], crs="EPSG:4549"
+    )
+    boxes = [shapely.box(1, 1, 2, 2), shapely.box(12, 1, 13, 2), shapely.box(30, 30, 31, 31)]
+    parcels = gpd.GeoDataFrame({"street_code": ["b", None, None]}, geometry=boxes, crs="EPSG:4549")
+    got = parcel_streets(parcels, zones)
+    assert got.iloc[0] == "b"  # registered in b though it lies in a
+    assert got.iloc[1] == "b" and pd.isna(got.iloc[2])  # placed by the join; outside every zone
+    x, y = label_points(np.asarray(parcels.geometry.array))
+    pd.testing.assert_series_equal(parcel_streets(parcels, zones, points=(x, y)), got)
+    no_codes = parcels.drop(columns="street_code")
+    pd.testing.assert_series_equal(parcel_streets(no_codes, zones), parcel_zones(no_codes, zones))
 
 
 def grouped_zone_totals(users: pd.DataFrame) -> pd.DataFrame:
@@ -224,7 +244,7 @@ def test_positions_found_by_the_cache_give_the_frame_of_a_lookup(sample_copy, ca
     with_positions = evaluate(dataset, 2023).enterprises
     zones_by_points = dataset_parcel_zones(dataset)
     totals_by_points = dataset_zone_totals(dataset, with_positions)
-    dataset._derived.clear()  # forget them: all found again
+    dataset = dataclasses.replace(dataset, positions=Positions())  # forget them: all found again
     assert dataset.panel_rows() is None and dataset.parcel_points() is None
     pd.testing.assert_frame_equal(with_positions, evaluate(dataset, 2023).enterprises)
     pd.testing.assert_series_equal(zones_by_points, parcel_zones(dataset.parcels, dataset.zones))

@@ -1,8 +1,10 @@
-"""Which zone (街道) each parcel lies in, by a spatial join, and evaluation totals per zone.
+"""Which 街道 each parcel belongs to, and evaluation totals per 街道 (zone) and class.
 
-A parcel belongs to the zone that contains its centroid, or, where the centroid falls outside
-the parcel (an L-shaped lot), a point on its surface. Parcels in
-no zone keep ``zone_code`` missing and are counted under "(none)" in the totals, never dropped.
+A parcel's 街道 is its own 镇街 code where the parcel layer carries one (``parcel_streets``: the
+project's one answer to "per 街道" for land, see ``helpers.evaluate.scope``); only a parcel without
+one is placed by a spatial join (``parcel_zones``): the zone that contains its centroid, or, where
+the centroid falls outside the parcel (an L-shaped lot), a point on its surface. Parcels in no
+zone keep ``zone_code`` missing and are counted under "(none)" in the totals, never dropped.
 
 ``zone_totals`` sums link rows (one enterprise on one parcel), so partial totals of any split of
 the rows add up to the totals of all: the dask engine sums the totals of its partitions.
@@ -70,9 +72,27 @@ def parcel_zones(
     return pd.Series(codes[found], index=parcels.index, name="zone_code")
 
 
+def parcel_streets(
+    parcels: gpd.GeoDataFrame,
+    zones: gpd.GeoDataFrame,
+    code: str = "street_code",
+    points: tuple[np.ndarray, np.ndarray] | None = None,
+) -> pd.Series:
+    """Each parcel's 街道 as ``zone_code``: the parcel's own ``code`` where it has one, else the zone
+    its label point lies in (``parcel_zones``, on those parcels only)."""
+    own = parcels[code].astype("string") if code in parcels else pd.Series(pd.NA, index=parcels.index, dtype="string")
+    missing = own.isna().to_numpy(dtype=bool)
+    if missing.any():
+        at = None if points is None else (points[0][missing], points[1][missing])
+        own = own.copy()
+        own[missing] = parcel_zones(parcels[missing], zones, code, at).to_numpy()
+    return own.rename("zone_code")
+
+
 def dataset_parcel_zones(dataset: Dataset) -> pd.Series:
-    """``parcel_zones`` of a dataset's parcels and zones, with the label points the folder check found."""
-    return parcel_zones(dataset.parcels, dataset.zones, points=dataset.parcel_points())
+    """``parcel_streets`` of a dataset's parcels and zones, with the label points the folder check found."""
+    assert dataset.zones is not None, "a loaded dataset has its 街道 zones"
+    return parcel_streets(dataset.parcels, dataset.zones, points=dataset.parcel_points())
 
 
 def zone_totals(users: pd.DataFrame) -> pd.DataFrame:
@@ -175,6 +195,7 @@ def zone_table(totals: pd.DataFrame) -> pd.DataFrame:
 
 __all__ = [
     "parcel_zones",
+    "parcel_streets",
     "dataset_parcel_zones",
     "zone_totals",
     "dataset_zone_totals",

@@ -10,8 +10,9 @@ Modules:
 - ``coordinates``    which CRS a parcel layer is really in (declared, .prj, guessed), GCJ-02 detection
 - ``inventory``      which file and sheet of a folder holds which table
 - ``check``          the one-pass check of a whole folder: every problem, every row accounted for (``make check``)
+- ``positions``      row positions between the core tables and parcel label points, and the ``Positions`` a dataset holds
 - ``cache``          GeoParquet cache of checked folders, keyed on the files and the whole ``core`` and ``io`` source
-- ``dataset``        ``Dataset`` and ``load_dataset``: the checked tables in memory, with the row positions the check found
+- ``dataset``        ``Dataset`` (frozen; ``replace`` drops stale positions) and ``load_dataset``: the checked tables in memory
 - ``privacy``        stable keyed pseudonyms for names and codes, coarsened parcel outlines (applied at load)
 - ``contract``       docs/data-contract.md and docs/examples/, generated from the data files
 """

@@ -27,9 +27,8 @@ import pyarrow.parquet as pq
 
 from helpers.core import paths
 from helpers.core.errors import Problem
-from helpers.core.geography import label_points
-from helpers.core.keys import positions
 from helpers.io.check import CheckResult, check_folder
+from helpers.io.positions import parcel_label_points, row_positions, rows_and_needs
 from helpers.io.schema import TRACE
 
 CACHE_FORMAT = 2
@@ -40,12 +39,6 @@ KEEP_ENTRIES = 6  # most recently used checked folders kept
 # label points): the cache key covers their whole source, so no module can be left out by hand.
 CHECK_PACKAGES = ("core", "io")
 POSITIONS_FILE = "_positions.npz"
-# name: (table, key column, the table it points into): each row's row number there (-1: none)
-ROW_POSITIONS = {
-    "link_parcel": ("enterprise_parcels", "parcel_id", "parcels"),
-    "link_enterprise": ("enterprise_parcels", "credit_code", "enterprises"),
-    "panel_enterprise": ("panel", "credit_code", "enterprises"),
-}
 
 
 def inputs_dir() -> Path:
@@ -80,38 +73,6 @@ def folder_key(folder: Path) -> str:
         h.update(f"\n{path.parent.name}/{path.name}\n".encode())
         _digest_file(path, h)
     return h.hexdigest()
-
-
-POINTS = ("parcel_x", "parcel_y")  # each parcel's label point (geo.label_points), in the layer's CRS
-
-
-def rows_and_needs(name: str) -> tuple[str, set[str]]:
-    """The table an array of ``check.positions`` has one value per row of, and the tables it is about."""
-    if name in POINTS:
-        return "parcels", {"parcels"}
-    table, _, target = ROW_POSITIONS[name]
-    return table, {table, target}
-
-
-def parcel_label_points(tables: dict[str, pd.DataFrame]) -> dict[str, np.ndarray]:
-    """``POINTS`` of the parcels' layer, measured once when a check is cached (as its areas are),
-    so that a re-run joins parcels to zones without computing a centroid."""
-    parcels = tables.get("parcels")
-    if not isinstance(parcels, gpd.GeoDataFrame):
-        return {}
-    return dict(zip(POINTS, label_points(np.asarray(parcels.geometry.array))))
-
-
-def row_positions(tables: dict[str, pd.DataFrame]) -> dict[str, np.ndarray]:
-    """``ROW_POSITIONS`` of ``tables`` (those whose tables are all there): the text-key lookups every
-    evaluation starts with, done once when a check is cached instead of on every re-run."""
-    with ThreadPoolExecutor(HASH_THREADS) as pool:  # Arrow's hashing releases the GIL
-        jobs = {
-            name: pool.submit(positions, tables[table][key], tables[target][key])
-            for name, (table, key, target) in ROW_POSITIONS.items()
-            if table in tables and target in tables
-        }
-        return {name: job.result() for name, job in jobs.items()}
 
 
 def store(check: CheckResult, entry: Path) -> None:

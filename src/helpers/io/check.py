@@ -75,7 +75,7 @@ class CheckResult:
     ignored: list[str]
     excluded: pd.DataFrame  # table, file, row, reason
     read: dict[str, int] = field(default_factory=dict)
-    # found when the check is cached: row numbers between the core tables (helpers.io.cache.ROW_POSITIONS), parcels' label points
+    # found when the check is cached: row numbers between the core tables (helpers.io.positions.ROW_POSITIONS), parcels' label points
     positions: dict[str, np.ndarray] = field(default_factory=dict)
 
     @property

@@ -9,6 +9,7 @@ Nothing in the folder is written.
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -21,8 +22,9 @@ from helpers.core.geography import load_boundary, zones_from_parcels
 from helpers.core.industries import chain_of
 from helpers.core.units import area_mu
 from helpers.core.yamlfile import load_yaml
-from helpers.io.cache import POINTS, checked_folder, row_positions, rows_and_needs
+from helpers.io.cache import checked_folder
 from helpers.io.check import CheckResult
+from helpers.io.positions import Positions, row_positions
 from helpers.io.privacy import anonymize_dataset, generalize
 from helpers.io.schema import TRACE
 
@@ -31,7 +33,7 @@ ZONES_FILE = "street_zones_synthetic.geojson"
 INFO_FILE = "sample_info.yaml"
 
 
-@dataclass
+@dataclass(frozen=True)
 class Dataset:
     """The four input tables of one data folder, typed and checked."""
 
@@ -45,52 +47,34 @@ class Dataset:
     records: dict[str, pd.DataFrame] = field(default_factory=dict)  # optional programme records present
     check: CheckResult | None = None  # the folder check: warnings, notes, rows read/kept/excluded
     anonymized: bool = False
-    # arrays derived from the tables (cache.ROW_POSITIONS, cache.POINTS): name -> (the objects they were found for, array)
-    _derived: dict = field(default_factory=dict, init=False, repr=False, compare=False)
+    positions: Positions = field(default_factory=Positions, repr=False, compare=False)
 
-    def _owners(self, name: str) -> tuple:
-        """The objects the derived array ``name`` is about: its tables, and for label points the outlines."""
-        by_name = {
-            "enterprises": self.enterprises,
-            "parcels": self.parcels,
-            "enterprise_parcels": self.links,
-            "panel": self.panel,
-        }
-        owners = tuple(by_name[t] for t in sorted(rows_and_needs(name)[1]))
-        return (*owners, self.parcels.geometry.values) if name in POINTS else owners
-
-    def _found(self, name: str) -> np.ndarray | None:
-        """The derived array ``name`` if it was found for the very objects the dataset holds now."""
-        owners, values = self._derived.get(name, ((), None))
-        current = self._owners(name)
-        return values if len(owners) == len(current) and all(a is b for a, b in zip(owners, current)) else None
-
-    def adopt_positions(self, found: dict[str, np.ndarray]) -> None:
-        """Take arrays derived from these very tables (``CheckResult.positions``): row positions
-        between the core tables and the parcels' label points."""
-        for name, values in found.items():
-            self._derived[name] = (self._owners(name), values)
+    def replace(self, **changes) -> Dataset:
+        """A new dataset with ``changes`` (tables or other fields); the row positions and label
+        points about a replaced table are dropped (found again when asked for)."""
+        tables = {"enterprises": "enterprises", "parcels": "parcels", "links": "enterprise_parcels", "panel": "panel"}
+        replaced = [tables[name] for name in changes if name in tables]
+        return dataclasses.replace(self, **changes, positions=self.positions.without(replaced))
 
     def link_rows(self) -> tuple[np.ndarray, np.ndarray]:
-        """Row number of each link's parcel and of its enterprise (-1 where none), found once for
-        the tables the dataset holds now (again if a table is replaced)."""
-        if self._found("link_parcel") is None or self._found("link_enterprise") is None:
-            self.adopt_positions(
-                row_positions({"enterprise_parcels": self.links, "parcels": self.parcels, "enterprises": self.enterprises})
-            )
-        parcel_rows, enterprise_rows = self._found("link_parcel"), self._found("link_enterprise")
+        """Row number of each link's parcel and of its enterprise (-1 where none): the folder check's,
+        or found now, once (the tables of a dataset are never reassigned)."""
+        if self.positions.get("link_parcel") is None or self.positions.get("link_enterprise") is None:
+            found = row_positions({"enterprise_parcels": self.links, "parcels": self.parcels, "enterprises": self.enterprises})
+            object.__setattr__(self, "positions", self.positions.merged(found))  # a memo of a frozen dataset
+        parcel_rows, enterprise_rows = self.positions.get("link_parcel"), self.positions.get("link_enterprise")
         assert parcel_rows is not None and enterprise_rows is not None
         return parcel_rows, enterprise_rows
 
     def panel_rows(self) -> np.ndarray | None:
         """Row number in ``enterprises`` of each panel row (-1 where none) when the folder check
-        found them (``helpers.io.cache``) for the tables the dataset holds now; else None."""
-        return self._found("panel_enterprise")
+        found them (``helpers.io.positions``) for these tables; else None."""
+        return self.positions.get("panel_enterprise")
 
     def parcel_points(self) -> tuple[np.ndarray, np.ndarray] | None:
-        """x and y of each parcel's label point (``geo.label_points``) when the folder check found
-        them for the parcels and outlines the dataset holds now; else None."""
-        x, y = self._found("parcel_x"), self._found("parcel_y")
+        """x and y of each parcel's label point (``geography.label_points``) when the folder check
+        found them for these parcels; else None."""
+        x, y = self.positions.get("parcel_x"), self.positions.get("parcel_y")
         return None if x is None or y is None else (x, y)
 
     @property
@@ -162,12 +146,12 @@ def dataset_from_check(check: CheckResult, anonymize: bool = False, generalize_m
         info=info,
         records=records,
         check=check,
+        positions=Positions(check.positions),  # rows as in check.tables: same order, trace columns dropped
     )
-    dataset.adopt_positions(check.positions)  # rows as in check.tables: same order, trace columns dropped
     if anonymize:
         dataset = anonymize_dataset(dataset)
     if generalize_m:
-        dataset.parcels = dataset.parcels.set_geometry(generalize(dataset.parcels.geometry, generalize_m))
+        dataset = dataset.replace(parcels=dataset.parcels.set_geometry(generalize(dataset.parcels.geometry, generalize_m)))
     return dataset
 
 

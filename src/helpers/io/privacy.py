@@ -65,15 +65,19 @@ def anonymize_dataset(dataset):
     def recode(table: pd.DataFrame) -> pd.DataFrame:
         return table.assign(**{CODE_COLUMN: table[CODE_COLUMN].map(alias)}) if CODE_COLUMN in table else table
 
-    dataset.enterprises = pseudonymize(dataset.enterprises)
-    dataset.links, dataset.panel = recode(dataset.links), recode(dataset.panel)
-    for name, table in list(dataset.records.items()):
+    records = {}
+    for name, table in dataset.records.items():
         table = recode(table)
         if name == "projects":
             table = table.assign(name=table["project_id"].map(lambda p: project_pseudonym(str(p), key)))
-        dataset.records[name] = table
-    dataset.anonymized = True
-    return dataset
+        records[name] = table
+    return dataset.replace(
+        enterprises=pseudonymize(dataset.enterprises),
+        links=recode(dataset.links),
+        panel=recode(dataset.panel),
+        records=records,
+        anonymized=True,
+    )
 
 
 def generalize(geoms: gpd.GeoSeries, metres: float) -> gpd.GeoSeries:

@@ -53,6 +53,19 @@ def _option(ctx: RunContext, name: str):
     return ctx.parameters.get(name, DEFAULT_HOTSPOTS.get(name))
 
 
+def district_target(ctx: RunContext, value: float, label: str) -> dict:
+    """A chart's target line: drawn for the whole district only. Under a 街道 view the district's
+    target is named in the text instead (``view_note``), never drawn against the 街道's values."""
+    return {} if ctx.filtered else {"target": value, "target_label": label}
+
+
+def view_note(ctx: RunContext, goal_text: str) -> str:
+    return (
+        f"全区目标 District target: {goal_text}；{ctx.scope}的数值不与全区目标比较 — the 街道's values are "
+        "part of the district's, not set against its target."
+    )
+
+
 def street_names() -> pd.Series:
     return load_streets().set_index("street_code")["street_name"]
 
@@ -378,7 +391,7 @@ def remediation_progress(ctx: RunContext) -> Section:
     goal = ctx.goal("energy_freed")
     done = completions(rem)
     freed = yearly_with_cumulative(energy_freed(rem, ctx.dataset.panel, ctx.rule), "energy_freed_tce")
-    return (
+    s = (
         Section(data={"completions": done, "energy_freed": freed})
         .html(task_anchor(2))
         .figure(
@@ -400,12 +413,12 @@ def remediation_progress(ctx: RunContext) -> Section:
                 goal.unit,
                 ctx.plan_ref(f"二、实施目标（{goal.text}）"),
                 ctx.synthetic,
-                target=float(goal.value),
-                target_label=f"目标 {goal.value:g}",
                 labels=[f"{v:,.0f}" for v in freed["cumulative"]],
+                **district_target(ctx, float(goal.value), f"目标 {goal.value:g}"),
             )
         )
     )
+    return s.markdown(view_note(ctx, goal.text)) if ctx.filtered else s
 
 
 def land_renewal(ctx: RunContext) -> Section:
@@ -414,18 +427,18 @@ def land_renewal(ctx: RunContext) -> Section:
         return Section().markdown("无数据：无有机更新台账（land_renewal.csv）— no land-renewal records.")
     goal = ctx.goal("land_renewed")
     in_plan = renewal[renewal["year"] >= PLAN_YEARS[0]]
-    return Section(data={"land_renewal": in_plan}).figure(
+    s = Section(data={"land_renewal": in_plan}).figure(
         stacked_bars(
             renewal_by_way(in_plan),
             f"图13 工业用地有机更新面积（方案期，{ctx.scope}）",
             "面积（亩）",
             ctx.plan_ref(f"二、实施目标（{goal.text}）；任务4"),
             ctx.synthetic,
-            target=float(goal.value),
-            target_label=f"目标 {goal.value:g}{goal.unit}（累计）",
             cumulative=True,
+            **district_target(ctx, float(goal.value), f"目标 {goal.value:g}{goal.unit}（累计）"),
         )
     )
+    return s.markdown(view_note(ctx, goal.text)) if ctx.filtered else s
 
 
 def green_parks_incubators(ctx: RunContext) -> Section:
@@ -444,11 +457,12 @@ def green_parks_incubators(ctx: RunContext) -> Section:
                 target["unit"],
                 ctx.plan_ref(f"任务2（{target['text']}）"),
                 ctx.synthetic,
-                target=float(target["value"]),
-                target_label=f"目标 {target['value']:g}{target['unit']}",
                 labels=[f"新增{n}，累计{c}" for n, c in zip(gf["new"], gf["cumulative_plan"])],
+                **district_target(ctx, float(target["value"]), f"目标 {target['value']:g}{target['unit']}"),
             )
         )
+        if ctx.filtered:
+            s.markdown(view_note(ctx, target["text"]))
     else:
         s.markdown("无数据：无绿色工厂台账（green_factories.csv）— no green-factory records.")
     rec = ctx.dataset.records

@@ -31,7 +31,7 @@ from helpers.evaluate.land import with_used_area
 from helpers.evaluate.methods import Method, load_method
 from helpers.evaluate.parcels import USER_COLUMNS, allocate_tax
 from helpers.evaluate.scope import parse_streets
-from helpers.evaluate.zones import combine_totals, parcel_zones, zone_totals
+from helpers.evaluate.zones import combine_totals, parcel_streets, zone_totals
 from helpers.io.dataset import Dataset
 
 PARCEL_COLUMNS = ["parcel_id", "street_code", "registered_area_mu", "geometry"]
@@ -61,13 +61,13 @@ def write_partitioned(dataset: Dataset, out: Path, npartitions: int) -> Path:
 
 
 def parcel_attributes(part: gpd.GeoDataFrame, zones: gpd.GeoDataFrame) -> pd.DataFrame:
-    """Per parcel of one partition: registered and measured area (亩) and the zone it lies in."""
+    """Per parcel of one partition: registered and measured area (亩) and its 街道 (``parcel_streets``)."""
     return pd.DataFrame(
         {
             "parcel_id": part["parcel_id"],
             "registered_area_mu": part["registered_area_mu"],
             "geom_area_mu": area_mu(part),
-            "zone_code": parcel_zones(part, zones),
+            "zone_code": parcel_streets(part, zones),
         }
     )
 
