@@ -2,8 +2,8 @@
 
 "Per 街道" means the enterprise's registered 所属镇街 (``street_code`` of the enterprise table) for
 everything about enterprises, and the parcel's own 镇街 (``street_code`` of the parcel layer) for
-everything drawn on a map; a spatial join to zones is only the scale engines' way to the same
-answer on data that carry no 街道 code. A scope never changes a result, it selects which
+everything drawn on a map and every zone total (``helpers.evaluate.zones.parcel_streets``); a
+spatial join places only the parcels that carry no 街道 code. A scope never changes a result, it selects which
 results are shown."""
 
 from __future__ import annotations

@@ -148,8 +148,9 @@ def trend_chart(
         ax.set_xticks(years)
         ax.set_title(wrap_chars(row.text, 11), fontsize=9)
         ax.set_ylabel("%" if scale == 100 else row.unit)
-        if district is not None:
-            ax.legend(fontsize=7, loc="lower right", frameon=False)
+    if district is not None:  # one legend for all panels, above them, off the data
+        handles, labels = axes[0][0].get_legend_handles_labels()
+        fig.legend(handles, labels, loc="upper right", ncol=2, fontsize=8, frameon=False, bbox_to_anchor=(0.99, 0.99))
     finish(fig, title, plan_ref, synthetic)
     return fig
 
