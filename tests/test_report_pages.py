@@ -100,3 +100,11 @@ def test_targets_come_from_the_plan_files(district):
     assert district.target("green_factories_new")["value"] == 15
     with pytest.raises(KeyError, match="no goal"):
         district.goal("not_a_goal")
+
+
+def test_ranking_within_the_street_is_explicit_and_named_on_the_page(tmp_path):
+    ctx = build_context(streets="乔司街道", rank_within_streets=True, output_dir=tmp_path)
+    assert ctx.rank_within_streets and ctx.ev.rank_within_streets and not ctx.district_ev.rank_within_streets
+    assert any("仅所选街道内排名" in text for text in evaluation_page.classes(ctx).texts)
+    assert (ctx.ev.evaluated["rank"] <= len(ctx.ev.evaluated)).all()
+    plt.close("all")

@@ -167,13 +167,12 @@ def build_context(
         rule_spec = replace(rule_spec, clearance_line=float(clearance_line))
     budget = load_budget_rule(paths.resolve(budget_rule)) if budget_rule else load_budget_rule()
     district, shown = {}, {}
+    ranked_within = bool(rank_within_streets and codes)
     for y in dataset.years:
-        if rank_within_streets and codes:
-            district[y] = evaluate(dataset, y, method_spec)
-            shown[y] = evaluate(dataset, y, method_spec, codes, rank_within_streets=True)
-        else:
-            district[y] = evaluate(dataset, y, method_spec)
-            shown[y] = view(district[y], codes)
+        district[y] = evaluate(dataset, y, method_spec)
+        shown[y] = (
+            evaluate(dataset, y, method_spec, codes, rank_within_streets=True) if ranked_within else view(district[y], codes)
+        )
     plan, goals = load_goals()
     parameters = {
         "data_dir": str(data_dir),
@@ -191,7 +190,7 @@ def build_context(
         method=method_spec,
         year=int(year),
         streets=codes,
-        rank_within_streets=bool(rank_within_streets and codes),
+        rank_within_streets=ranked_within,
         district=district,
         evaluations=shown,
         rule=rule_spec,
