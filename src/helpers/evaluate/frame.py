@@ -86,7 +86,12 @@ def evaluate_frame(frame: pd.DataFrame, method: Method, codes: list[str] | None 
                 f"{int(overlap.sum())} enterprises; pools must not overlap"
             )
         taken |= members_mask
-        scored, bench = score_pool(frame.loc[members_mask, pool_columns(pool)], pool)
+        columns = pool_columns(pool)  # an optional indicator input the folder lacks counts as missing
+        present = [c for c in columns if c in frame.columns]
+        members = frame.loc[members_mask, present]
+        if len(present) < len(columns):
+            members = members.reindex(columns=columns)
+        scored, bench = score_pool(members, pool)
         scored["pool"] = pool.id
         scored["pool_zh"] = pool.zh
         frames.append(scored)

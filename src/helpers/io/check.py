@@ -339,7 +339,27 @@ def check_inventory(folder: Path, inv: Inventory, cfg: dict) -> CheckResult:
                 tables["panel"]["tax_10k_yuan"] = tables["panel"]["tax_10k_yuan"].clip(lower=0)
     check_links(tables, problems)
     excl = pd.DataFrame(excluded, columns=["table", "file", "row", "reason"])
-    return CheckResult(folder, tables, problems, inv.notes, inv.ignored, excl, read)
+    return CheckResult(folder, tables, problems, inv.notes + optional_notes(tables), inv.ignored, excl, read)
+
+
+def optional_notes(tables: dict[str, pd.DataFrame]) -> list[str]:
+    """A note for every optional table the folder lacks and every optional column a table lacks:
+    the report sections that use them will say 无数据 (nothing else changes)."""
+    notes = []
+    for name, spec in table_specs().items():
+        if name not in tables:
+            if spec.optional:
+                notes.append(
+                    f"可选表缺失 optional table absent: {spec.title} ({spec.file}); the sections that use it show 无数据"
+                )
+            continue
+        absent = [spec.label(c) for c, rule in spec.columns.items() if not rule.get("required", True) and c not in tables[name]]
+        if absent:
+            notes.append(
+                f"可选字段缺失 optional column(s) absent from {spec.title}: {', '.join(absent)}; "
+                "the sections that use them show 无数据, indicators from them count as missing"
+            )
+    return notes
 
 
 def main(argv: list[str] | None = None) -> int:

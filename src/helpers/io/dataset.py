@@ -26,7 +26,7 @@ from helpers.io.cache import checked_folder
 from helpers.io.check import CheckResult
 from helpers.io.positions import Positions, row_positions
 from helpers.io.privacy import anonymize_dataset, generalize
-from helpers.io.schema import TRACE
+from helpers.io.schema import TRACE, table_specs
 
 CORE_TABLES = ("enterprises", "parcels", "enterprise_parcels", "panel")
 ZONES_FILE = "street_zones_synthetic.geojson"
@@ -119,7 +119,7 @@ def dataset_from_check(check: CheckResult, anonymize: bool = False, generalize_m
     if not check.ok:
         raise InputError.from_problems(check.errors)
     folder = check.folder
-    tables = {name: t.drop(columns=TRACE, errors="ignore") for name, t in check.tables.items()}
+    tables = {name: with_optional_columns(name, t.drop(columns=TRACE, errors="ignore")) for name, t in check.tables.items()}
 
     parcels = gpd.GeoDataFrame(tables["parcels"], geometry="geometry", crs=tables["parcels"].crs)
     if "geom_area_mu" not in parcels:  # measured by the check (and cached with it)
@@ -155,4 +155,21 @@ def dataset_from_check(check: CheckResult, anonymize: bool = False, generalize_m
     return dataset
 
 
-__all__ = ["Dataset", "load_dataset", "dataset_from_check"]
+OPTIONAL_DTYPES = {"integer": "Int64", "number": "float64", "boolean": "boolean", "text": "string"}
+
+
+def with_optional_columns(name: str, table: pd.DataFrame) -> pd.DataFrame:
+    """``table`` with every optional column of the contract that its file lacks, empty (typed by the
+    contract): code reads an absent field as "no value", never as a missing key. The folder check
+    notes each absent column (``check.optional_notes``); the sections that need one say 无数据."""
+    spec = table_specs().get(name)
+    if spec is None:
+        return table
+    absent = {c: rule for c, rule in spec.columns.items() if not rule.get("required", True) and c not in table}
+    for column, rule in absent.items():
+        dtype = OPTIONAL_DTYPES.get(rule.get("type", "text"), "object")
+        table[column] = pd.Series(np.nan if dtype == "float64" else pd.NA, index=table.index, dtype=dtype)
+    return table
+
+
+__all__ = ["Dataset", "load_dataset", "dataset_from_check", "with_optional_columns"]

@@ -61,6 +61,12 @@ def label(name: str) -> str:
     return MEASURES[name][0]
 
 
+def _has(frame: pd.DataFrame | None, *columns: str) -> bool:
+    """The optional ``columns`` are in ``frame`` with at least one value: a measure that needs a
+    field the folder does not hold returns None (shown as 无数据), never a count of zero."""
+    return frame is not None and all(c in frame and frame[c].notna().any() for c in columns)
+
+
 def _by_year(values: dict) -> pd.Series:
     return pd.Series(values, dtype=float)
 
@@ -107,6 +113,8 @@ def _heavy_new(ctx):
 @measure("standard_land_share", "新增工业用地标准地出让比例")
 def _standard(ctx):
     p = ctx.dataset.parcels
+    if not _has(p, "grant_year", "standard_land"):
+        return None
     if ctx.streets is not None:
         p = p[p["street_code"].isin(ctx.streets)]
     p = p[p["grant_year"].isin(ctx.years)]
@@ -233,7 +241,7 @@ def _signed_mfg(ctx):
 @measure("landing_rate", "当年签约项目落地率")
 def _landing(ctx):
     p = _projects(ctx)
-    if p is None:
+    if not _has(p, "landed_year"):
         return None
     landed_same_year = (p["landed_year"] == p["signed_year"]).fillna(False).astype(bool)
     return landed_same_year.groupby(p["signed_year"]).mean().rename_axis(None)
@@ -242,7 +250,7 @@ def _landing(ctx):
 @measure("landing_year_fai_completion", "当年落地项目固定资产投资完成率")
 def _fai_rate(ctx):
     p, inv = _projects(ctx), ctx.record("project_investment")
-    if p is None or inv is None:
+    if inv is None or not _has(p, "landed_year"):
         return None
     landed = p[p["landed_year"].notna()]
     first = inv.merge(landed[["project_id", "landed_year", "amount_100m_yuan"]], on="project_id")
@@ -264,7 +272,7 @@ measure("manufacturing_investment", "制造业项目完成投资（亿元，当�
 
 def _landed_count(ctx, min_amount: float, chain_only: bool = False):
     p = _projects(ctx)
-    if p is None:
+    if not _has(p, "landed_year"):
         return None
     sel = p["landed_year"].notna() & p["manufacturing"].astype(bool) & (p["amount_100m_yuan"] >= min_amount)
     if chain_only:
@@ -280,7 +288,7 @@ measure("chain_projects_landed", "落地亿元以上产业链项目（个，当�
 @measure("major_projects_started_within_year", "10亿元以上项目落地当年开工比例")
 def _started(ctx):
     p = _projects(ctx)
-    if p is None:
+    if not _has(p, "landed_year", "started_year"):
         return None
     big = p[p["landed_year"].notna() & (p["amount_100m_yuan"] >= 10)]
     return (big["started_year"] == big["landed_year"]).groupby(big["landed_year"]).mean().rename_axis(None)

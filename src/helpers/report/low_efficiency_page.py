@@ -359,7 +359,12 @@ def idle_and_standard_land(ctx: RunContext) -> Section:
         .table(idle[["street_name", "parcels", "area_mu"]].style.format(precision=1).hide(axis="index"))
     )
     parcels = ctx.ev.parcels
-    if "grant_year" not in parcels or parcels["grant_year"].ge(STANDARD_LAND_SINCE).sum() == 0:
+    if "standard_land" not in parcels or parcels["standard_land"].isna().all():
+        return s.markdown(
+            "无数据：宗地图层无“是否标准地出让”字段（是否标准地 / standard_land），无法计算“标准地”出让比例 — "
+            "add the field to the parcel layer to enable this chart."
+        )
+    if "grant_year" not in parcels or not parcels["grant_year"].ge(STANDARD_LAND_SINCE).fillna(False).any():
         return s.markdown(
             f"无数据：宗地图层无 {STANDARD_LAND_SINCE} 年以来的供地年份（字段 供地年份 / grant_year），"
             "无法计算“标准地”出让比例 — no parcel granted since then carries a grant year."

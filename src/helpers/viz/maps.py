@@ -16,7 +16,7 @@ from matplotlib.patches import Patch, Rectangle
 from helpers.core.geography import BOUNDARY_CREDITS, SYNTHETIC_ZONES_NOTE
 from helpers.core.units import AREA_CRS
 from helpers.viz.rasterise import RASTER_ABOVE, class_grid
-from helpers.viz.style import CLASS_COLORS, UNRATED_COLOR, finish
+from helpers.viz.style import CLASS_COLORS, UNRATED_COLOR, finish, without_idle_redraws
 
 UNRATED_LABEL = "未参评/闲置 not rated or idle"
 
@@ -61,6 +61,7 @@ HOTSPOT_COLORS = {3: "#b2182b", 2: "#ef8a62", 1: "#fddbc7", 0: "#f0f0f0", -1: "#
 def base_map(boundary: gpd.GeoDataFrame, zones: gpd.GeoDataFrame | None, label_zones: bool = True):
     """Figure with the district boundary and the dashed synthetic 街道 zones, in EPSG:4549."""
     fig, ax = plt.subplots(figsize=(10, 8))
+    without_idle_redraws(fig)
     boundary.to_crs(AREA_CRS).plot(ax=ax, facecolor="#f7f7f7", edgecolor="#252525", lw=1.2, zorder=1)
     if zones is not None:
         z = zones.to_crs(AREA_CRS)
@@ -263,6 +264,7 @@ def street_class_maps(
     ncols = min(4, len(z))
     nrows = -(-len(z) // ncols)
     fig, axes = plt.subplots(nrows, ncols, figsize=(3.2 * ncols, 3.4 * nrows), squeeze=False)
+    without_idle_redraws(fig)
     cls = p[class_column].astype("string")
     for ax, zone in zip(axes.flat, z.itertuples()):
         gpd.GeoSeries([zone.geometry], crs=AREA_CRS).plot(ax=ax, facecolor="#f7f7f7", edgecolor="#737373", lw=0.8, ls="--")

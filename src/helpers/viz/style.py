@@ -73,6 +73,15 @@ def setup_plotting(dpi: int = 110) -> None:
     )
 
 
+def without_idle_redraws(fig):
+    """``fig`` with its canvas's ``draw_idle`` made a no-op. geopandas asks for a full redraw after
+    every layer it plots (``plot_series`` → ``draw_idle``, which the Agg and inline canvases honour at
+    once), so an 8-panel map was drawn some 50 times; it is still drawn in full when shown or saved
+    (``print_figure`` draws), so the pixels are the same."""
+    fig.canvas.draw_idle = lambda *args, **kwargs: None
+    return fig
+
+
 def finish(fig, title: str, plan_ref: str, synthetic: bool, source: str | None = None) -> None:
     """Title on top; plan reference, data source and the synthetic-data note at the bottom."""
     fig.suptitle(title, x=0.01, ha="left", fontsize=13.5)
