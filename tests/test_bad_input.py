@@ -64,6 +64,38 @@ def test_not_a_number(sample_copy):
     assert p.column.startswith("revenue_10k_yuan") and p.rows == (5, 11) and "万元" in p.expected
 
 
+def test_numbers_written_as_office_text_are_read_and_listed(sample_copy):
+    """Thousands separators and full-width digits are how offices type numbers: read, and listed."""
+    before = read_table(sample_copy, "panel.csv")
+    edit(
+        sample_copy,
+        "panel.csv",
+        set_cell("revenue_10k_yuan", [3, 9, 10], ["1,234.5", "１２３", "12,345,678"]),
+    )
+    p = problem(sample_copy, "numbers written as text", severity="warning")
+    assert p.column.startswith("revenue_10k_yuan") and p.rows == (5, 11, 12)
+    panel = load_dataset(sample_copy).panel
+    keys = before.loc[[3, 9, 10], ["credit_code", "year"]].astype({"year": int})
+    got = keys.merge(panel, on=["credit_code", "year"])["revenue_10k_yuan"].tolist()
+    assert got == [1234.5, 123.0, 12345678.0]
+
+
+def test_credit_codes_typed_with_spaces_or_lower_case_are_normalised_and_listed(sample_copy):
+    enterprises = read_table(sample_copy, "enterprises.csv")
+    code = enterprises.loc[4, "credit_code"]
+    typed = f" {code[:6]} {code[6:].lower()} "
+    edit(sample_copy, "enterprises.csv", set_cell("credit_code", 4, typed))
+    links = read_table(sample_copy, "enterprise_parcels.csv")
+    at = links.index[links["credit_code"] == code].tolist()
+    edit(sample_copy, "enterprise_parcels.csv", set_cell("credit_code", at, [code.lower()] * len(at)))
+    warnings = [p for p in check_folder(sample_copy).problems if "统一社会信用代码 with spaces" in p.problem]
+    assert {p.file.rsplit("/", 1)[-1] for p in warnings} == {"enterprises.csv", "enterprise_parcels.csv"}
+    assert all(p.severity == "warning" for p in warnings)
+    assert next(p for p in warnings if p.file.endswith("enterprises.csv")).rows == (6,)
+    dataset = load_dataset(sample_copy)
+    assert code in set(dataset.enterprises["credit_code"]) and (dataset.links["credit_code"] == code).sum() == len(at)
+
+
 def test_not_a_whole_number(sample_copy):
     edit(sample_copy, "enterprises.csv", set_cell("founded_year", 0, "2001.5"))
     p = problem(sample_copy, "not a whole number")

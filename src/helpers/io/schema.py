@@ -90,6 +90,17 @@ def to_number(raw: pd.Series) -> pd.Series:
     return pd.to_numeric(raw, errors="coerce").astype(float)
 
 
+_THOUSANDS = r"(?<=\d),(?=\d{3}(?!\d))"
+
+
+def written_numbers(raw: pd.Series) -> pd.Series:
+    """Cells that are numbers once written plainly: full-width characters made half-width (NFKC),
+    surrounding spaces dropped, commas between groups of three digits (thousands separators)
+    removed. Anything else stays unread (NaN)."""
+    text = raw.astype("string").str.normalize("NFKC").str.strip().str.replace(_THOUSANDS, "", regex=True)
+    return pd.to_numeric(text, errors="coerce").astype(float)
+
+
 def _blank(s: pd.Series) -> pd.Series:
     return s.isna() | (s.astype("string").str.strip() == "")
 
@@ -139,8 +150,30 @@ def coerce_source(
         kind = c_spec["type"]
         if kind == "text":
             values = raw.astype("string").str.strip()
+            if "credit_code" in rules or str(c_spec.get("references", "")).endswith(".credit_code"):
+                written = values.str.replace(r"\s+", "", regex=True).str.upper()  # as offices type them
+                changed = (written != values).fillna(False)
+                if changed.any():
+                    flag(
+                        changed,
+                        "统一社会信用代码 with spaces or lower-case letters; read without spaces, in upper case",
+                        "18 characters, digits and upper-case letters; nothing to fix, listed so that you can check them",
+                        severity="warning",
+                    )
+                    values = written
         elif kind in ("number", "integer"):
             values = to_number(raw)
+            unread = values.isna() & ~blank
+            if unread.any():  # numbers as offices type them: "1,234.5", full-width "１２３", " 42 "
+                written = written_numbers(raw[unread])
+                if written.notna().any():
+                    values.loc[written.index[written.notna()]] = written[written.notna()]
+                    flag(
+                        unread & values.notna(),
+                        "numbers written as text (thousands separators, full-width digits or spaces around them); read as numbers",
+                        "plain numbers; nothing to fix, listed so that you can check them",
+                        severity="warning",
+                    )
             bad = values.isna() & ~blank
             if bad.any():
                 flag(
