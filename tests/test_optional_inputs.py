@@ -6,32 +6,26 @@ papermill in test_notebooks and test_runner)."""
 
 from __future__ import annotations
 
-import inspect
 import shutil
 
 import matplotlib
 
 matplotlib.use("Agg")
 import geopandas as gpd  # noqa: E402
-import matplotlib.pyplot as plt  # noqa: E402
 import pandas as pd  # noqa: E402
 import pytest  # noqa: E402
 
 from helpers.io.schema import table_specs  # noqa: E402
 from helpers.report import (  # noqa: E402
-    evaluation_page,
     low_efficiency_page,
-    overview_page,
     scenario_page,
-    tracker_page,
 )
 from helpers.report.context import build_context  # noqa: E402
-from helpers.report.sections import Section  # noqa: E402
 from helpers.synthetic import sample as generator  # noqa: E402
 
+from .pages import QUICK, run_sections  # noqa: E402
+
 pytestmark = pytest.mark.slow
-PAGES = [tracker_page, overview_page, evaluation_page, low_efficiency_page, scenario_page]
-QUICK = {"hotspot_permutations": 99, "thresholds": "3,8", "densities": "1.0"}
 
 
 def optional_items() -> list[tuple[str, str | None]]:
@@ -77,26 +71,11 @@ def sample_without(base, folder, table: str, column: str | None) -> None:
         (layer.to_parquet(path) if path.suffix == ".parquet" else layer.to_file(path))
 
 
-def sections(page):
-    return [
-        f
-        for name, f in inspect.getmembers(page, inspect.isfunction)
-        if f.__module__ == page.__name__
-        and not name.startswith("_")
-        and list(inspect.signature(f).parameters) == ["ctx"]
-        and inspect.signature(f).return_annotation == "Section"
-    ]
-
-
 def run_every_section_without(small_sample, tmp_path, table: str, column: str | None) -> None:
     folder = tmp_path / "data"
     sample_without(small_sample, folder, table, column)
     ctx = build_context(data_dir=folder, output_dir=tmp_path / "run", **QUICK)
-    for page in PAGES:
-        for section in sections(page):
-            s = section(ctx)
-            assert isinstance(s, Section) and s.parts, f"{page.__name__}.{section.__name__} shows nothing"
-            plt.close("all")
+    run_sections(ctx)
     spec_title = table_specs()[table].title
     notes = " ".join(ctx.dataset.check.notes)
     assert (spec_title if column is None else column) in notes, (
@@ -129,8 +108,5 @@ class TestOneYearFolder:
         assert ctx.year == 2023 and ctx.dataset.years == [2023]
         assert "2022" in ctx.year_note and "2023" in ctx.year_note
         assert any(ctx.year_note in text for text in scenario_page.header(ctx).texts)
-        for page in PAGES:
-            for section in sections(page):
-                assert section(ctx).parts, f"{page.__name__}.{section.__name__} shows nothing"
-                plt.close("all")
+        run_sections(ctx)
         assert any("无数据" in text for text in low_efficiency_page.energy_budgets(ctx).texts)
