@@ -86,12 +86,8 @@ def evaluate_frame(frame: pd.DataFrame, method: Method, codes: list[str] | None 
                 f"{int(overlap.sum())} enterprises; pools must not overlap"
             )
         taken |= members_mask
-        columns = pool_columns(pool)  # an optional indicator input the folder lacks counts as missing
-        present = [c for c in columns if c in frame.columns]
-        members = frame.loc[members_mask, present]
-        if len(present) < len(columns):
-            members = members.reindex(columns=columns)
-        scored, bench = score_pool(members, pool)
+        # an optional indicator input the folder lacks is an empty column (io.dataset.with_optional_columns)
+        scored, bench = score_pool(frame.loc[members_mask, pool_columns(pool)], pool)
         scored["pool"] = pool.id
         scored["pool_zh"] = pool.zh
         frames.append(scored)

@@ -100,17 +100,22 @@ class RunContext:
             raise KeyError(f"no goal {goal_id!r} in data/plan/goals.yaml; known: {', '.join(self.goals['id'])}")
         return found.iloc[0]
 
+    @property
+    def tasks(self) -> pd.DataFrame:
+        """The plan's 20 tasks with their targets (data/plan/tasks.yaml), read once per context."""
+        return self.memo("tasks", lambda: load_tasks()[1])
+
     def target(self, measure: str) -> dict:
         """The target of a task that names ``measure`` (data/plan/tasks.yaml), with its task number."""
-        _, tasks = load_tasks()
-        for t in tasks.itertuples():
+        for t in self.tasks.itertuples():
             for target in t.targets:
                 if target["measure"] == measure:
                     return {**target, "task": t.number}
         raise KeyError(f"no task target measures {measure!r} (data/plan/tasks.yaml)")
 
     def boundary(self):
-        return load_boundary(self.boundary_source)
+        """The district boundary of ``boundary_source``, read once per context."""
+        return self.memo("boundary", lambda: load_boundary(self.boundary_source))
 
     def zones(self):
         """The 街道 zones shown: all of them, or the chosen 街道's."""

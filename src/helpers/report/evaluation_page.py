@@ -23,8 +23,13 @@ DEFAULT_TOP_N = 15  # enterprises listed per pool among the weakest (notebook pa
 
 
 def evaluated(ctx: RunContext) -> pd.DataFrame:
-    """The shown evaluated enterprises with their land-size band."""
-    return ctx.ev.evaluated.assign(size_band=lambda d: size_band(d["land_mu"]))
+    """The shown evaluated enterprises with their land-size band (once per context)."""
+    return ctx.memo("evaluated_by_size", lambda: ctx.ev.evaluated.assign(size_band=lambda d: size_band(d["land_mu"])))
+
+
+def measured_goals(ctx: RunContext) -> pd.DataFrame:
+    """The headline goals with the shown 规上 figures against them (once per context)."""
+    return ctx.memo("measured_goals", lambda: goals_table(above_scale_figures(ctx.ev.evaluated)))
 
 
 def above_scale(ctx: RunContext) -> pd.DataFrame:
@@ -79,7 +84,7 @@ def goals(ctx: RunContext) -> Section:
             )
             .table(shown.style.format(precision=3).hide(axis="index"))
         )
-    table = goals_table(above_scale_figures(ctx.ev.evaluated))
+    table = measured_goals(ctx)
     fig = goals_chart(
         table, f"图1 规上工业主要指标对标2023年目标（{ctx.year}年，{ctx.scope}）", ctx.plan_ref("二、实施目标"), ctx.synthetic
     )
@@ -87,7 +92,7 @@ def goals(ctx: RunContext) -> Section:
 
 
 def other_goals(ctx: RunContext) -> Section:
-    table = goals_table(above_scale_figures(ctx.ev.evaluated))
+    table = measured_goals(ctx)
     others = table[table["actual"].isna()]
     return Section().markdown(
         "其余实施目标由后续笔记本（低效用地、任务追踪）衡量 Other headline goals, measured elsewhere: "

@@ -35,13 +35,18 @@ def spec(ctx: RunContext) -> dict:
     return ctx.memo("scenario_spec", lambda: load_scenario(ctx.parameters.get("scenario", DEFAULT_SCENARIO)))
 
 
+def defaults(ctx: RunContext) -> dict:
+    """The 标准地 defaults for re-let land (data/scenarios/standard_land_defaults.yaml), read once."""
+    return ctx.memo("standard_land_defaults", load_defaults)
+
+
 def district_evaluated(ctx: RunContext) -> pd.DataFrame:
     return ctx.district_ev.evaluated
 
 
 def result(ctx: RunContext) -> ScenarioResult:
     """The scenario on the whole district's evaluated enterprises of the data year."""
-    return ctx.memo("scenario", lambda: apply_scenario(district_evaluated(ctx), spec(ctx), ctx.rule, load_defaults(), ctx.year))
+    return ctx.memo("scenario", lambda: apply_scenario(district_evaluated(ctx), spec(ctx), ctx.rule, defaults(ctx), ctx.year))
 
 
 def exits_in_view(ctx: RunContext) -> pd.DataFrame:
@@ -173,7 +178,7 @@ def exit_lines(ctx: RunContext) -> Section:
         district_evaluated(ctx),
         spec(ctx),
         ctx.rule,
-        load_defaults(),
+        defaults(ctx),
         ctx.year,
         _list(ctx.parameters.get("thresholds", "1,3,5,8,10,15,20")),
         _list(ctx.parameters.get("densities", "0.8,1.0,1.2")),
@@ -227,7 +232,7 @@ def assumptions_tornado(ctx: RunContext) -> Section:
     s = spec(ctx)
     swings = s.get("sensitivity") or load_scenario(DEFAULT_SCENARIO)["sensitivity"]
     tax = ctx.goal("tax_per_mu")
-    table = tornado(district_evaluated(ctx), s, ctx.rule, load_defaults(), ctx.year, {k: tuple(v) for k, v in swings.items()})
+    table = tornado(district_evaluated(ctx), s, ctx.rule, defaults(ctx), ctx.year, {k: tuple(v) for k, v in swings.items()})
     fig = tornado_chart(
         table,
         f"图5 假设敏感性：全区情景后规上亩均税收（{ctx.year}年数据）",

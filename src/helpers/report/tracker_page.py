@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import pandas as pd
 
-from helpers.plan.tasks import load_tasks
 from helpers.progress.measures import Context
 from helpers.progress.tracker import goal_rows, parse_tasks, target_rows
 from helpers.report.context import RunContext
@@ -30,8 +29,7 @@ def targets(ctx: RunContext) -> pd.DataFrame:
 
 
 def selected_tasks(ctx: RunContext) -> list[int]:
-    _, tasks = load_tasks()
-    return parse_tasks(ctx.parameters.get("tasks", "all"), tasks["number"].tolist())
+    return parse_tasks(ctx.parameters.get("tasks", "all"), ctx.tasks["number"].tolist())
 
 
 def header(ctx: RunContext) -> Section:
@@ -65,7 +63,7 @@ def goals_dashboard(ctx: RunContext) -> Section:
 
 def tasks_dashboard(ctx: RunContext) -> Section:
     """Every target of the selected tasks: dashboard (saved for the index page), counts, table."""
-    _, all_tasks = load_tasks()
+    all_tasks = ctx.tasks
     rows = targets(ctx)
     names = {n: f"任务{n} {t}" for n, t in zip(all_tasks["number"], all_tasks["title"])}
     fig = status_dashboard(
