@@ -340,9 +340,10 @@ def test_html_saved_as_excel(sample_copy):
     assert problem(sample_copy, "an HTML page").file.endswith("导出.xlsx")
 
 
-def test_old_xls_workbook(sample_copy):
+def test_a_damaged_xls_workbook_is_named_not_a_traceback(sample_copy):
     (sample_copy / "企业名录.xls").write_bytes(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\x00" * 600)
-    assert ".xlsx" in problem(sample_copy, "Excel 97-2003").expected
+    p = problem(sample_copy, "cannot be read as an Excel 97-2003 workbook")
+    assert p.file.endswith("企业名录.xls") and "另存为" in p.expected
 
 
 def test_missing_table(sample_copy):

@@ -24,6 +24,7 @@ import geopandas as gpd
 import pandas as pd
 
 from helpers.evaluate.frame import enterprise_year_frame, evaluate_frame
+from helpers.evaluate.land import LAND_BASES
 from helpers.evaluate.ledger import ledger
 from helpers.evaluate.methods import Method, load_method
 from helpers.evaluate.parcels import parcel_view
@@ -41,6 +42,20 @@ class Evaluation:
     parcels: gpd.GeoDataFrame
     synthetic: bool
     rank_within_streets: bool = False
+    land_basis: str = "declared"
+
+    @property
+    def land_note(self) -> str:
+        """Which land the 亩均 figures divide by, for every page that shows them."""
+        basis = self.enterprises.loc[self.enterprises["status"] == "evaluated", "land_basis"]
+        n_declared, n = int((basis == "declared").sum()), len(basis)
+        if self.land_basis == "parcels" or n_declared == 0:
+            return f"用地口径 Land basis: {LAND_BASES['parcels']}（land_basis={self.land_basis}）"
+        return (
+            f"用地口径 Land basis: 企业申报用地面积 declared 用地面积 for {n_declared} of {n} evaluated enterprises"
+            + (f", 宗地登记面积×使用比例 for the other {n - n_declared}" if n_declared < n else "")
+            + "（land_basis=declared; land_basis=parcels uses the parcel layer）"
+        )
 
     @property
     def ranking_note(self) -> str:
@@ -71,16 +86,20 @@ def evaluate(
     method: str | Method = "linping_default",
     streets: str | list | None = None,
     rank_within_streets: bool = False,
+    land_basis: str = "declared",
 ) -> Evaluation:
     """Evaluate ``year`` of ``dataset`` with ``method`` and show ``streets`` (None = whole district).
 
     The enterprises are scored and ranked over the whole district and ``view`` then selects the
     chosen 街道, so each shown enterprise keeps its district class, rank and benchmark. With
-    ``rank_within_streets`` the pools are ranked among the chosen 街道's enterprises only."""
+    ``rank_within_streets`` the pools are ranked among the chosen 街道's enterprises only.
+    ``land_basis``: the 亩均 denominator, ``declared`` 用地面积 or ``parcels`` (``evaluate.land``)."""
     method = method if isinstance(method, Method) else load_method(method)
     codes = parse_streets(streets)
     ranked_within = bool(codes) and rank_within_streets
-    frame, benchmarks = evaluate_frame(enterprise_year_frame(dataset, int(year)), method, codes if ranked_within else None)
+    frame, benchmarks = evaluate_frame(
+        enterprise_year_frame(dataset, int(year), land_basis), method, codes if ranked_within else None
+    )
     ev = Evaluation(
         year=int(year),
         method=method,
@@ -90,6 +109,7 @@ def evaluate(
         parcels=parcel_view(dataset, frame),
         synthetic=dataset.synthetic,
         rank_within_streets=ranked_within,
+        land_basis=land_basis,
     )
     if ranked_within:
         ev.parcels = ev.parcels[ev.parcels["street_code"].isin(codes)]

@@ -10,7 +10,7 @@ import pyarrow as pa
 
 from helpers.core.geography import load_streets
 from helpers.core.keys import lookup, positions, take_rows
-from helpers.evaluate.land import enterprise_land
+from helpers.evaluate.land import enterprise_land, with_land_basis
 from helpers.evaluate.methods import Method
 from helpers.evaluate.scoring import pool_columns, score_pool, select_pool
 from helpers.io.dataset import Dataset
@@ -23,17 +23,24 @@ EXCLUSION_REASONS = {
 }
 
 
-def enterprise_year_frame(dataset: Dataset, year: int) -> pd.DataFrame:
-    """Enterprises with their land and their panel row of ``year`` (NaN where none)."""
-    return year_frame(dataset.enterprises, enterprise_land(dataset), dataset.panel, year, dataset.panel_rows())
+def enterprise_year_frame(dataset: Dataset, year: int, land_basis: str = "declared") -> pd.DataFrame:
+    """Enterprises with their land (of ``land_basis``, ``evaluate.land``) and their panel row of
+    ``year`` (NaN where none)."""
+    return year_frame(dataset.enterprises, enterprise_land(dataset), dataset.panel, year, dataset.panel_rows(), land_basis)
 
 
 def year_frame(
-    enterprises: pd.DataFrame, land: pd.DataFrame, panel: pd.DataFrame, year: int, panel_rows: np.ndarray | None = None
+    enterprises: pd.DataFrame,
+    land: pd.DataFrame,
+    panel: pd.DataFrame,
+    year: int,
+    panel_rows: np.ndarray | None = None,
+    land_basis: str = "declared",
 ) -> pd.DataFrame:
     """``enterprises`` joined with their ``land`` (``enterprise_land``) and their ``panel`` row of
-    ``year`` (``has_panel`` False where there is none). ``panel_rows``: each panel row's row in
-    ``enterprises`` when already known (``Dataset.panel_rows``), instead of looking the codes up."""
+    ``year`` (``has_panel`` False where there is none); ``land_mu`` is the 亩均 denominator of
+    ``land_basis`` (``with_land_basis``). ``panel_rows``: each panel row's row in ``enterprises``
+    when already known (``Dataset.panel_rows``), instead of looking the codes up."""
     names = load_streets().set_index("street_code")["street_name"]
     if land["credit_code"].reset_index(drop=True).equals(enterprises["credit_code"].reset_index(drop=True)):
         frame = pd.concat(
@@ -56,7 +63,7 @@ def year_frame(
         panel = panel.drop(columns="year")
     frame = pd.concat([frame, take_rows(panel.drop(columns="credit_code"), at)], axis=1)
     frame["has_panel"] = at >= 0
-    return frame
+    return with_land_basis(frame, land_basis)
 
 
 def evaluate_frame(frame: pd.DataFrame, method: Method, codes: list[str] | None = None) -> tuple[pd.DataFrame, pd.DataFrame]:

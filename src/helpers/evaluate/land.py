@@ -1,8 +1,12 @@
 """Land per enterprise, the one implementation: the area an enterprise uses on a parcel is the
 parcel's registered area × the enterprise's share of it (``used_mu``; ``used_geom_mu`` from the
-measured area, for comparison), and an enterprise's land is the sum over its parcels. The pandas
-path and the dask engine both take ``with_used_area``; the sums are ``enterprise_land`` here and
-a group-by of the same columns on dask."""
+measured area, for comparison), and an enterprise's parcel land is the sum over its parcels. The
+pandas path and the dask engine both take ``with_used_area``; the sums are ``enterprise_land``
+here and a group-by of the same columns on dask.
+
+The 亩均 denominator is chosen by ``land_basis`` (``with_land_basis``): ``declared`` (default) takes
+the 用地面积 the enterprise's yearly row declares, as the official evaluation does, and the parcel
+land where a row declares none; ``parcels`` takes the parcel land (Σ registered area × share)."""
 
 from __future__ import annotations
 
@@ -53,4 +57,55 @@ def enterprise_land(dataset: Dataset) -> pd.DataFrame:
     return out
 
 
-__all__ = ["with_used_area", "used_land", "enterprise_land"]
+LAND_BASES = {
+    "declared": "企业申报用地面积（无申报时用宗地登记面积×使用比例）/ declared 用地面积, parcel land where none is declared",
+    "parcels": "宗地登记面积×使用比例 / registered parcel area × share",
+}
+
+
+def check_land_basis(land_basis: str) -> str:
+    if land_basis not in LAND_BASES:
+        raise ValueError(f"land_basis = {land_basis!r}: use one of {', '.join(LAND_BASES)}")
+    return land_basis
+
+
+def with_land_basis(frame: pd.DataFrame, land_basis: str = "declared") -> pd.DataFrame:
+    """``frame`` (enterprises with their parcel land ``land_mu`` and their year's panel row) with
+    ``land_mu`` the 亩均 denominator of ``land_basis`` (亩), ``parcel_land_mu`` the parcel land kept
+    for comparison, and ``land_basis`` per enterprise: "declared" or "parcels"."""
+    check_land_basis(land_basis)
+    frame["parcel_land_mu"] = frame["land_mu"]
+    declared = frame["declared_land_mu"] if "declared_land_mu" in frame else None
+    use = np.zeros(len(frame), dtype=bool)
+    if land_basis == "declared" and declared is not None:
+        use = declared.gt(0).to_numpy(dtype=bool, na_value=False)
+        frame["land_mu"] = np.where(use, declared.to_numpy(dtype=float, na_value=np.nan), frame["land_mu"].to_numpy(dtype=float))
+    frame["land_basis"] = np.where(use, "declared", "parcels")
+    return frame
+
+
+def land_differences(frame: pd.DataFrame, tolerance: float) -> pd.DataFrame:
+    """Evaluated or excluded enterprises whose declared 用地面积 differs from their parcel land
+    (registered × share) or from the measured area of their parcels (× share) by more than
+    ``tolerance`` (a fraction): the differences an office checks before publishing a list."""
+    if "declared_land_mu" not in frame or not frame["declared_land_mu"].notna().any():
+        return pd.DataFrame(columns=["credit_code", "name", "declared_land_mu", "parcel_land_mu", "land_geom_mu"])
+    declared = frame["declared_land_mu"]
+    vs_registered = declared / frame["parcel_land_mu"].where(frame["parcel_land_mu"] > 0) - 1
+    vs_measured = declared / frame["land_geom_mu"].where(frame["land_geom_mu"] > 0) - 1
+    far = declared.notna() & ((vs_registered.abs() > tolerance) | (vs_measured.abs() > tolerance) | frame["parcel_land_mu"].le(0))
+    out = frame.loc[far, ["credit_code", "name", "declared_land_mu", "parcel_land_mu", "land_geom_mu"]].copy()
+    out["vs_registered"] = vs_registered[far]
+    out["vs_measured"] = vs_measured[far]
+    return out.sort_values("vs_registered", key=lambda s: -s.abs(), na_position="first").reset_index(drop=True)
+
+
+__all__ = [
+    "LAND_BASES",
+    "check_land_basis",
+    "with_used_area",
+    "used_land",
+    "enterprise_land",
+    "with_land_basis",
+    "land_differences",
+]

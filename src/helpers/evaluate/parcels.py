@@ -11,7 +11,7 @@ from helpers.evaluate.indicators import ratio
 from helpers.evaluate.land import used_land
 from helpers.io.dataset import Dataset
 
-USER_COLUMNS = ["credit_code", "land_mu", "tax_10k_yuan", "status", "class", "pool", "score"]
+USER_COLUMNS = ["credit_code", "parcel_land_mu", "tax_10k_yuan", "status", "class", "pool", "score"]
 
 
 def allocate_tax(users: pd.DataFrame, frame: pd.DataFrame, frame_rows=None) -> pd.DataFrame:
@@ -24,7 +24,8 @@ def allocate_tax(users: pd.DataFrame, frame: pd.DataFrame, frame_rows=None) -> p
         users = pd.concat(
             [users.reset_index(drop=True), take_rows(frame[USER_COLUMNS].drop(columns="credit_code"), frame_rows)], axis=1
         )
-    users["tax_alloc"] = users["tax_10k_yuan"] * users["used_mu"] / users["land_mu"]
+    # over the parcel land: an enterprise's whole tax lands on its parcels whatever the 亩均 land basis
+    users["tax_alloc"] = users["tax_10k_yuan"] * users["used_mu"] / users["parcel_land_mu"]
     return users
 
 

@@ -8,7 +8,9 @@ Modules:
 - ``headers``        column headers as offices write them, matched to the data dictionary (aliases, units)
 - ``schema``         table schemas (data/reference/input_schema.yaml) and the cell checks of one table
 - ``coordinates``    which CRS a parcel layer is really in (declared, .prj, guessed), GCJ-02 detection
+- ``manifest``       ``dataset.yaml``: a folder's own settings (header → field, fixed values, each sheet its year)
 - ``inventory``      which file and sheet of a folder holds which table
+- ``shares``         the shares of parcels the data do not give
 - ``check``          the one-pass check of a whole folder: every problem, every row accounted for (``make check``)
 - ``positions``      row positions between the core tables and parcel label points, and the ``Positions`` a dataset holds
 - ``cache``          GeoParquet cache of checked folders, keyed on the files and the whole ``core`` and ``io`` source

@@ -16,8 +16,9 @@ Problems of severity "error" stop a run (``load_dataset`` raises them all at onc
 from __future__ import annotations
 
 import argparse
+import dataclasses
 from dataclasses import dataclass, field
-from functools import cache
+from functools import cache, partial
 from pathlib import Path
 
 import geopandas as gpd
@@ -31,6 +32,7 @@ from helpers.core.units import area_mu
 from helpers.core.yamlfile import load_yaml
 from helpers.io.coordinates import has_geometry
 from helpers.io.inventory import Inventory, take_inventory
+from helpers.io.manifest import column_line, value_line, year_line
 from helpers.io.schema import (
     ROW,
     SOURCE,
@@ -39,9 +41,11 @@ from helpers.io.schema import (
     duplicate_keys,
     exact_copies,
     missing_columns,
+    missing_names,
     problems_at,
     table_specs,
 )
+from helpers.io.shares import fill_shares
 
 SETTINGS_FILE = paths.DATA_DIR / "reference" / "validation.yaml"
 SHARE_TOLERANCE = 1e-6
@@ -124,22 +128,88 @@ class CheckResult:
         return "\n".join(lines)
 
 
-def _assemble(inv: Inventory, name: str, problems: list[Problem], excluded: list[dict]) -> tuple[pd.DataFrame | None, int]:
-    """One table from its sources: typed, exact copies excluded, duplicate keys reported."""
+def with_defaults(frame: pd.DataFrame, spec, label: str) -> tuple[pd.DataFrame, list[str]]:
+    """``frame`` with each absent column that has a ``default`` in the contract filled with it, and a note."""
+    absent = {c: rule["default"] for c, rule in spec.columns.items() if "default" in rule and c not in frame}
+    if not absent:
+        return frame, []
+    notes = [
+        f"{label}: no {spec.label(c)} column; every row taken as {'是' if v is True else '否' if v is False else v} "
+        "(the contract's default, data/reference/input_schema.yaml)"
+        for c, v in absent.items()
+    ]
+    return frame.assign(**{c: str(v).lower() for c, v in absent.items()}), notes
+
+
+def collapse_derived(derived: pd.DataFrame, spec, explicit: pd.DataFrame | None) -> tuple[pd.DataFrame, list[Problem]]:
+    """One row per key of rows drawn from another table's sheet (``TableSource.derived``: an
+    enterprise repeated on each of its yearly rows). Keys the table's own files hold are theirs;
+    values that differ between the repeats (a renamed enterprise, a moved 街道) are listed, and the
+    last row's (the latest sheet's) are used."""
+    key = spec.key
+    if explicit is not None and len(explicit):
+        own = pd.MultiIndex.from_frame(explicit[key].astype("string"))
+        derived = derived[~pd.MultiIndex.from_frame(derived[key].astype("string")).isin(own)]
+    repeated = derived[derived.duplicated(subset=key, keep=False)]
+    problems: list[Problem] = []
+    for col in [c for c in spec.columns if c in derived and c not in key and c != "share"]:
+        differs = repeated.groupby(key)[col].transform("nunique") > 1
+        problems += problems_at(
+            repeated,
+            differs,
+            "differs between the rows of one enterprise; the last row's value is used",
+            spec.label(col),
+            "the same value on every row of an enterprise (nothing to fix if it changed; listed so that you can check)",
+            severity="warning",
+        )
+    return derived.drop_duplicates(subset=key, keep="last").reset_index(drop=True), problems
+
+
+def mapping_hint(table: str, column: str, sheet: str | None) -> str:
+    """The dataset.yaml line that gives ``column`` of ``table`` when the files do not name it."""
+    if column == "year":
+        return year_line(sheet)
+    if table_specs()[table].columns[column]["type"] == "boolean":
+        return f"{column_line(table, column)}, or one value for every row: {value_line(table, column, '是')}"
+    return column_line(table, column)
+
+
+def _assemble(
+    inv: Inventory, name: str, problems: list[Problem], excluded: list[dict], notes: list[str]
+) -> tuple[pd.DataFrame | None, int]:
+    """One table from its sources: typed, exact copies excluded, duplicate keys reported; rows
+    drawn from another table's sheet collapsed to one per key (``collapse_derived``)."""
     spec = table_specs()[name]
-    parts, n_read = [], 0
+    parts: list[pd.DataFrame] = []
+    derived: list[pd.DataFrame] = []
+    n_read = 0
+    has_own = any(not src.derived for src in inv.of(name))
     for src in inv.of(name):
-        n_read += len(src.frame) + sum(1 for _, why in src.skipped if not why.startswith("空行"))
+        if not src.derived:  # a derived source's lines are counted under the table its sheet holds
+            n_read += len(src.frame) + sum(1 for _, why in src.skipped if not why.startswith("空行"))
         excluded += [
             {"table": name, "file": src.label, "row": r, "reason": why} for r, why in src.skipped if not why.startswith("空行")
         ]
-        missing = missing_columns(src.frame, spec, src.label)
+        missing = missing_columns(src.frame, spec, src.label, partial(mapping_hint, name, sheet=src.sheet))
+        if missing and src.derived and has_own:  # the table's own file holds it: nothing is lost
+            notes.append(
+                f"{src.label}: not read as {spec.title} (it lacks {', '.join(missing_names(src.frame, spec))}); the table's own file is"
+            )
+            continue
         if missing:
             problems += missing
             continue
-        typed, found = coerce_source(src.frame, spec, street_lookup(), src.factors)
+        frame, default_notes = with_defaults(src.frame, spec, src.label)
+        notes += default_notes
+        typed, found = coerce_source(frame, spec, street_lookup(), src.factors)
         problems += found
-        parts.append(typed)
+        (derived if src.derived else parts).append(typed)
+    if derived:
+        own = pd.concat(parts, ignore_index=True) if parts else None
+        collapsed, found = collapse_derived(pd.concat(derived, ignore_index=True), spec, own)
+        problems += found
+        n_read += len(collapsed)
+        parts.append(collapsed)
     if not parts:
         return None, n_read
     if not spec.optional and sum(len(p) for p in parts) == 0:
@@ -164,7 +234,11 @@ def _assemble(inv: Inventory, name: str, problems: list[Problem], excluded: list
                 }
             )
         table = table.loc[~copies].reset_index(drop=True)
-    problems += duplicate_keys(table, spec)
+    repeated = duplicate_keys(table, spec)
+    if "year" in spec.key and len({p.file for p in repeated}) > 1:  # the same year in several files or sheets
+        hint = f"; if the files or sheets hold different years, give each its year: {year_line('<sheet>')}"
+        repeated = [dataclasses.replace(p, expected=f"{p.expected}{hint}") for p in repeated]
+    problems += repeated
     for col, c_spec in spec.columns.items():
         if "unique" in c_spec.get("rules", []) and col not in spec.key and col in table:
             dup = table[col].notna() & table.duplicated(subset=[col], keep=False)
@@ -305,6 +379,7 @@ def check_folder(data_dir: str | Path) -> CheckResult:
 def check_inventory(folder: Path, inv: Inventory, cfg: dict) -> CheckResult:
     """The tables of an inventory typed and checked, alone and against each other."""
     problems = list(inv.problems)
+    notes = list(inv.notes)
     excluded: list[dict] = []
     tables, read = {}, {}
     specs = table_specs()
@@ -321,9 +396,14 @@ def check_inventory(folder: Path, inv: Inventory, cfg: dict) -> CheckResult:
                     )
                 )
             continue
-        table, read[name] = _assemble(inv, name, problems, excluded)
+        table, read[name] = _assemble(inv, name, problems, excluded, notes)
         if table is not None:
             tables[name] = table
+    if "enterprise_parcels" in tables:
+        tables["enterprise_parcels"], share_notes = fill_shares(
+            tables["enterprise_parcels"], tables.get("panel"), cfg["missing_shares"]
+        )
+        notes += share_notes
     for name in ("parcels", "parks"):
         if name in tables:
             problems += check_geometries(tables[name], "parcel" if name == "parcels" else "park")
@@ -338,8 +418,9 @@ def check_inventory(folder: Path, inv: Inventory, cfg: dict) -> CheckResult:
             if cfg["negative_tax"] == "zero":
                 tables["panel"]["tax_10k_yuan"] = tables["panel"]["tax_10k_yuan"].clip(lower=0)
     check_links(tables, problems)
+    problems = list(dict.fromkeys(problems))  # a sheet split into several tables finds a bad cell once per table
     excl = pd.DataFrame(excluded, columns=["table", "file", "row", "reason"])
-    return CheckResult(folder, tables, problems, inv.notes + optional_notes(tables), inv.ignored, excl, read)
+    return CheckResult(folder, tables, problems, notes + optional_notes(tables), inv.ignored, excl, read)
 
 
 def optional_notes(tables: dict[str, pd.DataFrame]) -> list[str]:

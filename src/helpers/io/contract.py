@@ -56,13 +56,26 @@ def contract_markdown() -> str:
         "## A data folder",
         "",
         "- One folder holds every table. Each table may be a **CSV** (UTF-8, UTF-8 with BOM, or GBK), a sheet of an "
-        "**XLSX** workbook (several tables may share a workbook; one table may span several files or sheets, e.g. one "
-        "sheet per year), and the parcel and park layers a **GeoParquet, GeoPackage, GeoJSON or Shapefile** (GBK or "
-        "UTF-8 attributes; a `.cpg` is obeyed, without one UTF-8 then GBK is tried).",
+        "**XLSX** or Excel 97-2003 **XLS** workbook (several tables may share a workbook; one table may span several "
+        "files or sheets, e.g. one sheet per year), and the parcel and park layers a **GeoParquet, GeoPackage, GeoJSON "
+        "or Shapefile** (GBK or UTF-8 attributes; a `.cpg` is obeyed, without one UTF-8 then GBK is tried).",
+        "- **County exports as they are.** An enterprise sheet whose rows carry the enterprise (信用代码, 名称, 镇街), "
+        "the year's amounts and its parcels (宗地编号; several as `A、B`) is split into the enterprise list, the panel "
+        "and the enterprise–parcel links. 是否规上 comes from a column (是/否, or 企业规模 = 规上/规下) or from the "
+        "sheet or file name (规上工业企业, 规下企业.xls); the year from a 年度 column, the sheet name, the file name or "
+        "the name of a folder of one year (`临平2023/`). Each of these is said in the check's notes; headers no table "
+        "uses are listed, never dropped silently.",
+        "- **Land.** When the yearly rows carry 用地面积 (`declared_land_mu`), that is the 亩均 denominator, as in the "
+        "official evaluation; the notebooks' `land_basis = \"parcels\"` takes the parcel layer's registered area × "
+        "share instead. The data overview lists the enterprises whose declared land differs from their parcels'. A "
+        f"parcel whose shares are not given is split by `missing_shares: {cfg['missing_shares']}` "
+        "(data/reference/validation.yaml): one enterprise → 1; several → in proportion to their declared 用地面积 "
+        "(or equally).",
         "- Which file is which table is found from its **name** (words below), else from its **headers** (the table "
         "whose required columns they name). Headers may be Chinese or English, with a unit in brackets; a title row "
         "above the header, merged header cells, blank lines and 合计/总计 rows are handled (the skipped rows are "
-        "listed). A panel sheet without a 年度 column takes its year from the sheet or file name (`2023年`).",
+        "listed). Numbers written as text (`1,234.5`, full-width digits) and credit codes in lower case or with spaces "
+        "are read, and listed as warnings.",
         "- A header naming a unit other than the dictionary's is converted (`税收实际贡献(元)` → 万元 × 0.0001). "
         "**A header without a unit is read in the dictionary's unit.**",
         "- **Coordinates**: EPSG:4490, 4326, 4549 or 4528 (zone-prefixed easting such as 40 523 123). A layer without "
@@ -78,7 +91,7 @@ def contract_markdown() -> str:
         "",
         "### `dataset.yaml` (optional)",
         "",
-        "Say outright what the loader would otherwise infer:",
+        "Say outright what the loader cannot infer. Every line is checked; an error that a line would fix quotes it.",
         "",
         "```yaml",
         "tables:",
@@ -92,7 +105,12 @@ def contract_markdown() -> str:
         "  panel:",
         "    file: 数据.xlsx",
         "    sheet: 2023年度           # a sheet whose name says nothing",
-        "    year: 2023                # the year of a sheet without a 年度 column",
+        "    year: 2023                # the year of sheets without a 年度 column",
+        "    columns: {入库税金合计: tax_10k_yuan}   # a header of yours → a field below",
+        "    values: {in_production: 是}          # one value for every row of a field the files lack",
+        "sheets:",
+        "  Sheet1: {year: 2022}        # each sheet its year",
+        "  Sheet2: {year: 2023, tables: [panel, enterprise_parcels]}   # what one sheet holds (the first counts its rows)",
         "```",
         "",
         "## Tables",

@@ -1,7 +1,7 @@
 """What a file is (by its bytes, not its name) and reading it as rows of text or as a layer.
 
-Tables: CSV (UTF-8, UTF-8 with BOM, or GBK/GB18030, tried in that order) and XLSX (every visible
-sheet; merged cells carry their value into every cell they cover). Layers: GeoParquet,
+Tables: CSV (UTF-8, UTF-8 with BOM, or GBK/GB18030, tried in that order), XLSX and Excel 97-2003
+XLS (every visible sheet; merged cells carry their value into every cell they cover). Layers: GeoParquet,
 GeoPackage, GeoJSON and Shapefile (attributes GBK or UTF-8: a ``.cpg`` file is obeyed, without
 one UTF-8 is tried, then GB18030).
 """
@@ -98,16 +98,13 @@ def kind_problem(path: Path) -> Problem | None:
     actual = sniff(path)
     if actual == "empty":
         return Problem(str(path), "the file is empty", expected="a header row and data rows")
-    if actual == "xls":
-        return Problem(
-            str(path),
-            "an Excel 97-2003 workbook (.xls), which this project does not read",
-            expected="the workbook saved as .xlsx (Excel: 另存为 → Excel 工作簿)",
-        )
+    if claimed != actual and {claimed, actual} <= {"xls", "xlsx"}:
+        return None  # a workbook renamed between .xls and .xlsx is read as what it is (the inventory notes it)
     if claimed != actual:
         extensions = {
             "csv": ".csv",
             "xlsx": ".xlsx",
+            "xls": ".xls",
             "parquet": ".parquet",
             "gpkg": ".gpkg",
             "geojson": ".geojson",
@@ -226,6 +223,44 @@ def read_xlsx_grids(path: Path) -> tuple[list[Grid], list[str]]:
                         rows[r - 1][c - 1] = cell_text(value)
         if any(any(c for c in row) for row in rows):
             grids.append(Grid(path, ws.title, rows))
+    return grids, hidden
+
+
+def read_xls_grids(path: Path) -> tuple[list[Grid], list[str]]:
+    """Every visible sheet of an Excel 97-2003 workbook (.xls, read by xlrd) with data, merged
+    cells carrying their value into every cell they cover; and the names of hidden sheets."""
+    import xlrd
+
+    try:
+        book = xlrd.open_workbook(str(path), formatting_info=True, on_demand=True)
+    except (xlrd.XLRDError, NotImplementedError):  # formatting of some writers' files is not read
+        book = xlrd.open_workbook(str(path), on_demand=True)
+    grids, hidden = [], []
+    for sheet in book.sheets():
+        if sheet.visibility != 0:
+            hidden.append(sheet.name)
+            continue
+        rows = []
+        for r in range(sheet.nrows):
+            row = []
+            for cell in sheet.row(r):
+                value = cell.value
+                if cell.ctype == xlrd.XL_CELL_DATE:
+                    value = xlrd.xldate_as_datetime(value, book.datemode)
+                elif cell.ctype == xlrd.XL_CELL_BOOLEAN:
+                    value = bool(value)
+                elif cell.ctype in (xlrd.XL_CELL_EMPTY, xlrd.XL_CELL_BLANK, xlrd.XL_CELL_ERROR):
+                    value = None
+                row.append(cell_text(value))
+            rows.append(row)
+        for r0, r1, c0, c1 in getattr(sheet, "merged_cells", []):  # half-open ranges
+            value = rows[r0][c0] if r0 < len(rows) and c0 < len(rows[r0]) else ""
+            for r in range(r0, min(r1, len(rows))):
+                for c in range(c0, min(c1, len(rows[r]))):
+                    rows[r][c] = value
+        if any(any(c for c in row) for row in rows):
+            grids.append(Grid(path, sheet.name, rows))
+    book.release_resources()
     return grids, hidden
 
 

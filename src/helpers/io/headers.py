@@ -92,10 +92,14 @@ class HeaderMatch:
     unit: str | None  # unit the header names (normalised), None when it names none
 
 
-def match_headers(table: str, headers: list) -> dict[int, HeaderMatch]:
+Mapped = dict[str, dict[str, str]]  # table → {normalised header name: column}, from dataset.yaml ``columns:``
+
+
+def match_headers(table: str, headers: list, mapped: Mapped | None = None) -> dict[int, HeaderMatch]:
     """Position → match for every header of ``headers`` that names a column of ``table``; when
-    two headers name the same column the first is taken."""
-    lookup = column_lookup(table)
+    two headers name the same column the first is taken. ``mapped``: the folder's own header
+    names (dataset.yaml), which win over the aliases."""
+    lookup = {**column_lookup(table), **(mapped or {}).get(table, {})}
     out: dict[int, HeaderMatch] = {}
     taken: set[str] = set()
     for i, h in enumerate(headers):
@@ -109,20 +113,20 @@ def match_headers(table: str, headers: list) -> dict[int, HeaderMatch]:
     return out
 
 
-def header_score(table: str, headers: list) -> int:
+def header_score(table: str, headers: list, mapped: Mapped | None = None) -> int:
     """How many of ``table``'s required columns the headers name."""
     spec = table_specs()[table]
-    found = {m.column for m in match_headers(table, headers).values()}
+    found = {m.column for m in match_headers(table, headers, mapped).values()}
     return sum(1 for c, s in spec.columns.items() if s.get("required") and c in found)
 
 
-def find_header_row(rows: list[list[str]], tables: list[str]) -> tuple[int, str | None, int]:
+def find_header_row(rows: list[list[str]], tables: list[str], mapped: Mapped | None = None) -> tuple[int, str | None, int]:
     """(row index, best table, score) of the row among the first HEADER_SCAN_ROWS that names the
     most required columns of one table; the first such row wins (title rows sit above it)."""
     best: tuple[int, str | None, int] = (0, None, 0)
     for i, row in enumerate(rows[:HEADER_SCAN_ROWS]):
         for t in tables:
-            s = header_score(t, row)
+            s = header_score(t, row, mapped)
             if s > best[2]:
                 best = (i, t, s)
     return best

@@ -23,9 +23,9 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from helpers.core.errors import InputError, Problem
-from helpers.core.yamlfile import load_yaml
 from helpers.io.coordinates import place_layer
 from helpers.io.formats import (
+    KIND_NAMES,
     KIND_OF_SUFFIX,
     LAYER_KINDS,
     SHAPEFILE_SIDECARS,
@@ -33,13 +33,23 @@ from helpers.io.formats import (
     kind_problem,
     read_csv_grid,
     read_layer_file,
+    read_xls_grids,
     read_xlsx_grids,
     sniff,
 )
-from helpers.io.headers import file_words, find_header_row, header_score, match_headers, normalise, unit_factor, units_for
+from helpers.io.headers import (
+    Mapped,
+    file_words,
+    find_header_row,
+    header_score,
+    match_headers,
+    normalise,
+    unit_factor,
+    units_for,
+)
+from helpers.io.manifest import MANIFEST, Manifest, load_manifest
 from helpers.io.schema import ROW, SOURCE, TableSpec, table_specs
 
-MANIFEST = "dataset.yaml"
 NOT_DATA_SUFFIXES = {".md", ".yaml", ".yml", ".pdf", ".doc", ".docx", ".png", ".jpg", ".html"}
 RESERVED_FILES = {"street_zones_synthetic.geojson"}  # read by the loader itself (synthetic folders)
 YEAR_IN_NAME = re.compile(r"(?<!\d)((?:19|20)\d{2})(?!\d)")
@@ -57,6 +67,10 @@ class TableSource:
     factors: dict[str, float] = field(default_factory=dict)
     skipped: list[tuple[int, str]] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+    # drawn from the rows of another table's sheet (one row per enterprise and year): collapsed to
+    # one row per key when assembled, its lines counted once, under the table the sheet holds
+    derived: bool = False
+    sheet: str | None = None  # the sheet it came from (workbooks)
 
 
 @dataclass
@@ -68,27 +82,6 @@ class Inventory:
 
     def of(self, table: str) -> list[TableSource]:
         return [s for s in self.sources if s.table == table]
-
-
-def load_manifest(folder: Path) -> dict:
-    path = folder / MANIFEST
-    if not path.is_file():
-        return {}
-    raw = load_yaml(path) or {}
-    tables = raw.get("tables") or {}
-    unknown = sorted(set(tables) - set(table_specs()))
-    if unknown:
-        raise InputError(path, f"unknown table(s) {', '.join(unknown)}", expected=f"tables among {', '.join(table_specs())}")
-    return tables
-
-
-def _manifest_table(manifest: dict, path: Path, sheet: str | None) -> str | None:
-    for table, entry in manifest.items():
-        files = entry.get("file", [])
-        files = [files] if isinstance(files, str) else files
-        if path.name in files and (entry.get("sheet") in (None, sheet)):
-            return table
-    return None
 
 
 def _tables_named(*names: str | None, geometry: bool) -> list[str]:
@@ -172,12 +165,85 @@ def _body_frame(grid: Grid, cells: np.ndarray | None, header_index: int, keep: n
     return pd.DataFrame(data, index=pd.RangeIndex(int(keep.sum())))
 
 
+COMBINED_MIN_MEASURES = 2  # an enterprise sheet is also the yearly panel when it names 2 of its required amounts
+PARCEL_LIST = re.compile(r"[、,，;；/\n]+")  # "P001、P002": one enterprise on several parcels
+
+
+def sheet_tables(header: list[str], best: str, mapped: Mapped | None = None) -> list[str]:
+    """The tables one sheet holds: ``best``, or — for an enterprise sheet carrying enterprise,
+    yearly and parcel columns on each row, as county platforms export them — the panel, the
+    enterprise list and (when a column names parcels) the enterprise–parcel links."""
+    if best not in ("panel", "enterprises"):
+        return [best]
+    named = {
+        t: {m.column for m in match_headers(t, header, mapped).values()} for t in ("enterprises", "panel", "enterprise_parcels")
+    }
+    required = {c for c, rule in table_specs()["panel"].columns.items() if rule.get("required")}
+    amounts = (named["panel"] & required) - {"credit_code", "year", "above_scale"}
+    if not {"credit_code", "name"} <= named["enterprises"] or len(amounts) < COMBINED_MIN_MEASURES:
+        return [best]
+    return ["panel", "enterprises"] + (["enterprise_parcels"] if "parcel_id" in named["enterprise_parcels"] else [])
+
+
+def _words_in_name(words: dict, *names: str | None) -> bool | None:
+    """True / False when the sheet's (else the file's) name holds words of one side only, else None."""
+    for name in names:
+        text = normalise(name or "")
+        sides = {side for side, ws in words.items() for w in ws if normalise(w) in text}
+        if len(sides) == 1:
+            return bool(sides.pop())
+    return None
+
+
+def _year_of(grid: Grid, declared: dict) -> tuple[str | None, str]:
+    """The year of a sheet without a 年度 column and where it was found: dataset.yaml, the sheet
+    name, the file name, or the name of a folder of one year."""
+    if declared.get("year"):
+        return str(declared["year"]), MANIFEST
+    for what, name in (("sheet name", grid.sheet), ("file name", grid.path.stem), ("folder name", grid.path.parent.name)):
+        years = YEAR_IN_NAME.findall(name or "")
+        if len(set(years)) == 1:
+            return years[0], what
+    return None, ""
+
+
+def _parcel_lists(frame: pd.DataFrame, derived: bool) -> pd.DataFrame:
+    """One link row per parcel of a cell naming several ("P001、P002"); in a sheet of another
+    table (``derived``), rows naming no parcel are enterprises without land of their own, not links."""
+    ids = frame["parcel_id"].astype(object).fillna("").astype(str)
+    several = ids.str.contains(PARCEL_LIST)
+    if several.any():
+        frame = frame.assign(parcel_id=ids.str.split(PARCEL_LIST)).explode("parcel_id", ignore_index=True)
+        frame["parcel_id"] = frame["parcel_id"].str.strip()
+    if derived:
+        frame = frame[frame["parcel_id"].astype(object).fillna("").astype(str).str.strip() != ""].reset_index(drop=True)
+    return frame
+
+
+def fixed_values(frame: pd.DataFrame, spec: TableSpec, label: str, declared: dict) -> tuple[pd.DataFrame, list[str]]:
+    """``frame`` with the fixed values dataset.yaml gives (``values:``) for fields it lacks, and notes."""
+    notes = []
+    for col, value in (declared.get("values") or {}).items():
+        if col in frame.columns:
+            notes.append(f"{label}: {spec.label(col)} is in the file; the fixed value '{value}' of {MANIFEST} is not used")
+            continue
+        frame[col] = "是" if value is True else "否" if value is False else str(value)
+        notes.append(f"{label}: {spec.label(col)} = '{frame[col].iloc[0] if len(frame) else value}' for every row ({MANIFEST})")
+    return frame, notes
+
+
 def grid_source(
-    grid: Grid, table: str, header_index: int, declared: dict, total_words: set[str]
+    grid: Grid,
+    table: str,
+    header_index: int,
+    declared: dict,
+    total_words: set[str],
+    derived: bool = False,
+    mapped: Mapped | None = None,
 ) -> tuple[TableSource, list[Problem]]:
     spec = table_specs()[table]
     header = list(grid.rows[header_index])
-    matches = match_headers(table, header)
+    matches = match_headers(table, header, mapped)
     total_chars = "".join(sorted(set("".join(total_words))))
     cells = _row_cells(grid, header_index, len(header)) if grid.columns is None else None
     blank, candidates, like_header, cells_of = _body_flags(grid, cells, header_index, header, total_chars)
@@ -200,30 +266,41 @@ def grid_source(
     frame[ROW] = line[keep]
     frame[SOURCE] = grid.label
     notes = []
-    if grid.encoding and grid.encoding != "utf-8":
+    if grid.encoding and grid.encoding != "utf-8" and not derived:
         notes.append(f"{grid.label}: read as {grid.encoding} text")
-    if header_index > 0:
+    if header_index > 0 and not derived:
         notes.append(f"{grid.label}: header on line {header_index + 1} (lines above it are titles)")
     if "year" in spec.columns and "year" not in frame.columns:
-        year = declared.get("year") or next(iter(YEAR_IN_NAME.findall(f"{grid.sheet or ''} {grid.path.stem}")), None)
+        year, where = _year_of(grid, declared)
         if year is not None:
-            frame["year"] = str(year)
-            notes.append(
-                f"{grid.label}: no 年度 column; year {year} taken from the "
-                f"{'dataset.yaml' if declared.get('year') else 'sheet or file name'}"
-            )
+            frame["year"] = year
+            notes.append(f"{grid.label}: no 年度 column; year {year} taken from the {where}")
+    scale_words = spec.columns.get("above_scale", {}).get("words")
+    if scale_words and "above_scale" not in frame.columns:
+        above = _words_in_name(scale_words, grid.sheet, grid.path.stem)
+        if above is not None:
+            frame["above_scale"] = "是" if above else "否"
+            notes.append(f"{grid.label}: no 是否规上 column; every row taken as {'规上' if above else '规下'} from its name")
+    frame, value_notes = fixed_values(frame, spec, grid.label, declared)
+    notes += value_notes
+    if table == "enterprise_parcels" and "parcel_id" in frame:
+        frame = _parcel_lists(frame, derived)
     factors, unit_notes, problems = _unit_factors(spec, matches, grid.label, declared.get("units"))
-    return TableSource(table, grid.label, frame, factors, skipped, notes + unit_notes), problems
+    if derived:  # its lines are counted and listed under the table the sheet holds
+        return TableSource(table, grid.label, frame, factors, [], notes + unit_notes, True, grid.sheet), problems
+    return TableSource(table, grid.label, frame, factors, skipped, notes + unit_notes, False, grid.sheet), problems
 
 
 def _read_grids(path: Path, kind: str) -> tuple[list[Grid], list[str]]:
     if kind == "csv":
         return [read_csv_grid(path)], []
-    grids, hidden = read_xlsx_grids(path)
+    grids, hidden = read_xls_grids(path) if kind == "xls" else read_xlsx_grids(path)
     return grids, [f"{path} [{h}]: hidden sheet, not read" for h in hidden]
 
 
-def _layer_source(path: Path, kind: str, manifest: dict, settings: dict) -> tuple[TableSource | None, list[Problem], list[str]]:
+def _layer_source(
+    path: Path, kind: str, manifest: Manifest, settings: dict
+) -> tuple[TableSource | None, list[Problem], list[str]]:
     try:
         gdf, encoding = read_layer_file(path, kind)
     except Exception as exc:  # pyogrio / pyarrow raise many types; name the file
@@ -232,22 +309,24 @@ def _layer_source(path: Path, kind: str, manifest: dict, settings: dict) -> tupl
             [Problem(str(path), f"cannot be read as a layer ({exc})", expected="a GeoParquet, GeoPackage, GeoJSON or Shapefile")],
             [],
         )
-    table = _manifest_table(manifest, path, None)
+    table = manifest.table_of(path, None)
     candidates = (
         [table] if table else (_tables_named(path.stem, geometry=True) or [t for t, s in table_specs().items() if s.geometry])
     )
-    scores = {t: header_score(t, list(gdf.columns)) for t in candidates}
+    scores = {t: header_score(t, list(gdf.columns), manifest.mapped) for t in candidates}
     table = max(candidates, key=lambda t: scores[t])
     if not table or (len(candidates) > 1 and scores[table] < MIN_HEADER_SCORE):
         return None, [], [f"{path}: a layer whose columns name no table; not read"]
     spec = table_specs()[table]
-    declared = manifest.get(table, {})
-    matches = match_headers(table, list(gdf.columns))
+    declared = manifest.settings(table)
+    matches = match_headers(table, list(gdf.columns), manifest.mapped)
     frame = pd.DataFrame(gdf[[gdf.columns[i] for i in matches]])
     frame.columns = [m.column for m in matches.values()]
     frame[ROW] = range(1, len(gdf) + 1)
     frame[SOURCE] = str(path)
     notes = [f"{path}: attributes read as {encoding} (no .cpg file)"] if encoding and encoding != "utf-8" else []
+    frame, value_notes = fixed_values(frame, spec, str(path), declared)
+    notes += value_notes
     coordinates = {**settings["coordinates"], **{k: declared[k] for k in ("max_distance_km",) if k in declared}}
     placed, crs_notes, problems = place_layer(
         gpd.GeoDataFrame(geometry=gdf.geometry.values, crs=gdf.crs),
@@ -259,7 +338,16 @@ def _layer_source(path: Path, kind: str, manifest: dict, settings: dict) -> tupl
     geometry = placed.geometry if placed is not None else gdf.geometry.set_crs(None, allow_override=True)
     frame = gpd.GeoDataFrame(frame, geometry=geometry.values, crs=placed.crs if placed is not None else None)
     factors, unit_notes, unit_problems = _unit_factors(spec, matches, str(path), declared.get("units"))
+    notes += unused_columns(str(path), list(gdf.columns), [table], manifest.mapped)
     return TableSource(table, str(path), frame, factors, [], notes + crs_notes + unit_notes), problems + unit_problems, []
+
+
+def unused_columns(label: str, header: list, tables: list[str], mapped: Mapped | None = None) -> list[str]:
+    """A note naming the headers no table of ``tables`` uses (read, shown in the data overview,
+    not evaluated): nothing a file holds is dropped without a word."""
+    used = {i for t in tables for i in match_headers(t, header, mapped)}
+    unused = [str(h) for i, h in enumerate(header) if i not in used and str(h).strip() and str(h) != "geometry"]
+    return [f"{label}: 未使用的列 columns not used: {', '.join(unused)}"] if unused else []
 
 
 def take_inventory(folder: Path, settings: dict) -> Inventory:
@@ -285,6 +373,8 @@ def take_inventory(folder: Path, settings: dict) -> Inventory:
             problems.append(problem)
             continue
         kind = sniff(path)
+        if kind != KIND_OF_SUFFIX[suffix]:  # only a workbook renamed between .xls and .xlsx gets here
+            notes.append(f"{path}: named {suffix} but it is {KIND_NAMES[kind]}; read as such")
         if kind in LAYER_KINDS:
             src, found, skipped = _layer_source(path, kind, manifest, settings)
             problems += found
@@ -297,16 +387,28 @@ def take_inventory(folder: Path, settings: dict) -> Inventory:
         except InputError as exc:
             problems += exc.problems
             continue
+        except Exception as exc:  # openpyxl / xlrd raise many types on a damaged workbook; name the file
+            problems.append(
+                Problem(
+                    str(path),
+                    f"cannot be read as {KIND_NAMES[kind]} ({type(exc).__name__}: {exc})",
+                    expected="a workbook that Excel or WPS opens; open it there and save it again (另存为)",
+                )
+            )
+            continue
         notes += hidden
         for grid in grids:
-            table = _manifest_table(manifest, path, grid.sheet)
+            table = manifest.table_of(path, grid.sheet)
             by_sheet = _tables_named(grid.sheet, geometry=False)
             named = [table] if table else by_sheet or _tables_named(path.stem, geometry=False)
             # a name is trusted when it is the manifest's, the sheet's, or the file's of a one-table file;
             # a sheet of a workbook whose file name alone suggests a table must show it in its headers
             trusted = bool(table or by_sheet or (named and len(grids) == 1))
             candidates = named or [t for t, s in table_specs().items() if not s.geometry]
-            index, best, score = find_header_row(grid.rows, candidates)
+            held_declared = manifest.sheet_tables(grid.sheet) or []
+            candidates = held_declared[:1] or candidates
+            index, best, score = find_header_row(grid.rows, candidates, manifest.mapped)
+            trusted = trusted or bool(held_declared)
             if best is None or (not trusted and score < MIN_HEADER_SCORE):
                 # the sheet's text is not quoted: it may hold names that an anonymised report must not show
                 ignored.append(
@@ -314,12 +416,20 @@ def take_inventory(folder: Path, settings: dict) -> Inventory:
                     "name it in dataset.yaml if it holds one"
                 )
                 continue
-            src, found = grid_source(grid, best, index, manifest.get(best, {}), total_words)
-            sources.append(src)
-            problems += found
+            header = list(grid.rows[index])
+            held = held_declared or sheet_tables(header, best, manifest.mapped)
+            for t in held:
+                settings_t = manifest.settings(t, grid.sheet)
+                src, found = grid_source(grid, t, index, settings_t, total_words, t != held[0], manifest.mapped)
+                sources.append(src)
+                problems += found
+            if len(held) > 1:
+                titles = ", ".join(table_specs()[t].title.split(" / ")[0] for t in held)
+                notes.append(f"{grid.label}: one sheet holds {titles} (enterprise, yearly and parcel columns on each row); split")
+            notes += unused_columns(grid.label, header, held, manifest.mapped)
     for src in sources:
         notes += src.notes
     return Inventory(sources, problems, notes, ignored)
 
 
-__all__ = ["Inventory", "TableSource", "take_inventory", "load_manifest"]
+__all__ = ["Inventory", "TableSource", "take_inventory", "load_manifest", "sheet_tables"]

@@ -9,6 +9,7 @@ layer) and their file (``_source``), so rows from several files or sheets stay t
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cache
 
@@ -101,20 +102,39 @@ def written_numbers(raw: pd.Series) -> pd.Series:
     return pd.to_numeric(text, errors="coerce").astype(float)
 
 
+def boolean_words(c_spec: dict) -> tuple[set[str], set[str]]:
+    """The words read as true and as false in a yes/no column: 是/否, true/false, 1/0 and the
+    column's own ``words`` (input_schema.yaml; e.g. 规上/规下 for 是否规上企业)."""
+    words = c_spec.get("words", {})
+    return (
+        TRUE_WORDS | {str(w).lower() for w in words.get(True, [])},
+        FALSE_WORDS | {str(w).lower() for w in words.get(False, [])},
+    )
+
+
 def _blank(s: pd.Series) -> pd.Series:
     return s.isna() | (s.astype("string").str.strip() == "")
 
 
-def missing_columns(df: pd.DataFrame, spec: TableSpec, file: str) -> list[Problem]:
+def missing_names(df: pd.DataFrame, spec: TableSpec) -> list[str]:
+    """The labels of ``spec``'s required columns that ``df`` lacks."""
+    return [spec.label(c) for c, c_spec in spec.columns.items() if c_spec.get("required") and c not in df.columns]
+
+
+def missing_columns(df: pd.DataFrame, spec: TableSpec, file: str, hint: Callable[[str], str] | None = None) -> list[Problem]:
+    """A problem naming the required columns ``df`` lacks; ``hint(column)`` says how to give one
+    (the dataset.yaml line)."""
     missing = [c for c, c_spec in spec.columns.items() if c_spec.get("required") and c not in df.columns]
     if not missing:
         return []
+    how = "; ".join(f"{spec.label(c)}: {hint(c)}" for c in missing) if hint else ""
     return [
         Problem(
             file,
             f"missing required column(s): {', '.join(spec.label(c) for c in missing)}",
             expected=f"columns {', '.join(spec.label(c) for c in spec.columns if spec.columns[c].get('required'))}"
-            " (see docs/data-contract.md; header aliases in data/reference/column_aliases.yaml)",
+            " (see docs/data-contract.md; header aliases in data/reference/column_aliases.yaml)"
+            + (f"; or, if the file has them under other names or not at all, {how}" if how else ""),
         )
     ]
 
@@ -189,11 +209,13 @@ def coerce_source(
             else:
                 values = values.astype(float) * factors.get(col, 1.0)
         elif kind == "boolean":
-            text = raw.astype("string").str.strip().str.lower()
-            is_true, is_false = text.isin(TRUE_WORDS), text.isin(FALSE_WORDS)
+            text = raw.astype("string").str.normalize("NFKC").str.strip().str.lower()
+            yes, no = boolean_words(c_spec)
+            is_true, is_false = text.isin(yes), text.isin(no)
             bad = ~(is_true | is_false) & ~blank
             if bad.any():
-                flag(bad, "not a yes/no value", "true/false, 1/0 or 是/否")
+                extra = [w for w in c_spec.get("words", {}).get(True, [])[:2] + c_spec.get("words", {}).get(False, [])[:2]]
+                flag(bad, "not a yes/no value", "true/false, 1/0 or 是/否" + (f" (or {', '.join(extra)} …)" if extra else ""))
             values = pd.Series(pd.NA, index=raw.index, dtype="boolean")
             values[is_true.fillna(False).to_numpy()] = True
             values[is_false.fillna(False).to_numpy()] = False

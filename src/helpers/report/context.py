@@ -22,6 +22,7 @@ import pandas as pd
 from helpers.core import paths
 from helpers.core.geography import load_boundary
 from helpers.evaluate.evaluation import Evaluation, evaluate, view
+from helpers.evaluate.land import check_land_basis
 from helpers.evaluate.methods import Method, load_method
 from helpers.evaluate.scope import parse_streets
 from helpers.io.dataset import Dataset, load_dataset
@@ -142,12 +143,15 @@ def build_context(
     budget_rule: str | Path | None = None,
     year_parameter: str = "year",
     latest_year: bool = False,
+    land_basis: str = "declared",
     plot: bool = True,
     **options,
 ) -> RunContext:
     """Load the data folder, evaluate each of its years district-wide and apply the 街道 view.
 
-    ``year``: the year judged (``year_parameter`` names it in messages). With ``latest_year`` a
+    ``year``: the year judged (``year_parameter`` names it in messages); None or "latest": the
+    latest year of the data folder. ``land_basis``: the 亩均 denominator (``evaluate.land``:
+    "declared" 用地面积 where the data carry it, else the parcels'; "parcels"). With ``latest_year`` a
     year missing from the folder is replaced by the latest year before it (or the latest year of
     the folder), and ``year_note`` says so; otherwise a missing year is an error naming the years
     there are. ``options``: a page's own parameters, kept in ``parameters``."""
@@ -157,7 +161,8 @@ def build_context(
     method_spec = load_method(method)
     dataset = load_dataset(paths.resolve(data_dir), anonymize=anonymize, generalize_m=generalize_m)
     note = ""
-    if year is None:
+    check_land_basis(land_basis)
+    if year is None or str(year).strip().lower() == "latest":
         year = dataset.years[-1]
     if latest_year and int(year) not in dataset.years:
         earlier = [y for y in dataset.years if y <= int(year)] or dataset.years
@@ -174,9 +179,11 @@ def build_context(
     district, shown = {}, {}
     ranked_within = bool(rank_within_streets and codes)
     for y in dataset.years:
-        district[y] = evaluate(dataset, y, method_spec)
+        district[y] = evaluate(dataset, y, method_spec, land_basis=land_basis)
         shown[y] = (
-            evaluate(dataset, y, method_spec, codes, rank_within_streets=True) if ranked_within else view(district[y], codes)
+            evaluate(dataset, y, method_spec, codes, rank_within_streets=True, land_basis=land_basis)
+            if ranked_within
+            else view(district[y], codes)
         )
     plan, goals = load_goals()
     parameters = {
@@ -187,6 +194,7 @@ def build_context(
         "anonymize": anonymize,
         "generalize_m": generalize_m,
         "rank_within_streets": rank_within_streets,
+        "land_basis": land_basis,
         **options,
     }
     return RunContext(

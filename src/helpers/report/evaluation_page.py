@@ -55,6 +55,7 @@ def summary(ctx: RunContext) -> Section:
             f"排除 **{(ev.enterprises['status'] == 'excluded').sum():,}** 家 excluded (see §7)."
         )
         .markdown(f"**{ev.ranking_note}**")
+        .markdown(ev.land_note)
     )
 
 

@@ -106,6 +106,7 @@ def header(ctx: RunContext) -> Section:
         )
         .markdown(data_notice(ctx.dataset))
         .markdown(ctx.ev.ranking_note)
+        .markdown(ctx.ev.land_note)
     )
 
 
@@ -596,6 +597,7 @@ def exports(ctx: RunContext) -> Section:
         f"《高耗低效整治企业清单》 {ctx.year}年 · {ctx.scope} · 方法 {ctx.method.id} · 规则 {ctx.rule.file.name}",
         f"出清线 {ctx.rule.clearance_line:g} 万元/亩；整治方式为规则建议（无整治台账时）；预计腾出用地/能耗按规则文件中的比例估算。",
         ctx.ev.ranking_note,
+        ctx.ev.land_note,
         "数据为合成样本，非真实企业 — synthetic sample data, no real enterprise."
         if ctx.synthetic
         else "真实数据，注意保密 — confidential data.",

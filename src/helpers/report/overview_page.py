@@ -5,6 +5,7 @@ measured parcel areas, and the 2021–2023 path of the 规上 figures against th
 from __future__ import annotations
 
 from helpers.evaluate.breakdowns import area_agreement
+from helpers.evaluate.land import land_differences
 from helpers.plan.goals import figures_by_year
 from helpers.report.context import RunContext
 from helpers.report.narrative import data_notice
@@ -83,7 +84,7 @@ def parcel_areas(ctx: RunContext) -> Section:
         Section(data={"far": far})
         .markdown(
             f"{len(far)} 宗地登记面积与图形面积相差超过 {tolerance:.0%} "
-            f"({len(far) / len(parcels):.1%} of parcels). 评价使用登记面积 The evaluation uses the registered area."
+            f"({len(far) / len(parcels):.1%} of parcels). 宗地口径使用登记面积 The parcel land basis uses the registered area."
         )
         .table(
             far.head(AREA_ROWS_SHOWN)
@@ -91,6 +92,48 @@ def parcel_areas(ctx: RunContext) -> Section:
             .hide(axis="index")
         )
     )
+
+
+def land_basis(ctx: RunContext) -> Section:
+    """Which land the 亩均 figures divide by, and every enterprise whose declared 用地面积 differs
+    from its parcels' registered or measured area (× its share) by more than ``area_tolerance``."""
+    tolerance = float(ctx.parameters.get("area_tolerance", DEFAULT_AREA_TOLERANCE))
+    frame = ctx.district_ev.enterprises
+    far = land_differences(frame[frame["status"] != "filtered"], tolerance)
+    s = Section(data={"differences": far}).markdown(f"### 用地口径 Land basis ({ctx.year})\n{md_text(ctx.district_ev.land_note)}")
+    if "declared_land_mu" not in frame or not frame["declared_land_mu"].notna().any():
+        return s.markdown(
+            "无企业申报用地面积 — the data carry no declared 用地面积; the parcel layer's registered area × share is used."
+        )
+    s.markdown(
+        f"{len(far)} 家企业申报用地面积与宗地面积（登记或图形，×使用比例）相差超过 {tolerance:.0%} — "
+        f"enterprises whose declared 用地面积 differs from their parcels' registered or measured area by more than {tolerance:.0%}:"
+    )
+    if len(far):
+        shown = far.head(AREA_ROWS_SHOWN).rename(
+            columns={
+                "credit_code": "统一社会信用代码",
+                "name": "企业名称",
+                "declared_land_mu": "申报用地(亩)",
+                "parcel_land_mu": "宗地登记×比例(亩)",
+                "land_geom_mu": "宗地图形×比例(亩)",
+                "vs_registered": "差异(登记)",
+                "vs_measured": "差异(图形)",
+            }
+        )
+        s.table(
+            shown.style.format(
+                {
+                    "申报用地(亩)": "{:.2f}",
+                    "宗地登记×比例(亩)": "{:.2f}",
+                    "宗地图形×比例(亩)": "{:.2f}",
+                    "差异(登记)": "{:+.1%}",
+                    "差异(图形)": "{:+.1%}",
+                },
+                na_rep="—",
+            ).hide(axis="index")
+        )
+    return s
 
 
 def trend(ctx: RunContext) -> Section:

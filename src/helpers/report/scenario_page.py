@@ -72,7 +72,7 @@ def header(ctx: RunContext) -> Section:
             f"**街道视图 Street view**：情景在全区评价上运行（全区退出规则、全区结果），下表与地图只显示{ctx.scope}的部分。"
             " The scenario runs on the whole district; tables and maps show the chosen 街道's part of it."
         )
-    return out.markdown(data_notice(ctx.dataset))
+    return out.markdown(ctx.district_ev.land_note).markdown(data_notice(ctx.dataset))
 
 
 def headline(ctx: RunContext) -> Section:

@@ -18,6 +18,7 @@ import pandas as pd
 
 from helpers.core import paths
 from helpers.evaluate.frame import enterprise_year_frame, evaluate_frame
+from helpers.evaluate.land import LAND_BASES
 from helpers.evaluate.methods import load_method
 from helpers.evaluate.scope import parse_streets
 from helpers.evaluate.zones import dataset_zone_totals, zone_table
@@ -42,6 +43,7 @@ def evaluate_at_scale(
     engine: str = "pandas",
     workers: int = 2,
     scheduler: str | None = None,
+    land_basis: str = "declared",
 ) -> dict[str, pd.DataFrame]:
     """``enterprises`` (status, pool, score, class …), ``zones`` (zone_table) and ``benchmarks``."""
     if engine not in ENGINES:
@@ -51,7 +53,7 @@ def evaluate_at_scale(
     if engine == "pandas":
         dataset = load_dataset(data_dir, records=False)
         frame, benchmarks = evaluate_frame(
-            enterprise_year_frame(dataset, dataset.require_year(year)), method_spec, parse_streets(streets)
+            enterprise_year_frame(dataset, dataset.require_year(year), land_basis), method_spec, parse_streets(streets)
         )
         totals = dataset_zone_totals(dataset, frame)
     else:
@@ -66,13 +68,13 @@ def evaluate_at_scale(
             write_partitioned(dataset, source, npartitions=max(1, -(-len(dataset.parcels) // ROWS_PER_PARTITION)))
         if scheduler:
             with Client(scheduler):
-                result = evaluate_partitioned(source, year, method, streets)
+                result = evaluate_partitioned(source, year, method, streets, land_basis)
         else:
             with (
                 LocalCluster(n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=None) as cluster,
                 Client(cluster),
             ):
-                result = evaluate_partitioned(source, year, method, streets)
+                result = evaluate_partitioned(source, year, method, streets, land_basis)
         frame, benchmarks, totals = result.enterprises, result.benchmarks, result.totals
     return {"enterprises": frame[RESULT_COLUMNS], "zones": zone_table(totals), "benchmarks": benchmarks}
 
@@ -83,6 +85,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--year", type=int, default=2023)
     ap.add_argument("--method", default="linping_default")
     ap.add_argument("--streets", default=None, help="街道 names or codes, comma-separated (default: all)")
+    ap.add_argument("--land-basis", choices=list(LAND_BASES), default="declared", help="亩均 denominator (evaluate.land)")
     ap.add_argument("--engine", choices=ENGINES, default="pandas")
     ap.add_argument("--workers", type=int, default=2, help="dask: local worker processes")
     ap.add_argument("--scheduler", default=None, help="dask: address of a running scheduler (tcp://host:8786)")
@@ -90,7 +93,7 @@ def main(argv: list[str] | None = None) -> int:
     a = ap.parse_args(argv)
     t0 = time.perf_counter()
     result = evaluate_at_scale(
-        paths.resolve(a.data_dir, Path.cwd()), a.year, a.method, a.streets, a.engine, a.workers, a.scheduler
+        paths.resolve(a.data_dir, Path.cwd()), a.year, a.method, a.streets, a.engine, a.workers, a.scheduler, a.land_basis
     )
     out = paths.resolve(a.out or paths.REPORTS_DIR / f"scale_{a.engine}_{a.year}", Path.cwd())
     for name, table in result.items():

@@ -93,7 +93,11 @@ def _totals(part: pd.DataFrame, frame: pd.DataFrame) -> pd.DataFrame:
 
 
 def evaluate_partitioned(
-    source: str | Path, year: int, method: str | Method = "linping_default", streets: str | list | None = None
+    source: str | Path,
+    year: int,
+    method: str | Method = "linping_default",
+    streets: str | list | None = None,
+    land_basis: str = "declared",
 ) -> PartitionedEvaluation:
     """Evaluate ``year`` of the partitioned dataset ``source`` on the current dask scheduler
     (a ``distributed.Client`` if one is running, else dask's local threads)."""
@@ -118,8 +122,9 @@ def evaluate_partitioned(
     enterprises = pq.read_table(source / "enterprises").to_pandas()
     panel = pq.read_table(source / "panel", filters=[("year", "==", int(year))]).to_pandas()
     land = land.reset_index()
-    frame = year_frame(enterprises, land, panel, int(year))
+    frame = year_frame(enterprises, land, panel, int(year), land_basis=land_basis)
     frame["land_mu"] = frame["land_mu"].fillna(0.0)
+    frame["parcel_land_mu"] = frame["parcel_land_mu"].fillna(0.0)
     frame["land_geom_mu"] = frame["land_geom_mu"].fillna(0.0)
     frame["n_parcels"] = frame["n_parcels"].fillna(0).astype(int)
     frame, benchmarks = evaluate_frame(frame, method, codes)

@@ -1,0 +1,174 @@
+"""County exports in shapes this project did not design (tests/county_exports.py) read with no
+hand edits and no parameters: every enterprise accounted for, 亩均税收 equal to the workbook's
+tax over the workbook's 用地面积, the land basis and the filled shares said."""
+
+from __future__ import annotations
+
+import shutil
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from helpers.io.check import check_folder
+from helpers.io.dataset import load_dataset
+from helpers.report.context import build_context
+from tests import county_exports as ce
+
+SHAPES = list(ce.SHAPES)
+
+
+@pytest.fixture(scope="module")
+def county():
+    return ce.choose()
+
+
+@pytest.fixture(scope="module")
+def folders(tmp_path_factory, county):
+    return ce.write_all(tmp_path_factory.mktemp("county"))
+
+
+@pytest.mark.parametrize("shape", SHAPES)
+def test_each_shape_checks_without_errors_and_accounts_for_every_row(folders, shape):
+    check = check_folder(folders[shape])
+    assert check.ok, check.summary()
+    ledger = check.ledger.set_index("table")
+    assert (ledger["read"] == ledger["kept"] + ledger["excluded"]).all()
+    assert ledger.loc["enterprises", "kept"] == ce.N_ABOVE + ce.N_BELOW
+    # no warning is said twice because one sheet was split into three tables
+    assert len(check.problems) == len(set(check.problems))
+
+
+@pytest.mark.parametrize("shape", SHAPES)
+def test_tax_per_mu_is_the_workbooks_tax_over_its_declared_land(folders, county, shape):
+    ctx = build_context(data_dir=folders[shape], plot=False)
+    assert ctx.year == 2023  # year "latest", whatever the folder holds
+    ev = ctx.ev.enterprises.set_index("credit_code")
+    assert set(ev.index) == set(county["enterprises"]["credit_code"])
+    assert (ev["status"] == "evaluated").all(), ev.loc[ev["status"] != "evaluated", "reason"]
+    for code, by_hand in ce.hand_checked(county):  # 1250/25, 86.4/7.2, 3.3/1.1 typed into the workbook
+        assert ev.loc[code, "tax_per_mu"] == pytest.approx(by_hand, rel=1e-12)
+    panel = county["panel"][county["panel"]["year"] == 2023].set_index("credit_code")
+    workbook = panel["tax_10k_yuan"].round(2) / panel["declared_land_mu"]
+    assert np.allclose(ev.loc[workbook.index, "tax_per_mu"], workbook, rtol=1e-9)
+    assert (ev["land_basis"] == "declared").all()
+    assert "declared 用地面积 for 36 of 36" in ctx.ev.land_note
+
+
+def test_the_parcel_basis_is_a_parameter_and_differences_are_listed(folders, county):
+    from helpers.evaluate.land import land_differences
+
+    folder = folders["by_scale_workbook"]
+    parcels = build_context(data_dir=folder, plot=False, land_basis="parcels")
+    ev = parcels.ev.enterprises.set_index("credit_code")
+    code, _ = ce.hand_checked(county)[0]
+    assert ev.loc[code, "land_mu"] == pytest.approx(ev.loc[code, "parcel_land_mu"])
+    assert ev.loc[code, "land_mu"] != pytest.approx(25.0)
+    assert (ev["land_basis"] == "parcels").all() and "land_basis=parcels" in parcels.ev.land_note
+    declared = build_context(data_dir=folder, plot=False).district_ev.enterprises
+    far = land_differences(declared, 0.05)
+    # the three hand-typed 用地面积 are far from their parcels; the others within ±2 % of them
+    assert set(far["credit_code"]) >= {c for c, _ in ce.hand_checked(county)}
+    assert (land_differences(declared, 0.0)["credit_code"].nunique()) > len(far)
+    with pytest.raises(ValueError, match="land_basis"):
+        build_context(data_dir=folder, plot=False, land_basis="measured")
+
+
+def test_a_shared_parcel_is_split_by_declared_area_and_said(folders, county):
+    check = check_folder(folders["by_scale_workbook"])
+    links = check.tables["enterprise_parcels"]
+    shared = links[links["parcel_id"] == county["shared"]].set_index("credit_code")["share"]
+    assert len(shared) == 2 and shared.sum() == pytest.approx(1.0)
+    declared = county["panel"][county["panel"]["year"] == 2023].set_index("credit_code")["declared_land_mu"]
+    assert shared.iloc[0] / shared.iloc[1] == pytest.approx(declared[shared.index[0]] / declared[shared.index[1]])
+    assert any("used by several enterprises" in n and county["shared"] in n for n in check.notes)
+    two = links[links["credit_code"] == county["two"]]
+    assert len(two) == 2 and (two["share"] == 1).all()  # "A、B" in one cell: two links
+
+
+def test_the_shape_is_read_from_the_data_and_said(folders):
+    notes = "\n".join(check_folder(folders["by_scale_workbook"]).notes)
+    assert "one sheet holds 企业年度数据, 企业名录, 企业用地关系" in notes
+    assert "every row taken as 规上 from its name" in notes and "every row taken as 规下 from its name" in notes
+    assert "year 2023 taken from the file name" in notes
+    assert "columns not used: 权利人" in notes
+    assert "是否已投产" in notes and "every row taken as 是" in notes
+    assert "year 2023 taken from the folder name" in "\n".join(check_folder(folders["one_year_2023"]).notes)
+    xls = "\n".join(check_folder(folders["years_as_sheets_xls"]).notes)
+    assert "year 2022 taken from the sheet name" in xls and "EPSG:4549 inferred" in xls
+
+
+def test_an_xls_workbook_renamed_xlsx_is_read_as_what_it_is(folders, tmp_path):
+    folder = tmp_path / "renamed"
+    shutil.copytree(folders["years_as_sheets_xls"], folder)
+    (folder / "亩均评价.xls").rename(folder / "亩均评价.xlsx")
+    check = check_folder(folder)
+    assert check.ok, check.summary()
+    assert any("named .xlsx but it is an Excel 97-2003 workbook" in n for n in check.notes)
+
+
+def test_an_enterprise_list_beside_the_sheet_wins_and_differences_are_listed(folders, tmp_path):
+    folder = tmp_path / "with_list"
+    shutil.copytree(folders["platform_sheet"], folder)
+    ds = load_dataset(folders["platform_sheet"], use_cache=False)
+    own = ds.enterprises[["credit_code", "name", "street_code"]].head(3).assign(name=lambda d: d["name"] + "（名录）")
+    own.rename(columns={"credit_code": "统一社会信用代码", "name": "企业名称", "street_code": "所属镇街"}).to_csv(
+        folder / "企业名录.csv", index=False
+    )
+    check = check_folder(folder)
+    assert check.ok, check.summary()
+    names = check.tables["enterprises"].set_index("credit_code")["name"]
+    assert len(names) == ce.N_ABOVE + ce.N_BELOW
+    assert all(names[c].endswith("（名录）") for c in own["credit_code"])
+
+
+def test_a_renamed_enterprise_is_listed_and_its_last_name_used(folders, tmp_path):
+    import openpyxl
+
+    folder = tmp_path / "renamed_enterprise"
+    shutil.copytree(folders["platform_sheet"], folder)
+    path = folder / "企业亩均数据导出.xlsx"
+    wb = openpyxl.load_workbook(path)
+    ws = wb.active
+    header = [c.value for c in ws[1]]
+    col = header.index("企业名称") + 1
+    ws.cell(2, col, "更名前的名称有限公司")  # the 2022 row of the first enterprise
+    wb.save(path)
+    check = check_folder(folder)
+    assert check.ok
+    warned = [p for p in check.warnings if "differs between the rows of one enterprise" in p.problem]
+    assert warned and 2 in warned[0].rows
+    assert "更名前的名称有限公司" not in set(check.tables["enterprises"]["name"])
+
+
+def test_a_missing_amount_column_of_a_split_sheet_is_one_clear_error(folders, tmp_path):
+    import openpyxl
+
+    folder = tmp_path / "no_tax"
+    shutil.copytree(folders["by_scale_workbook"], folder)
+    path = folder / "2023年亩均效益评价数据.xlsx"
+    wb = openpyxl.load_workbook(path)
+    for ws in wb.worksheets:
+        ws.delete_cols([c.value for c in ws[2]].index("税收实际贡献（万元）") + 1)
+    wb.save(path)
+    check = check_folder(folder)
+    errors = [str(p) for p in check.errors]
+    assert len(errors) == 2, errors  # one per sheet, naming it and the column
+    assert all("税收实际贡献" in e and "规" in e for e in errors)
+
+
+def test_the_contract_documents_the_new_fields():
+    from helpers.io.schema import table_specs
+
+    panel = table_specs()["panel"].columns
+    assert panel["in_production"]["default"] is True and not panel["in_production"]["required"]
+    assert panel["declared_land_mu"]["unit"] == "亩"
+    assert "规上" in panel["above_scale"]["words"][True]
+    assert not table_specs()["enterprise_parcels"].columns["share"]["required"]
+
+
+def test_the_fixture_obeys_the_accounting_identities(county):
+    p = county["panel"]
+    assert (p["tax_10k_yuan"] <= p["value_added_10k_yuan"]).all()
+    assert (p["value_added_10k_yuan"] <= p["revenue_10k_yuan"]).all()
+    assert pd.Series([c for c, _ in ce.hand_checked(county)]).is_unique
