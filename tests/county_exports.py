@@ -27,6 +27,10 @@ own tables. The numbers are the embedded sample's (synthetic, seeded): each fold
   zone-prefixed easting.
 - ``two_workbooks``: 规上企业.xlsx and 规下企业.xls (规上/规下 from the file name), 年度 column.
   Parcels: GBK Shapefile with .prj.
+- ``gcj02_geojson``: one UTF-8 CSV of the year's rows; parcels as GeoJSON drawn on a web map
+  (GCJ-02 coordinates in a file that says WGS84).
+- ``xian80_shapefile``: the by-scale workbook; parcels from a cadastral archive in Xian 1980
+  3° Gauss-Kruger CM 120E (EPSG:2385), with its .prj.
 
 ``HAND_CELLS`` sets, in every folder, enterprises whose tax and 用地面积 cells are written as given
 there, so that a test can compare 亩均税收 with a hand calculation from the workbook.
@@ -315,6 +319,34 @@ def two_workbooks(c: dict, out: Path) -> None:
     _write_shp(_parcel_layer(c, fields, "EPSG:4490"), out / "宗地.shp", prj=True)
 
 
+def gcj02_geojson(c: dict, out: Path) -> None:
+    """The yearly rows as one CSV (UTF-8 with BOM, as Excel saves it) and parcels drawn on a web
+    map: GeoJSON whose longitude/latitude are GCJ-02 although GeoJSON says WGS84."""
+    import prcoords
+
+    f = county_rows(c, 2023)
+    f.insert(2, "是否规上企业", scale_words(c, 2023, "是", "否"))
+    f.to_csv(out / "2023年度亩均效益评价.csv", index=False, encoding="utf-8-sig")
+    layer = _parcel_layer(c, {"地块编号": "地块编号", "面积": "面积", "所属街道": "所属街道"}, "EPSG:4326")
+
+    def to_gcj(xy: np.ndarray) -> np.ndarray:
+        moved = [prcoords.wgs_gcj((lat, lon)) for lon, lat in xy]
+        return np.array([(m.lon, m.lat) for m in moved]).reshape(-1, 2)
+
+    layer = layer.set_geometry(shapely.transform(layer.geometry.values, to_gcj))
+    layer.to_file(out / "地块_高德.geojson", driver="GeoJSON", engine="pyogrio")
+
+
+def xian80_shapefile(c: dict, out: Path) -> None:
+    """The by-scale workbook, and the parcels from a cadastral archive in Xian 1980 / 3° GK CM 120E
+    (EPSG:2385) with its .prj."""
+    by_scale_workbook(c, out)
+    for sidecar in out.glob("宗地.*"):
+        sidecar.unlink()
+    fields = {"宗地编号": "宗地编号", "面积亩": "面积亩", "镇街": "镇街"}
+    _write_shp(_parcel_layer(c, fields, "EPSG:2385"), out / "宗地_西安80.shp", prj=True)
+
+
 SHAPES = {
     "by_scale_workbook": by_scale_workbook,
     "platform_sheet": platform_sheet,
@@ -322,6 +354,8 @@ SHAPES = {
     "one_year_2023": one_year,
     "separate_csv_gbk": separate_csv_gbk,
     "two_workbooks": two_workbooks,
+    "gcj02_geojson": gcj02_geojson,
+    "xian80_shapefile": xian80_shapefile,
 }
 
 

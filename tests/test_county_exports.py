@@ -16,6 +16,8 @@ from helpers.report.context import build_context
 from tests import county_exports as ce
 
 SHAPES = list(ce.SHAPES)
+# the fast tier evaluates the issue's own shape; make test evaluates every shape
+EVALUATED = [s if s == "by_scale_workbook" else pytest.param(s, marks=pytest.mark.slow) for s in SHAPES]
 
 
 @pytest.fixture(scope="module")
@@ -39,7 +41,7 @@ def test_each_shape_checks_without_errors_and_accounts_for_every_row(folders, sh
     assert len(check.problems) == len(set(check.problems))
 
 
-@pytest.mark.parametrize("shape", SHAPES)
+@pytest.mark.parametrize("shape", EVALUATED)
 def test_tax_per_mu_is_the_workbooks_tax_over_its_declared_land(folders, county, shape):
     ctx = build_context(data_dir=folders[shape], plot=False)
     assert ctx.year == 2023  # year "latest", whatever the folder holds
@@ -53,6 +55,7 @@ def test_tax_per_mu_is_the_workbooks_tax_over_its_declared_land(folders, county,
     assert np.allclose(ev.loc[workbook.index, "tax_per_mu"], workbook, rtol=1e-9)
     assert (ev["land_basis"] == "declared").all()
     assert "declared 用地面积 for 36 of 36" in ctx.ev.land_note
+    assert (ctx.dataset.enterprises["industry_chain"] == "行业代码未填").all()  # no 行业代码 in any of these exports
 
 
 def test_the_parcel_basis_is_a_parameter_and_differences_are_listed(folders, county):
@@ -172,3 +175,74 @@ def test_the_fixture_obeys_the_accounting_identities(county):
     assert (p["tax_10k_yuan"] <= p["value_added_10k_yuan"]).all()
     assert (p["value_added_10k_yuan"] <= p["revenue_10k_yuan"]).all()
     assert pd.Series([c for c, _ in ce.hand_checked(county)]).is_unique
+
+
+@pytest.mark.parametrize(
+    "shape, why",
+    [
+        ("by_scale_workbook", "EPSG:4528), taken from the file"),
+        ("separate_csv_gbk", "EPSG:4528), taken from guessed from the coordinates' range"),
+        ("years_as_sheets_xls", "EPSG:4549), taken from guessed from the coordinates' range"),
+        ("platform_sheet", "EPSG:4490), taken from the file"),
+    ],
+)
+def test_each_layer_says_which_crs_was_taken_and_why(folders, shape, why):
+    from helpers.io.coordinates import CRS_NOTE
+
+    crs_notes = [n for n in check_folder(folders[shape]).notes if CRS_NOTE in n]
+    assert len(crs_notes) == 1 and why in crs_notes[0]
+
+
+@pytest.mark.slow
+def test_an_older_grid_is_recognised_and_measured_in_its_own_grid(folders):
+    import geopandas as gpd
+
+    folder = folders["xian80_shapefile"]
+    check = check_folder(folder)
+    assert check.ok, check.summary()
+    assert any("西安80坐标系 Xian 1980" in n and "tens of metres" in n for n in check.notes)
+    own = gpd.read_file(folder / "宗地_西安80.shp", encoding="gbk")  # no .cpg, as offices send them
+    assert own.crs.to_epsg() == 2385
+    by_id = check.tables["parcels"].set_index("parcel_id")["geom_area_mu"]
+    assert np.allclose(by_id[own["宗地编号"]].to_numpy(), own.geometry.area.to_numpy() / (10000 / 15), rtol=1e-12)
+    ctx = build_context(data_dir=folder, plot=False)  # and the whole evaluation runs on it
+    assert (ctx.ev.enterprises["status"] == "evaluated").all()
+
+
+def test_a_wgs84_layer_inside_the_district_carries_a_gcj02_caution(folders):
+    import geopandas as gpd
+
+    from helpers.io.check import settings
+    from helpers.io.coordinates import place_layer
+
+    layer = gpd.read_file(folders["platform_sheet"] / "地块.geojson").to_crs("EPSG:4326")
+    inside = layer.geometry.buffer(0)  # WGS84, every parcel inside Linping: nothing in the coordinates tells
+    gdf = gpd.GeoDataFrame(geometry=inside.values, crs="EPSG:4326")
+    _, notes, problems = place_layer(gdf, "地块.geojson", settings()["coordinates"])
+    assert not problems and any("could be GCJ-02" in n and "coordinates: gcj02" in n for n in notes)
+    _, notes, _ = place_layer(gdf, "地块.geojson", settings()["coordinates"], declared_coordinates="wgs84")
+    assert not any("GCJ-02" in n for n in notes)
+    _, notes, _ = place_layer(gdf.to_crs("EPSG:4490"), "地块.geojson", settings()["coordinates"])
+    assert not any("GCJ-02" in n for n in notes)  # CGCS2000 comes from surveys, not web maps
+
+
+def test_gcj02_parcels_near_the_boundary_are_detected_and_converted(folders):
+    notes = "\n".join(check_folder(folders["gcj02_geojson"]).notes)
+    assert "look like GCJ-02" in notes and "converted to WGS84/CGCS2000" in notes
+
+
+def test_a_sheet_missing_a_column_has_its_cells_checked_in_the_same_pass(folders, tmp_path):
+    import openpyxl
+
+    folder = tmp_path / "two_faults"
+    shutil.copytree(folders["by_scale_workbook"], folder)
+    path = folder / "2023年亩均效益评价数据.xlsx"
+    wb = openpyxl.load_workbook(path)
+    ws = wb["规上工业企业"]
+    header = [c.value for c in ws[2]]
+    ws.cell(3, header.index("营业收入（万元）") + 1, "约三千")  # a cell that is no number
+    ws.delete_cols(header.index("税收实际贡献（万元）") + 1)
+    wb.save(path)
+    errors = check_folder(folder).errors
+    assert any("missing required column" in p.problem and "税收实际贡献" in p.problem for p in errors)
+    assert any(p.problem == "not a number" and p.rows == (3,) and "营业收入" in str(p.column) for p in errors)

@@ -123,6 +123,8 @@ def test_one_sheet_said_to_hold_several_tables(tmp_path, county):
         ("tables:\n  panel:\n    columns: {税收: tax}\n", "tables: panel: columns: tax: not a field of the table"),
         ("tables:\n  panel:\n    value: {above_scale: 是}\n", "tables: panel: value: unknown setting"),
         ("sheets:\n  Sheet1: {year: 二〇二三}\n", "sheets: Sheet1: year: '二〇二三' is not a year"),
+        ("tables:\n  panel: {year: 2023年}\n", "tables: panel: year: '2023年' is not a year"),
+        ("sheets:\n  Sheet1: 2022\n", "sheets: Sheet1: not a mapping of settings"),
         ("sheets:\n  Sheet1: {tables: [parcels]}\n", "sheets: Sheet1: tables: unknown table parcels"),
         ("table:\n  panel: {}\n", "table: unknown section"),
     ],

@@ -23,11 +23,17 @@ def chain_names() -> list[str]:
     return [x["chain"] for x in c["chains"]] + [c["default_chain"]]
 
 
+def missing_chain() -> str:
+    """The group of enterprises whose data give no 行业代码 (shown after every chain)."""
+    return str(_chains()["missing_chain"])
+
+
 def chain_of(industry_codes: pd.Series) -> pd.Series:
-    """The chain of each code by longest matching prefix; the default chain where none matches."""
+    """The chain of each code by longest matching prefix; the default chain where none matches;
+    ``missing_chain`` (行业代码未填) where the data give no code."""
     c = _chains()
     prefixes = sorted(((p, x["chain"]) for x in c["chains"] for p in x["prefixes"]), key=lambda t: -len(t[0]))
     which, distinct = pd.factorize(industry_codes.astype("string"))  # a few hundred codes at most
     chains = [next((chain for prefix, chain in prefixes if code.startswith(prefix)), c["default_chain"]) for code in distinct]
-    out = pd.array(chains + [c["default_chain"]], dtype="string")[which]  # -1 (missing code) → the default
+    out = pd.array(chains + [c["missing_chain"]], dtype="string")[which]  # -1 (missing code) → 行业代码未填
     return pd.Series(out, index=industry_codes.index, dtype="string")

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from helpers.core.industries import chain_names
+from helpers.core.industries import chain_names, missing_chain
 from helpers.evaluate.evaluation import Evaluation
 from helpers.evaluate.indicators import aggregate_ratio, indicator_defs, ratio
 
@@ -34,7 +34,7 @@ def breakdown(evaluated: pd.DataFrame, by: str) -> pd.DataFrame:
         rows.append(row)
     out = pd.DataFrame(rows)
     if by == "industry_chain":
-        order = {c: k for k, c in enumerate(chain_names())}
+        order = {c: k for k, c in enumerate([*chain_names(), missing_chain()])}
         out = out.sort_values(by, key=lambda s: s.map(order)).reset_index(drop=True)
     return out
 

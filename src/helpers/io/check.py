@@ -196,13 +196,12 @@ def _assemble(
                 f"{src.label}: not read as {spec.title} (it lacks {', '.join(missing_names(src.frame, spec))}); the table's own file is"
             )
             continue
-        if missing:
-            problems += missing
-            continue
         frame, default_notes = with_defaults(src.frame, spec, src.label)
-        notes += default_notes
         typed, found = coerce_source(frame, spec, street_lookup(), src.factors)
-        problems += found
+        problems += missing + found  # the cells of a source that misses a column are checked too: one pass
+        if missing:
+            continue
+        notes += default_notes
         (derived if src.derived else parts).append(typed)
     if derived:
         own = pd.concat(parts, ignore_index=True) if parts else None
@@ -265,10 +264,12 @@ def check_geometries(parcels: gpd.GeoDataFrame, what: str) -> list[Problem]:
 
 
 def measured_area_mu(parcels: gpd.GeoDataFrame) -> pd.Series:
-    """Each parcel's area measured from its geometry (亩, EPSG:4549); NaN where it has none.
+    """Each parcel's area measured from its geometry (亩, EPSG:4549); NaN where it has none; kept
+    where the layer was measured in its own older grid (``coordinates.own_grid_area_mu``).
     Measured once here, so the cached check carries it and a re-run does not project again."""
-    out = pd.Series(float("nan"), index=parcels.index, name="geom_area_mu")
-    has = has_geometry(parcels.geometry)
+    known = parcels["geom_area_mu"] if "geom_area_mu" in parcels else None
+    out = pd.Series(float("nan"), index=parcels.index, name="geom_area_mu") if known is None else known.astype(float)
+    has = has_geometry(parcels.geometry) & (out.isna().to_numpy() if known is not None else True)
     if has.any():
         out[has] = area_mu(parcels.loc[has])
     return out

@@ -23,6 +23,12 @@ from helpers.core.geography import load_boundary
 from helpers.core.units import AREA_CRS, BOUNDARY_CRS
 
 GCJ02_WORDS = {"gcj02", "gcj-02", "gcj", "mars", "火星坐标", "高德"}
+CRS_NOTE = "坐标系 CRS"  # the prefix of the one note per layer saying which CRS was taken and why
+# Older national grids still found in cadastral archives. PROJ has no public 7-parameter
+# transformation from them to CGCS2000 for China (only a "ballpark" one: same latitude and
+# longitude on another ellipsoid); the remaining offset is of the order of tens of metres.
+OLD_DATUMS = {"Xian 1980": "西安80", "Beijing 1954": "北京54"}
+OLD_DATUM_OFFSET = "数十米 tens of metres (no public 7-parameter set for this area; PROJ's ballpark transformation)"
 WGS84_WORDS = {"wgs84", "none", "cgcs2000", "true"}
 GCJ02_TEST_POINTS = 5000  # parcels sampled (seeded) to test for GCJ-02
 
@@ -84,6 +90,29 @@ def gcj02_to_wgs84(geoms: gpd.GeoSeries) -> gpd.GeoSeries:
     return gpd.GeoSeries(shapely.transform(geoms.to_crs(BOUNDARY_CRS).values, _gcj_to_wgs), index=geoms.index, crs=BOUNDARY_CRS)
 
 
+def old_datum(crs: CRS) -> str | None:
+    """ "Xian 1980" or "Beijing 1954" when ``crs`` is on one of the older national datums."""
+    geodetic = crs.geodetic_crs
+    name = f"{crs.datum.name if crs.datum else ''} {geodetic.name if geodetic else ''}"
+    return next((d for d in OLD_DATUMS if d in name), None)
+
+
+def own_grid_area_mu(geoms: gpd.GeoSeries) -> np.ndarray:
+    """Each geometry's area (亩) in its own CRS: planar in a projected grid (exact for the surveyed
+    figures), geodesic on the CRS's own ellipsoid for longitude/latitude."""
+    from pyproj import Geod
+
+    crs = CRS.from_user_input(geoms.crs)
+    if crs.is_projected:
+        m2 = shapely.area(np.asarray(geoms.array))
+    else:
+        ellipsoid = crs.ellipsoid
+        assert ellipsoid is not None, "a geographic CRS has an ellipsoid"
+        geod = Geod(a=ellipsoid.semi_major_metre, rf=ellipsoid.inverse_flattening)
+        m2 = np.array([abs(geod.geometry_area_perimeter(g)[0]) if g is not None and not g.is_empty else np.nan for g in geoms])
+    return m2 / (10000 / 15)
+
+
 def _describe(bounds) -> str:
     minx, miny, maxx, maxy = bounds
     return f"x {minx:,.4f} … {maxx:,.4f}, y {miny:,.4f} … {maxy:,.4f}"
@@ -114,6 +143,7 @@ def place_layer(
             ],
         )
     crs = CRS.from_user_input(declared_crs) if declared_crs else gdf.crs
+    source = "dataset.yaml `crs:`" if declared_crs else "the file (.prj or its own CRS)"
     if crs is None:
         if guess is None:
             return (
@@ -129,6 +159,7 @@ def place_layer(
                 ],
             )
         crs = CRS.from_user_input(guess)
+        source = "guessed from the coordinates' range (no .prj)"
         notes.append(f"{label}: no CRS given; {guess} inferred from the coordinates ({_describe(bounds)})")
     gdf = gdf.set_crs(crs, allow_override=True)
     km = settings["max_distance_km"]
@@ -150,7 +181,19 @@ def place_layer(
                 )
             ],
         )
+    crs = CRS.from_user_input(crs)
+    epsg = crs.to_epsg()
+    notes.append(f"{label}: {CRS_NOTE} {crs.name}" + (f" (EPSG:{epsg})" if epsg else "") + f", taken from {source}")
+    old = old_datum(crs)
+    own_area = own_grid_area_mu(gdf.geometry) if old else None
     out = gdf.copy() if crs == CRS.from_user_input(BOUNDARY_CRS) else gdf.to_crs(BOUNDARY_CRS)  # no identity transform
+    if own_area is not None:
+        out["geom_area_mu"] = own_area  # measured where the figures were surveyed, before any transformation
+        notes.append(
+            f"{label}: {CRS_NOTE} ⚠️ {OLD_DATUMS[old or '']}坐标系 {old}: areas measured in its own grid (exact); "
+            f"positions placed in CGCS2000 with a remaining offset of {OLD_DATUM_OFFSET}. Maps of these parcels are "
+            "good to that offset; the 亩均 figures do not depend on it"
+        )
     word = str(declared_coordinates or "").strip().lower()
     if crs.is_geographic and word in GCJ02_WORDS:
         out = out.set_geometry(gcj02_to_wgs84(out.geometry))
@@ -169,4 +212,24 @@ def place_layer(
                     f"read, {after:.1%} after conversion); converted to WGS84/CGCS2000. "
                     "Declare `coordinates: wgs84` in dataset.yaml if they are not"
                 )
+            elif looks_like_web_map(crs, source):
+                notes.append(gcj02_caution(label))
+        elif looks_like_web_map(crs, source):
+            notes.append(gcj02_caution(label))
     return out, notes, []
+
+
+def looks_like_web_map(crs: CRS, source: str) -> bool:
+    """WGS84 longitude/latitude, declared or guessed: what a layer drawn on a Chinese web map (in
+    GCJ-02, a few hundred metres off) also looks like. CGCS2000 and projected grids come from surveys."""
+    return crs.is_geographic and (crs.to_epsg() == 4326 or crs.name.startswith("WGS 84") or source.startswith("guessed"))
+
+
+def gcj02_caution(label: str) -> str:
+    """The caution for a WGS84-looking layer whose parcels all sit in the district as read."""
+    return (
+        f"{label}: {CRS_NOTE} ⚠️ 可能为GCJ-02 could be GCJ-02: longitude/latitude taken as WGS84. If the outlines were "
+        "drawn on Amap (高德) or another Chinese web map they are GCJ-02 and every parcel lies about 500 m off; the "
+        "coordinates cannot tell when all parcels sit inside the district. Settle it in dataset.yaml: "
+        "`tables: {parcels: {coordinates: gcj02}}` (converts) or `coordinates: wgs84` (they are WGS84)"
+    )

@@ -337,6 +337,8 @@ def _layer_source(
     )
     geometry = placed.geometry if placed is not None else gdf.geometry.set_crs(None, allow_override=True)
     frame = gpd.GeoDataFrame(frame, geometry=geometry.values, crs=placed.crs if placed is not None else None)
+    if placed is not None and "geom_area_mu" in placed:  # measured in the layer's own (older) grid
+        frame["geom_area_mu"] = placed["geom_area_mu"].to_numpy()
     factors, unit_notes, unit_problems = _unit_factors(spec, matches, str(path), declared.get("units"))
     notes += unused_columns(str(path), list(gdf.columns), [table], manifest.mapped)
     return TableSource(table, str(path), frame, factors, [], notes + crs_notes + unit_notes), problems + unit_problems, []

@@ -77,6 +77,8 @@ def _problems(raw: dict, path: Path) -> list[Problem]:
             continue
         for key in set(entry) - set(TABLE_KEYS):
             bad(f"tables: {table}: {key}", "unknown setting", f"settings among {', '.join(TABLE_KEYS)}")
+        if "year" in entry and not str(entry["year"]).isdigit():
+            bad(f"tables: {table}: year", f"'{entry['year']}' is not a year", "a year such as 2023")
         fields = specs[table].columns
         for key in ("columns", "values", "units"):
             value = entry.get(key) or {}

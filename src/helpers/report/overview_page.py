@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from helpers.evaluate.breakdowns import area_agreement
 from helpers.evaluate.land import land_differences
+from helpers.io.coordinates import CRS_NOTE
 from helpers.plan.goals import figures_by_year
 from helpers.report.context import RunContext
 from helpers.report.narrative import data_notice
@@ -45,8 +46,24 @@ def data_check(ctx: RunContext) -> Section:
     s.markdown(f"警告 Warnings (data used as they are): {len(warnings)}")
     if len(warnings):
         s.table(warnings.drop(columns="severity").style.hide(axis="index"))
-    if check.notes or check.ignored:
-        s.markdown("\n".join(f"- {md_text(n)}" for n in check.notes + [f"未读取 ignored: {i}" for i in check.ignored]))
+    notes = [n for n in check.notes if CRS_NOTE not in n]  # the coordinate systems have their own section
+    if notes or check.ignored:
+        s.markdown("\n".join(f"- {md_text(n)}" for n in notes + [f"未读取 ignored: {i}" for i in check.ignored]))
+    return s
+
+
+def coordinates(ctx: RunContext) -> Section:
+    """Per layer, the coordinate system taken and why (dataset.yaml, the file, or guessed from the
+    coordinates' range), and the cautions: possibly GCJ-02, an older national grid."""
+    check = ctx.dataset.check
+    notes = [n for n in (check.notes if check else []) if CRS_NOTE in n]
+    s = Section(data={"notes": notes}).markdown("### 坐标系 Coordinate systems")
+    if not notes:
+        return s.markdown("无图层坐标记录 — this dataset was not read through the folder check.")
+    cautions = [n for n in notes if "⚠️" in n]
+    s.markdown("\n".join(f"- {md_text(n)}" for n in notes if "⚠️" not in n))
+    if cautions:
+        s.markdown("\n".join(f"> {md_text(n)}" for n in cautions))
     return s
 
 
