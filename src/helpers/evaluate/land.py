@@ -80,7 +80,7 @@ def with_land_basis(frame: pd.DataFrame, land_basis: str = "declared") -> pd.Dat
     if land_basis == "declared" and declared is not None:
         use = declared.gt(0).to_numpy(dtype=bool, na_value=False)
         frame["land_mu"] = np.where(use, declared.to_numpy(dtype=float, na_value=np.nan), frame["land_mu"].to_numpy(dtype=float))
-    frame["land_basis"] = np.where(use, "declared", "parcels")
+    frame["land_basis"] = pd.Categorical.from_codes(use.astype(np.int8), categories=["parcels", "declared"])
     return frame
 
 

@@ -166,7 +166,7 @@ def _body_frame(grid: Grid, cells: np.ndarray | None, header_index: int, keep: n
 
 
 COMBINED_MIN_MEASURES = 2  # an enterprise sheet is also the yearly panel when it names 2 of its required amounts
-PARCEL_LIST = re.compile(r"[、,，;；/\n]+")  # "P001、P002": one enterprise on several parcels
+PARCEL_LIST = re.compile(r"[、,，;；\n]+")  # "P001、P002": one enterprise on several parcels ("/" may be part of an id)
 
 
 def sheet_tables(header: list[str], best: str, mapped: Mapped | None = None) -> list[str]:
@@ -210,13 +210,13 @@ def _year_of(grid: Grid, declared: dict) -> tuple[str | None, str]:
 def _parcel_lists(frame: pd.DataFrame, derived: bool) -> pd.DataFrame:
     """One link row per parcel of a cell naming several ("P001、P002"); in a sheet of another
     table (``derived``), rows naming no parcel are enterprises without land of their own, not links."""
-    ids = frame["parcel_id"].astype(object).fillna("").astype(str)
-    several = ids.str.contains(PARCEL_LIST)
+    several = frame["parcel_id"].str.contains(PARCEL_LIST.pattern, regex=True, na=False)  # Arrow text stays Arrow
     if several.any():
+        ids = frame["parcel_id"].astype(object).fillna("").astype(str)
         frame = frame.assign(parcel_id=ids.str.split(PARCEL_LIST)).explode("parcel_id", ignore_index=True)
         frame["parcel_id"] = frame["parcel_id"].str.strip()
     if derived:
-        frame = frame[frame["parcel_id"].astype(object).fillna("").astype(str).str.strip() != ""].reset_index(drop=True)
+        frame = frame[frame["parcel_id"].fillna("").str.strip() != ""].reset_index(drop=True)
     return frame
 
 

@@ -171,7 +171,12 @@ def coerce_source(
         if kind == "text":
             values = raw.astype("string").str.strip()
             if "credit_code" in rules or str(c_spec.get("references", "")).endswith(".credit_code"):
-                written = values.str.replace(r"\s+", "", regex=True).str.upper()  # as offices type them
+                # as offices type them: spaces, lower case. Only cells not already 18 capitals or digits
+                # are rewritten (a million codes are not each passed through Python)
+                odd = ~values.str.fullmatch(r"[0-9A-Z]{18}").fillna(True)
+                written = values.copy()
+                if odd.any():
+                    written[odd] = values[odd].str.replace(r"\s+", "", regex=True).str.upper()
                 changed = (written != values).fillna(False)
                 if changed.any():
                     flag(
@@ -209,9 +214,13 @@ def coerce_source(
             else:
                 values = values.astype(float) * factors.get(col, 1.0)
         elif kind == "boolean":
-            text = raw.astype("string").str.normalize("NFKC").str.strip().str.lower()
+            text = raw.astype("string").str.strip().str.lower()
             yes, no = boolean_words(c_spec)
             is_true, is_false = text.isin(yes), text.isin(no)
+            odd = ~(is_true | is_false) & ~blank
+            if odd.any():  # full-width forms (ＴＲＵＥ, １): normalised only where a cell is not read as it is
+                text[odd] = text[odd].str.normalize("NFKC").str.lower()
+                is_true, is_false = text.isin(yes), text.isin(no)
             bad = ~(is_true | is_false) & ~blank
             if bad.any():
                 extra = [w for w in c_spec.get("words", {}).get(True, [])[:2] + c_spec.get("words", {}).get(False, [])[:2]]
