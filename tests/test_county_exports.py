@@ -246,3 +246,32 @@ def test_a_sheet_missing_a_column_has_its_cells_checked_in_the_same_pass(folders
     errors = check_folder(folder).errors
     assert any("missing required column" in p.problem and "税收实际贡献" in p.problem for p in errors)
     assert any(p.problem == "not a number" and p.rows == (3,) and "营业收入" in str(p.column) for p in errors)
+
+
+def test_a_beijing_1954_layer_is_recognised_and_measured_in_its_own_grid(folders):
+    import geopandas as gpd
+
+    from helpers.io.check import settings
+    from helpers.io.coordinates import place_layer
+
+    layer = gpd.read_file(folders["platform_sheet"] / "地块.geojson").to_crs("EPSG:2437")  # Beijing 1954 / 3° GK CM 120E
+    gdf = gpd.GeoDataFrame(geometry=layer.geometry.values, crs=layer.crs)
+    placed, notes, problems = place_layer(gdf, "宗地_北京54.shp", settings()["coordinates"])
+    assert not problems and placed.crs.to_epsg() == 4490
+    assert any("北京54坐标系 Beijing 1954" in n for n in notes)
+    assert np.allclose(placed["geom_area_mu"], gdf.geometry.area / (10000 / 15), rtol=1e-12)
+
+
+@pytest.mark.slow
+def test_grant_years_all_before_the_standard_land_era_say_no_data(folders, tmp_path):
+    import geopandas as gpd
+
+    from helpers.report import low_efficiency_page
+
+    folder = tmp_path / "old_grants"
+    shutil.copytree(folders["platform_sheet"], folder)
+    layer = gpd.read_file(folder / "地块.geojson")
+    layer.assign(供地年份=2009, 是否标准地="否").to_file(folder / "地块.geojson", driver="GeoJSON", engine="pyogrio")
+    ctx = build_context(data_dir=folder, plot=False)
+    text = "\n".join(low_efficiency_page.idle_and_standard_land(ctx).texts)
+    assert "无数据" in text and "供地年份" in text
