@@ -17,5 +17,7 @@ Modules:
 - ``exports``                XLSX lists with Chinese headers, GeoPackage layers, the run's CSV tables
 - ``provenance``             input hashes, package versions, git commit, machine
 - ``runner``                 papermill runner: checks the folder, runs the notebooks, writes reports/<run>/
+- ``runs``                   run folders: plain names, a lock per name, staged and moved into place when done
+- ``parameters``             a run's parameters checked against the notebooks' declarations
 - ``sharing``                the scan of a run folder for names and codes before sharing (``make scan``)
 """

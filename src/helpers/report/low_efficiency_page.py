@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import pandas as pd
 
-from helpers.core import paths
 from helpers.core.geography import load_streets
 from helpers.evaluate.hotspots import BIN_LABELS, expected_by_chance, hot_spots
 from helpers.plan.tasks import PLAN_YEARS
@@ -611,7 +610,7 @@ def exports(ctx: RunContext) -> Section:
     gpkg = write_gpkg(layer, out / f"parcels_evaluated_{ctx.year}.gpkg", layer=f"parcels_{ctx.year}")
     return Section(data={"xlsx": xlsx, "gpkg": gpkg, "layer": layer}).markdown(
         f"- 清单 list: `{xlsx.name}` ({len(lst)} 行)\n- 宗地图层 parcels: `{gpkg.name}` (图层 `parcels_{ctx.year}`, "
-        f"{len(layer)} 宗, EPSG:{layer.crs.to_epsg()}) — 均写入 written to `{paths.display(out)}`"
+        f"{len(layer)} 宗, EPSG:{layer.crs.to_epsg()}) — 均写入本次运行的文件夹 written to this run's folder"
     )
 
 

@@ -14,7 +14,10 @@ writes ``reports/<run>/``:
 The data folder is checked first (``helpers.io.check``): with blocking problems no notebook
 runs and ``index.html`` and ``problems.csv`` list what to fix (file, column, rows, expected).
 A failing notebook is reported with its failing cell; the other notebooks still run and render;
-the command exits 1. An existing run folder is never overwritten unless ``--overwrite`` is given.
+the command exits 1. A run's name is a plain name and its folder lies in the reports folder; the run
+is written to a staging folder and moved into place when done, under a lock (``report.runs``); an
+existing run folder is replaced as a whole only with ``--overwrite``. Parameters are checked against
+the notebooks' declarations before anything runs (``report.parameters``).
 """
 
 from __future__ import annotations
@@ -40,6 +43,8 @@ from helpers.core.errors import InputError, Problem
 from helpers.core.yamlfile import load_yaml
 from helpers.io.cache import checked_folder
 from helpers.report import provenance
+from helpers.report.parameters import check_parameters
+from helpers.report.runs import RunError, RunFolder, check_name
 
 KERNEL = "python3"
 OUTPUT_PARAMETER = "output_dir"
@@ -64,6 +69,16 @@ class RunConfig:
     notebooks: list[Path]
     parameters: dict = field(default_factory=dict)
     title: str = "临平区亩均效益评价报告"
+    every_notebook: list[Path] = field(default_factory=list)  # the config's, before --only
+    overrides: dict = field(default_factory=dict)  # -p values and a batch run's parameters
+
+    def problems(self) -> list[str]:
+        """Unknown or mistyped parameters: the config file's checked against all its notebooks,
+        the overrides against the notebooks that run (``report.parameters``)."""
+        defaults = {k: v for k, v in self.parameters.items() if k not in self.overrides}
+        return check_parameters(defaults, self.every_notebook or self.notebooks) + check_parameters(
+            self.overrides, self.notebooks
+        )
 
 
 def parse_value(text: str):
@@ -76,14 +91,20 @@ def parse_value(text: str):
 
 def load_run_config(path: Path, overrides: dict, only: list[str] | None) -> RunConfig:
     raw = load_yaml(path) or {}
-    notebooks = [paths.resolve(n) for n in raw.get("notebooks", [])]
+    notebooks = every = [paths.resolve(n) for n in raw.get("notebooks", [])]
     if only:
         notebooks = [n for n in notebooks if any(o in n.name for o in only)]
         if not notebooks:
             raise SystemExit(f"no notebook of {path} matches {only}")
     params = dict(raw.get("parameters") or {})
     params.update(overrides)
-    return RunConfig(notebooks=notebooks, parameters=params, title=raw.get("title", RunConfig.title))
+    return RunConfig(
+        notebooks=notebooks,
+        parameters=params,
+        title=raw.get("title", RunConfig.title),
+        every_notebook=every,
+        overrides=dict(overrides),
+    )
 
 
 def declared_parameters(notebook: Path) -> dict:
@@ -153,7 +174,9 @@ def run_notebook(notebook: Path, run_dir: Path, parameters: dict) -> NotebookRes
     )
 
 
-def write_index(run_dir: Path, title: str, results: list[NotebookResult], parameters: dict, prov: dict, synthetic: bool) -> Path:
+def write_index(
+    run_dir: Path, title: str, results: list[NotebookResult], parameters: dict, prov: dict, synthetic: bool, name: str
+) -> Path:
     rows = []
     for r in results:
         status = (
@@ -189,7 +212,7 @@ pre {{ background: #f6f6f6; padding: .6rem; }}
 .ok {{ color: #1a7f37; font-weight: bold; }} .failed {{ color: #b42318; font-weight: bold; }}
 </style></head><body>
 <h1>{html.escape(title)}</h1>
-<p>临平政办〔2022〕92号《杭州市临平区新一轮制造业“腾笼换鸟、凤凰涅槃”攻坚行动方案》 · run {html.escape(run_dir.name)} · {html.escape(prov["finished"])}</p>
+<p>临平政办〔2022〕92号《杭州市临平区新一轮制造业“腾笼换鸟、凤凰涅槃”攻坚行动方案》 · run {html.escape(name)} · {html.escape(prov["finished"])}</p>
 {banner}
 {summaries}
 <h2>报告 / Reports</h2>
@@ -211,19 +234,6 @@ parameters in <a href="parameters.yaml">parameters.yaml</a>.</p>
 
 def default_run_name() -> str:
     return datetime.now().strftime("%Y%m%d-%H%M%S")
-
-
-def prepare_run_dir(run_dir: Path, overwrite: bool) -> bool:
-    """Create ``run_dir``; an existing non-empty one is refused (False) unless ``overwrite``."""
-    if run_dir.exists() and any(run_dir.iterdir()):
-        if not overwrite:
-            print(f"error: {run_dir} exists; choose another --run or pass --overwrite", file=sys.stderr)
-            return False
-        for p in run_dir.iterdir():
-            if p.is_file():
-                p.unlink()
-    run_dir.mkdir(parents=True, exist_ok=True)
-    return True
 
 
 def folder_problems(data_dir: Path) -> list[Problem]:
@@ -259,9 +269,11 @@ Fix them and run again (or run <code>make check DATA=…</code> first). Also in 
     return index
 
 
-def execute_run(cfg: RunConfig, run_dir: Path, config_path: str) -> tuple[list[NotebookResult], Path]:
-    """Check the data folder, then run every notebook of ``cfg`` into ``run_dir`` and write
-    parameters, provenance and the index; with problems in the folder, write the list instead."""
+def execute_run(cfg: RunConfig, run_dir: Path, config_path: str, name: str | None = None) -> tuple[list[NotebookResult], Path]:
+    """Check the data folder, then run every notebook of ``cfg`` into ``run_dir`` (a run's staging
+    folder, ``report.runs``) and write parameters, provenance and the index; with problems in the
+    folder, write the list instead. ``name``: the run's name (default the folder's)."""
+    name = name or run_dir.name
     data_dir = paths.resolve(cfg.parameters.get("data_dir", paths.SAMPLE_DIR))
     problems = folder_problems(data_dir)
     if problems:
@@ -277,7 +289,7 @@ def execute_run(cfg: RunConfig, run_dir: Path, config_path: str) -> tuple[list[N
     info_file = data_dir / "sample_info.yaml"
     synthetic = bool(info_file.is_file() and (load_yaml(info_file) or {}).get("synthetic"))
     prov = {
-        "run": run_dir.name,
+        "run": name,
         "started": started,
         "finished": datetime.now().isoformat(timespec="seconds"),
         "config": config_path,
@@ -298,7 +310,7 @@ def execute_run(cfg: RunConfig, run_dir: Path, config_path: str) -> tuple[list[N
         encoding="utf-8",
     )
     (run_dir / "provenance.json").write_text(json.dumps(prov, ensure_ascii=False, indent=2, default=str), encoding="utf-8")
-    index = write_index(run_dir, cfg.title, results, cfg.parameters, prov, synthetic)
+    index = write_index(run_dir, cfg.title, results, cfg.parameters, prov, synthetic, name)
     failed = [r for r in results if not r.ok]
     print(
         f"\n{len(results) - len(failed)} of {len(results)} notebooks ran in {sum(r.seconds for r in results):.1f} s",
@@ -356,25 +368,33 @@ def _cell(value) -> str:
 
 
 def run_batch(batch_file: Path, reports_dir: Path, overwrite: bool) -> int:
-    """One run per parameter set of ``batch_file`` under reports/<batch>/<name>/, and a comparison page."""
+    """One run per parameter set of ``batch_file`` under reports/<batch>/<name>/, and a comparison
+    page; every name and parameter set is checked before the first run starts."""
     batch = load_yaml(batch_file)
-    batch_dir = reports_dir / batch.get("name", batch_file.stem)
-    if not prepare_run_dir(batch_dir, overwrite):
-        return 2
     config = paths.resolve(batch.get("config", paths.PARAMS_DIR / "default.yaml"))
-    runs, failed = [], 0
-    for entry in batch["runs"]:
-        cfg = load_run_config(config, dict(entry.get("parameters") or {}), batch.get("only"))
-        run_dir = batch_dir / entry["name"]
-        prepare_run_dir(run_dir, True)
-        results, _ = execute_run(cfg, run_dir, str(config))
-        ok = bool(results) and all(r.ok for r in results)
-        failed += not ok
-        runs.append(
-            {"name": entry["name"], "parameters": entry.get("parameters") or {}, "ok": ok, "summary": run_summaries(run_dir)}
-        )
-    page = write_comparison(batch_dir, batch.get("title", batch_dir.name), runs)
-    print(f"Comparison: {page}")
+    try:
+        name = check_name(batch.get("name", batch_file.stem), f"{batch_file}: batch name")
+        entries = [(check_name(e["name"], f"{batch_file}: run name"), dict(e.get("parameters") or {})) for e in batch["runs"]]
+        if len({n for n, _ in entries}) < len(entries):
+            raise RunError(f"{batch_file}: two runs share a name; give each run its own")
+        configs = [(n, p, load_run_config(config, p, batch.get("only"))) for n, p in entries]
+        problems = [f"{n}: {why}" for n, _, cfg in configs for why in cfg.problems()]
+        if problems:
+            raise RunError(f"{batch_file}: " + "; ".join(problems))
+        runs, failed = [], 0
+        with RunFolder(reports_dir, name, overwrite) as batch_dir:
+            for run_name, given, cfg in configs:
+                run_dir = batch_dir / run_name
+                run_dir.mkdir()
+                results, _ = execute_run(cfg, run_dir, str(config))
+                ok = bool(results) and all(r.ok for r in results)
+                failed += not ok
+                runs.append({"name": run_name, "parameters": given, "ok": ok, "summary": run_summaries(run_dir)})
+            write_comparison(batch_dir, batch.get("title", name), runs)
+    except RunError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    print(f"Comparison: {reports_dir.resolve() / name / 'index.html'}")
     return 1 if failed else 0
 
 
@@ -402,10 +422,17 @@ def main(argv: list[str] | None = None) -> int:
         return run_batch(paths.resolve(a.batch, Path.cwd()), reports_dir, a.overwrite)
     overrides = {name: parse_value(value) for name, value in a.parameter}
     cfg = load_run_config(paths.resolve(a.config, Path.cwd()), overrides, a.only)
-    run_dir = reports_dir / (a.run or default_run_name())
-    if not prepare_run_dir(run_dir, a.overwrite):
+    name = a.run if a.run is not None else default_run_name()
+    try:
+        problems = cfg.problems()
+        if problems:
+            raise RunError("; ".join(problems))
+        with RunFolder(reports_dir, name, a.overwrite) as staging:
+            results, _ = execute_run(cfg, staging, str(a.config), name)
+    except RunError as exc:
+        print(f"error: {exc}", file=sys.stderr)
         return 2
-    results, index = execute_run(cfg, run_dir, str(a.config))
+    index = reports_dir.resolve() / name / "index.html"
     print(f"Report: {index}" if results else f"Problems to fix: {index}")
     return 0 if results and all(r.ok for r in results) else 1
 
