@@ -306,6 +306,26 @@ def check_areas(parcels: gpd.GeoDataFrame, cfg: dict) -> list[Problem]:
     )
 
 
+def check_magnitudes(tables: dict[str, pd.DataFrame], limit: float) -> list[Problem]:
+    """Numbers beyond ``limit`` in absolute value (validation.yaml ``max_magnitude``): no
+    enterprise, parcel or amount of a county reaches it; such a cell is a typing or export slip."""
+    out = []
+    for name, table in tables.items():
+        spec = table_specs()[name]
+        for col, c_spec in spec.columns.items():
+            if c_spec["type"] in ("number", "integer") and col in table:
+                far = table[col].abs() > limit
+                if far.any():
+                    out += problems_at(
+                        table,
+                        far.fillna(False),
+                        f"values beyond ±{limit:g}",
+                        spec.label(col),
+                        "a plausible figure (check the cell)",
+                    )
+    return out
+
+
 def check_yuan(panel: pd.DataFrame, cfg: dict) -> list[Problem]:
     """Amounts that look like 元 in columns meant to hold 万元."""
     spec = table_specs()["panel"]
@@ -412,6 +432,7 @@ def check_inventory(folder: Path, inv: Inventory, cfg: dict) -> CheckResult:
         tables["parcels"]["geom_area_mu"] = measured_area_mu(tables["parcels"])
         if "registered_area_mu" in tables["parcels"]:
             problems += check_areas(tables["parcels"], cfg["area_check"])
+    problems += check_magnitudes(tables, float(cfg["max_magnitude"]))
     if "panel" in tables:
         problems += check_yuan(tables["panel"], cfg["yuan_for_10k_yuan"])
         if "tax_10k_yuan" in tables["panel"]:

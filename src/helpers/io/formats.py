@@ -131,6 +131,7 @@ class Grid:
     rows: list[list[str]]
     encoding: str | None = None
     columns: list[pa.Array] | None = None
+    uncomputed: list[tuple[int, str]] | None = None  # (line, cell) of formulas stored without a value
 
     @property
     def n_lines(self) -> int:
@@ -202,11 +203,46 @@ def read_csv_grid(path: Path) -> Grid:
     return Grid(path, None, rows, encoding)
 
 
+def _has_formulas(path: Path) -> bool:
+    """Whether any sheet of the workbook holds a formula (an ``<f>`` element), without parsing it."""
+    with zipfile.ZipFile(path) as z:
+        for name in z.namelist():
+            if name.startswith("xl/worksheets/") and name.endswith(".xml"):
+                with z.open(name) as fh:
+                    while chunk := fh.read(1 << 20):
+                        if b"<f>" in chunk or b"<f " in chunk:
+                            return True
+    return False
+
+
+def _uncomputed_cells(path: Path, values) -> dict[str, list[tuple[int, str]]]:
+    """Per sheet, the (line, cell) of formulas whose value the file does not store (a workbook
+    written by a program that does not compute formulas): read as empty, they would pass as
+    missing data."""
+    import openpyxl
+
+    if not _has_formulas(path):
+        return {}
+    formulas = openpyxl.load_workbook(path, data_only=False, read_only=True)
+    out: dict[str, list[tuple[int, str]]] = {}
+    for ws in formulas.worksheets:
+        cached = values[ws.title]
+        for row in ws.iter_rows():
+            for cell in row:
+                text = getattr(cell, "value", None)
+                if isinstance(text, str) and text.startswith("=") and cached[cell.coordinate].value is None:
+                    out.setdefault(ws.title, []).append((cell.row, cell.coordinate))
+    formulas.close()
+    return out
+
+
 def read_xlsx_grids(path: Path) -> tuple[list[Grid], list[str]]:
-    """Every visible sheet with data; and the names of hidden sheets (listed, not read)."""
+    """Every visible sheet with data; and the names of hidden sheets (listed, not read). Formula
+    cells without a stored value are kept on the grid (``uncomputed``) for the check to name."""
     import openpyxl
 
     wb = openpyxl.load_workbook(path, data_only=True)
+    uncomputed = _uncomputed_cells(path, wb)
     grids, hidden = [], []
     for ws in wb.worksheets:
         if ws.sheet_state != "visible":
@@ -221,8 +257,8 @@ def read_xlsx_grids(path: Path) -> tuple[list[Grid], list[str]]:
                 for c in range(c0, c1 + 1):
                     if r - 1 < len(rows) and c - 1 < len(rows[r - 1]):
                         rows[r - 1][c - 1] = cell_text(value)
-        if any(any(c for c in row) for row in rows):
-            grids.append(Grid(path, ws.title, rows))
+        if any(any(c for c in row) for row in rows) or ws.title in uncomputed:
+            grids.append(Grid(path, ws.title, rows, uncomputed=uncomputed.get(ws.title)))
     return grids, hidden
 
 

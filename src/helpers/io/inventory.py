@@ -400,6 +400,17 @@ def take_inventory(folder: Path, settings: dict) -> Inventory:
             continue
         notes += hidden
         for grid in grids:
+            if grid.uncomputed:
+                cells = ", ".join(c for _, c in grid.uncomputed[:12]) + (" …" if len(grid.uncomputed) > 12 else "")
+                problems.append(
+                    Problem(
+                        grid.label,
+                        f"formula cells without a stored value ({cells}): the workbook was written by a program that "
+                        "does not compute formulas, so these cells read as empty",
+                        rows=tuple(sorted({r for r, _ in grid.uncomputed})),
+                        expected="open the workbook in Excel or WPS and save it (this stores the values), or type the values",
+                    )
+                )
             table = manifest.table_of(path, grid.sheet)
             by_sheet = _tables_named(grid.sheet, geometry=False)
             named = [table] if table else by_sheet or _tables_named(path.stem, geometry=False)

@@ -199,7 +199,11 @@ def coerce_source(
                         "plain numbers; nothing to fix, listed so that you can check them",
                         severity="warning",
                     )
-            bad = values.isna() & ~blank
+            infinite = np.isinf(values.to_numpy(dtype=float, na_value=np.nan))
+            if infinite.any():  # "inf", "-Infinity", "1e999": never a measurement
+                flag(infinite, "infinite value", "a finite number" + (f" in {c_spec['unit']}" if c_spec.get("unit") else ""))
+                values = values.where(~infinite)
+            bad = values.isna() & ~blank & ~infinite
             if bad.any():
                 flag(
                     bad,
