@@ -37,15 +37,30 @@ def _fix_xlsx_times(path: Path) -> None:
             z.writestr(zipfile.ZipInfo(info.filename, date_time=_ZIP_TIME), data, zipfile.ZIP_DEFLATED)
 
 
+FORMULA_STARTS = ("=", "+", "-", "@")  # what Excel and WPS read as the start of a formula
+
+
+def as_text(ws) -> None:
+    """Every text cell of ``ws`` stored as text: a name such as ``=HYPERLINK(…)`` or ``+cmd|…``
+    from the data must not become a live formula in the shared list."""
+    for row in ws.iter_rows():
+        for cell in row:
+            if isinstance(cell.value, str) and cell.value.startswith(FORMULA_STARTS):
+                cell.data_type = "s"
+                cell.quotePrefix = True  # shown with Excel's text marker, so a later edit keeps it text
+
+
 def write_xlsx(sheets: dict[str, pd.DataFrame], path: Path, notes: list[str]) -> Path:
     """One sheet per table (header frozen, columns sized to their text) and a notes sheet first."""
     path.parent.mkdir(parents=True, exist_ok=True)
     with pd.ExcelWriter(path, engine="openpyxl") as xw:
         pd.DataFrame({NOTES_SHEET: notes}).to_excel(xw, sheet_name=NOTES_SHEET, index=False)
         xw.sheets[NOTES_SHEET].column_dimensions["A"].width = 120
+        as_text(xw.sheets[NOTES_SHEET])
         for name, df in sheets.items():
             df.to_excel(xw, sheet_name=name, index=False)
             ws = xw.sheets[name]
+            as_text(ws)
             ws.freeze_panes = "A2"
             for i, col in enumerate(df.columns, start=1):
                 longest = max([len(str(col))] + [len(str(v)) for v in df[col].head(200)])

@@ -9,6 +9,7 @@ from helpers.evaluate.evaluation import Evaluation
 from helpers.evaluate.methods import Method
 from helpers.io.dataset import Dataset
 from helpers.plan.goals import above_scale_figures
+from helpers.report.sections import md_code
 
 
 def data_notice(dataset: Dataset) -> str:
@@ -18,7 +19,7 @@ def data_notice(dataset: Dataset) -> str:
         f"{len(dataset.links):,} 用地关系 links, {len(dataset.panel):,} 企业年度记录 panel rows "
         f"({', '.join(map(str, dataset.years))})"
     )
-    text = f"**数据 Data**: `{dataset.source_dir}` — {counts}."
+    text = f"**数据 Data**: {md_code(dataset.source_dir)} — {counts}."
     if dataset.check is not None:
         excluded = int(dataset.check.ledger["excluded"].sum())
         text += (

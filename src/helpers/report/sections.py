@@ -37,6 +37,27 @@ def html_text(value: Any) -> str:
     return html.escape(str(value))
 
 
+def escaped_styler(styler: Any) -> Any:
+    """``styler`` showing an HTML-escaped copy of its data: every text cell and every row and
+    column label, so that a name such as ``<img src=x onerror=…>`` is shown as text. pandas'
+    Styler writes cell text into its HTML as it is; its formatters, set by position, still apply.
+    The caller's DataFrame is not changed."""
+    data = styler.data.copy()
+    for i in range(data.shape[1]):
+        column = data.iloc[:, i]
+        if column.dtype == object or isinstance(column.dtype, (pd.StringDtype, pd.CategoricalDtype)):
+            data.isetitem(i, column.astype(object).map(lambda v: html.escape(v) if isinstance(v, str) else v))
+
+    def labels(index: pd.Index) -> pd.Index:
+        if isinstance(index, pd.MultiIndex):
+            return index.set_levels([lvl.map(lambda v: html.escape(v) if isinstance(v, str) else v) for lvl in index.levels])
+        return index.map(lambda v: html.escape(v) if isinstance(v, str) else v)
+
+    data.index, data.columns = labels(data.index), labels(data.columns)
+    styler.data, styler.index, styler.columns = data, data.index, data.columns
+    return styler
+
+
 @dataclass
 class Section:
     """Parts shown in order, and ``data``: the tables and values behind them."""
@@ -53,8 +74,10 @@ class Section:
         return self
 
     def table(self, table: pd.DataFrame | Any) -> Section:
-        """A DataFrame or a pandas Styler."""
-        self.parts.append(("table", table))
+        """A DataFrame or a pandas Styler (shown with its text escaped: ``escaped_styler``)."""
+        from pandas.io.formats.style import Styler
+
+        self.parts.append(("table", escaped_styler(table) if isinstance(table, Styler) else table))
         return self
 
     def figure(self, fig: Figure) -> Section:

@@ -1,0 +1,105 @@
+"""Outputs stay inert whatever the data hold: a styled table shows names as text (no HTML from the
+data), the data notice quotes a folder name as code, and text cells of the shared XLSX are text,
+never formulas."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import openpyxl
+import pandas as pd
+import pytest
+
+from helpers.report.exports import write_xlsx
+from helpers.report.sections import Section, escaped_styler
+
+PAYLOADS = ['<img src=x onerror="alert(1)">', "<script>alert(2)</script>", '=HYPERLINK("http://x","y")', "a & b"]
+
+
+def test_a_styled_table_shows_names_as_text_and_keeps_the_callers_frame():
+    frame = pd.DataFrame({"企业名称": PAYLOADS, "tax_per_mu": [1.0, 2.0, 3.0, 4.0]}, index=["<b>r</b>", "r2", "r3", "r4"])
+    frame.columns = ["<i>企业名称</i>", "tax_per_mu"]
+    page = Section().table(frame.style.format({"tax_per_mu": "{:.1f}"}).hide(axis="index"))
+    html = page.parts[0][1].to_html()
+    assert "<img" not in html and "<script" not in html and "<i>" not in html
+    assert "&lt;img src=x onerror=&quot;alert(1)&quot;&gt;" in html and "&lt;script&gt;" in html and "a &amp; b" in html
+    assert "1.0" in html and "4.0" in html  # the formatter set by column still applies
+    assert frame.iloc[0, 0] == PAYLOADS[0] and frame.columns[0] == "<i>企业名称</i>"  # the caller's frame is untouched
+
+
+def test_an_escaped_styler_keeps_numbers_numbers():
+    styler = escaped_styler(pd.DataFrame({"n": [1, 2], "s": ["<x>", None]}).style)
+    assert styler.data["n"].tolist() == [1, 2] and styler.data["s"].iloc[0] == "&lt;x&gt;" and pd.isna(styler.data["s"].iloc[1])
+
+
+def test_the_data_notice_quotes_a_hostile_folder_name_as_code(tmp_path):
+    from types import SimpleNamespace
+
+    from helpers.report.narrative import data_notice
+
+    ds = SimpleNamespace(
+        source_dir=Path("/tmp/x`<img src=x onerror=alert(1)>`"),
+        enterprises=[],
+        parcels=[],
+        links=[],
+        panel=pd.DataFrame({"year": []}),
+        check=None,
+        anonymized=False,
+        synthetic=False,
+        info={},
+        years=[2023],
+    )
+    text = data_notice(ds)
+    assert "`/tmp/x'<img src=x onerror=alert(1)>'`" in text  # one code span: shown literally
+
+
+def test_text_cells_of_the_xlsx_are_text_not_formulas(tmp_path):
+    names = ["=1+1", "+cmd|' /C calc'!A0", "-2+3", "@SUM(A1)", "正常名称"]
+    path = write_xlsx({"清单": pd.DataFrame({"企业名称": names, "v": [1, 2, -3, 4, 5]})}, tmp_path / "l.xlsx", ["=note"])
+    wb = openpyxl.load_workbook(path)
+    cells = wb["清单"]["A"][1:]
+    assert [c.value for c in cells] == names and all(c.data_type == "s" for c in cells)
+    assert wb.worksheets[0]["A"][1].data_type == "s"
+    assert [c.data_type for c in wb["清单"]["B"][1:]] == ["n"] * 5
+
+
+PWN = "document.documentElement.setAttribute('data-pwned','{}')"
+HOSTILE_NAMES = [
+    f'<img src=x onerror="{PWN.format(1)}">',
+    f"<script>{PWN.format(2)}</script>",
+    '=HYPERLINK("http://example.invalid","点我")',
+    "**粗体** [链接](javascript:alert(3)) `代码`",
+    f'<svg onload="{PWN.format(4)}">',
+]
+
+
+@pytest.mark.notebook
+def test_a_report_built_from_hostile_names_runs_no_script(tmp_path):
+    """The main job on a county export whose enterprise names carry script, Markdown and formula
+    payloads: every page opens in headless chromium without running them, and the XLSX holds them
+    as text."""
+    from helpers.report import runner
+    from tests import county_exports as ce
+    from tests.browser import need_chromium, render_offline
+
+    need_chromium()
+    folder = ce.write_all(tmp_path / "data", ["by_scale_workbook"])["by_scale_workbook"]
+    path = folder / "2023年亩均效益评价数据.xlsx"
+    wb = openpyxl.load_workbook(path)
+    ws = wb["规上工业企业"]
+    col = [c.value for c in ws[2]].index("企业名称") + 1
+    for i, name in enumerate(HOSTILE_NAMES):
+        ws.cell(3 + i, col, name).data_type = "s"  # a text cell that starts with "=", as an export writes it
+    wb.save(path)
+    assert runner.main(["-p", "data_dir", str(folder), "--reports-dir", str(tmp_path / "rep"), "--run", "hostile"]) == 0
+    run = tmp_path / "rep" / "hostile"
+    for page in sorted(run.glob("*.html")):
+        dom, error = render_offline(page.read_text(encoding="utf-8"))
+        assert "data-pwned" not in dom.split(">", 2)[1], page.name  # no payload ran (the <html> tag)
+        assert 'data-pwned="' not in dom.split("<body", 1)[0], page.name
+        assert '<img src="x"' not in dom and "<svg onload" not in dom, page.name
+    listing = openpyxl.load_workbook(run / "高耗低效整治企业清单_2023.xlsx")
+    for ws in listing.worksheets:
+        for row in ws.iter_rows():
+            for cell in row:
+                assert cell.data_type != "f", (ws.title, cell.coordinate, cell.value)
