@@ -30,7 +30,7 @@ from helpers.core.errors import InputError, Problem
 from helpers.core.geography import load_streets
 from helpers.core.units import area_mu
 from helpers.core.yamlfile import load_yaml
-from helpers.io.coordinates import has_geometry
+from helpers.io.coordinates import finite_coordinates, has_geometry
 from helpers.io.inventory import Inventory, take_inventory
 from helpers.io.manifest import column_line, value_line, year_line
 from helpers.io.schema import (
@@ -250,6 +250,15 @@ def check_geometries(parcels: gpd.GeoDataFrame, what: str) -> list[Problem]:
     geom = parcels.geometry
     empty = ~has_geometry(geom)
     out = problems_at(parcels, empty, "empty or missing geometry", "geometry", f"a polygon per {what}")
+    broken = ~empty & ~finite_coordinates(geom)
+    out += problems_at(
+        parcels,
+        broken,
+        "coordinates that are not finite numbers (NaN or infinite)",
+        "geometry",
+        "finite coordinates (repair or delete the broken vertex in QGIS, or export the layer again)",
+    )
+    empty = empty | broken  # not tested further
     invalid = ~empty & ~geom.is_valid
     out += problems_at(
         parcels,
@@ -269,7 +278,11 @@ def measured_area_mu(parcels: gpd.GeoDataFrame) -> pd.Series:
     Measured once here, so the cached check carries it and a re-run does not project again."""
     known = parcels["geom_area_mu"] if "geom_area_mu" in parcels else None
     out = pd.Series(float("nan"), index=parcels.index, name="geom_area_mu") if known is None else known.astype(float)
-    has = has_geometry(parcels.geometry) & (out.isna().to_numpy() if known is not None else True)
+    has = (
+        has_geometry(parcels.geometry)
+        & finite_coordinates(parcels.geometry)
+        & (out.isna().to_numpy() if known is not None else True)
+    )
     if has.any():
         out[has] = area_mu(parcels.loc[has])
     return out

@@ -38,6 +38,18 @@ def has_geometry(geoms: gpd.GeoSeries) -> np.ndarray:
     return ~(shapely.is_missing(geoms.array) | geoms.is_empty.to_numpy())
 
 
+def finite_coordinates(geoms: gpd.GeoSeries) -> np.ndarray:
+    """False where a geometry holds a NaN or infinite coordinate (a broken export); True elsewhere,
+    missing geometries included (they are reported as missing)."""
+    coords, which = shapely.get_coordinates(np.asarray(geoms.array), include_z=True, return_index=True)
+    bad = ~np.isfinite(coords).all(axis=1) if coords.size else np.zeros(0, dtype=bool)
+    if coords.shape[1] == 3:  # a 2-D geometry reports z as NaN: only x and y count
+        bad = ~np.isfinite(coords[:, :2]).all(axis=1)
+    out = np.ones(len(geoms), dtype=bool)
+    out[np.unique(which[bad])] = False
+    return out
+
+
 def guess_crs(bounds) -> str | None:
     """The CRS the coordinates' range points to, or "swapped" for northing-first projected data."""
     minx, miny, maxx, maxy = bounds
@@ -123,7 +135,7 @@ def place_layer(
 ) -> tuple[gpd.GeoDataFrame | None, list[str], list[Problem]]:
     """(layer in EPSG:4490 or None, notes, problems) for a layer as read from ``label``."""
     notes: list[str] = []
-    valid = has_geometry(gdf.geometry)
+    valid = has_geometry(gdf.geometry) & finite_coordinates(gdf.geometry)  # broken ones are the check's to report
     if not valid.any():
         return None, notes, []  # empty geometries are reported by the geometry check
     bounds = gdf.geometry[valid].total_bounds

@@ -24,6 +24,8 @@ import pyogrio
 from helpers.core.errors import InputError, Problem
 
 HEAD_LINES = 20  # lines of a column grid also kept as rows: the header is searched among them
+CSV_CELL_LIMIT = 2**31 - 1  # the csv module refuses cells over 131,072 characters by default; a long note is still a cell
+csv.field_size_limit(CSV_CELL_LIMIT)
 
 LAYER_KINDS = ("parquet", "gpkg", "geojson", "shp")
 KIND_OF_SUFFIX = {

@@ -389,12 +389,14 @@ def take_inventory(folder: Path, settings: dict) -> Inventory:
         except InputError as exc:
             problems += exc.problems
             continue
-        except Exception as exc:  # openpyxl / xlrd raise many types on a damaged workbook; name the file
+        except Exception as exc:  # openpyxl / xlrd / csv raise many types on a damaged file; name the file
             problems.append(
                 Problem(
                     str(path),
                     f"cannot be read as {KIND_NAMES[kind]} ({type(exc).__name__}: {exc})",
-                    expected="a workbook that Excel or WPS opens; open it there and save it again (另存为)",
+                    expected="a CSV file (UTF-8 or GBK) that Excel or WPS opens; save it again from there (另存为 CSV)"
+                    if kind == "csv"
+                    else "a workbook that Excel or WPS opens; open it there and save it again (另存为)",
                 )
             )
             continue

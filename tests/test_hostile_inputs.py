@@ -1,0 +1,83 @@
+"""Inputs that once crashed the check or passed it silently, on a county-shaped folder (GBK CSVs
+and a Shapefile, tests/county_exports.py): each ends as a named problem (file, column, rows, fix)
+or is read as written — never a traceback."""
+
+from __future__ import annotations
+
+import shutil
+import warnings
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import pytest
+import shapely
+
+from helpers.io.check import check_folder
+from tests import county_exports as ce
+
+
+@pytest.fixture(scope="module")
+def base(tmp_path_factory):
+    return ce.write_all(tmp_path_factory.mktemp("county"), ["separate_csv_gbk"])["separate_csv_gbk"]
+
+
+@pytest.fixture
+def folder(base, tmp_path):
+    out = tmp_path / "data"
+    shutil.copytree(base, out)
+    return out
+
+
+def parcels_as_parquet(folder, change) -> None:
+    """The parcel layer, changed by ``change(layer)``, as GeoParquet (a Shapefile cannot store NaN)."""
+    layer = gpd.read_file(folder / "工业用地.shp", encoding="gbk").set_crs("EPSG:4528", allow_override=True)
+    change(layer)
+    for part in folder.glob("工业用地.*"):
+        part.unlink()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        layer.to_parquet(folder / "宗地.parquet")
+
+
+def broken_vertex(layer, row: int, value: float, axis: int) -> None:
+    coords = np.array(layer.geometry.iloc[row].exterior.coords)
+    coords[1, axis] = value
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        layer.loc[row, "geometry"] = shapely.Polygon(coords)
+
+
+@pytest.mark.parametrize("value, axis, row", [(np.nan, 0, 0), (np.inf, 1, 1), (-np.inf, 0, 4)])
+def test_a_vertex_that_is_not_a_finite_number_is_named(folder, value, axis, row):
+    parcels_as_parquet(folder, lambda layer: broken_vertex(layer, row, value, axis))
+    errors = check_folder(folder).errors
+    assert [(e.problem, e.rows, e.column) for e in errors] == [
+        ("coordinates that are not finite numbers (NaN or infinite)", (row + 1,), "geometry")
+    ]
+    assert "QGIS" in errors[0].expected
+
+
+def test_a_blank_year_on_a_repeated_row_is_named(folder):
+    path = folder / "亩均数据2023.csv"
+    panel = pd.read_csv(path, dtype=str, encoding="gbk")
+    panel.insert(1, "年度", "2023")
+    pd.concat([panel, panel.iloc[[0]].assign(年度="")]).to_csv(path, index=False, encoding="gbk")
+    errors = check_folder(folder).errors
+    assert [(e.problem, e.rows) for e in errors] == [("empty cells", (len(panel) + 2,))]
+
+
+def test_a_long_text_cell_in_a_csv_with_a_title_line_is_read(folder):
+    path = folder / "企业基本信息.csv"
+    table = pd.read_csv(path, dtype=str, encoding="gbk")
+    table.loc[0, "企业名称"] = "长" * 300_000
+    path.write_text("企业基本信息表\n" + table.to_csv(index=False), encoding="gbk")
+    check = check_folder(folder)
+    assert check.ok, check.summary()
+    assert check.tables["enterprises"]["name"].str.len().max() == 300_000
+
+
+def test_a_csv_that_is_not_text_is_a_named_problem(folder):
+    (folder / "企业用地.csv").write_bytes(b"\xff\xfe\x00\x00" + bytes(range(256)) * 4)
+    errors = check_folder(folder).errors
+    assert any(e.file.endswith("企业用地.csv") for e in errors)
