@@ -81,3 +81,36 @@ def test_a_csv_that_is_not_text_is_a_named_problem(folder):
     (folder / "企业用地.csv").write_bytes(b"\xff\xfe\x00\x00" + bytes(range(256)) * 4)
     errors = check_folder(folder).errors
     assert any(e.file.endswith("企业用地.csv") for e in errors)
+
+
+def test_a_workbook_that_would_expand_enormously_is_refused_unopened(folder):
+    import zipfile
+
+    path = folder / "亩均数据2023.xlsx"
+    with zipfile.ZipFile(path, "w", compression=zipfile.ZIP_DEFLATED) as z:
+        z.writestr("[Content_Types].xml", "<Types/>")
+        z.writestr("xl/workbook.xml", "<workbook/>")
+        z.writestr("xl/worksheets/sheet1.xml", b"\0" * (120 * 1024**2))  # 120 MiB of zeros, ~120 KiB packed
+    errors = [e for e in check_folder(folder).errors if e.file.endswith(".xlsx")]
+    assert len(errors) == 1 and "would expand from" in errors[0].problem and "CSV" in errors[0].expected
+
+
+def test_a_workbook_with_xml_entities_is_a_named_problem(folder, tmp_path):
+    import zipfile
+
+    import openpyxl
+
+    good = tmp_path / "good.xlsx"
+    wb = openpyxl.Workbook()
+    wb.active.append(["统一社会信用代码", "企业名称"])
+    wb.save(good)
+    bomb = '<?xml version="1.0"?><!DOCTYPE lolz [<!ENTITY lol "lol"><!ENTITY lol2 "&lol;&lol;&lol;&lol;">]>'
+    path = folder / "企业名录.xlsx"
+    with zipfile.ZipFile(good) as src, zipfile.ZipFile(path, "w") as out:
+        for item in src.infolist():
+            data = src.read(item.filename)
+            if item.filename == "xl/worksheets/sheet1.xml":
+                data = (bomb + data.decode("utf-8").replace("企业名称", "&lol2;")).encode("utf-8")
+            out.writestr(item, data)
+    errors = [e for e in check_folder(folder).errors if e.file.endswith("企业名录.xlsx")]
+    assert len(errors) == 1 and "cannot be read" in errors[0].problem and "cause: EntitiesForbidden" in errors[0].problem

@@ -238,11 +238,32 @@ def _uncomputed_cells(path: Path, values) -> dict[str, list[tuple[int, str]]]:
     return out
 
 
+MAX_UNZIPPED_BYTES = 2 * 1024**3  # a workbook that expands beyond 2 GiB is refused before it is opened
+MAX_ZIP_RATIO = 200  # …and so is one whose parts expand more than 200-fold beyond 100 MiB (a zip bomb)
+
+
+def check_unzipped_size(path: Path) -> None:
+    """An ``InputError`` when the workbook's parts would expand into more memory than a county
+    workbook ever needs (read from the zip's directory, nothing is expanded)."""
+    with zipfile.ZipFile(path) as z:
+        infos = z.infolist()
+    unzipped = sum(i.file_size for i in infos)
+    packed = max(sum(i.compress_size for i in infos), 1)
+    if unzipped > MAX_UNZIPPED_BYTES or (unzipped > 100 * 1024**2 and unzipped / packed > MAX_ZIP_RATIO):
+        raise InputError(
+            path,
+            f"the workbook would expand from {packed / 1024**2:,.1f} MiB to {unzipped / 1024**2:,.0f} MiB",
+            expected="a workbook of ordinary size (split it, or save the tables as CSV)",
+        )
+
+
 def read_xlsx_grids(path: Path) -> tuple[list[Grid], list[str]]:
     """Every visible sheet with data; and the names of hidden sheets (listed, not read). Formula
-    cells without a stored value are kept on the grid (``uncomputed``) for the check to name."""
+    cells without a stored value are kept on the grid (``uncomputed``) for the check to name.
+    XML entities are refused (openpyxl reads through defusedxml); an oversized expansion too."""
     import openpyxl
 
+    check_unzipped_size(path)
     wb = openpyxl.load_workbook(path, data_only=True)
     uncomputed = _uncomputed_cells(path, wb)
     grids, hidden = [], []

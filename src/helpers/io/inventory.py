@@ -393,7 +393,9 @@ def take_inventory(folder: Path, settings: dict) -> Inventory:
             problems.append(
                 Problem(
                     str(path),
-                    f"cannot be read as {KIND_NAMES[kind]} ({type(exc).__name__}: {exc})",
+                    f"cannot be read as {KIND_NAMES[kind]} ({type(exc).__name__}: {exc}"
+                    + (f"; cause: {type(exc.__cause__).__name__}" if exc.__cause__ else "")
+                    + ")",
                     expected="a CSV file (UTF-8 or GBK) that Excel or WPS opens; save it again from there (另存为 CSV)"
                     if kind == "csv"
                     else "a workbook that Excel or WPS opens; open it there and save it again (另存为)",
