@@ -103,3 +103,36 @@ def test_a_report_built_from_hostile_names_runs_no_script(tmp_path):
         for row in ws.iter_rows():
             for cell in row:
                 assert cell.data_type != "f", (ws.title, cell.coordinate, cell.value)
+
+
+def test_real_data_are_never_pseudonymised_with_the_public_key(tmp_path, monkeypatch):
+    from helpers.io.privacy import KEY_ENV, KEY_FILE_ENV, PUBLIC_KEY, pseudonym_key
+
+    monkeypatch.delenv(KEY_ENV, raising=False)
+    monkeypatch.setenv(KEY_FILE_ENV, str(tmp_path / "keys" / "pseudonym.key"))
+    assert pseudonym_key(synthetic=True) == (PUBLIC_KEY.encode(), "public key (synthetic sample only)")
+    key, source = pseudonym_key(synthetic=False)
+    assert key != PUBLIC_KEY.encode() and len(key) == 64 and source.endswith("created now")
+    path = tmp_path / "keys" / "pseudonym.key"
+    assert oct(path.stat().st_mode & 0o777) == "0o600"
+    assert pseudonym_key(synthetic=False) == (key, "private key file pseudonym.key")  # stable from then on
+    monkeypatch.setenv(KEY_ENV, "from-env")
+    assert pseudonym_key(synthetic=False)[0] == b"from-env"
+
+
+def test_an_anonymised_real_folder_gets_a_private_key_and_hides_its_path(tmp_path, monkeypatch):
+    from helpers.io.dataset import load_dataset
+    from helpers.io.privacy import KEY_ENV, KEY_FILE_ENV, PUBLIC_KEY, pseudonym
+    from helpers.report.narrative import data_notice
+    from tests import county_exports as ce
+
+    monkeypatch.delenv(KEY_ENV, raising=False)
+    monkeypatch.setenv(KEY_FILE_ENV, str(tmp_path / "pseudonym.key"))
+    folder = ce.write_all(tmp_path / "data", ["separate_csv_gbk"])["separate_csv_gbk"]
+    (folder / "sample_info.yaml").unlink()  # as an office's own folder: not the synthetic sample
+    plain = load_dataset(folder, use_cache=False)
+    anon = load_dataset(folder, anonymize=True, use_cache=False)
+    code = plain.enterprises["credit_code"].iloc[0]
+    assert anon.enterprises["credit_code"].iloc[0] != pseudonym(code, PUBLIC_KEY.encode())
+    notice = data_notice(anon)
+    assert str(folder) not in notice and "folder not shown" in notice and "private key file pseudonym.key" in notice

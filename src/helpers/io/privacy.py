@@ -2,9 +2,15 @@
 
 A pseudonym is a keyed hash (HMAC-SHA256) of the credit code: the same code always gets the
 same pseudonym under the same key, and nobody without the key can test a guessed code against
-it. The key comes from the environment variable ``MUJUN_PSEUDONYM_KEY``; without it a fixed
-public key is used, which is fine for the synthetic sample and **not** for real data (anyone can
-recompute those pseudonyms from a list of real codes).
+it. The key (``pseudonym_key``), in this order:
+
+1. the environment variable ``MUJUN_PSEUDONYM_KEY``;
+2. for the synthetic sample only, a fixed public key (its pseudonyms need no secret);
+3. the private key file ``.cache/pseudonym.key`` (``MUJUN_PSEUDONYM_KEY_FILE`` moves it), created
+   with 256 random bits on first use, readable by its owner only, and never inside a run folder.
+
+Real data are never pseudonymised with the public key (anyone could recompute those pseudonyms
+from a list of real codes). Keep the key file to keep pseudonyms stable between runs; never share it.
 """
 
 from __future__ import annotations
@@ -12,19 +18,42 @@ from __future__ import annotations
 import hashlib
 import hmac
 import os
+import secrets
+from pathlib import Path
 
 import geopandas as gpd
 import pandas as pd
 import shapely
 
+from helpers.core import paths
+
 KEY_ENV = "MUJUN_PSEUDONYM_KEY"
+KEY_FILE_ENV = "MUJUN_PSEUDONYM_KEY_FILE"
 PUBLIC_KEY = "linping-mujun-public-key"
 
 
-def pseudonym_key() -> tuple[bytes, bool]:
-    """The key and whether it is a private one (set in the environment)."""
+def key_file() -> Path:
+    """Where the private pseudonym key is kept (outside every run folder)."""
+    return Path(os.environ.get(KEY_FILE_ENV) or paths.CACHE_DIR / "pseudonym.key")
+
+
+def pseudonym_key(synthetic: bool = True) -> tuple[bytes, str]:
+    """The key and where it came from (said on every anonymised page). ``synthetic``: the data are
+    the synthetic sample, which may use the public key; real data get a private key, created
+    and stored in ``key_file()`` when neither the environment nor the file holds one."""
     key = os.environ.get(KEY_ENV)
-    return (key or PUBLIC_KEY).encode("utf-8"), bool(key)
+    if key:
+        return key.encode("utf-8"), f"private key from the environment variable {KEY_ENV}"
+    if synthetic:
+        return PUBLIC_KEY.encode("utf-8"), "public key (synthetic sample only)"
+    path = key_file()
+    if path.is_file():
+        return path.read_text(encoding="utf-8").strip().encode("utf-8"), f"private key file {path.name}"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd = os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600)
+    with os.fdopen(fd, "w", encoding="utf-8") as fh:
+        fh.write(secrets.token_hex(32) + "\n")
+    return path.read_text(encoding="utf-8").strip().encode("utf-8"), f"private key file {path.name}, created now"
 
 
 def _tag(key: bytes, text: str) -> str:
@@ -35,10 +64,12 @@ def pseudonym(code: str, key: bytes) -> str:
     return f"企业-{_tag(key, code)}"
 
 
-def pseudonymize(frame: pd.DataFrame, code_col: str = "credit_code", name_col: str = "name") -> pd.DataFrame:
+def pseudonymize(
+    frame: pd.DataFrame, code_col: str = "credit_code", name_col: str = "name", key: bytes | None = None
+) -> pd.DataFrame:
     """A copy of ``frame`` whose name and code columns hold the pseudonym instead (rows without a
-    code, e.g. idle parcels, stay empty)."""
-    key, _ = pseudonym_key()
+    code, e.g. idle parcels, stay empty). ``key``: default the synthetic sample's (public) one."""
+    key = key if key is not None else pseudonym_key()[0]
     out = frame.copy()
     alias = out[code_col].map(lambda c: pseudonym(str(c), key), na_action="ignore")
     if name_col in out:
@@ -59,7 +90,7 @@ def anonymize_dataset(dataset):
     table that holds them, and project names (which often carry an enterprise's name) replaced
     too. Done at load, before any notebook code sees the data, so no output can carry them.
     Park and incubator names (public lists) are kept."""
-    key, _ = pseudonym_key()
+    key, source = pseudonym_key(dataset.synthetic)
     alias = {c: pseudonym(str(c), key) for c in dataset.enterprises[CODE_COLUMN].dropna().unique()}
 
     def recode(table: pd.DataFrame) -> pd.DataFrame:
@@ -72,11 +103,12 @@ def anonymize_dataset(dataset):
             table = table.assign(name=table["project_id"].map(lambda p: project_pseudonym(str(p), key)))
         records[name] = table
     return dataset.replace(
-        enterprises=pseudonymize(dataset.enterprises),
+        enterprises=pseudonymize(dataset.enterprises, key=key),
         links=recode(dataset.links),
         panel=recode(dataset.panel),
         records=records,
         anonymized=True,
+        info={**dataset.info, "pseudonym_key": source},
     )
 
 

@@ -9,7 +9,7 @@ from helpers.evaluate.evaluation import Evaluation
 from helpers.evaluate.methods import Method
 from helpers.io.dataset import Dataset
 from helpers.plan.goals import above_scale_figures
-from helpers.report.sections import md_code
+from helpers.report.sections import md_code, md_text
 
 
 def data_notice(dataset: Dataset) -> str:
@@ -19,7 +19,8 @@ def data_notice(dataset: Dataset) -> str:
         f"{len(dataset.links):,} 用地关系 links, {len(dataset.panel):,} 企业年度记录 panel rows "
         f"({', '.join(map(str, dataset.years))})"
     )
-    text = f"**数据 Data**: {md_code(dataset.source_dir)} — {counts}."
+    where = "（文件夹不显示 folder not shown）" if dataset.anonymized else md_code(dataset.source_dir)
+    text = f"**数据 Data**: {where} — {counts}."
     if dataset.check is not None:
         excluded = int(dataset.check.ledger["excluded"].sum())
         text += (
@@ -28,7 +29,8 @@ def data_notice(dataset: Dataset) -> str:
         )
     if dataset.anonymized:
         text += (
-            "\n\n**已匿名 Anonymised**: 企业名称与统一社会信用代码已替换为稳定假名 names and credit codes are stable pseudonyms."
+            "\n\n**已匿名 Anonymised**: 企业名称与统一社会信用代码已替换为稳定假名 names and credit codes are stable pseudonyms"
+            f" ({md_text(dataset.info.get('pseudonym_key', 'key not recorded'))})."
         )
     if dataset.synthetic:
         text = (
