@@ -169,6 +169,16 @@ def _sheet(ws, title: str | None, frame: pd.DataFrame, total: bool) -> None:
                 ws.cell(r, j, round(float(frame[h].sum()), 2))
 
 
+def _xls_sheet(ws, frame: pd.DataFrame) -> None:
+    """``frame`` into an Excel 97-2003 sheet (xlwt): a header line, then the rows; empty cells stay empty."""
+    for j, h in enumerate(frame.columns):
+        ws.write(0, j, h)
+    for i, row in enumerate(frame.itertuples(index=False), 1):
+        for j, v in enumerate(row):
+            if not (isinstance(v, float) and np.isnan(v)):
+                ws.write(i, j, v.item() if hasattr(v, "item") else v)
+
+
 def _parcel_layer(c: dict, fields: dict[str, str], crs: str) -> gpd.GeoDataFrame:
     p = c["parcels"]
     owner = c["links"].drop_duplicates("parcel_id").set_index("parcel_id")["credit_code"]
@@ -240,13 +250,7 @@ def years_as_sheets_xls(c: dict, out: Path) -> None:
     for year in (2022, 2023):
         f = county_rows(c, year)
         f.insert(2, "是否规上", scale_words(c, year, "是", "否"))
-        ws = book.add_sheet(f"{year}年")
-        for j, h in enumerate(f.columns):
-            ws.write(0, j, h)
-        for i, row in enumerate(f.itertuples(index=False), 1):
-            for j, v in enumerate(row):
-                if not (isinstance(v, float) and np.isnan(v)):
-                    ws.write(i, j, v.item() if hasattr(v, "item") else v)
+        _xls_sheet(book.add_sheet(f"{year}年"), f)
     book.save(str(out / "亩均评价.xls"))
     fields = {"宗地编号": "宗地编号", "面积": "面积", "镇街": "镇街"}
     _write_shp(_parcel_layer(c, fields, "EPSG:4549"), out / "宗地图层.shp", prj=False)
@@ -307,13 +311,7 @@ def two_workbooks(c: dict, out: Path) -> None:
             wb.save(out / name)
             continue
         book = xlwt.Workbook(encoding="utf-8")
-        ws = book.add_sheet("Sheet1")
-        for j, h in enumerate(f.columns):
-            ws.write(0, j, h)
-        for i, row in enumerate(f.itertuples(index=False), 1):
-            for j, v in enumerate(row):
-                if not (isinstance(v, float) and np.isnan(v)):
-                    ws.write(i, j, v.item() if hasattr(v, "item") else v)
+        _xls_sheet(book.add_sheet("Sheet1"), f)
         book.save(str(out / name))
     fields = {"宗地编号": "宗地编号", "权利人": "权利人", "面积亩": "面积亩", "镇街": "镇街"}
     _write_shp(_parcel_layer(c, fields, "EPSG:4490"), out / "宗地.shp", prj=True)

@@ -60,6 +60,19 @@ class Manifest:
         return list(self.sheets.get(sheet, {}).get("tables") or []) or None
 
 
+def settings_ok(bad, where: str, entry, allowed: tuple[str, ...]) -> bool:
+    """Report through ``bad`` an entry that is not a mapping (False: nothing more to check), its
+    unknown settings and a ``year:`` that is not a year."""
+    if not isinstance(entry, dict):
+        bad(where, "not a mapping of settings", f"settings among {', '.join(allowed)}")
+        return False
+    for key in set(entry) - set(allowed):
+        bad(f"{where}: {key}", "unknown setting", f"settings among {', '.join(allowed)}")
+    if "year" in entry and not str(entry["year"]).isdigit():
+        bad(f"{where}: year", f"'{entry['year']}' is not a year", "a year such as 2023")
+    return True
+
+
 def _problems(raw: dict, path: Path) -> list[Problem]:
     specs = table_specs()
     out = []
@@ -72,13 +85,8 @@ def _problems(raw: dict, path: Path) -> list[Problem]:
         if table not in specs:
             bad(f"tables: {table}", "unknown table", f"tables among {', '.join(specs)}")
             continue
-        if not isinstance(entry, dict):
-            bad(f"tables: {table}", "not a mapping of settings", f"settings among {', '.join(TABLE_KEYS)}")
+        if not settings_ok(bad, f"tables: {table}", entry, TABLE_KEYS):
             continue
-        for key in set(entry) - set(TABLE_KEYS):
-            bad(f"tables: {table}: {key}", "unknown setting", f"settings among {', '.join(TABLE_KEYS)}")
-        if "year" in entry and not str(entry["year"]).isdigit():
-            bad(f"tables: {table}: year", f"'{entry['year']}' is not a year", "a year such as 2023")
         fields = specs[table].columns
         for key in ("columns", "values", "units"):
             value = entry.get(key) or {}
@@ -90,13 +98,8 @@ def _problems(raw: dict, path: Path) -> list[Problem]:
                 if name not in fields:
                     bad(f"tables: {table}: {key}: {name}", "not a field of the table", f"fields among {', '.join(fields)}")
     for sheet, entry in (raw.get("sheets") or {}).items():
-        if not isinstance(entry, dict):
-            bad(f"sheets: {sheet}", "not a mapping of settings", f"settings among {', '.join(SHEET_KEYS)}")
+        if not settings_ok(bad, f"sheets: {sheet}", entry, SHEET_KEYS):
             continue
-        for key in set(entry) - set(SHEET_KEYS):
-            bad(f"sheets: {sheet}: {key}", "unknown setting", f"settings among {', '.join(SHEET_KEYS)}")
-        if "year" in entry and not str(entry["year"]).isdigit():
-            bad(f"sheets: {sheet}: year", f"'{entry['year']}' is not a year", "a year such as 2023")
         for table in entry.get("tables") or []:
             if table not in specs or specs[table].geometry:
                 bad(
