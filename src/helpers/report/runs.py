@@ -68,9 +68,13 @@ class RunFolder:
             ) from None
         with os.fdopen(fd, "w") as fh:
             fh.write(f"{os.getpid()}\n")
-        if self.staging.exists():  # left by an earlier process with the same pid: ours to clear
-            shutil.rmtree(self.staging)
-        self.staging.mkdir()
+        try:
+            if self.staging.exists():  # left by an earlier process with the same pid: ours to clear
+                shutil.rmtree(self.staging)
+            self.staging.mkdir()
+        except BaseException:
+            self.lock.unlink(missing_ok=True)  # a run that could not start holds no lock
+            raise
         return self.staging
 
     def __exit__(self, kind, value, traceback) -> None:
