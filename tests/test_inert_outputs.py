@@ -136,3 +136,36 @@ def test_an_anonymised_real_folder_gets_a_private_key_and_hides_its_path(tmp_pat
     assert anon.enterprises["credit_code"].iloc[0] != pseudonym(code, PUBLIC_KEY.encode())
     notice = data_notice(anon)
     assert str(folder) not in notice and "folder not shown" in notice and "private key file pseudonym.key" in notice
+
+
+def test_an_anonymised_overview_names_no_file_sheet_folder_or_parcel(tmp_path, monkeypatch):
+    from helpers.io.privacy import KEY_ENV, KEY_FILE_ENV
+    from helpers.report import overview_page
+    from helpers.report.context import build_context
+    from helpers.report.exports import write_run_tables
+    from tests import county_exports as ce
+
+    monkeypatch.delenv(KEY_ENV, raising=False)
+    monkeypatch.setenv(KEY_FILE_ENV, str(tmp_path / "pseudonym.key"))
+    county = ce.choose()
+    folder = ce.write_all(tmp_path / "data", ["by_scale_workbook"])["by_scale_workbook"]
+    secrets = [str(folder), "2023年亩均效益评价数据", "规上工业企业", "规下工业企业", "宗地.shp", county["shared"]]
+
+    def shown(anonymize: bool) -> str:
+        ctx = build_context(data_dir=folder, plot=False, anonymize=anonymize)
+        parts = []
+        for section in (overview_page.data_check(ctx), overview_page.coordinates(ctx)):
+            for kind, part in section.parts:
+                parts.append(part if kind != "table" else part.to_html())
+        out = tmp_path / f"run_{anonymize}"
+        for path in write_run_tables(ctx.ev, ctx.dataset, out):  # the check's two tables (parcel codes in the
+            if path.name in ("rows_excluded_at_load.csv", "data_check_warnings.csv"):  # evaluation table: issue 14)
+                parts.append(path.read_text(encoding="utf-8-sig"))
+        return "\n".join(parts)
+
+    plain = shown(False)
+    assert all(s in plain for s in secrets)  # the plain run names them: the test can fail
+    anonymised = shown(True)
+    assert [s for s in secrets if s in anonymised] == []
+    assert "文件1.xlsx [表1]" in anonymised and "文件1.xlsx [表2]" in anonymised
+    assert "宗地-" in anonymised  # the split parcel is named by its pseudonym

@@ -19,5 +19,6 @@ Modules:
 - ``runner``                 papermill runner: checks the folder, runs the notebooks, writes reports/<run>/
 - ``runs``                   run folders: plain names, a lock per name, staged and moved into place when done
 - ``parameters``             a run's parameters checked against the notebooks' declarations
+- ``redaction``              the data check's texts in an anonymised run: no folder path, file, sheet or parcel code
 - ``sharing``                the scan of a run folder for names and codes before sharing (``make scan``)
 """

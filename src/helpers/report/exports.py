@@ -13,6 +13,8 @@ import pandas as pd
 import pyogrio
 from openpyxl.utils import get_column_letter
 
+from helpers.report.redaction import redactor
+
 NOTES_SHEET = "说明"
 FIXED_TIME = "2000-01-01T00:00:00Z"  # stamped into files instead of the time of writing
 _ZIP_TIME = (1980, 1, 1, 0, 0, 0)
@@ -127,6 +129,8 @@ def write_run_tables(ev, dataset, out_dir: Path) -> list[Path]:
         write_csv(table_ledger(dataset, ev), tables / f"table_ledger_{ev.year}.csv"),
     ]
     if dataset.check is not None:
-        written.append(write_csv(dataset.check.excluded, tables / "rows_excluded_at_load.csv"))
-        written.append(write_csv(dataset.check.problem_table(), tables / "data_check_warnings.csv"))
+        redact = redactor(dataset)  # an anonymised run names no file, sheet, folder or parcel code
+        written.append(write_csv(redact.frame(dataset.check.excluded, ["file"]), tables / "rows_excluded_at_load.csv"))
+        problems = redact.frame(dataset.check.problem_table(), ["file", "problem", "expected"])
+        written.append(write_csv(problems, tables / "data_check_warnings.csv"))
     return written

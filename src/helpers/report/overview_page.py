@@ -10,6 +10,7 @@ from helpers.io.coordinates import CRS_NOTE
 from helpers.plan.goals import figures_by_year
 from helpers.report.context import RunContext
 from helpers.report.narrative import data_notice
+from helpers.report.redaction import redactor
 from helpers.report.sections import Section, md_text
 from helpers.synthetic.sample import calibration_table
 from helpers.viz.charts import trend_chart
@@ -39,16 +40,19 @@ def data_check(ctx: RunContext) -> Section:
             }
         ).style.hide(axis="index")
     )
+    redact = redactor(ctx.dataset)  # an anonymised run names no file, sheet, folder or parcel code
     s.markdown(f"排除的行 Rows excluded at load: {len(check.excluded)}")
     if len(check.excluded):
-        s.table(check.excluded.rename(columns={"reason": "原因 reason"}).style.hide(axis="index"))
-    warnings = check.problem_table()
+        excluded = redact.frame(check.excluded, ["file"])
+        s.table(excluded.rename(columns={"reason": "原因 reason"}).style.hide(axis="index"))
+    warnings = redact.frame(check.problem_table(), ["file", "problem", "expected"])
     s.markdown(f"警告 Warnings (data used as they are): {len(warnings)}")
     if len(warnings):
         s.table(warnings.drop(columns="severity").style.hide(axis="index"))
-    notes = [n for n in check.notes if CRS_NOTE not in n]  # the coordinate systems have their own section
-    if notes or check.ignored:
-        s.markdown("\n".join(f"- {md_text(n)}" for n in notes + [f"未读取 ignored: {i}" for i in check.ignored]))
+    notes = [redact(n) for n in check.notes if CRS_NOTE not in n]  # the coordinate systems have their own section
+    ignored = [f"未读取 ignored: {redact(i)}" for i in check.ignored]
+    if notes or ignored:
+        s.markdown("\n".join(f"- {md_text(n)}" for n in notes + ignored))
     return s
 
 
@@ -56,7 +60,8 @@ def coordinates(ctx: RunContext) -> Section:
     """Per layer, the coordinate system taken and why (dataset.yaml, the file, or guessed from the
     coordinates' range), and the cautions: possibly GCJ-02, an older national grid."""
     check = ctx.dataset.check
-    notes = [n for n in (check.notes if check else []) if CRS_NOTE in n]
+    redact = redactor(ctx.dataset)
+    notes = [redact(n) for n in (check.notes if check else []) if CRS_NOTE in n]
     s = Section(data={"notes": notes}).markdown("### 坐标系 Coordinate systems")
     if not notes:
         return s.markdown("无图层坐标记录 — this dataset was not read through the folder check.")
