@@ -125,6 +125,10 @@ class TestCountyFolderThroughTheMainJob:
         assert scan_for_leaks(county_run["run"], needles) == []
         page = (county_run["run"] / "03_low_efficiency.html").read_text(encoding="utf-8")
         assert "企业-" in page  # pseudonyms where the names were
+        parcels = set(load_dataset(county_run["folder"]).parcels["parcel_id"])
+        assert parcels <= needles  # parcel codes are looked for too …
+        evaluation = next((county_run["run"] / "tables").glob("evaluation_*.csv")).read_text(encoding="utf-8-sig")
+        assert "宗地-" in evaluation  # … and pseudonymised where they were
 
     def test_inputs_untouched_and_recorded(self, county_run):
         assert county_run["data_unchanged"] and county_run["input_unchanged"]

@@ -82,13 +82,19 @@ def project_pseudonym(project_id: str, key: bytes) -> str:
     return f"项目-{_tag(key, f'project:{project_id}')}"
 
 
+def parcel_pseudonym(parcel_id: str, key: bytes) -> str:
+    """A parcel code's pseudonym: 12 hex characters (a million parcels share none but by a chance of
+    about 1 in 500), so parcels stay distinct and joins between tables still hold."""
+    return "宗地-" + hmac.new(key, f"parcel:{parcel_id}".encode(), hashlib.sha256).hexdigest().upper()[:12]
+
+
 CODE_COLUMN = "credit_code"
 
 
 def anonymize_dataset(dataset):
-    """The dataset with every enterprise name and credit code replaced by its pseudonym, in every
-    table that holds them, and project names (which often carry an enterprise's name) replaced
-    too. Done at load, before any notebook code sees the data, so no output can carry them.
+    """The dataset with every enterprise name and credit code, and every parcel code, replaced by
+    its pseudonym in every table that holds them, and project names (which often carry an
+    enterprise's name) replaced too. Done at load, before any notebook code sees the data, so no output can carry them.
     Park and incubator names (public lists) are kept."""
     key, source = pseudonym_key(dataset.synthetic)
     alias = {c: pseudonym(str(c), key) for c in dataset.enterprises[CODE_COLUMN].dropna().unique()}
@@ -96,15 +102,23 @@ def anonymize_dataset(dataset):
     def recode(table: pd.DataFrame) -> pd.DataFrame:
         return table.assign(**{CODE_COLUMN: table[CODE_COLUMN].map(alias)}) if CODE_COLUMN in table else table
 
+    parcel_alias = {p: parcel_pseudonym(p, key) for p in dataset.parcels["parcel_id"].dropna().astype(str).unique()}
+
+    def recode_parcels(table: pd.DataFrame) -> pd.DataFrame:
+        if "parcel_id" not in table:
+            return table
+        return table.assign(parcel_id=table["parcel_id"].astype(str).map(parcel_alias).where(table["parcel_id"].notna()))
+
     records = {}
     for name, table in dataset.records.items():
-        table = recode(table)
+        table = recode_parcels(recode(table))
         if name == "projects":
             table = table.assign(name=table["project_id"].map(lambda p: project_pseudonym(str(p), key)))
         records[name] = table
     return dataset.replace(
         enterprises=pseudonymize(dataset.enterprises, key=key),
-        links=recode(dataset.links),
+        parcels=recode_parcels(dataset.parcels),
+        links=recode_parcels(recode(dataset.links)),
         panel=recode(dataset.panel),
         records=records,
         anonymized=True,

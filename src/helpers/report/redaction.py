@@ -10,15 +10,13 @@ run it changes nothing. Used by the data overview and the run's ``tables/`` CSVs
 
 from __future__ import annotations
 
-import hashlib
-import hmac
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import pandas as pd
 
-from helpers.io.privacy import pseudonym_key
+from helpers.io.privacy import parcel_pseudonym, pseudonym_key
 
 _SHEET = re.compile(r"(文件\d+(?:\.\w+)?) \[([^\]]+)\]")
 _TOKEN = re.compile(r"[0-9A-Za-z][0-9A-Za-z_\-]{5,}")  # candidate parcel codes in a text
@@ -65,9 +63,7 @@ def redactor(dataset) -> Redactor:
     codes = set(parcels["parcel_id"].dropna().astype(str)) if parcels is not None else set()
 
     def parcel_alias(token: str) -> str | None:
-        if token not in codes:
-            return None
-        return "宗地-" + hmac.new(key, f"parcel:{token}".encode(), hashlib.sha256).hexdigest().upper()[:8]
+        return parcel_pseudonym(token, key) if token in codes else None  # as the anonymised dataset names it
 
     return Redactor(True, paths, parcel_alias)
 

@@ -63,8 +63,10 @@ def _finder(needles: set[str]):
 
 
 def sensitive_strings(dataset) -> set[str]:
-    """Names and credit codes of the enterprises, and project names, of a dataset loaded as is."""
+    """Names and credit codes of the enterprises, parcel codes, and project names, of a dataset
+    loaded as is."""
     out = set(dataset.enterprises["credit_code"].dropna()) | set(dataset.enterprises["name"].dropna())
+    out |= set(dataset.parcels["parcel_id"].dropna().astype(str))
     if "projects" in dataset.records:
         out |= set(dataset.records["projects"]["name"].dropna())
     return {s for s in map(str, out) if len(s) >= 4}
