@@ -169,3 +169,12 @@ def test_an_anonymised_overview_names_no_file_sheet_folder_or_parcel(tmp_path, m
     assert [s for s in secrets if s in anonymised] == []
     assert "文件1.xlsx [表1]" in anonymised and "文件1.xlsx [表2]" in anonymised
     assert "宗地-" in anonymised  # the split parcel is named by its pseudonym
+
+
+def test_short_parcel_codes_are_redacted_whole_and_nothing_else():
+    from helpers.report.redaction import Redactor
+
+    redact = Redactor(True, [("/data/x", "<数据>")], lambda t: {"P7": "宗地-A", "12": "宗地-B"}.get(t))
+    text = "/data/x/a.xlsx: parcels P7, 12 split; P77 and 123 and 2012 stay"
+    assert redact(text) == "<数据>/a.xlsx: parcels 宗地-A, 宗地-B split; P77 and 123 and 2012 stay"
+    assert Redactor()(text) == text  # not anonymised: unchanged

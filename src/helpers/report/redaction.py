@@ -19,7 +19,7 @@ import pandas as pd
 from helpers.io.privacy import parcel_pseudonym, pseudonym_key
 
 _SHEET = re.compile(r"(文件\d+(?:\.\w+)?) \[([^\]]+)\]")
-_TOKEN = re.compile(r"[0-9A-Za-z][0-9A-Za-z_\-]{5,}")  # candidate parcel codes in a text
+_TOKEN = re.compile(r"[0-9A-Za-z_\-]+")  # every run of code characters: a parcel may be coded "P7" or "12"
 
 
 @dataclass
