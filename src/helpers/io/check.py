@@ -41,7 +41,6 @@ from helpers.io.schema import (
     duplicate_keys,
     exact_copies,
     missing_columns,
-    missing_names,
     problems_at,
     table_specs,
 )
@@ -192,9 +191,7 @@ def _assemble(
         ]
         missing = missing_columns(src.frame, spec, src.label, partial(mapping_hint, name, sheet=src.sheet))
         if missing and src.derived and has_own:  # the table's own file holds it: nothing is lost
-            notes.append(
-                f"{src.label}: not read as {spec.title} (it lacks {', '.join(missing_names(src.frame, spec))}); the table's own file is"
-            )
+            notes.append(f"{src.label}: not read as {spec.title} ({missing[0].problem}); the table's own file is")
             continue
         frame, default_notes = with_defaults(src.frame, spec, src.label)
         typed, found = coerce_source(frame, spec, street_lookup(), src.factors)
@@ -258,8 +255,8 @@ def check_geometries(parcels: gpd.GeoDataFrame, what: str) -> list[Problem]:
         "geometry",
         "finite coordinates (repair or delete the broken vertex in QGIS, or export the layer again)",
     )
-    empty = empty | broken  # not tested further
-    invalid = ~empty & ~geom.is_valid
+    unusable = empty | broken  # not tested further
+    invalid = ~unusable & ~geom.is_valid
     out += problems_at(
         parcels,
         invalid,
@@ -267,7 +264,7 @@ def check_geometries(parcels: gpd.GeoDataFrame, what: str) -> list[Problem]:
         "geometry",
         "valid polygons (repair with shapely.make_valid or QGIS 'Fix geometries')",
     )
-    not_poly = ~empty & ~geom.geom_type.isin(["Polygon", "MultiPolygon"])
+    not_poly = ~unusable & ~geom.geom_type.isin(["Polygon", "MultiPolygon"])
     out += problems_at(parcels, not_poly, "geometry is not a polygon", "geometry", "Polygon or MultiPolygon")
     return out
 
@@ -276,13 +273,11 @@ def measured_area_mu(parcels: gpd.GeoDataFrame) -> pd.Series:
     """Each parcel's area measured from its geometry (亩, EPSG:4549); NaN where it has none; kept
     where the layer was measured in its own older grid (``coordinates.own_grid_area_mu``).
     Measured once here, so the cached check carries it and a re-run does not project again."""
-    known = parcels["geom_area_mu"] if "geom_area_mu" in parcels else None
-    out = pd.Series(float("nan"), index=parcels.index, name="geom_area_mu") if known is None else known.astype(float)
-    has = (
-        has_geometry(parcels.geometry)
-        & finite_coordinates(parcels.geometry)
-        & (out.isna().to_numpy() if known is not None else True)
-    )
+    if "geom_area_mu" in parcels:
+        out = parcels["geom_area_mu"].astype(float)
+    else:
+        out = pd.Series(float("nan"), index=parcels.index, name="geom_area_mu")
+    has = has_geometry(parcels.geometry) & finite_coordinates(parcels.geometry) & out.isna().to_numpy()
     if has.any():
         out[has] = area_mu(parcels.loc[has])
     return out

@@ -20,7 +20,7 @@ from pyproj import CRS
 
 from helpers.core.errors import Problem
 from helpers.core.geography import load_boundary
-from helpers.core.units import AREA_CRS, BOUNDARY_CRS
+from helpers.core.units import AREA_CRS, BOUNDARY_CRS, m2_to_mu
 
 GCJ02_WORDS = {"gcj02", "gcj-02", "gcj", "mars", "火星坐标", "高德"}
 CRS_NOTE = "坐标系 CRS"  # the prefix of the one note per layer saying which CRS was taken and why
@@ -122,7 +122,7 @@ def own_grid_area_mu(geoms: gpd.GeoSeries) -> np.ndarray:
         assert ellipsoid is not None, "a geographic CRS has an ellipsoid"
         geod = Geod(a=ellipsoid.semi_major_metre, rf=ellipsoid.inverse_flattening)
         m2 = np.array([abs(geod.geometry_area_perimeter(g)[0]) if g is not None and not g.is_empty else np.nan for g in geoms])
-    return m2 / (10000 / 15)
+    return m2_to_mu(m2)
 
 
 def _describe(bounds) -> str:

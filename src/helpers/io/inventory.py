@@ -286,9 +286,8 @@ def grid_source(
     if table == "enterprise_parcels" and "parcel_id" in frame:
         frame = _parcel_lists(frame, derived)
     factors, unit_notes, problems = _unit_factors(spec, matches, grid.label, declared.get("units"))
-    if derived:  # its lines are counted and listed under the table the sheet holds
-        return TableSource(table, grid.label, frame, factors, [], notes + unit_notes, True, grid.sheet), problems
-    return TableSource(table, grid.label, frame, factors, skipped, notes + unit_notes, False, grid.sheet), problems
+    skipped = [] if derived else skipped  # a derived source's lines are counted and listed under the sheet's table
+    return TableSource(table, grid.label, frame, factors, skipped, notes + unit_notes, derived, grid.sheet), problems
 
 
 def _read_grids(path: Path, kind: str) -> tuple[list[Grid], list[str]]:

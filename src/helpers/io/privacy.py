@@ -51,13 +51,14 @@ def pseudonym_key(synthetic: bool = True) -> tuple[bytes, str]:
         return path.read_text(encoding="utf-8").strip().encode("utf-8"), f"private key file {path.name}"
     path.parent.mkdir(parents=True, exist_ok=True)
     fd = os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600)
+    token = secrets.token_hex(32)
     with os.fdopen(fd, "w", encoding="utf-8") as fh:
-        fh.write(secrets.token_hex(32) + "\n")
-    return path.read_text(encoding="utf-8").strip().encode("utf-8"), f"private key file {path.name}, created now"
+        fh.write(token + "\n")
+    return token.encode("utf-8"), f"private key file {path.name}, created now"
 
 
-def _tag(key: bytes, text: str) -> str:
-    return hmac.new(key, text.encode("utf-8"), hashlib.sha256).hexdigest().upper()[:8]
+def _tag(key: bytes, text: str, length: int = 8) -> str:
+    return hmac.new(key, text.encode("utf-8"), hashlib.sha256).hexdigest().upper()[:length]
 
 
 def pseudonym(code: str, key: bytes) -> str:
@@ -85,7 +86,7 @@ def project_pseudonym(project_id: str, key: bytes) -> str:
 def parcel_pseudonym(parcel_id: str, key: bytes) -> str:
     """A parcel code's pseudonym: 12 hex characters (a million parcels share none but by a chance of
     about 1 in 500), so parcels stay distinct and joins between tables still hold."""
-    return "宗地-" + hmac.new(key, f"parcel:{parcel_id}".encode(), hashlib.sha256).hexdigest().upper()[:12]
+    return f"宗地-{_tag(key, f'parcel:{parcel_id}', 12)}"
 
 
 CODE_COLUMN = "credit_code"

@@ -116,11 +116,6 @@ def _blank(s: pd.Series) -> pd.Series:
     return s.isna() | (s.astype("string").str.strip() == "")
 
 
-def missing_names(df: pd.DataFrame, spec: TableSpec) -> list[str]:
-    """The labels of ``spec``'s required columns that ``df`` lacks."""
-    return [spec.label(c) for c, c_spec in spec.columns.items() if c_spec.get("required") and c not in df.columns]
-
-
 def missing_columns(df: pd.DataFrame, spec: TableSpec, file: str, hint: Callable[[str], str] | None = None) -> list[Problem]:
     """A problem naming the required columns ``df`` lacks; ``hint(column)`` says how to give one
     (the dataset.yaml line)."""
@@ -227,7 +222,8 @@ def coerce_source(
                 is_true, is_false = text.isin(yes), text.isin(no)
             bad = ~(is_true | is_false) & ~blank
             if bad.any():
-                extra = [w for w in c_spec.get("words", {}).get(True, [])[:2] + c_spec.get("words", {}).get(False, [])[:2]]
+                words = c_spec.get("words", {})
+                extra = words.get(True, [])[:2] + words.get(False, [])[:2]
                 flag(bad, "not a yes/no value", "true/false, 1/0 or 是/否" + (f" (or {', '.join(extra)} …)" if extra else ""))
             values = pd.Series(pd.NA, index=raw.index, dtype="boolean")
             values[is_true.fillna(False).to_numpy()] = True

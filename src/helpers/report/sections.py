@@ -42,16 +42,20 @@ def escaped_styler(styler: Any) -> Any:
     column label, so that a name such as ``<img src=x onerror=…>`` is shown as text. pandas'
     Styler writes cell text into its HTML as it is; its formatters, set by position, still apply.
     The caller's DataFrame is not changed."""
+
+    def esc(v: Any) -> Any:
+        return html.escape(v) if isinstance(v, str) else v
+
     data = styler.data.copy()
     for i in range(data.shape[1]):
         column = data.iloc[:, i]
         if column.dtype == object or isinstance(column.dtype, (pd.StringDtype, pd.CategoricalDtype)):
-            data.isetitem(i, column.astype(object).map(lambda v: html.escape(v) if isinstance(v, str) else v))
+            data.isetitem(i, column.astype(object).map(esc))
 
     def labels(index: pd.Index) -> pd.Index:
         if isinstance(index, pd.MultiIndex):
-            return index.set_levels([lvl.map(lambda v: html.escape(v) if isinstance(v, str) else v) for lvl in index.levels])
-        return index.map(lambda v: html.escape(v) if isinstance(v, str) else v)
+            return index.set_levels([lvl.map(esc) for lvl in index.levels])
+        return index.map(esc)
 
     data.index, data.columns = labels(data.index), labels(data.columns)
     styler.data, styler.index, styler.columns = data, data.index, data.columns
