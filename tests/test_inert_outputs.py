@@ -178,3 +178,20 @@ def test_short_parcel_codes_are_redacted_whole_and_nothing_else():
     text = "/data/x/a.xlsx: parcels P7, 12 split; P77 and 123 and 2012 stay"
     assert redact(text) == "<数据>/a.xlsx: parcels 宗地-A, 宗地-B split; P77 and 123 and 2012 stay"
     assert Redactor()(text) == text  # not anonymised: unchanged
+
+
+def test_a_sheet_has_one_number_in_every_part_of_an_anonymised_run(tmp_path, monkeypatch):
+    from helpers.io.dataset import load_dataset
+    from helpers.io.privacy import KEY_ENV, KEY_FILE_ENV
+    from helpers.report.redaction import redactor
+    from tests import county_exports as ce
+
+    monkeypatch.delenv(KEY_ENV, raising=False)
+    monkeypatch.setenv(KEY_FILE_ENV, str(tmp_path / "pseudonym.key"))
+    folder = ce.write_all(tmp_path / "data", ["by_scale_workbook"])["by_scale_workbook"]
+    ds = load_dataset(folder, anonymize=True, use_cache=False)
+    label = f"{folder / '2023年亩均效益评价数据.xlsx'} [规下工业企业]"
+    # two redactors (two sections), asked in different orders, give the sheet the same number
+    first, second = redactor(ds), redactor(ds)
+    second(f"{folder / '2023年亩均效益评价数据.xlsx'} [规上工业企业]")
+    assert first(label) == second(label) == first(label) and "[表" in first(label)

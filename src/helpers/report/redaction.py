@@ -4,8 +4,10 @@ The check's notes, warnings and exclusions name the files and sheets they come f
 may carry an enterprise's name: "某某公司用地.xlsx") and sometimes parcel codes (the parcels whose
 shares were split). In an anonymised run ``redactor(dataset)`` replaces the folder's path by
 ``<数据>``, each file of the folder by ``文件N`` (its extension kept), each sheet by ``表N`` and each
-parcel code by a keyed pseudonym (``宗地-…``, the same HMAC as enterprise pseudonyms); in any other
-run it changes nothing. Used by the data overview and the run's ``tables/`` CSVs.
+parcel code by its pseudonym (``io.privacy.parcel_pseudonym``, as the anonymised dataset names it);
+in any other run it changes nothing. Sheets are numbered once, in the order the check's texts name
+them, so ``表2`` is the same sheet in every section and file of a run. Used by the data overview
+and the run's ``tables/`` CSVs.
 """
 
 from __future__ import annotations
@@ -31,13 +33,18 @@ class Redactor:
     parcel_alias: Callable[[str], str | None] = lambda _: None
     sheets: dict[str, str] = field(default_factory=dict)
 
+    def _paths(self, text: str) -> str:
+        for original, replacement in self.paths:
+            text = text.replace(original, replacement)
+        return text
+
     def __call__(self, text: object) -> str:
         out = str(text)
         if not self.active:
             return out
-        for original, replacement in self.paths:
-            out = out.replace(original, replacement)
-        out = _SHEET.sub(lambda m: f"{m.group(1)} [{self.sheets.setdefault(m.group(2), f'表{len(self.sheets) + 1}')}]", out)
+        out = _SHEET.sub(
+            lambda m: f"{m.group(1)} [{self.sheets.setdefault(m.group(2), f'表{len(self.sheets) + 1}')}]", self._paths(out)
+        )
         return _TOKEN.sub(lambda m: self.parcel_alias(m.group(0)) or m.group(0), out)
 
     def frame(self, table: pd.DataFrame, columns: list[str]) -> pd.DataFrame:
@@ -65,7 +72,12 @@ def redactor(dataset) -> Redactor:
     def parcel_alias(token: str) -> str | None:
         return parcel_pseudonym(token, key) if token in codes else None  # as the anonymised dataset names it
 
-    return Redactor(True, paths, parcel_alias)
+    redact = Redactor(True, paths, parcel_alias)
+    texts = [*check.notes, *check.ignored, *check.excluded["file"].astype(str), *(p.file for p in check.problems)]
+    for text in texts:  # number the sheets once, in the check's order
+        for m in _SHEET.finditer(redact._paths(text)):
+            redact.sheets.setdefault(m.group(2), f"表{len(redact.sheets) + 1}")
+    return redact
 
 
 __all__ = ["Redactor", "redactor"]
