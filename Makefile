@@ -36,7 +36,7 @@ check: $(STAMP) ## Check a data folder against the data contract before running 
 	$(PY) -m helpers.io.check "$(or $(DATA),data/sample)"
 
 .PHONY: scan
-scan: $(STAMP) ## Before sharing: look for any enterprise name or credit code of DATA in the run folder RUN (RUN=reports/x DATA=folder)
+scan: $(STAMP) ## Before sharing: look in the run folder RUN for names, codes, parcel codes, file and sheet names of DATA and local paths; exit 1 on a find (RUN=reports/x DATA=folder)
 	$(PY) -m helpers.report.sharing "$(RUN)" "$(or $(DATA),data/sample)"
 
 .PHONY: county-example

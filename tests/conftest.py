@@ -42,3 +42,13 @@ def read_table(folder: Path, name: str) -> pd.DataFrame:
 
 def write_table(df: pd.DataFrame, folder: Path, name: str) -> None:
     df.to_csv(folder / name, index=False, encoding="utf-8")
+
+
+@pytest.fixture(autouse=True)
+def exact_figures():
+    """Every test starts and ends with exact figures (``core.disclosure`` is process-wide)."""
+    from helpers.core import disclosure
+
+    disclosure.use(0)
+    yield
+    disclosure.use(0)

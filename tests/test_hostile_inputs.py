@@ -114,3 +114,21 @@ def test_a_workbook_with_xml_entities_is_a_named_problem(folder, tmp_path):
             out.writestr(item, data)
     errors = [e for e in check_folder(folder).errors if e.file.endswith("企业名录.xlsx")]
     assert len(errors) == 1 and "cannot be read" in errors[0].problem and "cause: EntitiesForbidden" in errors[0].problem
+
+
+def test_an_empty_part_of_a_multipolygon_is_dropped_and_named(folder):
+    def add_empty_part(layer):
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            layer.loc[2, "geometry"] = shapely.multipolygons([layer.geometry.iloc[2], shapely.Polygon()])
+
+    parcels_as_parquet(folder, add_empty_part)
+    check = check_folder(folder)
+    assert not check.errors
+    (warning,) = [w for w in check.warnings if "empty parts" in w.problem]
+    assert (warning.rows, warning.column) == ((3,), "geometry")
+    mended = check.tables["parcels"].geometry.iloc[2]
+    assert mended.geom_type == "MultiPolygon" and not any(p.is_empty for p in mended.geoms)
+    assert len(mended.geoms) == 1
+    assert check.tables["parcels"]["geom_area_mu"].iloc[2] > 0
+    assert len(check.tables["parcels"]) == len(gpd.read_parquet(folder / "宗地.parquet"))

@@ -195,3 +195,13 @@ def test_a_sheet_has_one_number_in_every_part_of_an_anonymised_run(tmp_path, mon
     first, second = redactor(ds), redactor(ds)
     second(f"{folder / '2023年亩均效益评价数据.xlsx'} [规上工业企业]")
     assert first(label) == second(label) == first(label) and "[表" in first(label)
+
+
+def test_pseudonyms_are_long_enough_for_a_million_codes_and_never_merge_two(sample_copy, monkeypatch):
+    from helpers.io import privacy
+    from helpers.io.dataset import load_dataset
+
+    assert privacy.pseudonym("91330113MA2H3K4L5X", b"k")[3:].isalnum() and len(privacy.pseudonym("x", b"k")) == 15
+    monkeypatch.setattr(privacy, "pseudonym", lambda code, key: "企业-000000000000")  # every code the same tag
+    with pytest.raises(RuntimeError, match="two credit codes share a pseudonym"):
+        load_dataset(sample_copy, anonymize=True, use_cache=False)

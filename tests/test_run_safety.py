@@ -122,6 +122,10 @@ def test_a_symlink_named_like_the_run_is_not_followed(tmp_path, canaries):
         ({"data_year": 23}, "data_year = 23: a year is a whole number such as 2023"),
         ({"hotspot_permutations": "many"}, "hotspot_permutations = 'many' is text; it must be a number"),
         ({"interactive_map": 1}, "must be true/false"),
+        ({"round_figures": -1}, "round_figures = -1: it must be a finite number, 0 or more"),
+        ({"round_figures": 2.5}, "round_figures = 2.5: it must be a whole number"),
+        ({"generalize_m": float("inf")}, "generalize_m = inf: it must be a finite number"),
+        ({"round_figures": True}, "round_figures = True is true/false; it must be a number"),
     ],
 )
 def test_a_misspelled_or_mistyped_parameter_is_named(given, says):
@@ -130,7 +134,15 @@ def test_a_misspelled_or_mistyped_parameter_is_named(given, says):
 
 
 def test_declared_parameters_of_the_right_type_pass():
-    given = {"year": 2022, "anonymize": True, "streets": "东湖街道", "generalize_m": 12.5, "clearance_line": 3, "year_x": None}
+    given = {
+        "year": 2022,
+        "anonymize": True,
+        "streets": "东湖街道",
+        "generalize_m": 12.5,
+        "round_figures": 2,
+        "clearance_line": 3,
+        "year_x": None,
+    }
     given.pop("year_x")
     assert check_parameters(given, NOTEBOOKS) == []
     assert check_parameters({"year": "latest", "data_year": 2022, "output_dir": "/x"}, NOTEBOOKS) == []

@@ -1,7 +1,7 @@
 """Bring your own data, end to end: a county-shaped folder (workbook + GBK Shapefile in zone-40
-coordinates) through the whole main job, anonymised, with the network blocked; nothing of the
-input's names or codes in any output file; the inputs untouched; a broken folder gets a list of
-problems instead of a report."""
+coordinates) through the whole main job, anonymised with a private key, with the network blocked;
+``make scan`` finds none of the input's names, codes, parcel codes, file or sheet names or local paths
+in any output file; the inputs untouched; a broken folder gets a list of problems instead of a report."""
 
 import json
 import os
@@ -14,7 +14,7 @@ import yaml
 
 from helpers.core import paths
 from helpers.io.dataset import load_dataset
-from helpers.report import runner
+from helpers.report import runner, sharing
 from helpers.report.provenance import hash_tree
 from helpers.report.sharing import scan_for_leaks, sensitive_strings
 from helpers.synthetic.county_example import write_county_example
@@ -22,8 +22,11 @@ from helpers.synthetic.county_example import write_county_example
 NETGUARD = paths.PROJECT_ROOT / "tests" / "netguard"
 
 
+PRIVATE_KEY = "a-private-key-for-this-test-only-0f3a9c"
+
+
 def guarded_env(log) -> dict:
-    env = dict(os.environ, MPLBACKEND="Agg", MUJUN_NETGUARD_LOG=str(log))
+    env = dict(os.environ, MPLBACKEND="Agg", MUJUN_NETGUARD_LOG=str(log), MUJUN_PSEUDONYM_KEY=PRIVATE_KEY)
     env["PYTHONPATH"] = os.pathsep.join(p for p in (str(NETGUARD), env.get("PYTHONPATH")) if p)
     return env
 
@@ -47,7 +50,7 @@ def test_scan_finds_names_in_every_kind_of_file(tmp_path):
     with zipfile.ZipFile(tmp_path / "c.xlsx", "w", zipfile.ZIP_DEFLATED) as z:
         z.writestr("xl/sharedStrings.xml", "<t>临平示例机械有限公司</t>")
     (tmp_path / "d.html").write_text('<iframe srcdoc="&lt;b&gt;&#20020;平示例机械有限公司"></iframe>', encoding="utf-8")
-    (tmp_path / "clean.csv").write_text("企业-1A2B3C4D\n", encoding="utf-8")
+    (tmp_path / "clean.csv").write_text("企业-1A2B3C4D5E6F\n", encoding="utf-8")
     found = {(p.rsplit("/", 1)[1], s) for p, s in scan_for_leaks(tmp_path, needles)}
     assert found == {
         ("a.html", "临平示例机械有限公司"),
@@ -56,6 +59,26 @@ def test_scan_finds_names_in_every_kind_of_file(tmp_path):
         ("c.xlsx", "临平示例机械有限公司"),
         ("d.html", "临平示例机械有限公司"),
     }
+
+
+def test_scan_finds_local_paths_file_and_sheet_names_and_exits_1(sample_copy, tmp_path, capsys):
+    (sample_copy / "张三机械厂用地名单.txt").write_text("notes\n", encoding="utf-8")  # ignored by the check, named in no output
+    run = tmp_path / "run"
+    run.mkdir()
+    (run / "index.html").write_text("<p>企业-1A2B3C4D5E6F 2023年 parcels enterprises.csv</p>", encoding="utf-8")
+    assert sharing.main([str(run), str(sample_copy)]) == 0
+    (run / "parameters.yaml").write_text(f"data_dir: {sample_copy}\n", encoding="utf-8")
+    (run / "a.json").write_text(json.dumps({"f": "张三机械厂用地名单", "home": "/home/alice/x"}), encoding="utf-8")
+    assert sharing.main([str(run), str(sample_copy)]) == 1
+    out = capsys.readouterr().out
+    assert f"本地路径 local path: {sample_copy}" in out
+    assert "文件或表名 file or sheet name: 张三机械厂用地名单" in out and "/home/alice" in out
+    assert "3 leak(s)" in out.splitlines()[-1]
+
+
+def test_scan_without_a_run_folder_says_so(sample_copy, capsys):
+    assert sharing.main(["", str(sample_copy)]) == 2
+    assert "RUN=reports/<run>" in capsys.readouterr().err
 
 
 def test_broken_folder_gets_problems_not_a_report(sample_copy, tmp_path):
@@ -130,11 +153,34 @@ class TestCountyFolderThroughTheMainJob:
         evaluation = next((county_run["run"] / "tables").glob("evaluation_*.csv")).read_text(encoding="utf-8-sig")
         assert "宗地-" in evaluation  # … and pseudonymised where they were
 
+    def test_make_scan_finds_nothing_it_looks_for(self, county_run, capsys):
+        kinds = set(sharing.needles_of(county_run["folder"]).values())
+        assert kinds == {"名称或代码 name or code", "文件或表名 file or sheet name", "本地路径 local path"}
+        assert sharing.main([str(county_run["run"]), str(county_run["folder"])]) == 0
+        assert capsys.readouterr().out.startswith("0 leak(s)")
+
+    def test_pseudonyms_come_from_the_private_key(self, county_run):
+        overview = (county_run["run"] / "01_data_overview.html").read_text(encoding="utf-8")
+        assert "MUJUN_PSEUDONYM_KEY" in overview and "public key" not in overview
+
+    def test_the_runs_own_record_names_no_folder(self, county_run):
+        params = yaml.safe_load((county_run["run"] / "parameters.yaml").read_text(encoding="utf-8"))
+        assert params["parameters"]["data_dir"] == "<数据>"
+        assert {p["output_dir"] for p in params["per_notebook"].values() if "output_dir" in p} == {"."}
+        executed = json.loads((county_run["run"] / "02_mujun_evaluation.ipynb").read_text(encoding="utf-8"))
+        injected = next(c for c in executed["cells"] if "injected-parameters" in c["metadata"].get("tags", []))
+        given: dict = {}
+        exec("".join(injected["source"]), {}, given)  # the cell papermill wrote, as the kernel read it
+        assert given["data_dir"] == "<数据>" and given["output_dir"] == "."
+        assert executed["metadata"]["papermill"]["output_path"] == "02_mujun_evaluation.ipynb"
+
     def test_inputs_untouched_and_recorded(self, county_run):
         assert county_run["data_unchanged"] and county_run["input_unchanged"]
         prov = json.loads((county_run["run"] / "provenance.json").read_text(encoding="utf-8"))
-        inputs = {k.rsplit("/", 1)[-1]: v for k, v in prov["inputs"].items()}
-        assert {"临平区工业企业亩均效益数据.xlsx", "工业用地宗地.shp", "工业用地宗地.dbf"} <= set(inputs)
+        hashes = hash_tree(county_run["folder"])  # every input file hashed, under its alias
+        recorded = {k: v for k, v in prov["inputs"].items() if k.startswith("<数据>/")}
+        assert sorted(recorded.values()) == sorted(hashes.values()) and len(recorded) == 6
+        assert sorted(recorded)[0] == "<数据>/文件1.yaml" and set(hashes).isdisjoint(prov["inputs"])
         params = yaml.safe_load((county_run["run"] / "parameters.yaml").read_text(encoding="utf-8"))
         assert params["parameters"]["anonymize"] is True and params["parameters"]["generalize_m"] == 20
 

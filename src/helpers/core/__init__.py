@@ -12,4 +12,5 @@ Modules:
 - ``credit_code``    统一社会信用代码 check characters (GB 32100-2015)
 - ``geography``      the real district boundary and 街道 list, indicative 街道 zones, parcel label points
 - ``industries``     GB/T 4754-2017 industry codes and the plan's industry chains
+- ``disclosure``     coarser figures for shared runs: ``round_figures`` significant figures in tables, files and tooltips
 """

@@ -24,6 +24,7 @@ from pathlib import Path
 import geopandas as gpd
 import numpy as np
 import pandas as pd
+import shapely
 
 from helpers.core import paths
 from helpers.core.errors import InputError, Problem
@@ -269,6 +270,36 @@ def check_geometries(parcels: gpd.GeoDataFrame, what: str) -> list[Problem]:
     return out
 
 
+def drop_empty_parts(table: gpd.GeoDataFrame, what: str) -> tuple[gpd.GeoDataFrame, list[Problem]]:
+    """``table`` with the empty parts of its multi-part geometries removed (some exports write a
+    ``MULTIPOLYGON (((…)), EMPTY)``; the empty part has no area but trips spatial operations), and a
+    warning naming the rows. Geometries without an empty part are kept as they are."""
+    geoms = np.asarray(table.geometry.array)
+    multi = np.isin(shapely.get_type_id(geoms), (4, 5, 6, 7)) & ~shapely.is_missing(geoms)
+    if not multi.any():
+        return table, []
+    parts, which = shapely.get_parts(geoms[multi], return_index=True)
+    empty_part = shapely.is_empty(parts)
+    if not empty_part.any():
+        return table, []
+    rows = np.flatnonzero(multi)[np.unique(which[empty_part])]
+    mended = geoms.copy()
+    for i in rows:
+        kept = [g for g in shapely.get_parts(geoms[i]) if not g.is_empty]
+        mended[i] = type(geoms[i])(kept) if kept else None
+    flagged = np.zeros(len(table), dtype=bool)
+    flagged[rows] = True
+    out = table.set_geometry(gpd.GeoSeries(mended, index=table.index, crs=table.crs))
+    return out, problems_at(
+        table,
+        flagged,
+        "multi-part geometry with empty parts; the empty parts are dropped, the rest kept as it is",
+        "geometry",
+        f"one polygon or several non-empty parts per {what} (QGIS 'Remove null geometries' / 'Fix geometries')",
+        severity="warning",
+    )
+
+
 def measured_area_mu(parcels: gpd.GeoDataFrame) -> pd.Series:
     """Each parcel's area measured from its geometry (亩, EPSG:4549); NaN where it has none; kept
     where the layer was measured in its own older grid (``coordinates.own_grid_area_mu``).
@@ -435,7 +466,9 @@ def check_inventory(folder: Path, inv: Inventory, cfg: dict) -> CheckResult:
         notes += share_notes
     for name in ("parcels", "parks"):
         if name in tables:
-            problems += check_geometries(tables[name], "parcel" if name == "parcels" else "park")
+            what = "parcel" if name == "parcels" else "park"
+            tables[name], mended = drop_empty_parts(tables[name], what)
+            problems += mended + check_geometries(tables[name], what)
     if "parcels" in tables and tables["parcels"].crs is not None:
         tables["parcels"]["geom_area_mu"] = measured_area_mu(tables["parcels"])
         if "registered_area_mu" in tables["parcels"]:

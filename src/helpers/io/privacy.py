@@ -57,12 +57,24 @@ def pseudonym_key(synthetic: bool = True) -> tuple[bytes, str]:
     return token.encode("utf-8"), f"private key file {path.name}, created now"
 
 
-def _tag(key: bytes, text: str, length: int = 8) -> str:
+TAG_HEX = 12  # 48 bits: a million codes share a tag by a chance of about 1 in 500 (8 hex: about 116 pairs)
+
+
+def _tag(key: bytes, text: str, length: int = TAG_HEX) -> str:
     return hmac.new(key, text.encode("utf-8"), hashlib.sha256).hexdigest().upper()[:length]
 
 
 def pseudonym(code: str, key: bytes) -> str:
+    """An enterprise's pseudonym: ``企业-`` and 12 hex characters of the keyed hash of its code."""
     return f"企业-{_tag(key, code)}"
+
+
+def _distinct(alias: dict[str, str], what: str) -> dict[str, str]:
+    """``alias`` itself, after making sure no two originals share a pseudonym (which would merge two
+    enterprises or parcels in every table); a shared one is so unlikely that it stops the run."""
+    if len(set(alias.values())) < len(alias):
+        raise RuntimeError(f"two {what} share a pseudonym under this key; set another key ({KEY_ENV}) and run again")
+    return alias
 
 
 def pseudonymize(
@@ -84,9 +96,9 @@ def project_pseudonym(project_id: str, key: bytes) -> str:
 
 
 def parcel_pseudonym(parcel_id: str, key: bytes) -> str:
-    """A parcel code's pseudonym: 12 hex characters (a million parcels share none but by a chance of
-    about 1 in 500), so parcels stay distinct and joins between tables still hold."""
-    return f"宗地-{_tag(key, f'parcel:{parcel_id}', 12)}"
+    """A parcel code's pseudonym: 12 hex characters, so parcels stay distinct and joins between
+    tables still hold."""
+    return f"宗地-{_tag(key, f'parcel:{parcel_id}')}"
 
 
 CODE_COLUMN = "credit_code"
@@ -98,12 +110,14 @@ def anonymize_dataset(dataset):
     enterprise's name) replaced too. Done at load, before any notebook code sees the data, so no output can carry them.
     Park and incubator names (public lists) are kept."""
     key, source = pseudonym_key(dataset.synthetic)
-    alias = {c: pseudonym(str(c), key) for c in dataset.enterprises[CODE_COLUMN].dropna().unique()}
+    alias = _distinct({c: pseudonym(str(c), key) for c in dataset.enterprises[CODE_COLUMN].dropna().unique()}, "credit codes")
 
     def recode(table: pd.DataFrame) -> pd.DataFrame:
         return table.assign(**{CODE_COLUMN: table[CODE_COLUMN].map(alias)}) if CODE_COLUMN in table else table
 
-    parcel_alias = {p: parcel_pseudonym(p, key) for p in dataset.parcels["parcel_id"].dropna().astype(str).unique()}
+    parcel_alias = _distinct(
+        {p: parcel_pseudonym(p, key) for p in dataset.parcels["parcel_id"].dropna().astype(str).unique()}, "parcel codes"
+    )
 
     def recode_parcels(table: pd.DataFrame) -> pd.DataFrame:
         if "parcel_id" not in table:

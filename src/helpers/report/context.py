@@ -19,7 +19,7 @@ from typing import TypeVar
 
 import pandas as pd
 
-from helpers.core import paths
+from helpers.core import disclosure, paths
 from helpers.core.geography import load_boundary
 from helpers.evaluate.evaluation import Evaluation, evaluate, view
 from helpers.evaluate.land import check_land_basis
@@ -144,6 +144,7 @@ def build_context(
     year_parameter: str = "year",
     latest_year: bool = False,
     land_basis: str = "declared",
+    round_figures: int = 0,
     plot: bool = True,
     **options,
 ) -> RunContext:
@@ -154,9 +155,12 @@ def build_context(
     "declared" 用地面积 where the data carry it, else the parcels'; "parcels"). With ``latest_year`` a
     year missing from the folder is replaced by the latest year before it (or the latest year of
     the folder), and ``year_note`` says so; otherwise a missing year is an error naming the years
-    there are. ``options``: a page's own parameters, kept in ``parameters``."""
+    there are. ``round_figures``: significant figures of every table and exported file for a shared
+    run (0: exact; ``core.disclosure``, kernel-wide like the plotting style). ``options``: a page's
+    own parameters, kept in ``parameters``."""
     if plot:
         setup_plotting()
+    disclosure.use(round_figures)
     codes = parse_streets(streets)
     method_spec = load_method(method)
     dataset = load_dataset(paths.resolve(data_dir), anonymize=anonymize, generalize_m=generalize_m)
@@ -195,6 +199,7 @@ def build_context(
         "generalize_m": generalize_m,
         "rank_within_streets": rank_within_streets,
         "land_basis": land_basis,
+        "round_figures": round_figures,
         **options,
     }
     return RunContext(

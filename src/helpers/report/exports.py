@@ -1,6 +1,7 @@
 """Files a person acts on without Python: XLSX lists with Chinese headers, GeoPackage layers,
-CSV tables. The same data give the same bytes: timestamps inside XLSX and GeoPackage files are
-fixed, so a re-run of the same inputs and parameters can be compared file by file."""
+CSV tables, their figures rounded when a shared run asks for it (``core.disclosure``). The same
+data give the same bytes: timestamps inside XLSX and GeoPackage files are fixed, so a re-run of
+the same inputs and parameters can be compared file by file."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ import pandas as pd
 import pyogrio
 from openpyxl.utils import get_column_letter
 
+from helpers.core import disclosure
 from helpers.report.redaction import redactor
 
 NOTES_SHEET = "说明"
@@ -23,6 +25,7 @@ _ZIP_TIME = (1980, 1, 1, 0, 0, 0)
 def write_csv(frame: pd.DataFrame, path: Path) -> Path:
     """A UTF-8 CSV (with BOM, so Excel shows the Chinese headers) with "\n" line ends."""
     path.parent.mkdir(parents=True, exist_ok=True)
+    frame = disclosure.coarsen(frame)
     frame.to_csv(path, index=False, encoding="utf-8-sig", lineterminator="\n")
     return path
 
@@ -60,6 +63,7 @@ def write_xlsx(sheets: dict[str, pd.DataFrame], path: Path, notes: list[str]) ->
         xw.sheets[NOTES_SHEET].column_dimensions["A"].width = 120
         as_text(xw.sheets[NOTES_SHEET])
         for name, df in sheets.items():
+            df = disclosure.coarsen(df)
             df.to_excel(xw, sheet_name=name, index=False)
             ws = xw.sheets[name]
             as_text(ws)
@@ -76,7 +80,7 @@ def write_gpkg(gdf: gpd.GeoDataFrame, path: Path, layer: str) -> Path:
     path.parent.mkdir(parents=True, exist_ok=True)
     if path.exists():
         path.unlink()
-    out = gdf.copy()
+    out = disclosure.coarsen(gdf).copy()
     for col in out.columns:
         if col != out.geometry.name and (str(out[col].dtype) in ("string", "str", "category") or out[col].dtype == object):
             out[col] = out[col].astype(object).where(out[col].notna(), None)

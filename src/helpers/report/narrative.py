@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 
+from helpers.core import disclosure
 from helpers.core.geography import load_streets
 from helpers.evaluate.evaluation import Evaluation
 from helpers.evaluate.methods import Method
@@ -32,6 +33,8 @@ def data_notice(dataset: Dataset) -> str:
             "\n\n**已匿名 Anonymised**: 企业名称与统一社会信用代码已替换为稳定假名 names and credit codes are stable pseudonyms"
             f" ({md_text(dataset.info.get('pseudonym_key', 'key not recorded'))})."
         )
+    if disclosure.current():
+        text += f"\n\n**数值已粗化 Figures rounded**: {disclosure.note()}"
     if dataset.synthetic:
         text = (
             "> ⚠️ **合成数据 Synthetic data.** "

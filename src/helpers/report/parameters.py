@@ -3,13 +3,16 @@
 A name no notebook declares stops the run with the closest declared name (``-p anonymise true``
 would otherwise run with real names in every output). A value must have the type of the declared
 default: a switch is true/false, a count or a measure a number, a text a text;
-``year`` and ``data_year`` are a whole year (1990–2100) or ``latest``; a parameter whose default is ``None`` takes any value.
+``year`` and ``data_year`` are a whole year (1990–2100) or ``latest``; a number whose default is not
+negative must be a finite number that is not negative either, and ``WHOLE_PARAMETERS`` whole numbers;
+a parameter whose default is ``None`` takes any value.
 """
 
 from __future__ import annotations
 
 import ast
 import difflib
+import math
 from functools import cache
 from pathlib import Path
 
@@ -18,6 +21,7 @@ import papermill as pm
 RUNNER_SET = {"output_dir"}  # the runner gives these itself
 YEAR_WORDS = {"latest"}
 YEAR_PARAMETERS = {"year", "data_year"}
+WHOLE_PARAMETERS = {"round_figures", "top_n"}  # counts: 2.5 significant figures means nothing
 
 
 @cache
@@ -62,6 +66,11 @@ def type_problem(name: str, value: object, default: object) -> str | None:
         ok = isinstance(value, bool)
     elif isinstance(default, (int, float)):  # a count or a measure (generalize_m = 0 takes 12.5)
         ok = isinstance(value, (int, float)) and not isinstance(value, bool)
+        if isinstance(value, (int, float)) and ok:
+            if not (math.isfinite(value) and (value >= 0 or default < 0)):
+                return f"{name} = {value!r}: it must be a finite number, 0 or more (default {default!r})"
+            if name in WHOLE_PARAMETERS and value != int(value):
+                return f"{name} = {value!r}: it must be a whole number (default {default!r})"
     elif isinstance(default, str):
         ok = isinstance(value, (str, int, float)) and not isinstance(value, bool)  # "-p streets 330113001" reads as a number
     else:

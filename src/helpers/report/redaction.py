@@ -8,6 +8,11 @@ parcel code by its pseudonym (``io.privacy.parcel_pseudonym``, as the anonymised
 in any other run it changes nothing. Sheets are numbered once, in the order the check's texts name
 them, so ``表2`` is the same sheet in every section and file of a run. Used by the data overview
 and the run's ``tables/`` CSVs.
+
+The run's own record (``parameters.yaml``, ``provenance.json``, ``index.html`` and the executed
+notebooks' injected parameters) goes through ``shared_parameters`` and ``shared_inputs``: the data
+folder becomes ``<数据>``, the run folder ``.``, and each input file ``<数据>/文件N.ext`` under the same
+numbers (``data_file_aliases``).
 """
 
 from __future__ import annotations
@@ -15,10 +20,16 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import pandas as pd
 
+from helpers.core.paths import display
 from helpers.io.privacy import parcel_pseudonym, pseudonym_key
+
+DATA_PLACEHOLDER = "<数据>"
+RUN_PLACEHOLDER = "."  # a run's own folder, as its files refer to each other
+PATH_PARAMETERS = {"data_dir": DATA_PLACEHOLDER, "output_dir": RUN_PLACEHOLDER}
 
 _SHEET = re.compile(r"(文件\d+(?:\.\w+)?) \[([^\]]+)\]")
 _TOKEN = re.compile(r"[0-9A-Za-z_\-]+")  # every run of code characters: a parcel may be coded "P7" or "12"
@@ -54,16 +65,40 @@ class Redactor:
         return table.assign(**{c: table[c].map(self, na_action="ignore") for c in columns if c in table})
 
 
+def data_file_aliases(folder: Path) -> list[tuple[Path, str]]:
+    """Every file under ``folder`` (subfolders included, sorted by path) with its alias ``文件N.ext``:
+    the one numbering of a data folder's files that every part of an anonymised run uses."""
+    files = sorted(p for p in folder.rglob("*") if p.is_file()) if folder.is_dir() else []
+    return [(p, f"文件{i}{p.suffix}") for i, p in enumerate(files, 1)]
+
+
+def shared_parameters(parameters: dict, anonymized: bool) -> dict:
+    """``parameters`` as an anonymised run records them: the data and run folders replaced by
+    placeholders (``PATH_PARAMETERS``); unchanged in any other run."""
+    if not anonymized:
+        return dict(parameters)
+    return {k: PATH_PARAMETERS.get(k, v) if v is not None else v for k, v in parameters.items()}
+
+
+def shared_inputs(inputs: dict[str, str], data_dir: Path, anonymized: bool) -> dict[str, str]:
+    """The run's input hashes (path → sha256) with the data folder's files named ``<数据>/文件N.ext``
+    in an anonymised run (the hashes still let the owner of the data prove which files were used)."""
+    if not anonymized:
+        return dict(inputs)
+    alias = {display(p): f"{DATA_PLACEHOLDER}/{a}" for p, a in data_file_aliases(data_dir)}
+    return {alias.get(k, k): v for k, v in inputs.items()}
+
+
 def redactor(dataset) -> Redactor:
     """The redaction of ``dataset``'s check texts: active only for an anonymised dataset."""
     check = dataset.check
     if not dataset.anonymized or check is None:
         return Redactor()
     folder = check.folder
-    files = sorted(p for p in folder.iterdir()) if folder.is_dir() else []
-    paths = [(str(p), f"文件{i}{p.suffix}") for i, p in enumerate(files, 1)]
-    paths += [(p.name, f"文件{i}{p.suffix}") for i, p in enumerate(files, 1)]
-    paths.append((str(folder), "<数据>"))
+    files = data_file_aliases(folder)
+    paths = [(str(p), a) for p, a in files] + [(str(p.relative_to(folder)), a) for p, a in files]
+    paths += [(p.name, a) for p, a in files]
+    paths.append((str(folder), DATA_PLACEHOLDER))
     paths.sort(key=lambda pair: -len(pair[0]))
     key, _ = pseudonym_key(dataset.synthetic)
     parcels = check.tables.get("parcels")
@@ -80,4 +115,4 @@ def redactor(dataset) -> Redactor:
     return redact
 
 
-__all__ = ["Redactor", "redactor"]
+__all__ = ["Redactor", "data_file_aliases", "redactor", "shared_inputs", "shared_parameters"]

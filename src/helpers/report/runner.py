@@ -37,6 +37,7 @@ import papermill as pm
 import yaml
 from nbconvert import HTMLExporter
 from nbconvert.preprocessors import TagRemovePreprocessor
+from papermill.translators import translate_parameters
 
 from helpers.core import paths
 from helpers.core.errors import InputError, Problem
@@ -44,6 +45,7 @@ from helpers.core.yamlfile import load_yaml
 from helpers.io.cache import checked_folder
 from helpers.report import provenance
 from helpers.report.parameters import check_parameters
+from helpers.report.redaction import shared_inputs, shared_parameters
 from helpers.report.runs import RunError, RunFolder, check_name
 
 KERNEL = "python3"
@@ -133,7 +135,25 @@ def to_html(executed: Path, out: Path) -> None:
     out.write_text(body, encoding="utf-8")
 
 
-def run_notebook(notebook: Path, run_dir: Path, parameters: dict) -> NotebookResult:
+def record_shared_parameters(executed: Path, shared: dict) -> None:
+    """Rewrite what the executed notebook says it was given (the injected cell and papermill's
+    metadata) as ``shared`` says, and its paths as file names: an anonymised run's notebooks name no
+    local folder. The outputs are the run's own and stay as they are."""
+    nb = nbformat.read(executed, as_version=4)
+    for cell in nb.cells:
+        if "injected-parameters" in cell.get("metadata", {}).get("tags", []):
+            cell.source = translate_parameters(KERNEL, "python", shared, "Parameters")
+    meta = nb.metadata.get("papermill", {})
+    meta["parameters"] = shared
+    for key in ("input_path", "output_path"):
+        if meta.get(key):
+            meta[key] = Path(meta[key]).name
+    nbformat.write(nb, executed)
+
+
+def run_notebook(notebook: Path, run_dir: Path, parameters: dict, anonymized: bool = False) -> NotebookResult:
+    """Execute ``notebook`` with the parameters it declares into ``run_dir`` and render it to HTML;
+    ``anonymized``: record its parameters as ``redaction.shared_parameters`` gives them."""
     declared = declared_parameters(notebook)
     given = {k: v for k, v in parameters.items() if k in declared}
     if OUTPUT_PARAMETER in declared:  # notebooks that write files write them into the run folder
@@ -160,7 +180,10 @@ def run_notebook(notebook: Path, run_dir: Path, parameters: dict) -> NotebookRes
         print(f"FAILED {notebook.name}: {error['ename']}: {error['evalue']}", file=sys.stderr, flush=True)
     seconds = time.perf_counter() - start
     html_path = None
+    shared = shared_parameters(given, anonymized)
     if executed.is_file():
+        if anonymized:
+            record_shared_parameters(executed, shared)
         html_path = executed.with_suffix(".html")
         to_html(executed, html_path)
     return NotebookResult(
@@ -169,7 +192,7 @@ def run_notebook(notebook: Path, run_dir: Path, parameters: dict) -> NotebookRes
         html=html_path.name if html_path else None,
         ok=ok,
         seconds=round(seconds, 2),
-        parameters=given,
+        parameters=shared,
         error=error,
     )
 
@@ -281,11 +304,17 @@ def execute_run(cfg: RunConfig, run_dir: Path, config_path: str, name: str | Non
         for p in problems:
             print(f"  {p}", file=sys.stderr)
         return [], write_problems_page(run_dir, cfg.title, data_dir, problems)
+    anonymized = bool(cfg.parameters.get("anonymize"))
     inputs = provenance.hash_tree(data_dir) if data_dir.is_dir() else {}
     for d in REFERENCE_DIRS:
         inputs.update(provenance.hash_tree(d))
+    inputs = shared_inputs(inputs, data_dir, anonymized)
+    parameters = shared_parameters(cfg.parameters, anonymized)
+    config_path = paths.display(config_path)
+    if anonymized and Path(config_path).is_absolute():
+        config_path = Path(config_path).name
     started = datetime.now().isoformat(timespec="seconds")
-    results = [run_notebook(nb, run_dir, cfg.parameters) for nb in cfg.notebooks]
+    results = [run_notebook(nb, run_dir, cfg.parameters, anonymized) for nb in cfg.notebooks]
     info_file = data_dir / "sample_info.yaml"
     synthetic = bool(info_file.is_file() and (load_yaml(info_file) or {}).get("synthetic"))
     prov = {
@@ -293,7 +322,7 @@ def execute_run(cfg: RunConfig, run_dir: Path, config_path: str, name: str | Non
         "started": started,
         "finished": datetime.now().isoformat(timespec="seconds"),
         "config": config_path,
-        "parameters": cfg.parameters,
+        "parameters": parameters,
         "synthetic_data": synthetic,
         "notebooks": [r.__dict__ for r in results],
         "inputs": inputs,
@@ -303,14 +332,14 @@ def execute_run(cfg: RunConfig, run_dir: Path, config_path: str, name: str | Non
     }
     (run_dir / "parameters.yaml").write_text(
         yaml.safe_dump(
-            {"config": config_path, "parameters": cfg.parameters, "per_notebook": {r.notebook: r.parameters for r in results}},
+            {"config": config_path, "parameters": parameters, "per_notebook": {r.notebook: r.parameters for r in results}},
             allow_unicode=True,
             sort_keys=False,
         ),
         encoding="utf-8",
     )
     (run_dir / "provenance.json").write_text(json.dumps(prov, ensure_ascii=False, indent=2, default=str), encoding="utf-8")
-    index = write_index(run_dir, cfg.title, results, cfg.parameters, prov, synthetic, name)
+    index = write_index(run_dir, cfg.title, results, parameters, prov, synthetic, name)
     failed = [r for r in results if not r.ok]
     print(
         f"\n{len(results) - len(failed)} of {len(results)} notebooks ran in {sum(r.seconds for r in results):.1f} s",

@@ -19,6 +19,8 @@ import matplotlib.pyplot as plt
 import pandas as pd
 from matplotlib.figure import Figure
 
+from helpers.core import disclosure
+
 _MARKDOWN_SPECIALS = str.maketrans({c: f"\\{c}" for c in "\\`*_[]<>#|"})
 
 
@@ -41,12 +43,12 @@ def escaped_styler(styler: Any) -> Any:
     """``styler`` showing an HTML-escaped copy of its data: every text cell and every row and
     column label, so that a name such as ``<img src=x onerror=…>`` is shown as text. pandas'
     Styler writes cell text into its HTML as it is; its formatters, set by position, still apply.
-    The caller's DataFrame is not changed."""
+    Figures are rounded as ``core.disclosure`` says. The caller's DataFrame is not changed."""
 
     def esc(v: Any) -> Any:
         return html.escape(v) if isinstance(v, str) else v
 
-    data = styler.data.copy()
+    data = disclosure.coarsen(styler.data).copy()  # and rounded when a shared run asks for it
     for i in range(data.shape[1]):
         column = data.iloc[:, i]
         if column.dtype == object or isinstance(column.dtype, (pd.StringDtype, pd.CategoricalDtype)):
@@ -78,10 +80,15 @@ class Section:
         return self
 
     def table(self, table: pd.DataFrame | Any) -> Section:
-        """A DataFrame or a pandas Styler (shown with its text escaped: ``escaped_styler``)."""
+        """A DataFrame or a pandas Styler (shown with its text escaped: ``escaped_styler``), its
+        figures rounded when a shared run asks for it (``core.disclosure``)."""
         from pandas.io.formats.style import Styler
 
-        self.parts.append(("table", escaped_styler(table) if isinstance(table, Styler) else table))
+        if isinstance(table, Styler):
+            table = escaped_styler(table)
+        elif isinstance(table, pd.DataFrame):
+            table = disclosure.coarsen(table)
+        self.parts.append(("table", table))
         return self
 
     def figure(self, fig: Figure) -> Section:

@@ -22,6 +22,7 @@ import matplotlib.pyplot as plt
 import shapely
 from branca.element import Element
 
+from helpers.core import disclosure
 from helpers.core.units import AREA_CRS
 from helpers.viz.rasterise import class_grid
 from helpers.viz.style import CLASS_COLORS, UNRATED_COLOR
@@ -100,6 +101,7 @@ def parcel_class_map(
         add_legend(m)
         return m
     p = light_geometry(parcels[list(dict.fromkeys([*tooltip, class_column, parcels.geometry.name]))], tolerance_m)
+    p = disclosure.coarsen(p)  # rounded when a shared run asks for it
     p["fill"] = p[class_column].map(CLASS_COLORS).fillna(UNRATED_COLOR).astype(str)
     for col in tooltip:
         if p[col].dtype.kind == "f":
