@@ -69,6 +69,10 @@ test: lint ## Lint, then the whole test suite (unit tests, slow tests, nbval ove
 test-fast: $(STAMP) ## The fast tier (under a minute): no notebook runs, benchmark, dask, chart rendering or browser
 	$(PY) -m pytest -n 2 -m "not notebook and not slow" tests $(ARGS)
 
+.PHONY: adversarial
+adversarial: $(STAMP) ## The adversarial suite alone: every hostile-input case with its category, outcome and result, and the counts
+	$(PY) -m tests.adversarial
+
 .PHONY: lab
 lab: $(STAMP) ## Open JupyterLab on the project's environment (kernel python3 from .venv)
 	$(VENV)/bin/jupyter lab --notebook-dir=notebooks

@@ -52,3 +52,19 @@ def exact_figures():
     disclosure.use(0)
     yield
     disclosure.use(0)
+
+
+@pytest.fixture(scope="session")
+def county_base(tmp_path_factory) -> Path:
+    """A county-shaped folder (GBK CSVs and a Shapefile, ``tests/county_exports.py``), written once: read only."""
+    from tests import county_exports
+
+    return county_exports.write_all(tmp_path_factory.mktemp("county"), ["separate_csv_gbk"])["separate_csv_gbk"]
+
+
+@pytest.fixture
+def county_folder(county_base, tmp_path) -> Path:
+    """A scratch copy of ``county_base`` to break."""
+    out = tmp_path / "data"
+    shutil.copytree(county_base, out)
+    return out

@@ -14,6 +14,7 @@ from helpers.io.check import check_folder
 from helpers.io.dataset import load_dataset
 from helpers.report.context import build_context
 from tests import county_exports as ce
+from tests.adversarial import case
 
 SHAPES = list(ce.SHAPES)
 # the fast tier evaluates the issue's own shape; make test evaluates every shape
@@ -101,6 +102,7 @@ def test_the_shape_is_read_from_the_data_and_said(folders):
     assert "year 2022 taken from the sheet name" in xls and "EPSG:4549 inferred" in xls
 
 
+@case("file system", "read")
 def test_an_xls_workbook_renamed_xlsx_is_read_as_what_it_is(folders, tmp_path):
     folder = tmp_path / "renamed"
     shutil.copytree(folders["years_as_sheets_xls"], folder)
@@ -125,6 +127,7 @@ def test_an_enterprise_list_beside_the_sheet_wins_and_differences_are_listed(fol
     assert all(names[c].endswith("（名录）") for c in own["credit_code"])
 
 
+@case("logic", "warning")
 def test_a_renamed_enterprise_is_listed_and_its_last_name_used(folders, tmp_path):
     import openpyxl
 

@@ -11,6 +11,7 @@ import pytest
 from helpers.core import disclosure
 from helpers.report.exports import write_csv, write_xlsx
 from helpers.report.sections import Section
+from tests.adversarial import case
 
 
 def test_significant_figures_whatever_the_magnitude():
@@ -57,6 +58,7 @@ def test_a_negative_setting_is_refused():
 
 
 @pytest.mark.slow
+@case("privacy", "hidden")
 def test_a_shared_context_rounds_the_run_tables_and_says_so(tmp_path):
     from helpers.report.context import build_context
     from helpers.report.exports import write_run_tables

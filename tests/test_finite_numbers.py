@@ -11,13 +11,9 @@ import pytest
 
 from helpers.io.check import check_folder
 from tests import county_exports as ce
+from tests.adversarial import case
 
 PANEL = "亩均数据2023.csv"
-
-
-@pytest.fixture(scope="module")
-def base(tmp_path_factory):
-    return ce.write_all(tmp_path_factory.mktemp("county"), ["separate_csv_gbk"])["separate_csv_gbk"]
 
 
 def with_cells(base, tmp_path, column: str, cells: dict[int, str]):
@@ -31,8 +27,9 @@ def with_cells(base, tmp_path, column: str, cells: dict[int, str]):
 
 
 @pytest.mark.parametrize("text", ["inf", "-inf", "Infinity", "-Infinity", "INF", "1e999", "∞"])
-def test_an_infinite_cell_is_an_error_with_its_row(base, tmp_path, text):
-    folder = with_cells(base, tmp_path, "年平均职工人数(人)", {3: text})
+@case("cell oddities", "error")
+def test_an_infinite_cell_is_an_error_with_its_row(county_base, tmp_path, text):
+    folder = with_cells(county_base, tmp_path, "年平均职工人数(人)", {3: text})
     errors = check_folder(folder).errors
     assert len(errors) == 1, [str(e) for e in errors]
     e = errors[0]
@@ -41,24 +38,27 @@ def test_an_infinite_cell_is_an_error_with_its_row(base, tmp_path, text):
 
 
 @pytest.mark.parametrize("text", ["NaN", "nan", "NAN", "-nan", "#N/A", "#DIV/0!", "null"])
-def test_a_not_a_number_cell_is_an_error_with_its_row(base, tmp_path, text):
-    folder = with_cells(base, tmp_path, "税收实际贡献(万元)", {0: text})
+@case("cell oddities", "error")
+def test_a_not_a_number_cell_is_an_error_with_its_row(county_base, tmp_path, text):
+    folder = with_cells(county_base, tmp_path, "税收实际贡献(万元)", {0: text})
     errors = check_folder(folder).errors
     assert [(e.problem, e.rows) for e in errors] == [("not a number", (2,))]
 
 
-def test_a_figure_beyond_any_plausible_magnitude_is_an_error(base, tmp_path):
-    folder = with_cells(base, tmp_path, "综合能耗(吨标准煤)", {1: "3e12", 4: "-2e10"})
+@case("cell oddities", "error")
+def test_a_figure_beyond_any_plausible_magnitude_is_an_error(county_base, tmp_path):
+    folder = with_cells(county_base, tmp_path, "综合能耗(吨标准煤)", {1: "3e12", 4: "-2e10"})
     errors = check_folder(folder).errors
     far = [e for e in errors if e.problem.startswith("values beyond")]
     assert len(far) == 1 and far[0].rows == (3, 6) and "energy_tce" in str(far[0].column)
 
 
-def test_an_infinite_registered_area_is_an_error(base, tmp_path):
+@case("cell oddities", "error")
+def test_an_infinite_registered_area_is_an_error(county_base, tmp_path):
     import geopandas as gpd
 
     folder = tmp_path / "data"
-    shutil.copytree(base, folder)
+    shutil.copytree(county_base, folder)
     layer = gpd.read_file(folder / "工业用地.shp", encoding="gbk")
     layer.loc[2, "面积"] = float("inf")
     layer.to_file(folder / "工业用地.shp", encoding="gbk", engine="pyogrio")
@@ -67,6 +67,7 @@ def test_an_infinite_registered_area_is_an_error(base, tmp_path):
     assert any(e.problem == "infinite value" and e.rows == (3,) and "registered_area_mu" in str(e.column) for e in errors)
 
 
+@case("cell oddities", "error")
 def test_formula_cells_without_stored_values_are_named_not_read_as_empty(tmp_path):
     import openpyxl
 

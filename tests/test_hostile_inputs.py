@@ -4,7 +4,6 @@ or is read as written — never a traceback."""
 
 from __future__ import annotations
 
-import shutil
 import warnings
 
 import geopandas as gpd
@@ -14,19 +13,13 @@ import pytest
 import shapely
 
 from helpers.io.check import check_folder
-from tests import county_exports as ce
-
-
-@pytest.fixture(scope="module")
-def base(tmp_path_factory):
-    return ce.write_all(tmp_path_factory.mktemp("county"), ["separate_csv_gbk"])["separate_csv_gbk"]
+from tests.adversarial import case
 
 
 @pytest.fixture
-def folder(base, tmp_path):
-    out = tmp_path / "data"
-    shutil.copytree(base, out)
-    return out
+def folder(county_folder):
+    """A scratch copy of the county-shaped folder (``conftest.county_base``)."""
+    return county_folder
 
 
 def parcels_as_parquet(folder, change) -> None:
@@ -49,6 +42,7 @@ def broken_vertex(layer, row: int, value: float, axis: int) -> None:
 
 
 @pytest.mark.parametrize("value, axis, row", [(np.nan, 0, 0), (np.inf, 1, 1), (-np.inf, 0, 4)])
+@case("geometry", "error")
 def test_a_vertex_that_is_not_a_finite_number_is_named(folder, value, axis, row):
     parcels_as_parquet(folder, lambda layer: broken_vertex(layer, row, value, axis))
     errors = check_folder(folder).errors
@@ -58,6 +52,7 @@ def test_a_vertex_that_is_not_a_finite_number_is_named(folder, value, axis, row)
     assert "QGIS" in errors[0].expected
 
 
+@case("cell oddities", "error")
 def test_a_blank_year_on_a_repeated_row_is_named(folder):
     path = folder / "亩均数据2023.csv"
     panel = pd.read_csv(path, dtype=str, encoding="gbk")
@@ -67,6 +62,7 @@ def test_a_blank_year_on_a_repeated_row_is_named(folder):
     assert [(e.problem, e.rows) for e in errors] == [("empty cells", (len(panel) + 2,))]
 
 
+@case("cell oddities", "read")
 def test_a_long_text_cell_in_a_csv_with_a_title_line_is_read(folder):
     path = folder / "企业基本信息.csv"
     table = pd.read_csv(path, dtype=str, encoding="gbk")
@@ -77,12 +73,14 @@ def test_a_long_text_cell_in_a_csv_with_a_title_line_is_read(folder):
     assert check.tables["enterprises"]["name"].str.len().max() == 300_000
 
 
+@case("encodings", "error")
 def test_a_csv_that_is_not_text_is_a_named_problem(folder):
     (folder / "企业用地.csv").write_bytes(b"\xff\xfe\x00\x00" + bytes(range(256)) * 4)
     errors = check_folder(folder).errors
     assert any(e.file.endswith("企业用地.csv") for e in errors)
 
 
+@case("file system", "error")
 def test_a_workbook_that_would_expand_enormously_is_refused_unopened(folder):
     import zipfile
 
@@ -95,6 +93,7 @@ def test_a_workbook_that_would_expand_enormously_is_refused_unopened(folder):
     assert len(errors) == 1 and "would expand from" in errors[0].problem and "CSV" in errors[0].expected
 
 
+@case("injection", "error")
 def test_a_workbook_with_xml_entities_is_a_named_problem(folder, tmp_path):
     import zipfile
 
@@ -116,6 +115,7 @@ def test_a_workbook_with_xml_entities_is_a_named_problem(folder, tmp_path):
     assert len(errors) == 1 and "cannot be read" in errors[0].problem and "cause: EntitiesForbidden" in errors[0].problem
 
 
+@case("geometry", "warning")
 def test_an_empty_part_of_a_multipolygon_is_dropped_and_named(folder):
     def add_empty_part(layer):
         with warnings.catch_warnings():

@@ -12,10 +12,12 @@ import pytest
 
 from helpers.report.exports import write_xlsx
 from helpers.report.sections import Section, escaped_styler
+from tests.adversarial import case
 
 PAYLOADS = ['<img src=x onerror="alert(1)">', "<script>alert(2)</script>", '=HYPERLINK("http://x","y")', "a & b"]
 
 
+@case("injection", "inert")
 def test_a_styled_table_shows_names_as_text_and_keeps_the_callers_frame():
     frame = pd.DataFrame({"企业名称": PAYLOADS, "tax_per_mu": [1.0, 2.0, 3.0, 4.0]}, index=["<b>r</b>", "r2", "r3", "r4"])
     frame.columns = ["<i>企业名称</i>", "tax_per_mu"]
@@ -32,6 +34,7 @@ def test_an_escaped_styler_keeps_numbers_numbers():
     assert styler.data["n"].tolist() == [1, 2] and styler.data["s"].iloc[0] == "&lt;x&gt;" and pd.isna(styler.data["s"].iloc[1])
 
 
+@case("injection", "inert")
 def test_the_data_notice_quotes_a_hostile_folder_name_as_code(tmp_path):
     from types import SimpleNamespace
 
@@ -53,6 +56,7 @@ def test_the_data_notice_quotes_a_hostile_folder_name_as_code(tmp_path):
     assert "`/tmp/x'<img src=x onerror=alert(1)>'`" in text  # one code span: shown literally
 
 
+@case("injection", "inert")
 def test_text_cells_of_the_xlsx_are_text_not_formulas(tmp_path):
     names = ["=1+1", "+cmd|' /C calc'!A0", "-2+3", "@SUM(A1)", "正常名称"]
     path = write_xlsx({"清单": pd.DataFrame({"企业名称": names, "v": [1, 2, -3, 4, 5]})}, tmp_path / "l.xlsx", ["=note"])
@@ -74,6 +78,7 @@ HOSTILE_NAMES = [
 
 
 @pytest.mark.notebook
+@case("injection", "inert")
 def test_a_report_built_from_hostile_names_runs_no_script(tmp_path):
     """The main job on a county export whose enterprise names carry script, Markdown and formula
     payloads: every page opens in headless chromium without running them, and the XLSX holds them
@@ -105,6 +110,7 @@ def test_a_report_built_from_hostile_names_runs_no_script(tmp_path):
                 assert cell.data_type != "f", (ws.title, cell.coordinate, cell.value)
 
 
+@case("privacy", "hidden")
 def test_real_data_are_never_pseudonymised_with_the_public_key(tmp_path, monkeypatch):
     from helpers.io.privacy import KEY_ENV, KEY_FILE_ENV, PUBLIC_KEY, pseudonym_key
 
@@ -120,6 +126,7 @@ def test_real_data_are_never_pseudonymised_with_the_public_key(tmp_path, monkeyp
     assert pseudonym_key(synthetic=False)[0] == b"from-env"
 
 
+@case("privacy", "hidden")
 def test_an_anonymised_real_folder_gets_a_private_key_and_hides_its_path(tmp_path, monkeypatch):
     from helpers.io.dataset import load_dataset
     from helpers.io.privacy import KEY_ENV, KEY_FILE_ENV, PUBLIC_KEY, pseudonym
@@ -138,6 +145,7 @@ def test_an_anonymised_real_folder_gets_a_private_key_and_hides_its_path(tmp_pat
     assert str(folder) not in notice and "folder not shown" in notice and "private key file pseudonym.key" in notice
 
 
+@case("privacy", "hidden")
 def test_an_anonymised_overview_names_no_file_sheet_folder_or_parcel(tmp_path, monkeypatch):
     from helpers.io.privacy import KEY_ENV, KEY_FILE_ENV
     from helpers.report import overview_page
@@ -171,6 +179,7 @@ def test_an_anonymised_overview_names_no_file_sheet_folder_or_parcel(tmp_path, m
     assert "宗地-" in anonymised  # the split parcel is named by its pseudonym
 
 
+@case("privacy", "hidden")
 def test_short_parcel_codes_are_redacted_whole_and_nothing_else():
     from helpers.report.redaction import Redactor
 
@@ -197,6 +206,7 @@ def test_a_sheet_has_one_number_in_every_part_of_an_anonymised_run(tmp_path, mon
     assert first(label) == second(label) == first(label) and "[表" in first(label)
 
 
+@case("privacy", "refused")
 def test_pseudonyms_are_long_enough_for_a_million_codes_and_never_merge_two(sample_copy, monkeypatch):
     from helpers.io import privacy
     from helpers.io.dataset import load_dataset

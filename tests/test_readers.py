@@ -15,6 +15,7 @@ from helpers.io.dataset import load_dataset
 from helpers.io.formats import sniff
 from helpers.io.headers import match_headers, split_unit
 from helpers.synthetic.county_example import write_county_example
+from tests.adversarial import case
 
 from .conftest import read_table
 
@@ -68,6 +69,7 @@ def test_header_aliases_map_to_the_dictionary():
 
 
 @pytest.mark.parametrize("encoding", ["utf-8", "utf-8-sig", "gbk"])
+@case("encodings", "read")
 def test_csv_encodings_read_the_same(sample_copy, encoding):
     df = read_table(sample_copy, "enterprises.csv")
     df.to_csv(sample_copy / "enterprises.csv", index=False, encoding=encoding)
@@ -75,6 +77,7 @@ def test_csv_encodings_read_the_same(sample_copy, encoding):
     assert ds.enterprises["name"].tolist() == df["name"].tolist()
 
 
+@case("encodings", "read")
 def test_workbook_with_title_rows_merged_headers_and_a_total_row(sample_copy):
     panel = read_table(sample_copy, "panel.csv")
     (sample_copy / "panel.csv").unlink()
@@ -205,6 +208,7 @@ def test_gcj02_declared_is_converted(sample_copy):
     assert err.max() < 2.0 and any("declared GCJ-02" in n for n in ds.check.notes)
 
 
+@case("geometry", "warning")
 def test_gcj02_detected_when_parcels_spill_over_the_boundary(sample_copy):
     _to_gcj(sample_copy)
     ds = load_dataset(sample_copy)

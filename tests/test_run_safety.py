@@ -12,6 +12,7 @@ from helpers.core import paths
 from helpers.report import runner
 from helpers.report.parameters import check_parameters, type_problem
 from helpers.report.runs import RunError, RunFolder, check_name
+from tests.adversarial import case
 
 NOTEBOOKS = sorted(paths.NOTEBOOKS_DIR.glob("0*.ipynb"))
 
@@ -34,8 +35,26 @@ def untouched(outside, reports) -> bool:
 
 @pytest.mark.parametrize(
     "name",
-    ["/tmp/x", "../x", "../../elsewhere", "a/b", "..", ".", ".hidden", "-rf", "x y", "名称/子", "a\\b", "", "x" * 101],
+    [
+        "/tmp/x",
+        "../x",
+        "../../elsewhere",
+        "a/b",
+        "..",
+        ".",
+        ".hidden",
+        "-rf",
+        "x y",
+        "名称/子",
+        "a\\b",
+        "",
+        "x" * 101,
+        "$(id)",
+        "`id`",
+        "a;rm -rf ~",
+    ],
 )
+@case("file system", "refused")
 def test_a_run_name_that_is_not_plain_is_refused_and_deletes_nothing(canaries, name, capsys):
     outside, reports = canaries
     code = runner.main(["--reports-dir", str(reports), f"--run={name}", "--overwrite"])
@@ -43,6 +62,7 @@ def test_a_run_name_that_is_not_plain_is_refused_and_deletes_nothing(canaries, n
     assert untouched(outside, reports) and sorted(p.name for p in reports.iterdir()) == ["canary.txt"]
 
 
+@case("file system", "refused")
 def test_an_absolute_run_name_cannot_empty_a_folder(canaries, capsys):
     outside, reports = canaries
     assert runner.main(["--reports-dir", str(reports), "--run", str(outside), "--overwrite"]) == 2
@@ -50,6 +70,7 @@ def test_an_absolute_run_name_cannot_empty_a_folder(canaries, capsys):
 
 
 @pytest.mark.parametrize("field, value", [("name", "../../elsewhere"), ("run", ".."), ("run", "../x")])
+@case("file system", "refused")
 def test_a_batch_with_a_path_for_a_name_is_refused_before_any_run(canaries, tmp_path, field, value, capsys):
     outside, reports = canaries
     batch = {"name": "b", "runs": [{"name": "ok", "parameters": {}}, {"name": "second", "parameters": {}}]}
@@ -69,6 +90,7 @@ def test_plain_names_in_any_script_are_taken():
         assert check_name(name) == name
 
 
+@case("concurrency", "refused")
 def test_a_second_runner_on_the_same_name_fails_at_once(tmp_path):
     with RunFolder(tmp_path, "same") as staging:
         (staging / "a.txt").write_text("first", encoding="utf-8")
@@ -78,6 +100,7 @@ def test_a_second_runner_on_the_same_name_fails_at_once(tmp_path):
     assert not (tmp_path / ".same.lock").exists()
 
 
+@case("concurrency", "isolated")
 def test_an_interrupted_run_leaves_nothing_and_releases_its_lock(tmp_path):
     with pytest.raises(KeyboardInterrupt):
         with RunFolder(tmp_path, "cut") as staging:
@@ -89,6 +112,7 @@ def test_an_interrupted_run_leaves_nothing_and_releases_its_lock(tmp_path):
     assert sorted(os.listdir(tmp_path / "cut")) == ["whole.html"]
 
 
+@case("file system", "isolated")
 def test_overwrite_replaces_the_whole_folder_and_refusal_keeps_it(tmp_path):
     with RunFolder(tmp_path, "r") as staging:
         (staging / "tables").mkdir()
@@ -103,6 +127,7 @@ def test_overwrite_replaces_the_whole_folder_and_refusal_keeps_it(tmp_path):
     assert sorted(p for p in os.listdir(tmp_path)) == ["r"]
 
 
+@case("file system", "refused")
 def test_a_symlink_named_like_the_run_is_not_followed(tmp_path, canaries):
     outside, reports = canaries
     (reports / "linked").symlink_to(outside, target_is_directory=True)
@@ -128,6 +153,7 @@ def test_a_symlink_named_like_the_run_is_not_followed(tmp_path, canaries):
         ({"round_figures": True}, "round_figures = True is true/false; it must be a number"),
     ],
 )
+@case("logic", "refused")
 def test_a_misspelled_or_mistyped_parameter_is_named(given, says):
     problems = check_parameters(given, NOTEBOOKS)
     assert len(problems) == 1 and says in problems[0], problems
@@ -149,6 +175,7 @@ def test_declared_parameters_of_the_right_type_pass():
     assert type_problem("streets", 330113001, "all") is None  # -p streets 330113001 reads as a number
 
 
+@case("privacy", "refused")
 def test_the_runner_refuses_a_misspelled_privacy_switch_before_running(canaries, capsys):
     _, reports = canaries
     code = runner.main(["--reports-dir", str(reports), "--run", "x", "-p", "anonymise", "true"])

@@ -18,6 +18,7 @@ from helpers.report import runner, sharing
 from helpers.report.provenance import hash_tree
 from helpers.report.sharing import scan_for_leaks, sensitive_strings
 from helpers.synthetic.county_example import write_county_example
+from tests.adversarial import case
 
 NETGUARD = paths.PROJECT_ROOT / "tests" / "netguard"
 
@@ -61,6 +62,7 @@ def test_scan_finds_names_in_every_kind_of_file(tmp_path):
     }
 
 
+@case("privacy", "refused")
 def test_scan_finds_local_paths_file_and_sheet_names_and_exits_1(sample_copy, tmp_path, capsys):
     (sample_copy / "张三机械厂用地名单.txt").write_text("notes\n", encoding="utf-8")  # ignored by the check, named in no output
     run = tmp_path / "run"
@@ -81,6 +83,7 @@ def test_scan_without_a_run_folder_says_so(sample_copy, capsys):
     assert "RUN=reports/<run>" in capsys.readouterr().err
 
 
+@case("logic", "error")
 def test_broken_folder_gets_problems_not_a_report(sample_copy, tmp_path):
     (sample_copy / "panel.csv").write_text("credit_code,year\n", encoding="utf-8")
     code = runner.main(["--reports-dir", str(tmp_path), "--run", "bad", "-p", "data_dir", str(sample_copy)])
@@ -140,6 +143,7 @@ class TestCountyFolderThroughTheMainJob:
         assert len(prov["notebooks"]) == 5 and all(nb["ok"] for nb in prov["notebooks"])
         assert not county_run["log"].exists() or county_run["log"].read_text() == ""  # no network attempt
 
+    @case("privacy", "hidden")
     def test_nothing_confidential_in_any_output(self, county_run):
         needles = sensitive_strings(load_dataset(county_run["folder"]))
         assert len(needles) > 5000
@@ -153,6 +157,7 @@ class TestCountyFolderThroughTheMainJob:
         evaluation = next((county_run["run"] / "tables").glob("evaluation_*.csv")).read_text(encoding="utf-8-sig")
         assert "宗地-" in evaluation  # … and pseudonymised where they were
 
+    @case("privacy", "hidden")
     def test_make_scan_finds_nothing_it_looks_for(self, county_run, capsys):
         kinds = set(sharing.needles_of(county_run["folder"]).values())
         assert kinds == {"名称或代码 name or code", "文件或表名 file or sheet name", "本地路径 local path"}
@@ -163,6 +168,7 @@ class TestCountyFolderThroughTheMainJob:
         overview = (county_run["run"] / "01_data_overview.html").read_text(encoding="utf-8")
         assert "MUJUN_PSEUDONYM_KEY" in overview and "public key" not in overview
 
+    @case("privacy", "hidden")
     def test_the_runs_own_record_names_no_folder(self, county_run):
         params = yaml.safe_load((county_run["run"] / "parameters.yaml").read_text(encoding="utf-8"))
         assert params["parameters"]["data_dir"] == "<数据>"

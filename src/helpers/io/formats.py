@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 import zipfile
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -58,6 +59,9 @@ KIND_NAMES = {
 }
 SHAPEFILE_SIDECARS = {".dbf", ".shx", ".prj", ".cpg", ".sbn", ".sbx", ".qix", ".qmd", ".xml", ".fix"}
 TEXT_ENCODINGS = ("utf-8-sig", "gb18030")
+UTF16_BOMS = (b"\xff\xfe", b"\xfe\xff")  # Excel's "Unicode 文本 / Unicode Text" export: UTF-16, tab-separated
+DELIMITERS = (",", "\t", ";", "|")  # the first wins a tie: a comma-separated file is the usual one
+DELIMITER_NAMES = {"\t": "tabs", ";": "semicolons", "|": "vertical bars"}
 
 
 def sniff(path: Path) -> str:
@@ -82,6 +86,8 @@ def sniff(path: Path) -> str:
         return "shp"
     if head.startswith(b"%PDF"):
         return "pdf"
+    if head.startswith(UTF16_BOMS):
+        return "csv"
     text = head.lstrip(b"\xef\xbb\xbf").lstrip()
     if text[:1] == b"<":
         return "html"
@@ -159,6 +165,13 @@ def cell_text(value) -> str:
 def decode_text(path: Path) -> tuple[str, str]:
     """The text of ``path`` and the encoding that read it; an ``InputError`` when neither reads it."""
     data = path.read_bytes()
+    if data.startswith(UTF16_BOMS):
+        try:
+            return data.decode("utf-16"), "utf-16"
+        except UnicodeDecodeError:
+            raise InputError(
+                path, "the text starts as UTF-16 but does not decode", expected="a CSV saved as UTF-8 or GBK"
+            ) from None
     for enc in TEXT_ENCODINGS:
         try:
             return data.decode(enc), enc
@@ -169,10 +182,18 @@ def decode_text(path: Path) -> tuple[str, str]:
     )
 
 
-def _rectangular_columns(text: str) -> list[pa.Array] | None:
+def delimiter_of(text: str, lines: int = 20) -> str:
+    """The cell separator of a delimited text: of ``DELIMITERS``, the one found most often outside
+    quotes in its first ``lines`` lines (a comma on a tie or when none is found)."""
+    head = re.sub(r'"[^"]*"', "", "\n".join(text.split("\n", lines)[:lines]))
+    counts = [head.count(d) for d in DELIMITERS]
+    return DELIMITERS[counts.index(max(counts))] if max(counts) else ","
+
+
+def _rectangular_columns(text: str, delimiter: str = ",") -> list[pa.Array] | None:
     """The cells of a CSV whose lines all have the same number of cells (no title or blank lines)
     as stripped Arrow text columns, read by pyarrow; None for any other file."""
-    first = next(csv.reader(io.StringIO(text.split("\n", 1)[0], newline="")), None)
+    first = next(csv.reader(io.StringIO(text.split("\n", 1)[0], newline=""), delimiter=delimiter), None)
     if not first:
         return None
     names = [f"c{i}" for i in range(len(first))]
@@ -180,7 +201,7 @@ def _rectangular_columns(text: str) -> list[pa.Array] | None:
         table = pacsv.read_csv(
             io.BytesIO(text.encode("utf-8")),
             read_options=pacsv.ReadOptions(column_names=names),
-            parse_options=pacsv.ParseOptions(newlines_in_values=True, ignore_empty_lines=False),
+            parse_options=pacsv.ParseOptions(delimiter=delimiter, newlines_in_values=True, ignore_empty_lines=False),
             convert_options=pacsv.ConvertOptions(
                 column_types={n: pa.string() for n in names}, strings_can_be_null=False, quoted_strings_can_be_null=False
             ),
@@ -196,12 +217,15 @@ def read_csv_grid(path: Path) -> Grid:
     """A CSV's cells: rectangular files by pyarrow as text columns (fast, compact), others (title
     rows, blank or short lines) by Python's csv module as rows."""
     text, enc = decode_text(path)
-    encoding = "utf-8" if enc == "utf-8-sig" else "gbk/gb18030"
-    columns = _rectangular_columns(text)
+    encoding = {"utf-8-sig": "utf-8", "gb18030": "gbk/gb18030"}.get(enc, enc)
+    delimiter = delimiter_of(text)
+    if delimiter != ",":
+        encoding += f", cells separated by {DELIMITER_NAMES[delimiter]}"
+    columns = _rectangular_columns(text, delimiter)
     if columns is not None:
         head = [list(r) for r in zip(*(c.slice(0, HEAD_LINES).to_pylist() for c in columns))]
         return Grid(path, None, head, encoding, columns)
-    rows = [[c.strip() for c in r] for r in csv.reader(io.StringIO(text, newline=""))]
+    rows = [[c.strip() for c in r] for r in csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)]
     return Grid(path, None, rows, encoding)
 
 

@@ -95,22 +95,42 @@ class HeaderMatch:
 Mapped = dict[str, dict[str, str]]  # table → {normalised header name: column}, from dataset.yaml ``columns:``
 
 
-def match_headers(table: str, headers: list, mapped: Mapped | None = None) -> dict[int, HeaderMatch]:
-    """Position → match for every header of ``headers`` that names a column of ``table``; when
-    two headers name the same column the first is taken. ``mapped``: the folder's own header
-    names (dataset.yaml), which win over the aliases."""
-    lookup = {**column_lookup(table), **(mapped or {}).get(table, {})}
-    out: dict[int, HeaderMatch] = {}
-    taken: set[str] = set()
+def _candidates(table: str, headers: list, mapped: Mapped | None) -> list[tuple[int, str, str | None, bool]]:
+    """(position, column, unit, named in dataset.yaml) of every header that names a column of ``table``."""
+    own = (mapped or {}).get(table, {})
+    lookup = column_lookup(table)
+    out = []
     for i, h in enumerate(headers):
         if h is None or str(h).strip() == "":
             continue
         name, unit = split_unit(h)
-        col = lookup.get(name)
-        if col and col not in taken:
-            out[i] = HeaderMatch(col, str(h), unit)
-            taken.add(col)
+        col = own.get(name) or lookup.get(name)
+        if col:
+            out.append((i, col, unit, name in own))
     return out
+
+
+def match_headers(table: str, headers: list, mapped: Mapped | None = None) -> dict[int, HeaderMatch]:
+    """Position → match for every header of ``headers`` that names a column of ``table``. When
+    two headers name the same column, the one named in dataset.yaml (``mapped``) is taken, else
+    the first (``header_clashes`` says which, so it is never silent)."""
+    out: dict[int, HeaderMatch] = {}
+    taken: set[str] = set()
+    for i, col, unit, _ in sorted(_candidates(table, headers, mapped), key=lambda c: (not c[3], c[0])):
+        if col not in taken:
+            out[i] = HeaderMatch(col, str(headers[i]), unit)
+            taken.add(col)
+    return dict(sorted(out.items()))
+
+
+def header_clashes(table: str, headers: list, mapped: Mapped | None = None) -> dict[str, list[int]]:
+    """Column → positions of the headers that all name it, for every column named by more than
+    one header (the first position is the one read)."""
+    taken = {m.column: i for i, m in match_headers(table, headers, mapped).items()}
+    by_column: dict[str, list[int]] = {}
+    for i, col, _, _ in _candidates(table, headers, mapped):
+        by_column.setdefault(col, []).append(i)
+    return {c: [taken[c]] + [i for i in pos if i != taken[c]] for c, pos in by_column.items() if len(pos) > 1}
 
 
 def header_score(table: str, headers: list, mapped: Mapped | None = None) -> int:

@@ -21,6 +21,7 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
+from openpyxl.utils import get_column_letter
 
 from helpers.core.errors import InputError, Problem
 from helpers.io.coordinates import place_layer
@@ -41,13 +42,14 @@ from helpers.io.headers import (
     Mapped,
     file_words,
     find_header_row,
+    header_clashes,
     header_score,
     match_headers,
     normalise,
     unit_factor,
     units_for,
 )
-from helpers.io.manifest import MANIFEST, Manifest, load_manifest
+from helpers.io.manifest import MANIFEST, Manifest, column_line, load_manifest
 from helpers.io.schema import ROW, SOURCE, TableSpec, table_specs
 
 NOT_DATA_SUFFIXES = {".md", ".yaml", ".yml", ".pdf", ".doc", ".docx", ".png", ".jpg", ".html"}
@@ -232,6 +234,36 @@ def fixed_values(frame: pd.DataFrame, spec: TableSpec, label: str, declared: dic
     return frame, notes
 
 
+def clash_problems(label: str, table: str, header: list, mapped: Mapped | None) -> list[Problem]:
+    """A problem for every column that several headers name: the same header twice is an error
+    (which one holds the figures?); different headers are a warning saying which one is read and
+    the dataset.yaml line that reads the other."""
+    out = []
+    for column, positions in header_clashes(table, header, mapped).items():
+        names = [str(header[i]) for i in positions]
+        where = ", ".join(f"'{n}' (column {get_column_letter(i + 1)})" for n, i in zip(names, positions, strict=True))
+        if len({normalise(n) for n in names}) < len(names):
+            out.append(
+                Problem(
+                    label,
+                    f"several columns have the same header and all read as {column}: {where}",
+                    names[0],
+                    expected="one column per header: delete or rename the others",
+                )
+            )
+        else:
+            out.append(
+                Problem(
+                    label,
+                    f"several headers read as {column}: {where}; the first is read",
+                    names[0],
+                    expected=f"to read another, name it in {column_line(table, column)}",
+                    severity="warning",
+                )
+            )
+    return out
+
+
 def grid_source(
     grid: Grid,
     table: str,
@@ -267,7 +299,7 @@ def grid_source(
     frame[SOURCE] = grid.label
     notes = []
     if grid.encoding and grid.encoding != "utf-8" and not derived:
-        notes.append(f"{grid.label}: read as {grid.encoding} text")
+        notes.append(f"{grid.label}: read as text in {grid.encoding}")
     if header_index > 0 and not derived:
         notes.append(f"{grid.label}: header on line {header_index + 1} (lines above it are titles)")
     if "year" in spec.columns and "year" not in frame.columns:
@@ -286,6 +318,8 @@ def grid_source(
     if table == "enterprise_parcels" and "parcel_id" in frame:
         frame = _parcel_lists(frame, derived)
     factors, unit_notes, problems = _unit_factors(spec, matches, grid.label, declared.get("units"))
+    if not derived:
+        problems += clash_problems(grid.label, table, header, mapped)
     skipped = [] if derived else skipped  # a derived source's lines are counted and listed under the sheet's table
     return TableSource(table, grid.label, frame, factors, skipped, notes + unit_notes, derived, grid.sheet), problems
 
@@ -356,6 +390,8 @@ def take_inventory(folder: Path, settings: dict) -> Inventory:
     manifest = load_manifest(folder)
     total_words = {normalise(w) for w in settings["total_row_words"]}
     sources, problems, notes, ignored = [], [], [], []
+    for sub in sorted(p for p in folder.iterdir() if p.is_dir() and not p.name.startswith(".")):
+        ignored.append(f"{sub}: a subfolder; files in subfolders are not read (move them into the data folder to use them)")
     for path in sorted(p for p in folder.iterdir() if p.is_file()):
         suffix = path.suffix.lower()
         if (

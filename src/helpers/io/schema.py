@@ -65,6 +65,9 @@ SOURCE = "_source"  # the file (and sheet) the row came from
 TRACE = [ROW, SOURCE]
 
 
+INVISIBLE = "[\u200b-\u200f\u2060-\u2064\ufeff\u00ad]"  # zero-width, direction marks, word joiner, BOM, soft hyphen
+
+
 def problems_at(
     df: pd.DataFrame, mask, problem: str, column: str | None = None, expected: str | None = None, severity: str = "error"
 ) -> list[Problem]:
@@ -165,6 +168,15 @@ def coerce_source(
         kind = c_spec["type"]
         if kind == "text":
             values = raw.astype("string").str.strip()
+            hidden = values.str.contains(INVISIBLE, regex=True).fillna(False)
+            if hidden.any():  # a code copied from a web page or a chat: looks the same, joins with nothing
+                values = values.str.replace(INVISIBLE, "", regex=True).str.strip()
+                flag(
+                    hidden,
+                    "invisible characters (zero-width space, BOM or similar) in the text; read without them",
+                    "text without invisible characters; nothing to fix, listed so that you can check them",
+                    severity="warning",
+                )
             if "credit_code" in rules or str(c_spec.get("references", "")).endswith(".credit_code"):
                 # as offices type them: spaces, lower case. Only cells not already 18 capitals or digits
                 # are rewritten (a million codes are not each passed through Python)

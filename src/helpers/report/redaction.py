@@ -3,7 +3,7 @@
 The check's notes, warnings and exclusions name the files and sheets they come from (a file name
 may carry an enterprise's name: "某某公司用地.xlsx") and sometimes parcel codes (the parcels whose
 shares were split). In an anonymised run ``redactor(dataset)`` replaces the folder's path by
-``<数据>``, each file of the folder by ``文件N`` (its extension kept), each sheet by ``表N`` and each
+``<数据>``, each file of the folder by ``文件N`` (its extension kept), each subfolder by ``文件夹N``, each sheet by ``表N`` and each
 parcel code by its pseudonym (``io.privacy.parcel_pseudonym``, as the anonymised dataset names it);
 in any other run it changes nothing. Sheets are numbered once, in the order the check's texts name
 them, so ``表2`` is the same sheet in every section and file of a run. Used by the data overview
@@ -96,6 +96,8 @@ def redactor(dataset) -> Redactor:
         return Redactor()
     folder = check.folder
     files = data_file_aliases(folder)
+    subfolders = sorted(p for p in folder.rglob("*") if p.is_dir()) if folder.is_dir() else []
+    files += [(p, f"文件夹{i}") for i, p in enumerate(subfolders, 1)]
     paths = [(str(p), a) for p, a in files] + [(str(p.relative_to(folder)), a) for p, a in files]
     paths += [(p.name, a) for p, a in files]
     paths.append((str(folder), DATA_PLACEHOLDER))

@@ -3,8 +3,9 @@
 A run's name is a plain name (letters of any script, digits, ``-`` and ``_``; no path, no leading
 dot or dash) and its folder is ``<reports>/<name>``, never anywhere else. ``RunFolder`` takes a
 lock (``<reports>/.<name>.lock``, created exclusively, so a second runner on the same name fails at
-once), has the run write into a staging folder (``<reports>/.<name>.partial-<pid>``) and moves it into
-place only when the run is done: an interrupted or failed-to-finish run leaves nothing a later run
+once; a lock whose process no longer exists, left by a killed run, is taken over), has the run
+write into a staging folder (``<reports>/.<name>.partial-<pid>``) and moves it into place only when
+the run is done: an interrupted or failed-to-finish run leaves nothing a later run
 could mistake for a result. ``--overwrite`` replaces the whole folder, after the new one is complete.
 Nothing outside the run's own folder (and its staging folder and lock) is ever written or deleted.
 """
@@ -60,7 +61,7 @@ class RunFolder:
         if self.final.exists() and not self.overwrite and (not self.final.is_dir() or any(self.final.iterdir())):
             raise RunError(f"{self.final} exists; choose another --run, or pass --overwrite to replace the whole folder")
         try:
-            fd = os.open(self.lock, os.O_CREAT | os.O_EXCL | os.O_WRONLY)
+            fd = self._take_lock()
         except FileExistsError:
             raise RunError(
                 f"another run named {self.name!r} is in progress ({self.lock} exists); wait for it, choose another "
@@ -76,6 +77,19 @@ class RunFolder:
             self.lock.unlink(missing_ok=True)  # a run that could not start holds no lock
             raise
         return self.staging
+
+    def _take_lock(self) -> int:
+        """The lock, created exclusively; a lock left by a process of this machine that no longer
+        exists (a killed run) is taken over and that run's staging folder cleared."""
+        try:
+            return os.open(self.lock, os.O_CREAT | os.O_EXCL | os.O_WRONLY)
+        except FileExistsError:
+            pid = _lock_owner(self.lock)
+            if pid is None or _alive(pid):
+                raise
+            shutil.rmtree(self.reports_dir / f".{self.name}.partial-{pid}", ignore_errors=True)
+            self.lock.unlink(missing_ok=True)
+            return os.open(self.lock, os.O_CREAT | os.O_EXCL | os.O_WRONLY)  # a racing runner may win: FileExistsError
 
     def __exit__(self, kind, value, traceback) -> None:
         try:
@@ -94,6 +108,26 @@ class RunFolder:
         os.replace(self.staging, self.final)
         if old is not None:
             shutil.rmtree(old) if old.is_dir() and not old.is_symlink() else old.unlink()
+
+
+def _lock_owner(lock: Path) -> int | None:
+    """The process id written in ``lock`` (None when it holds none: another runner is writing it)."""
+    try:
+        text = lock.read_text(encoding="utf-8").strip()
+    except OSError:
+        return None
+    return int(text) if text.isdigit() else None
+
+
+def _alive(pid: int) -> bool:
+    """Whether process ``pid`` exists on this machine (one we may not signal exists too)."""
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
 
 
 __all__ = ["RunError", "RunFolder", "check_name"]

@@ -101,6 +101,7 @@ def source_names(check) -> set[str]:
     vocabulary = SCHEMA_FILE.read_text(encoding="utf-8")
     folder = Path(check.folder)
     files = [p for p in folder.rglob("*") if p.is_file() and p.name not in standard] if folder.is_dir() else []
+    files += [p for p in folder.rglob("*") if p.is_dir()] if folder.is_dir() else []  # subfolders: named too
     files = [p for p in files if not ONE_WORD.fullmatch(p.stem) and p.stem not in vocabulary]
     out = {p.name for p in files} | {p.stem for p in files if len(p.stem) >= 4}
     sources = {str(s) for t in check.tables.values() if SOURCE in t for s in t[SOURCE].dropna().unique()}
