@@ -4,6 +4,8 @@ never formulas."""
 
 from __future__ import annotations
 
+import html
+import re
 from pathlib import Path
 
 import openpyxl
@@ -215,3 +217,39 @@ def test_pseudonyms_are_long_enough_for_a_million_codes_and_never_merge_two(samp
     monkeypatch.setattr(privacy, "pseudonym", lambda code, key: "企业-000000000000")  # every code the same tag
     with pytest.raises(RuntimeError, match="two credit codes share a pseudonym"):
         load_dataset(sample_copy, anonymize=True, use_cache=False)
+
+
+OPEN_TOOLTIPS = (  # hover every parcel in turn; keep what each tooltip held (attributes are escaped in the dump)
+    "<script>window.addEventListener('load', async function () { let i = 0;"
+    "for (const k in window) { const g = window[k];"
+    " if (!(k.startsWith('geo_json_') && g && typeof g.eachLayer === 'function')) continue;"
+    " for (const l of g.getLayers()) { l.fire('mouseover', {latlng: l.getBounds().getCenter()}, true);"
+    "  await new Promise(function (r) { setTimeout(r, 100); });"
+    "  const t = document.querySelector('.leaflet-tooltip');"
+    "  document.documentElement.setAttribute('data-tip-' + (i++), t ? t.innerHTML : 'none');"
+    "  l.fire('mouseout', {}, true); } } });</script>"
+)
+
+
+@pytest.mark.slow
+@case("injection", "inert")
+def test_map_tooltips_show_hostile_names_as_text(sample):
+    """folium puts tooltip values into the page with innerHTML: a name must arrive escaped. Every
+    tooltip is opened in headless chromium; no payload runs and the names show as text."""
+    from helpers.core.geography import load_boundary
+    from helpers.evaluate.evaluation import evaluate
+    from helpers.viz.interactive import parcel_class_map, standalone_html
+    from tests.browser import render_offline
+
+    parcels = evaluate(sample, 2023).parcels.head(len(HOSTILE_NAMES)).copy()
+    parcels["main_user_name"] = HOSTILE_NAMES
+    tip = {"main_user_name": "企业名称", "class": "类别", "tax_per_mu": "亩均税收"}
+    page = standalone_html(parcel_class_map(parcels, load_boundary(), tip))
+    dom, error = render_offline(page.replace("</body>", OPEN_TOOLTIPS + "</body>"))
+    assert error is None
+    assert not re.search(r"<html[^>]*\sdata-pwned=", dom)  # no payload ran
+    tips = [t for t in re.findall(r'data-tip-\d+="([^"]*)"', dom) if t != "none"]  # the boundary has none
+    assert len(tips) == len(HOSTILE_NAMES)  # every parcel's tooltip opened …
+    for name, tip in zip(HOSTILE_NAMES, tips, strict=True):  # … holding the name as text, not as markup
+        shown = html.unescape(html.unescape(tip))  # the attribute's escaping, then innerHTML's
+        assert f"<td>{html.escape(name, quote=False)}</td>" in html.unescape(tip) and name in shown

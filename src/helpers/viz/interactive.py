@@ -12,6 +12,7 @@ Geometry is simplified (in EPSG:4549 metres) and rounded to 1e-6° so the page s
 from __future__ import annotations
 
 import base64
+import html
 import io
 from importlib import resources
 from typing import Any, cast
@@ -87,7 +88,8 @@ def parcel_class_map(
     tolerance_m: float = 2.0,
     max_features: int = MAX_FEATURES,
 ) -> folium.Map:
-    """Parcels coloured by evaluation class, with a tooltip of ``tooltip`` {column: label}. Above
+    """Parcels coloured by evaluation class, with a tooltip of ``tooltip`` {column: label} (values
+    HTML-escaped: a name such as ``<img onerror=…>`` is shown as text). Above
     ``max_features`` parcels the page shows the class raster instead (no tooltips), so the page
     stays under about 10 MB at any size."""
     m = offline_map(boundary)
@@ -106,7 +108,8 @@ def parcel_class_map(
     for col in tooltip:
         if p[col].dtype.kind == "f":
             p[col] = p[col].round(2)
-        p[col] = p[col].astype(object).where(p[col].notna(), "—").astype(str)
+        # folium writes tooltip values into the page with innerHTML: escaped here, shown as text there
+        p[col] = p[col].astype(object).where(p[col].notna(), "—").astype(str).map(html.escape)
     folium.GeoJson(
         p.to_json(),
         name="宗地 parcels",
