@@ -171,3 +171,23 @@ def test_street_contributions_add_up_to_the_district_gap(ev2023, sample):
     assert (whole["share_of_district"] == 1).all()
     assert sum(p["share_of_district"] for p in parts).round(12).eq(1).all()
     assert whole.loc["tax_per_mu", "view_actual"] == pytest.approx(above_scale_figures(district)["tax_per_mu"])
+
+
+def test_enterprises_placed_by_the_ranking_rules_are_listed(sample, tmp_path):
+    import yaml
+
+    from helpers.core import paths
+
+    raw = yaml.safe_load((paths.METHODS_DIR / "linping_default.yaml").read_text(encoding="utf-8"))
+    raw["ranking"] = {"min_pool_size": 400}  # the 规下 pools of the sample are smaller: not put in classes
+    method_file = tmp_path / "big_pools.yaml"
+    method_file.write_text(yaml.safe_dump(raw, allow_unicode=True), encoding="utf-8")
+    ev = evaluate(sample, 2023, str(method_file))
+    sizes = ev.evaluated.groupby("pool").size()
+    small = sizes[sizes < 400].index
+    placed = ev.ranking_notes
+    assert len(small) and len(placed) == int(sizes[small].sum()) and placed["class"].isna().all()
+    assert placed["class_note"].str.contains("under 400: not put in classes").all()
+    assert ev.evaluated.loc[ev.evaluated["pool"].isin(small), "class"].isna().all()
+    assert ev.evaluated.loc[~ev.evaluated["pool"].isin(small), "class"].notna().all()
+    assert evaluate(sample, 2023).ranking_notes.empty  # the shipped method: every pool of the sample is ranked

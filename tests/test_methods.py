@@ -1,3 +1,5 @@
+import re
+
 import pytest
 import yaml
 
@@ -64,3 +66,33 @@ def test_bands_must_increase_to_one(tmp_path):
 def test_unknown_method_lists_available():
     with pytest.raises(InputError, match="linping_default"):
         load_method("nosuch")
+
+
+def test_the_ranking_rules_have_stated_defaults_and_can_be_set_per_method_or_pool(tmp_path):
+    from helpers.evaluate.methods import DEFAULT_RANKING
+
+    default = load_method("linping_default").pool("above_scale").ranking
+    assert (default.ties, default.min_pool_size) == (DEFAULT_RANKING["ties"], DEFAULT_RANKING["min_pool_size"])
+    assert "bottom band" in default.text and "under 5" in default.text
+
+    def set_rules(r):
+        r["ranking"] = {"ties": "average_rank", "min_pool_size": 10}
+        r["pools"][1]["ranking"] = {"ties": "best_rank"}
+
+    m = load_method(write_method(tmp_path, set_rules))
+    assert (m.pools[0].ranking.ties, m.pools[0].ranking.min_pool_size) == ("average_rank", 10)
+    assert (m.pools[1].ranking.ties, m.pools[1].ranking.min_pool_size) == ("best_rank", 10)
+
+
+@pytest.mark.parametrize(
+    "ranking, says",
+    [
+        ({"ties": "random"}, "unknown tie rule 'random'"),
+        ({"min_pool_size": 0}, "min_pool_size 0 is not a whole number"),
+        ({"min_size": 3}, "unknown setting(s) ['min_size']"),
+    ],
+)
+def test_a_wrong_ranking_rule_is_named(tmp_path, ranking, says):
+    p = write_method(tmp_path, lambda r: r.update(ranking=ranking))
+    with pytest.raises(InputError, match=re.escape(says)):
+        load_method(p)

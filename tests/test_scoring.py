@@ -4,7 +4,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from helpers.evaluate.methods import load_method
+from helpers.evaluate.methods import Ranking, load_method
 from helpers.evaluate.scoring import assign_classes, score_pool
 
 BANDS_WENLING_ABOVE = (("A", 0.20), ("B", 0.80), ("C", 0.95), ("D", 1.00))
@@ -97,24 +97,56 @@ def test_negative_tax_gives_negative_item_score():
 
 def test_class_bands_inclusive_upper_bounds():
     scores = pd.Series(np.arange(20, 0, -1, dtype=float))  # 20 distinct scores, best first
-    rank, cls = assign_classes(scores, BANDS_WENLING_ABOVE)
+    rank, cls, note = assign_classes(scores, BANDS_WENLING_ABOVE)
     assert list(rank[:5]) == [1, 2, 3, 4, 5]
     # rank 4 of 20 = 20 % → A (含); rank 5 → B; rank 16 = 80 % → B; 19 = 95 % → C; 20 → D
     assert cls.tolist() == ["A"] * 4 + ["B"] * 12 + ["C"] * 3 + ["D"]
+    assert note.isna().all()
 
 
 def test_ties_share_the_best_rank_and_class():
     scores = pd.Series([100, 90, 80, 80, 70, 60, 50, 40, 30, 20], dtype=float)
-    rank, cls = assign_classes(scores, BANDS_WENLING_ABOVE)
+    rank, cls, _ = assign_classes(scores, BANDS_WENLING_ABOVE)
     # 80 and 80 tie at rank 3: 3/10 = 30 % → both B (not one A, one B)
     assert rank.tolist()[:4] == [1, 2, 3, 3]
     assert cls.tolist()[:4] == ["A", "A", "B", "B"]
-    # everyone tied → all rank 1 → all A
-    rank, cls = assign_classes(pd.Series([5.0] * 7), BANDS_WENLING_ABOVE)
-    assert set(cls) == {"A"} and set(rank) == {1}
+
+
+def bottom_tied(n: int, tied: int) -> pd.Series:
+    """``n`` scores, the last ``tied`` of them tied at 0 (the ``missing: zero`` rule makes this common)."""
+    return pd.Series(np.r_[np.arange(n - tied, 0, -1, dtype=float), np.zeros(tied)])
+
+
+@pytest.mark.parametrize("n, tied", [(100, 10), (20, 2), (100, 30)])
+def test_ties_in_last_place_do_not_escape_the_bottom_band(n, tied):
+    scores = bottom_tied(n, tied)
+    old = assign_classes(scores, BANDS_WENLING_ABOVE, Ranking(ties="best_rank"))[1]
+    assert (old == "D").sum() == 0  # the old rule: the tie group takes the best rank, in C, and D is empty
+    rank, cls, note = assign_classes(scores, BANDS_WENLING_ABOVE)
+    assert (cls == "D").sum() == tied and (cls.iloc[-tied:] == "D").all()
+    assert note.iloc[-tied:].str.contains("tied in last place").all() and note.iloc[:-tied].isna().all()
+    assert rank.iloc[-1] == n - tied + 1  # the rank shown is still the best rank of the group
+
+
+def test_average_rank_places_a_tie_group_by_its_middle():
+    _, cls, _ = assign_classes(bottom_tied(100, 10), BANDS_WENLING_ABOVE, Ranking(ties="average_rank"))
+    assert (cls.iloc[-10:] == "D").all()  # places 91–100, middle 95.5 % > 95 %
+    _, cls, _ = assign_classes(bottom_tied(100, 30), BANDS_WENLING_ABOVE, Ranking(ties="average_rank"))
+    assert (cls.iloc[-30:] == "C").all() and (cls == "D").sum() == 0  # middle 85.5 %: stated by the rule's text
+
+
+def test_a_pool_with_no_spread_is_not_put_in_classes():
+    rank, cls, note = assign_classes(pd.Series([0.0] * 7), BANDS_WENLING_ABOVE)  # before: all 7 were A
+    assert cls.isna().all() and rank.isna().all() and note.str.contains("all scores of the pool are equal").all()
+
+
+@pytest.mark.parametrize("n", [1, 4])
+def test_a_pool_below_the_minimum_size_is_not_put_in_classes(n):
+    rank, cls, note = assign_classes(pd.Series(np.arange(n, 0, -1, dtype=float)), BANDS_WENLING_ABOVE)  # before: 1 of 1 was D
+    assert cls.isna().all() and rank.isna().all() and note.str.contains(f"pool of {n} under 5").all()
 
 
 def test_small_pool_bands():
-    rank, cls = assign_classes(pd.Series([3.0, 2.0, 1.0]), BANDS_WENLING_ABOVE)
+    rank, cls, _ = assign_classes(pd.Series([3.0, 2.0, 1.0]), BANDS_WENLING_ABOVE, Ranking(min_pool_size=1))
     # 1/3 = 33 % → B; 2/3 → B; 3/3 → D
     assert cls.tolist() == ["B", "B", "D"]

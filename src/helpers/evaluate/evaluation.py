@@ -79,6 +79,16 @@ class Evaluation:
     def ledger(self) -> pd.DataFrame:
         return ledger(self.enterprises)
 
+    @property
+    def ranking_notes(self) -> pd.DataFrame:
+        """The evaluated enterprises the ranking rules placed (``methods.Ranking``): not put in
+        classes (a small pool, no spread) or moved by the tie rule, one row each with the rule."""
+        cols = ["credit_code", "name", "street_name", "pool_zh", "score", "class", "class_note"]
+        ev = self.evaluated
+        if "class_note" not in ev:
+            return pd.DataFrame(columns=cols)
+        return ev.loc[ev["class_note"].notna(), cols].reset_index(drop=True)
+
 
 def evaluate(
     dataset: Dataset,

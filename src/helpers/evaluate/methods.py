@@ -3,7 +3,8 @@
 A method has pools (规上, 规下 ≥3亩 …), each with weighted indicators, a benchmark per indicator
 (a fixed number, ``pool_aggregate`` = Σ numerator / Σ denominator of the pool in the evaluated
 year, or ``pool_mean`` = the arithmetic mean of the pool's values), a missing-data rule, an
-optional cap on value/benchmark, and class bands by rank share.
+optional cap on value/benchmark, and class bands by rank share with the ranking rules the published
+methods leave open (ties, small pools: ``Ranking``).
 """
 
 from __future__ import annotations
@@ -17,6 +18,15 @@ from helpers.core.yamlfile import load_yaml
 from helpers.evaluate.indicators import indicator_defs
 
 BENCHMARK_KINDS = {"pool_aggregate", "pool_mean"}
+TIE_RULES = {
+    "best_rank_bottom_kept": "并列取最优名次；末档若因并列而空，则末位并列组划入末档 ties share the best rank; "
+    "when ties would leave the bottom band empty, the tie group in last place is placed in it",
+    "best_rank": "并列取最优名次 ties share the best rank (the bottom band may stay empty)",
+    "average_rank": "并列取平均名次 ties share the average of their places",
+}
+DEFAULT_TIES = "best_rank_bottom_kept"
+DEFAULT_MIN_POOL_SIZE = 5  # the sources are silent: a parameter, stated on the evaluation page
+DEFAULT_RANKING: dict[str, object] = {"ties": DEFAULT_TIES, "min_pool_size": DEFAULT_MIN_POOL_SIZE}
 MISSING_RULES = {"zero", "pool_mean_item_score"}
 SELECT_KEYS = {"above_scale", "land_mu_min", "land_mu_max_excl"}
 WEIGHT_TOTAL = 100.0
@@ -36,6 +46,21 @@ class Item:
 
 
 @dataclass(frozen=True)
+class Ranking:
+    """How a pool's scores become classes where the published methods are silent (``ranking:`` in
+    the method file; defaults ``DEFAULT_RANKING``). ``ties``: one of ``TIE_RULES``; a pool with fewer
+    than ``min_pool_size`` enterprises, or whose scores are all equal, is not put in classes."""
+
+    ties: str = DEFAULT_TIES
+    min_pool_size: int = DEFAULT_MIN_POOL_SIZE
+
+    @property
+    def text(self) -> str:
+        m = self.min_pool_size
+        return f"{TIE_RULES[self.ties]}; 池内少于 {m} 家或得分全同则不分档 pools under {m} enterprises, or with no spread, are not put in classes"
+
+
+@dataclass(frozen=True)
 class Pool:
     id: str
     zh: str
@@ -43,6 +68,7 @@ class Pool:
     items: tuple[Item, ...]
     bands: tuple[tuple[str, float], ...]
     bands_source: str
+    ranking: Ranking = Ranking()
 
 
 @dataclass(frozen=True)
@@ -80,6 +106,19 @@ def load_method(method: str | Path) -> Method:
     def bad(where: str, problem: str, expected: str):
         raise InputError(path, problem, column=where, expected=expected)
 
+    def ranking_of(spec: dict | None, where: str, base: dict) -> dict:
+        spec = {**base, **(spec or {})}
+        unknown = set(spec) - set(DEFAULT_RANKING)
+        if unknown:
+            bad(f"{where}.ranking", f"unknown setting(s) {sorted(unknown)}", f"keys among {sorted(DEFAULT_RANKING)}")
+        if spec["ties"] not in TIE_RULES:
+            bad(f"{where}.ranking.ties", f"unknown tie rule {spec['ties']!r}", f"one of {sorted(TIE_RULES)}")
+        size = spec["min_pool_size"]
+        if not isinstance(size, int) or isinstance(size, bool) or size < 1:
+            bad(f"{where}.ranking.min_pool_size", f"min_pool_size {size!r} is not a whole number ≥ 1", "a whole number ≥ 1")
+        return spec
+
+    method_ranking = ranking_of(raw.get("ranking"), "method", DEFAULT_RANKING)
     pools = []
     for p_i, p in enumerate(raw.get("pools") or []):
         where = f"pools[{p_i}] ({p.get('id', '?')})"
@@ -143,6 +182,7 @@ def load_method(method: str | Path) -> Method:
                 items=tuple(items),
                 bands=bands,
                 bands_source=p["class_bands"].get("source", ""),
+                ranking=Ranking(**ranking_of(p.get("ranking"), where, method_ranking)),
             )
         )
     if not pools:

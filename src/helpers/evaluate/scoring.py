@@ -2,11 +2,15 @@
 
 score = Σ weight × value / benchmark (optionally capped: value/benchmark ≤ cap_ratio).
 
-Classes are rank bands: enterprises are ranked by score, best first, ties sharing the best rank
-of their group (``min`` ranking, so tied enterprises always fall in the same class). With rank r
-of n, an enterprise is in the first band whose upper share s satisfies r/n ≤ s — the upper
-bound is inclusive, "前20%(含)". Example with n = 10 and A ≤ 20 %: ranks 1 and 2 are A; if
-ranks 2 and 3 tie, both have rank 2 and both are A.
+Classes are rank bands: enterprises are ranked by score, best first. With rank r of n, an
+enterprise is in the first band whose upper share s satisfies r/n ≤ s — the upper bound is
+inclusive, "前20%(含)". Tied enterprises always fall in the same class; which one is the method's
+``ranking.ties`` (``methods.TIE_RULES``). The default, ``best_rank_bottom_kept``: ties share the best
+rank of their group (n = 10, A ≤ 20 %: if ranks 2 and 3 tie, both have rank 2 and both are A), except
+that a tie group in last place that would leave the bottom band empty is placed in it (no published
+method lets tied enterprises at the bottom escape D; 温岭 2022 puts its last 5 % in D). A pool
+smaller than ``ranking.min_pool_size``, or whose scores are all equal, is not put in classes; each
+such enterprise carries a ``class_note`` saying why, as does each enterprise the tie rule moved.
 """
 
 from __future__ import annotations
@@ -15,7 +19,7 @@ import numpy as np
 import pandas as pd
 
 from helpers.evaluate.indicators import aggregate_ratio, compute_indicators, indicator_defs
-from helpers.evaluate.methods import Item, Pool
+from helpers.evaluate.methods import Item, Pool, Ranking
 
 SHARE_EPS = 1e-12
 
@@ -58,18 +62,40 @@ def fill_missing(scores: pd.Series, rule: str) -> pd.Series:
     raise ValueError(f"unknown missing-data rule {rule!r}")
 
 
-def assign_classes(scores: pd.Series, bands: tuple[tuple[str, float], ...]) -> tuple[pd.Series, pd.Series]:
-    """Rank (1 = best, ties share the best rank) and class of each score."""
+NOTE_SMALL_POOL = "池内企业少于{m}家（{n}家），不分档 pool of {n} under {m}: not put in classes"
+NOTE_NO_SPREAD = "池内得分全部相同，不分档 all scores of the pool are equal: not put in classes"
+NOTE_BOTTOM_TIE = "末位并列组划入{c}档 tied in last place: placed in the bottom band {c}"
+
+
+def assign_classes(
+    scores: pd.Series, bands: tuple[tuple[str, float], ...], ranking: Ranking | None = None
+) -> tuple[pd.Series, pd.Series, pd.Series]:
+    """Rank (1 = best, ties share the best rank), class and class note of each score (see the
+    module); ``ranking``: default the project's (``methods.DEFAULT_RANKING``)."""
+    ranking = ranking or Ranking()
     n = len(scores)
-    rank = scores.rank(method="min", ascending=False)
-    share = rank / n if n else rank
+    note = pd.Series(pd.NA, index=scores.index, dtype="string")
     cls = pd.Series(pd.NA, index=scores.index, dtype="string")
+    rank = scores.rank(method="min", ascending=False)
+    if n and n < ranking.min_pool_size:
+        note[:] = NOTE_SMALL_POOL.format(n=n, m=ranking.min_pool_size)
+        return pd.Series(pd.NA, index=scores.index, dtype="Int64"), cls, note
+    if n > 1 and scores.nunique(dropna=False) == 1:
+        note[:] = NOTE_NO_SPREAD
+        return pd.Series(pd.NA, index=scores.index, dtype="Int64"), cls, note
+    placed = scores.rank(method="average", ascending=False) if ranking.ties == "average_rank" else rank
+    share = placed / n if n else placed
     assigned = pd.Series(False, index=scores.index)
     for name, upper in bands:
         hit = ~assigned & (share <= upper + SHARE_EPS)
         cls[hit] = name
         assigned |= hit
-    return rank.astype("Int64"), cls
+    bottom = bands[-1][0]
+    if ranking.ties == "best_rank_bottom_kept" and n > 1 and not (cls == bottom).any():
+        last = scores == scores.min()  # the tie group in last place (a lone last enterprise is in the bottom band already)
+        cls[last] = bottom
+        note[last] = NOTE_BOTTOM_TIE.format(c=bottom)
+    return rank.astype("Int64"), cls, note
 
 
 def pool_columns(pool: Pool) -> list[str]:
@@ -109,5 +135,5 @@ def score_pool(members: pd.DataFrame, pool: Pool) -> tuple[pd.DataFrame, pd.Data
             }
         )
     out["score"] = total
-    out["rank"], out["class"] = assign_classes(total, pool.bands)
+    out["rank"], out["class"], out["class_note"] = assign_classes(total, pool.bands, pool.ranking)
     return out, pd.DataFrame(bench_rows)

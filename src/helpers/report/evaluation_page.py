@@ -216,21 +216,40 @@ def weakest_enterprises(ctx: RunContext) -> Section:
 
 
 def ledger(ctx: RunContext) -> Section:
-    exclusions = ctx.ev.exclusions
-    return (
-        Section(data={"ledger": ctx.ev.ledger, "exclusions": exclusions})
-        .table(ctx.ev.ledger.style.hide(axis="index"))
-        .markdown(f"未参评企业清单 Excluded enterprises ({len(exclusions)}):")
-        .table(
-            exclusions.rename(
+    exclusions, placed = ctx.ev.exclusions, ctx.ev.ranking_notes
+    s = Section(data={"ledger": ctx.ev.ledger, "exclusions": exclusions, "ranking_notes": placed})
+    s.table(ctx.ev.ledger.style.hide(axis="index"))
+    s.markdown(
+        f"按分档规则处理的参评企业 Evaluated enterprises placed by the ranking rules ({len(placed)}; "
+        + " / ".join(dict.fromkeys(p.ranking.text for p in ctx.method.pools))
+        + ")"
+        + ("：无 none." if placed.empty else ":")
+    )
+    if not placed.empty:
+        s.table(
+            placed.rename(
                 columns={
                     "credit_code": "统一社会信用代码",
                     "name": "企业名称",
                     "street_name": "所属镇街",
-                    "reason": "原因 reason",
+                    "pool_zh": "评价池 pool",
+                    "score": "综合得分 score",
+                    "class": "类别 class",
+                    "class_note": "规则 rule",
                 }
-            ).style.hide(axis="index")
+            )
+            .style.format(precision=2)
+            .hide(axis="index")
         )
+    return s.markdown(f"未参评企业清单 Excluded enterprises ({len(exclusions)}):").table(
+        exclusions.rename(
+            columns={
+                "credit_code": "统一社会信用代码",
+                "name": "企业名称",
+                "street_name": "所属镇街",
+                "reason": "原因 reason",
+            }
+        ).style.hide(axis="index")
     )
 
 

@@ -61,6 +61,10 @@ def method_notice(method: Method, year: int) -> str:
         )
     if method.assumptions:
         paragraphs.append("\n".join(f"- 假设 assumption: {a}" for a in method.assumptions))
+    rules = list(dict.fromkeys(p.ranking.text for p in method.pools))
+    paragraphs.append(
+        "**分档规则 Ranking rules** (方法未公布处的取舍 where the published methods are silent): " + " / ".join(rules)
+    )
     return "\n\n".join(paragraphs)
 
 
