@@ -14,7 +14,7 @@ from helpers.plan.goals import above_scale_figures, goals_table, scope_contribut
 from helpers.report.context import RunContext
 from helpers.report.exports import write_run_tables
 from helpers.report.narrative import data_notice, method_notice, run_summary
-from helpers.report.sections import Section
+from helpers.report.sections import ENTERPRISE_LABELS, Section
 from helpers.viz.charts import breakdown_chart, class_share_chart, distribution_chart, goals_chart
 from helpers.viz.maps import class_map
 
@@ -229,9 +229,7 @@ def ledger(ctx: RunContext) -> Section:
         s.table(
             placed.rename(
                 columns={
-                    "credit_code": "统一社会信用代码",
-                    "name": "企业名称",
-                    "street_name": "所属镇街",
+                    **ENTERPRISE_LABELS,
                     "pool_zh": "评价池 pool",
                     "score": "综合得分 score",
                     "class": "类别 class",
@@ -242,14 +240,7 @@ def ledger(ctx: RunContext) -> Section:
             .hide(axis="index")
         )
     return s.markdown(f"未参评企业清单 Excluded enterprises ({len(exclusions)}):").table(
-        exclusions.rename(
-            columns={
-                "credit_code": "统一社会信用代码",
-                "name": "企业名称",
-                "street_name": "所属镇街",
-                "reason": "原因 reason",
-            }
-        ).style.hide(axis="index")
+        exclusions.rename(columns={**ENTERPRISE_LABELS, "reason": "原因 reason"}).style.hide(axis="index")
     )
 
 

@@ -11,7 +11,7 @@ from helpers.plan.goals import figures_by_year
 from helpers.report.context import RunContext
 from helpers.report.narrative import data_notice
 from helpers.report.redaction import redactor
-from helpers.report.sections import Section, md_text
+from helpers.report.sections import ENTERPRISE_LABELS, Section, md_text
 from helpers.synthetic.sample import calibration_table
 from helpers.viz.charts import trend_chart
 
@@ -134,8 +134,7 @@ def land_basis(ctx: RunContext) -> Section:
     if len(far):
         shown = far.head(AREA_ROWS_SHOWN).rename(
             columns={
-                "credit_code": "统一社会信用代码",
-                "name": "企业名称",
+                **ENTERPRISE_LABELS,
                 "declared_land_mu": "申报用地(亩)",
                 "parcel_land_mu": "宗地登记×比例(亩)",
                 "land_geom_mu": "宗地图形×比例(亩)",

@@ -21,6 +21,8 @@ from matplotlib.figure import Figure
 
 from helpers.core import disclosure
 
+ENTERPRISE_LABELS = {"credit_code": "统一社会信用代码", "name": "企业名称", "street_name": "所属镇街"}  # as offices head them
+
 _MARKDOWN_SPECIALS = str.maketrans({c: f"\\{c}" for c in "\\`*_[]<>#|"})
 
 
