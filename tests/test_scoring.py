@@ -150,3 +150,61 @@ def test_small_pool_bands():
     rank, cls, _ = assign_classes(pd.Series([3.0, 2.0, 1.0]), BANDS_WENLING_ABOVE, Ranking(min_pool_size=1))
     # 1/3 = 33 % → B; 2/3 → B; 3/3 → D
     assert cls.tolist() == ["B", "B", "D"]
+
+
+def pool_of(n: int = 6, **changed) -> pd.DataFrame:
+    """``n`` 规上 rows differing in tax; ``changed``: {column: {row: value}}."""
+    rows = pd.DataFrame([above_row(tax_10k_yuan=100.0 + 50 * i) for i in range(n)])
+    for col, cells in changed.items():
+        for i, v in cells.items():
+            rows.loc[i, col] = v
+    return rows
+
+
+def test_zero_employees_follow_the_stated_rule_and_are_named():
+    pool = load_method("linping_default").pool("above_scale")
+    scored, bench = score_pool(pool_of(employees={2: 0.0}), pool)
+    assert np.isnan(scored.loc[2, "labour_productivity"]) and scored.loc[2, "score_labour_productivity"] == 0.0
+    assert scored["zero_denominator"].notna().tolist() == [False, False, True, False, False, False]
+    assert "全员劳动生产率分母为0" in scored.loc[2, "zero_denominator"] and "missing value" in scored.loc[2, "zero_denominator"]
+    row = bench.set_index("indicator").loc["labour_productivity"]
+    assert (row["n_zero_denominator"], row["zero_denominator_rule"]) == (1, "missing")
+
+
+def test_the_pool_best_rule_gives_the_pools_best_value(tmp_path):
+    from dataclasses import replace
+
+    pool = load_method("linping_default").pool("above_scale")
+    items = tuple(replace(i, zero_denominator="pool_best") if i.indicator == "va_per_energy" else i for i in pool.items)
+    rows = pool_of(energy_tce={1: 0.0, 3: 250.0})
+    scored, _ = score_pool(rows, replace(pool, items=items))
+    assert scored.loc[1, "va_per_energy"] == scored["va_per_energy"].max() == 1500.0 / 250.0
+    assert "pool's best value" in scored.loc[1, "zero_denominator"]
+
+
+@pytest.mark.parametrize("column, value", [("tax_10k_yuan", 0.0), ("tax_10k_yuan", -10.0)])
+def test_a_benchmark_that_cannot_divide_stops_with_a_clear_message(column, value):
+    from helpers.core.errors import InputError
+
+    pool = load_method("linping_default").pool("above_scale")
+    rows = pool_of()
+    rows[column] = value  # every enterprise of the pool: Σ 税收 is 0 (or negative)
+    with pytest.raises(InputError, match=r"the benchmark of 亩均税收（万元/亩） is -?\d+ over 6 enterprises") as info:
+        score_pool(rows, pool)
+    assert "pool 规上企业 (above_scale)" in str(info.value) and "fixed benchmark" in info.value.expected
+
+
+def test_a_pool_without_any_value_for_an_indicator_scores_it_by_the_missing_rule():
+    pool = load_method("linping_default").pool("above_scale")
+    scored, bench = score_pool(pool_of().assign(rd_10k_yuan=np.nan), pool)  # an optional input absent
+    assert np.isnan(bench.set_index("indicator").loc["rd_ratio", "benchmark"]) and (scored["score_rd_ratio"] == 0).all()
+
+
+def test_an_input_error_shows_in_a_notebook_as_its_problems_not_a_traceback():
+    from helpers.core.errors import InputError, Problem
+
+    err = InputError.from_problems([Problem("panel.csv", "not a number", "tax", (3,), "numbers in 万元")])
+    assert err._render_traceback_() == [
+        "InputError — 数据问题 problem in the input:",
+        "panel.csv, column 'tax', rows 3: not a number. Expected: numbers in 万元",
+    ]

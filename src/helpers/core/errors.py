@@ -85,3 +85,8 @@ class InputError(ValueError):
         else:
             msg = f"{len(problems)} problems in the input:\n" + "\n".join(f"  {i}. {p}" for i, p in enumerate(problems, 1))
         super().__init__(msg)
+
+    def _render_traceback_(self) -> list[str]:
+        """What IPython shows instead of a traceback (in JupyterLab and in executed notebooks): the
+        problems and their fixes, which are about the data, not about the code."""
+        return ["InputError — 数据问题 problem in the input:", *str(self).splitlines()]

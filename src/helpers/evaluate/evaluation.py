@@ -79,15 +79,24 @@ class Evaluation:
     def ledger(self) -> pd.DataFrame:
         return ledger(self.enterprises)
 
+    def _noted(self, note: str) -> pd.DataFrame:
+        cols = ["credit_code", "name", "street_name", "pool_zh", "score", "class", note]
+        ev = self.evaluated
+        if note not in ev:
+            return pd.DataFrame(columns=cols)
+        return ev.loc[ev[note].notna(), cols].reset_index(drop=True)
+
     @property
     def ranking_notes(self) -> pd.DataFrame:
         """The evaluated enterprises the ranking rules placed (``methods.Ranking``): not put in
         classes (a small pool, no spread) or moved by the tie rule, one row each with the rule."""
-        cols = ["credit_code", "name", "street_name", "pool_zh", "score", "class", "class_note"]
-        ev = self.evaluated
-        if "class_note" not in ev:
-            return pd.DataFrame(columns=cols)
-        return ev.loc[ev["class_note"].notna(), cols].reset_index(drop=True)
+        return self._noted("class_note")
+
+    @property
+    def zero_denominator_notes(self) -> pd.DataFrame:
+        """The evaluated enterprises with an indicator whose denominator is 0 (no employees, no
+        energy …), one row each with the rule applied (the method's ``zero_denominator``)."""
+        return self._noted("zero_denominator")
 
 
 def evaluate(

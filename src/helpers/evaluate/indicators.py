@@ -42,6 +42,16 @@ def ratio(numerator: pd.Series, denominator: pd.Series) -> pd.Series:
     return pd.Series(np.where(ok, num / den.where(ok, 1.0), np.nan), index=numerator.index).where(num.notna())
 
 
+def zero_denominators(frame: pd.DataFrame, ids: list[str]) -> pd.DataFrame:
+    """One boolean column per indicator: True where the numerator is given and the denominator is
+    exactly 0 (no employees, no energy, no electricity), the case the method's
+    ``zero_denominator`` rule decides."""
+    defs = indicator_defs()
+    return pd.DataFrame(
+        {i: frame[defs[i].numerator].notna() & frame[defs[i].denominator].astype(float).eq(0) for i in ids}, index=frame.index
+    )
+
+
 def compute_indicators(frame: pd.DataFrame, ids: list[str] | None = None) -> pd.DataFrame:
     """One column per indicator, computed row by row from ``frame``'s panel and land columns."""
     defs = indicator_defs()

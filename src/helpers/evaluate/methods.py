@@ -28,6 +28,11 @@ DEFAULT_TIES = "best_rank_bottom_kept"
 DEFAULT_MIN_POOL_SIZE = 5  # the sources are silent: a parameter, stated on the evaluation page
 DEFAULT_RANKING: dict[str, object] = {"ties": DEFAULT_TIES, "min_pool_size": DEFAULT_MIN_POOL_SIZE}
 MISSING_RULES = {"zero", "pool_mean_item_score"}
+ZERO_DENOMINATOR_RULES = {
+    "missing": "按缺失值处理（适用该项的缺失规则）counted as a missing value (the item's missing rule applies)",
+    "pool_best": "取池内该指标最优值 given the pool's best value of the indicator",
+}
+DEFAULT_ZERO_DENOMINATOR = "missing"  # the sources are silent: stated on the evaluation page
 SELECT_KEYS = {"above_scale", "land_mu_min", "land_mu_max_excl"}
 WEIGHT_TOTAL = 100.0
 
@@ -39,6 +44,7 @@ class Item:
     benchmark: float | str
     missing: str
     cap_ratio: float | None = None
+    zero_denominator: str = DEFAULT_ZERO_DENOMINATOR
 
     @property
     def fixed_benchmark(self) -> bool:
@@ -154,6 +160,13 @@ def load_method(method: str | Path) -> Method:
                     f"unknown missing-data rule {missing!r}",
                     f"one of {sorted(MISSING_RULES)}",
                 )
+            zero = it.get("zero_denominator", p.get("zero_denominator", raw.get("zero_denominator", DEFAULT_ZERO_DENOMINATOR)))
+            if zero not in ZERO_DENOMINATOR_RULES:
+                bad(
+                    f"{where}.{it['indicator']}.zero_denominator",
+                    f"unknown zero-denominator rule {zero!r}",
+                    f"one of {sorted(ZERO_DENOMINATOR_RULES)}",
+                )
             items.append(
                 Item(
                     indicator=it["indicator"],
@@ -161,6 +174,7 @@ def load_method(method: str | Path) -> Method:
                     benchmark=b if isinstance(b, str) else float(b),
                     missing=missing,
                     cap_ratio=it.get("cap_ratio", p.get("cap_ratio")),
+                    zero_denominator=zero,
                 )
             )
         total = sum(i.weight for i in items)

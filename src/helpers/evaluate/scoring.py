@@ -1,6 +1,8 @@
 """The Zhejiang composite score and the A/B/C/D classes, per pool.
 
-score = Σ weight × value / benchmark (optionally capped: value/benchmark ≤ cap_ratio).
+score = Σ weight × value / benchmark (optionally capped: value/benchmark ≤ cap_ratio). An indicator
+whose denominator is 0 (no employees, no energy) follows the item's ``zero_denominator`` rule
+(``methods.ZERO_DENOMINATOR_RULES``), and the enterprise's ``zero_denominator`` column says so.
 
 Classes are rank bands: enterprises are ranked by score, best first. With rank r of n, an
 enterprise is in the first band whose upper share s satisfies r/n ≤ s — the upper bound is
@@ -18,8 +20,9 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from helpers.evaluate.indicators import aggregate_ratio, compute_indicators, indicator_defs
-from helpers.evaluate.methods import Item, Pool, Ranking
+from helpers.core.errors import InputError
+from helpers.evaluate.indicators import aggregate_ratio, compute_indicators, indicator_defs, zero_denominators
+from helpers.evaluate.methods import ZERO_DENOMINATOR_RULES, Item, Pool, Ranking
 
 SHARE_EPS = 1e-12
 
@@ -38,12 +41,26 @@ def select_pool(frame: pd.DataFrame, pool: Pool) -> pd.Series:
     return m
 
 
-def resolve_benchmark(item: Item, members: pd.DataFrame, values: pd.Series) -> float:
+def resolve_benchmark(item: Item, members: pd.DataFrame, values: pd.Series, pool: Pool | None = None) -> float:
+    """The item's benchmark: fixed, or formed from the pool (``pool_aggregate``, ``pool_mean``). A
+    benchmark formed from values that is zero, negative or not finite cannot divide a score: an
+    ``InputError`` says which pool and indicator, and why. A pool with no value at all for the
+    indicator (an optional input absent) gives NaN: every member then scores the item by its missing rule."""
     if item.fixed_benchmark:
         return float(item.benchmark)
-    if item.benchmark == "pool_aggregate":
-        return aggregate_ratio(members, item.indicator)
-    return float(values.mean())  # pool_mean
+    bench = aggregate_ratio(members, item.indicator) if item.benchmark == "pool_aggregate" else float(values.mean())
+    if values.notna().any() and not (np.isfinite(bench) and bench > 0):
+        label = indicator_defs()[item.indicator].label
+        where = f"pool {pool.zh} ({pool.id})" if pool is not None else "the pool"
+        raise InputError(
+            f"{where}",
+            f"the benchmark of {label} is {bench:g} over {int(values.notna().sum())} enterprises with a value: "
+            "no score can be divided by it",
+            column=item.indicator,
+            expected="a pool whose total of the indicator is positive (check the data of the year, e.g. 税收 all 0 "
+            "or refunds exceeding payments), or a fixed benchmark for this indicator in the method file",
+        )
+    return bench
 
 
 def item_scores(values: pd.Series, benchmark: float, weight: float, cap_ratio: float | None = None) -> pd.Series:
@@ -114,9 +131,17 @@ def score_pool(members: pd.DataFrame, pool: Pool) -> tuple[pd.DataFrame, pd.Data
     out = pd.DataFrame(index=members.index)
     bench_rows = []
     total = pd.Series(0.0, index=members.index)
+    zero = zero_denominators(members, ids)
+    zero_notes = pd.Series("", index=members.index)
     for item in pool.items:
         v = values[item.indicator]
-        bench = resolve_benchmark(item, members, v)
+        hit = zero[item.indicator]
+        if hit.any():
+            label = indicator_defs()[item.indicator].zh
+            if item.zero_denominator == "pool_best" and v.notna().any():
+                v = v.where(~hit, v.max())
+            zero_notes[hit] += f"{label}分母为0：{ZERO_DENOMINATOR_RULES[item.zero_denominator]}; "
+        bench = resolve_benchmark(item, members, v, pool)
         raw = item_scores(v, bench, item.weight, item.cap_ratio)
         filled = fill_missing(raw, item.missing)
         out[item.indicator] = v
@@ -131,9 +156,12 @@ def score_pool(members: pd.DataFrame, pool: Pool) -> tuple[pd.DataFrame, pd.Data
                 "benchmark_kind": "fixed" if item.fixed_benchmark else item.benchmark,
                 "missing_rule": item.missing,
                 "n_missing": int(v.isna().sum()),
+                "n_zero_denominator": int(hit.sum()),
+                "zero_denominator_rule": item.zero_denominator,
                 "n": len(v),
             }
         )
     out["score"] = total
+    out["zero_denominator"] = zero_notes.str.rstrip("; ").replace("", pd.NA).astype("string")
     out["rank"], out["class"], out["class_note"] = assign_classes(total, pool.bands, pool.ranking)
     return out, pd.DataFrame(bench_rows)

@@ -10,6 +10,7 @@ import pandas as pd
 from helpers.evaluate.breakdowns import benchmark_table, breakdown, class_counts, goals_display, size_band, weakest
 from helpers.evaluate.indicators import indicator_defs
 from helpers.evaluate.ledger import table_ledger
+from helpers.evaluate.methods import ZERO_DENOMINATOR_RULES
 from helpers.plan.goals import above_scale_figures, goals_table, scope_contributions
 from helpers.report.context import RunContext
 from helpers.report.exports import write_run_tables
@@ -215,30 +216,32 @@ def weakest_enterprises(ctx: RunContext) -> Section:
     return Section(data={"weakest": table}).markdown(note).table(table.style.format(precision=2).hide(axis="index"))
 
 
-def ledger(ctx: RunContext) -> Section:
-    exclusions, placed = ctx.ev.exclusions, ctx.ev.ranking_notes
-    s = Section(data={"ledger": ctx.ev.ledger, "exclusions": exclusions, "ranking_notes": placed})
-    s.table(ctx.ev.ledger.style.hide(axis="index"))
-    s.markdown(
-        f"按分档规则处理的参评企业 Evaluated enterprises placed by the ranking rules ({len(placed)}; "
-        + " / ".join(dict.fromkeys(p.ranking.text for p in ctx.method.pools))
-        + ")"
-        + ("：无 none." if placed.empty else ":")
-    )
+RULE_COLUMNS = {
+    **ENTERPRISE_LABELS,
+    "pool_zh": "评价池 pool",
+    "score": "综合得分 score",
+    "class": "类别 class",
+    "class_note": "规则 rule",
+    "zero_denominator": "规则 rule",
+}
+
+
+def _placed(s: Section, title: str, rules: str, placed: pd.DataFrame) -> None:
+    """A heading with the rules and the count, then the enterprises they placed (when any)."""
+    s.markdown(f"{title} ({len(placed)}; {rules})" + ("：无 none." if placed.empty else ":"))
     if not placed.empty:
-        s.table(
-            placed.rename(
-                columns={
-                    **ENTERPRISE_LABELS,
-                    "pool_zh": "评价池 pool",
-                    "score": "综合得分 score",
-                    "class": "类别 class",
-                    "class_note": "规则 rule",
-                }
-            )
-            .style.format(precision=2)
-            .hide(axis="index")
-        )
+        s.table(placed.rename(columns=RULE_COLUMNS).style.format(precision=2).hide(axis="index"))
+
+
+def ledger(ctx: RunContext) -> Section:
+    exclusions, ranked, zero = ctx.ev.exclusions, ctx.ev.ranking_notes, ctx.ev.zero_denominator_notes
+    s = Section(data={"ledger": ctx.ev.ledger, "exclusions": exclusions, "ranking_notes": ranked, "zero_denominator": zero})
+    s.table(ctx.ev.ledger.style.hide(axis="index"))
+    pools = ctx.method.pools
+    ranking_rules = " / ".join(dict.fromkeys(p.ranking.text for p in pools))
+    zero_rules = "; ".join(dict.fromkeys(ZERO_DENOMINATOR_RULES[i.zero_denominator] for p in pools for i in p.items))
+    _placed(s, "按分档规则处理的参评企业 Evaluated enterprises placed by the ranking rules", ranking_rules, ranked)
+    _placed(s, "指标分母为0的参评企业 Evaluated enterprises with a zero denominator", zero_rules, zero)
     return s.markdown(f"未参评企业清单 Excluded enterprises ({len(exclusions)}):").table(
         exclusions.rename(columns={**ENTERPRISE_LABELS, "reason": "原因 reason"}).style.hide(axis="index")
     )
