@@ -1,9 +1,10 @@
 import geopandas as gpd
 import numpy as np
 import pytest
+import shapely
 from shapely.geometry import box
 
-from helpers.evaluate.hotspots import confidence_bins, expected_by_chance, hot_spots
+from helpers.evaluate.hotspots import confidence_bins, expected_by_chance, hot_spots, two_sided
 
 N = 20
 
@@ -52,3 +53,30 @@ def test_bins():
     z = np.array([2.0, -2.0, 1.0, 3.0, -0.5])
     p = np.array([0.005, 0.03, 0.08, 0.2, 0.001])
     assert confidence_bins(z, p, use_fdr=False).tolist() == [3, -2, 1, 0, -3]
+
+
+def test_on_pure_noise_each_bin_holds_its_nominal_share():
+    """2,000 scattered points of heavy-tailed noise, k = 8, 999 permutations, three seeds pooled
+    (6,000 parcels): the 90/95/99 % bins (hot and cold together) hold 10/5/1 % of parcels within
+    sampling error, and ``expected_by_chance`` says so. esda's folded one-sided p-values, binned as
+    they were before, put about twice that in each bin."""
+    bins, folded = [], []
+    for seed in (0, 1, 2):
+        rng = np.random.default_rng(seed)
+        xy = rng.uniform(0, 20_000, (2000, 2)) + [500_000, 3_360_000]
+        g = gpd.GeoDataFrame({"v": rng.lognormal(3, 1, 2000)}, geometry=shapely.points(xy), crs="EPSG:4549")
+        r = hot_spots(g, "v", k=8, permutations=999, seed=seed)
+        bins.append(r["gi_bin"].abs().to_numpy())
+        folded.append(r["gi_p"].to_numpy() / 2)  # p_sim: undo the doubling
+    bins, folded = np.concatenate(bins), np.concatenate(folded)
+    n = len(bins)
+    for level, alpha in ((1, 0.10), (2, 0.05), (3, 0.01)):
+        share = (bins >= level).mean()
+        tolerance = 4 * np.sqrt(alpha * (1 - alpha) / n)  # neighbouring statistics are correlated: 4 binomial SEs
+        assert abs(share - alpha) < tolerance, (level, share)
+        assert (folded <= alpha).mean() > 1.6 * alpha  # the old bins: about twice the nominal share
+    assert expected_by_chance(n) == pytest.approx(0.10 * n) and expected_by_chance(n, use_fdr=True) == 0
+
+
+def test_two_sided_pseudo_p_doubles_and_caps():
+    assert two_sided(np.array([0.001, 0.05, 0.5, 0.7])).tolist() == [0.002, 0.1, 1.0, 1.0]

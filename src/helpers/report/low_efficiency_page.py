@@ -553,11 +553,12 @@ def hotspot_section(ctx: RunContext) -> Section:
     k, permutations, fdr = (_option(ctx, n) for n in ("hotspot_k", "hotspot_permutations", "hotspot_fdr"))
     note = (
         f"Getis-Ord Gi*（含自身），K近邻权重 k={k}（宗地质心，EPSG:4549），{permutations}次条件置换；"
-        f"{'FDR校正' if fdr else '未作多重检验校正'}" + ("；在全区宗地上计算，仅显示所选街道" if ctx.filtered else "")
+        f"双侧伪p值（esda单侧折叠p×2）；{'FDR校正' if fdr else '未作多重检验校正'}"
+        + ("；在全区宗地上计算，仅显示所选街道" if ctx.filtered else "")
     )
     counts = hot["gi_label"].value_counts().reindex(list(BIN_LABELS.values()), fill_value=0)
     significant = int((hot["gi_bin"] != 0).sum())
-    chance = expected_by_chance(len(hot))
+    chance = expected_by_chance(len(hot), 0.10, bool(fdr))
     return (
         Section(data={"hotspots": hot})
         .figure(
@@ -574,9 +575,10 @@ def hotspot_section(ctx: RunContext) -> Section:
             )
         )
         .markdown(
-            f"显著宗地 significant parcels: **{significant}** / {len(hot)}；若无任何集聚，90%及以上置信度下随机约 "
-            f"{chance:.0f} 宗（{'FDR校正后应接近0' if fdr else '未校正'}）。"
-            f" By chance alone about {chance:.0f} parcels would fall in a 90 % bin."
+            f"显著宗地 significant parcels: **{significant}** / {len(hot)}；若无任何集聚，落入90%及以上置信度（双侧，热点与冷点合计）"
+            f"的宗地随机约 {chance:.0f} 宗（{'FDR校正' if fdr else '未作多重检验校正；可设 hotspot_fdr=True'}）。"
+            f" By chance alone about {chance:.0f} of {len(hot)} parcels would fall in a 90 %-or-higher bin "
+            f"(two-sided pseudo p-values, hot and cold together{', FDR-corrected' if fdr else '; no FDR correction, switch: hotspot_fdr'})."
         )
         .table(pd.DataFrame({"宗地数 parcels": counts}).T)
         .table(
