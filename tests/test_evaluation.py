@@ -191,3 +191,33 @@ def test_enterprises_placed_by_the_ranking_rules_are_listed(sample, tmp_path):
     assert ev.evaluated.loc[ev.evaluated["pool"].isin(small), "class"].isna().all()
     assert ev.evaluated.loc[~ev.evaluated["pool"].isin(small), "class"].notna().all()
     assert evaluate(sample, 2023).ranking_notes.empty  # the shipped method: every pool of the sample is ranked
+
+
+def test_the_va_rate_is_over_gross_output_where_given_and_labelled_where_not(sample_copy):
+    from helpers.io.dataset import load_dataset
+    from helpers.plan.goals import above_scale_figures, goals_table
+
+    from .conftest import read_table, write_table
+
+    def va_rate_goal(folder):
+        ev = evaluate(load_dataset(folder, use_cache=False), 2023).evaluated
+        above = ev[ev["above_scale"].astype(bool)]
+        goal = goals_table(above_scale_figures(ev), ev).set_index("measure").loc["va_rate"]
+        return goal, above
+
+    goal, above = va_rate_goal(sample_copy)  # the sample has no 工业总产值: 营业收入 stands in, and the goal says so
+    assert goal["actual"] == pytest.approx(above["value_added_10k_yuan"].sum() / above["revenue_10k_yuan"].sum())
+    assert goal["text"].endswith("（营业收入代工业总产值 revenue for gross output）")
+
+    panel = read_table(sample_copy, "panel.csv")
+    panel["gross_output_10k_yuan"] = panel["revenue_10k_yuan"].astype(float) * 1.25
+    write_table(panel, sample_copy, "panel.csv")
+    goal, above = va_rate_goal(sample_copy)
+    assert goal["actual"] == pytest.approx(above["value_added_10k_yuan"].sum() / above["gross_output_10k_yuan"].sum())
+    assert goal["text"] == "规模以上工业增加值率达到25%以上"
+
+    panel.loc[panel.index[::2], "gross_output_10k_yuan"] = None  # half the rows without it
+    write_table(panel, sample_copy, "panel.csv")
+    goal, above = va_rate_goal(sample_copy)
+    n_revenue = int(above["gross_output_10k_yuan"].isna().sum())
+    assert 0 < n_revenue < len(above) and f"（{n_revenue}/{len(above)}家营业收入代工业总产值" in goal["text"]

@@ -34,6 +34,42 @@ def indicator_defs() -> dict[str, Indicator]:
     return {k: Indicator(id=k, **v) for k, v in raw.items()}
 
 
+OUTPUT_VALUE = "output_value_10k_yuan"  # 工业总产值 where given, else 营业收入: the 增加值率 denominator
+DERIVED_SOURCES = {OUTPUT_VALUE: ("gross_output_10k_yuan", "revenue_10k_yuan")}
+
+
+def column(frame: pd.DataFrame, name: str) -> pd.Series:
+    """``frame[name]``, or a derived column (``DERIVED_SOURCES``) built from its sources: the output
+    value is 工业总产值 where the data give it and 营业收入 elsewhere."""
+    if name in frame:
+        return frame[name]
+    if name == OUTPUT_VALUE:
+        revenue = frame["revenue_10k_yuan"].astype(float)
+        gross = frame["gross_output_10k_yuan"].astype(float) if "gross_output_10k_yuan" in frame else None
+        return revenue if gross is None else gross.where(gross.notna(), revenue)
+    return frame[name]  # a KeyError naming the column
+
+
+def source_columns(name: str) -> tuple[str, ...]:
+    """The frame columns ``column(frame, name)`` reads."""
+    return DERIVED_SOURCES.get(name, (name,))
+
+
+def va_rate_basis(frame: pd.DataFrame) -> str:
+    """What 增加值率 was divided by over ``frame``'s rows with a value added: empty when 工业总产值
+    throughout, else a label saying where 营业收入 stood in (for every chart and table showing it)."""
+    has_va = frame["value_added_10k_yuan"].notna() if "value_added_10k_yuan" in frame else pd.Series(dtype=bool)
+    if not has_va.any():
+        return ""
+    gross = frame.get("gross_output_10k_yuan")
+    by_revenue = int((has_va & (gross.isna() if gross is not None else True)).sum())
+    if by_revenue == 0:
+        return ""
+    if by_revenue == int(has_va.sum()):
+        return "营业收入代工业总产值 revenue for gross output"
+    return f"{by_revenue}/{int(has_va.sum())}家营业收入代工业总产值 revenue for gross output"
+
+
 def ratio(numerator: pd.Series, denominator: pd.Series) -> pd.Series:
     """numerator / denominator; NaN where the denominator is zero, negative or missing."""
     num = numerator.astype(float)
@@ -48,7 +84,8 @@ def zero_denominators(frame: pd.DataFrame, ids: list[str]) -> pd.DataFrame:
     ``zero_denominator`` rule decides."""
     defs = indicator_defs()
     return pd.DataFrame(
-        {i: frame[defs[i].numerator].notna() & frame[defs[i].denominator].astype(float).eq(0) for i in ids}, index=frame.index
+        {i: column(frame, defs[i].numerator).notna() & column(frame, defs[i].denominator).astype(float).eq(0) for i in ids},
+        index=frame.index,
     )
 
 
@@ -56,15 +93,17 @@ def compute_indicators(frame: pd.DataFrame, ids: list[str] | None = None) -> pd.
     """One column per indicator, computed row by row from ``frame``'s panel and land columns."""
     defs = indicator_defs()
     ids = ids or list(defs)
-    return pd.DataFrame({i: ratio(frame[defs[i].numerator], frame[defs[i].denominator]) for i in ids}, index=frame.index)
+    return pd.DataFrame(
+        {i: ratio(column(frame, defs[i].numerator), column(frame, defs[i].denominator)) for i in ids}, index=frame.index
+    )
 
 
 def aggregate_ratio(frame: pd.DataFrame, indicator_id: str) -> float:
     """Σ numerator / Σ denominator over the rows where both are present and the denominator > 0:
     the group's average in the sense published figures use (e.g. 规上 亩均税收 = Σ税收 / Σ用地)."""
     d = indicator_defs()[indicator_id]
-    num = frame[d.numerator].astype(float)
-    den = frame[d.denominator].astype(float)
+    num = column(frame, d.numerator).astype(float)
+    den = column(frame, d.denominator).astype(float)
     ok = num.notna() & (den > 0)
     total = den[ok].sum()
     return float(num[ok].sum() / total) if total > 0 else float("nan")

@@ -21,7 +21,7 @@ import numpy as np
 import pandas as pd
 
 from helpers.core.errors import InputError
-from helpers.evaluate.indicators import aggregate_ratio, compute_indicators, indicator_defs, zero_denominators
+from helpers.evaluate.indicators import aggregate_ratio, compute_indicators, indicator_defs, source_columns, zero_denominators
 from helpers.evaluate.methods import ZERO_DENOMINATOR_RULES, Item, Pool, Ranking
 
 SHARE_EPS = 1e-12
@@ -119,7 +119,12 @@ def pool_columns(pool: Pool) -> list[str]:
     """The columns ``score_pool`` reads: each item's numerator and denominator."""
     defs = indicator_defs()
     return list(
-        dict.fromkeys(col for item in pool.items for col in (defs[item.indicator].numerator, defs[item.indicator].denominator))
+        dict.fromkeys(
+            src
+            for item in pool.items
+            for col in (defs[item.indicator].numerator, defs[item.indicator].denominator)
+            for src in source_columns(col)
+        )
     )
 
 

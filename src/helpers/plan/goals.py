@@ -6,7 +6,7 @@ import pandas as pd
 
 from helpers.core import paths
 from helpers.core.yamlfile import load_yaml
-from helpers.evaluate.indicators import aggregate_ratio, indicator_defs
+from helpers.evaluate.indicators import aggregate_ratio, column, indicator_defs, va_rate_basis
 from helpers.plan.tasks import COMPARATORS
 
 GOALS_FILE = paths.PLAN_DIR / "goals.yaml"
@@ -32,9 +32,21 @@ def figures_by_year(evaluations: dict[int, pd.DataFrame]) -> pd.DataFrame:
     return pd.DataFrame({year: above_scale_figures(e) for year, e in evaluations.items()}).T.sort_index()
 
 
-def goals_table(figures: pd.Series) -> pd.DataFrame:
-    """Each goal with the measured value where the evaluation measures it, and whether it is met."""
+def labelled_texts(goals: pd.DataFrame, evaluated: pd.DataFrame | None) -> pd.Series:
+    """The goals' texts, a goal on 增加值率 followed by what stood in for 工业总产值 over the 规上
+    enterprises of ``evaluated`` when the data lack it (``va_rate_basis``)."""
+    if evaluated is None:
+        return goals["text"]
+    basis = va_rate_basis(evaluated[evaluated["above_scale"].fillna(False).astype(bool)])
+    return goals["text"].where(goals["measure"] != "va_rate", goals["text"] + (f"（{basis}）" if basis else ""))
+
+
+def goals_table(figures: pd.Series, evaluated: pd.DataFrame | None = None) -> pd.DataFrame:
+    """Each goal with the measured value where the evaluation measures it, and whether it is met.
+    ``evaluated``: the enterprises measured; a goal on 增加值率 measured with 营业收入 standing in for
+    工业总产值 says so in its text (``va_rate_basis``)."""
     _, goals = load_goals()
+    goals["text"] = labelled_texts(goals, evaluated)
     measured = goals["measure"].map(lambda m: figures.get(m) if isinstance(m, str) else None)
     goals["actual"] = pd.to_numeric(measured, errors="coerce")
     goals["met"] = [
@@ -60,7 +72,7 @@ def scope_contributions(district: pd.DataFrame, view: pd.DataFrame) -> pd.DataFr
         parts = {}
         for name, frame in (("district", district), ("view", view)):
             above = frame[frame["above_scale"].fillna(False).astype(bool)]
-            num, den = above[d.numerator].astype(float), above[d.denominator].astype(float)
+            num, den = column(above, d.numerator).astype(float), column(above, d.denominator).astype(float)
             ok = num.notna() & (den > 0)
             parts[name] = (float(num[ok].sum()), float(den[ok].sum()))
         (num_d, den_d), (num_v, den_v) = parts["district"], parts["view"]

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from helpers.plan.goals import figures_by_year, load_goals
+from helpers.plan.goals import figures_by_year, labelled_texts, load_goals
 from helpers.plan.tasks import NO_DATA, NO_TARGET, STREET_VIEW, load_tasks, status
 from helpers.progress.measures import Context, compute, label
 
@@ -97,6 +97,8 @@ def goal_rows(ctx: Context, year: int) -> pd.DataFrame:
     """Each headline goal of 二、实施目标 with its series (evaluation figures or tracker measures) and status."""
     _, goals = load_goals()
     figures = figures_by_year({y: ev.evaluated for y, ev in ctx.evaluations.items()})
+    judged_year = ctx.evaluations.get(year)
+    goals["text"] = labelled_texts(goals, judged_year.evaluated if judged_year is not None else None)
     rows = []
     for g in goals.itertuples():
         if isinstance(g.measure, str):

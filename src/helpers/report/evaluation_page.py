@@ -30,7 +30,7 @@ def evaluated(ctx: RunContext) -> pd.DataFrame:
 
 def measured_goals(ctx: RunContext) -> pd.DataFrame:
     """The headline goals with the shown 规上 figures against them (once per context)."""
-    return ctx.memo("measured_goals", lambda: goals_table(above_scale_figures(ctx.ev.evaluated)))
+    return ctx.memo("measured_goals", lambda: goals_table(above_scale_figures(ctx.ev.evaluated), ctx.ev.evaluated))
 
 
 def above_scale(ctx: RunContext) -> pd.DataFrame:

@@ -12,6 +12,8 @@ import json
 
 import pandas as pd
 
+from helpers.evaluate.indicators import va_rate_basis
+from helpers.plan.goals import labelled_texts
 from helpers.policy.prices import burden_by, consecutive_years, electricity_surcharge, load_prices, rescore
 from helpers.policy.scenario import ScenarioResult, apply_scenario, load_defaults, load_scenario, smallest_line, sweep, tornado
 from helpers.report.context import RunContext
@@ -108,10 +110,12 @@ def headline(ctx: RunContext) -> Section:
 
 def before_after(ctx: RunContext) -> Section:
     r = result(ctx)
+    goals = ctx.goals.assign(text=labelled_texts(ctx.goals, ctx.ev.evaluated))  # 增加值率: what stood in for 工业总产值
+    basis = va_rate_basis(ctx.ev.evaluated[ctx.ev.evaluated["above_scale"].fillna(False).astype(bool)])
     fig = before_after_chart(
         r.before,
         r.after,
-        ctx.goals,
+        goals,
         f"图1 全区规上工业主要指标：现状（{ctx.year}年）与情景后",
         ctx.plan_ref("二、实施目标"),
         ctx.synthetic,
@@ -119,7 +123,11 @@ def before_after(ctx: RunContext) -> Section:
     return (
         Section(data={"before": r.before, "after": r.after})
         .figure(fig)
-        .table(pd.DataFrame({"现状 before": r.before, "情景后 after": r.after}).style.format("{:.4g}"))
+        .table(
+            pd.DataFrame({"现状 before": r.before, "情景后 after": r.after})
+            .rename(index={"va_rate": f"va_rate（{basis}）" if basis else "va_rate"})
+            .style.format("{:.4g}")
+        )
     )
 
 
