@@ -20,7 +20,6 @@ from tests.adversarial import case
 
 PANEL = "亩均数据2023.csv"
 TAX = "税收实际贡献(万元)"
-FIRST_TAX = 276.33  # the first panel row's 税收 in the fixture (seeded)
 
 
 @pytest.fixture
@@ -41,6 +40,12 @@ def first_tax(check) -> float:
     return float(check.tables["panel"]["tax_10k_yuan"].iloc[0])
 
 
+@pytest.fixture(scope="module")
+def written_tax(county_base) -> float:
+    """The first panel row's 税收 as the fixture writes it (seeded, from the sample)."""
+    return float(pd.read_csv(county_base / PANEL, dtype=str, encoding="gbk")[TAX].iloc[0])
+
+
 def notes_of(check, file: str) -> list[str]:
     return [n for n in check.notes if n.startswith(str(file))]
 
@@ -48,34 +53,34 @@ def notes_of(check, file: str) -> list[str]:
 # --- encodings and separators ---------------------------------------------------------------------
 
 
-def test_the_fixture_starts_where_the_cases_assume(folder):
+def test_the_fixture_starts_where_the_cases_assume(folder, written_tax):
     check = check_folder(folder)
-    assert check.ok and first_tax(check) == FIRST_TAX
+    assert check.ok and first_tax(check) == written_tax
 
 
 @case("encodings", "read")
-def test_excel_unicode_text_utf16_with_tabs_is_read(folder):
+def test_excel_unicode_text_utf16_with_tabs_is_read(folder, written_tax):
     panel = panel_of(folder)
     rewrite_panel(folder, panel, encoding="utf-16", sep="\t")  # Excel: 另存为 "Unicode 文本"
     check = check_folder(folder)
-    assert check.ok and first_tax(check) == FIRST_TAX and len(check.tables["panel"]) == len(panel)
+    assert check.ok and first_tax(check) == written_tax and len(check.tables["panel"]) == len(panel)
     assert f"{folder / PANEL}: read as text in utf-16, cells separated by tabs" in check.notes
 
 
 @case("encodings", "read")
-def test_a_semicolon_separated_csv_is_read_and_said(folder):
+def test_a_semicolon_separated_csv_is_read_and_said(folder, written_tax):
     rewrite_panel(folder, panel_of(folder), encoding="utf-8", sep=";")
     check = check_folder(folder)
-    assert check.ok and first_tax(check) == FIRST_TAX
+    assert check.ok and first_tax(check) == written_tax
     assert f"{folder / PANEL}: read as text in utf-8, cells separated by semicolons" in check.notes
 
 
 @case("encodings", "read")
-def test_a_bom_and_windows_line_ends_change_nothing(folder):
+def test_a_bom_and_windows_line_ends_change_nothing(folder, written_tax):
     text = (folder / PANEL).read_text(encoding="gbk")
     (folder / PANEL).write_bytes(b"\xef\xbb\xbf" + text.replace("\n", "\r\n").encode("utf-8"))
     check = check_folder(folder)
-    assert check.ok and first_tax(check) == FIRST_TAX and not notes_of(check, f"{folder / PANEL}: read as")
+    assert check.ok and first_tax(check) == written_tax and not notes_of(check, f"{folder / PANEL}: read as")
 
 
 @case("encodings", "error")
@@ -102,12 +107,12 @@ def test_a_cell_that_only_looks_like_a_number_is_named(folder, text):
 
 
 @case("cell oddities", "read")
-def test_non_breaking_spaces_around_a_number_are_spaces(folder):
+def test_non_breaking_spaces_around_a_number_are_spaces(folder, written_tax):
     panel = panel_of(folder)
-    panel.loc[0, TAX] = "\u00a0276.33\u3000"
+    panel.loc[0, TAX] = f"\u00a0{written_tax}\u3000"
     rewrite_panel(folder, panel, encoding="utf-8")
     check = check_folder(folder)
-    assert check.ok and first_tax(check) == FIRST_TAX
+    assert check.ok and first_tax(check) == written_tax
 
 
 @case("cell oddities", "warning")
@@ -146,13 +151,13 @@ def test_the_same_header_twice_is_an_error_naming_both_columns(folder):
 
 
 @case("logic", "warning")
-def test_two_headers_for_one_figure_say_which_is_read_and_how_to_read_the_other(folder):
+def test_two_headers_for_one_figure_say_which_is_read_and_how_to_read_the_other(folder, written_tax):
     panel = panel_of(folder)
     panel["实缴税金(万元)"] = "1.0"  # another alias of 税收, further right
     rewrite_panel(folder, panel)
     check = check_folder(folder)
     (w,) = [w for w in check.warnings if "several headers read as tax_10k_yuan" in w.problem]
-    assert "the first is read" in w.problem and "dataset.yaml" in w.expected and first_tax(check) == FIRST_TAX
+    assert "the first is read" in w.problem and "dataset.yaml" in w.expected and first_tax(check) == written_tax
     (folder / "dataset.yaml").write_text("tables:\n  panel:\n    columns:\n      实缴税金: tax_10k_yuan\n", encoding="utf-8")
     assert first_tax(check_folder(folder)) == 1.0  # the folder's own mapping wins
 

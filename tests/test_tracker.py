@@ -46,7 +46,8 @@ def test_rows_cover_all_tasks_and_statuses_follow_the_data(ctx):
 def test_goals_on_the_sample(ctx):
     g = goal_rows(ctx, 2023).set_index("id")
     assert g.loc["tax_per_mu", "status"] == BEHIND and g.loc["tax_per_mu", "judged"] == pytest.approx(38.6, abs=0.01)
-    assert g.loc["land_renewed", "status"] == MET and g.loc["energy_freed", "status"] == BEHIND
+    # the sample's 规下 energy (calibrated since generator v2) makes the recorded energy freed about 23,800 tce
+    assert g.loc["land_renewed", "status"] == MET and g.loc["energy_freed", "status"] == MET
     assert g["status"].isin([MET, BEHIND]).all()
 
 

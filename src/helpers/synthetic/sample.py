@@ -42,7 +42,7 @@ ABOVE_SCALE_REVENUE = 2000.0  # 万元: 规上 = 主营业务收入 ≥ 2000万�
 BLOCK_M = 400.0
 ROAD_M = 24.0
 LOT_SETBACK_M = 3.0
-GENERATOR_VERSION = 1
+GENERATOR_VERSION = 2  # 2: tax ≤ a share of value added per enterprise; 规下 energy calibrated
 
 NAME_CHARS = list("恒泰鑫华康瑞丰源盛达宏宇嘉诚立新富通顺安隆和美佳益兴永昌荣信德正中凯明辉晟捷汇博锐")
 CHAIN_WORDS = {
@@ -355,6 +355,29 @@ def _calib(config: dict, group: str, key: str, year: int) -> float:
     return float(config["calibration"][group][key][year]["value"])
 
 
+def capped_to_targets(tax: np.ndarray, cap: np.ndarray, groups: list[tuple[np.ndarray, np.ndarray, float]]) -> np.ndarray:
+    """``tax`` scaled, group by group, so that the group's calibrated rows sum to its target, with
+    no enterprise's tax above its ``cap`` (a share of its value added: tax ≤ value added holds per
+    enterprise). Capped enterprises stay at the cap and the others take up the rest (a few rounds);
+    negative taxes (refunds) are kept as they are. ``groups``: (members, calibrated rows, target)."""
+    out = tax.astype(float).copy()
+    for members, calibrated, target in groups:
+        fixed = np.zeros(len(out), dtype=bool)
+        for _ in range(20):
+            free = calibrated & ~fixed & (out > 0)
+            rest = target - out[calibrated & ~free].sum()
+            if free.sum() == 0 or out[free].sum() <= 0:
+                break
+            scale = rest / out[free].sum()
+            out = np.where(members & ~fixed & (out > 0), out * scale, out)
+            over = members & (out > cap)
+            if not over.any():
+                break
+            out = np.where(over, cap, out)
+            fixed |= over
+    return out
+
+
 def make_panel(
     config: dict,
     enterprises: pd.DataFrame,
@@ -398,6 +421,7 @@ def make_panel(
     growth[0] = 0.0
     level = np.exp(np.cumsum(np.log1p(growth), axis=0))
     refund_2022 = rng.random(n) < 0.05  # large VAT refunds in 2022
+    tax_cap = float(st["max_tax_share_of_value_added"]["value"])
     # entry and exit
     starts = np.full(n, years[0])
     new = rng.random(n) < st["new_producer_share"]
@@ -434,17 +458,22 @@ def make_panel(
         tax = rev * tax_rate
         if year == 2022:
             tax = np.where(refund_2022, -0.3 * tax, tax)
-        tax_target_above = _calib(config, "above_scale", "tax_per_mu", year) * land[calib].sum()
-        tax_above = np.where(calib, tax, 0.0)
-        tax = np.where(above, tax * tax_target_above / tax_above.sum(), tax)
         calib_below = below & with_land
-        tax_target_below = _calib(config, "below_scale", "tax_per_mu", year) * land[calib_below].sum()
-        tax = np.where(below, tax * tax_target_below / tax[calib_below].sum(), tax)
+        tax = capped_to_targets(
+            tax,
+            va * tax_cap,
+            [
+                (above, calib, _calib(config, "above_scale", "tax_per_mu", year) * land[calib].sum()),
+                (below, calib_below, _calib(config, "below_scale", "tax_per_mu", year) * land[calib_below].sum()),
+            ],
+        )
         emp = va / productivity
         emp *= (va[calib].sum() / _calib(config, "above_scale", "labour_productivity", year)) / emp[calib].sum()
         emp = np.maximum(np.round(emp), 3)
         energy = va / va_per_energy
-        energy *= (va[calib].sum() / _calib(config, "above_scale", "va_per_energy", year)) / energy[calib].sum()
+        for group, members, where in (("above_scale", above, calib), ("below_scale", below, calib_below)):
+            scale = (va[where].sum() / _calib(config, group, "va_per_energy", year)) / energy[where].sum()
+            energy = np.where(members, energy * scale, energy)
         rd = rev * rd_rate
         rd *= _calib(config, "above_scale", "rd_ratio", year) * rev[calib].sum() / rd[calib].sum()
         emissions = np.where(above & missing_emissions, np.nan, va / va_per_emission)
