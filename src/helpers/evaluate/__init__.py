@@ -6,7 +6,7 @@ Modules:
 
 - ``indicators``    the one place where 亩均税收 and every other indicator are defined and computed
 - ``methods``       evaluation methods as data (data/methods/*.yaml), loaded and checked
-- ``scoring``       the composite score per pool and the A/B/C/D rank bands
+- ``scoring``       the composite score per pool, zero denominators, and the A/B/C/D rank bands
 - ``scope``         the 街道 scope of a run: parsing the parameter; a scope selects, it never re-ranks
 - ``land``          land per enterprise, the one implementation: registered area × share, summed per enterprise
 - ``frame``         one year's enterprise frame: land, panel row, status, pool, indicators, score, class
@@ -14,6 +14,7 @@ Modules:
 - ``parcels``       tax allocated to parcels by used area, 亩均税收 per parcel, the main user's class
 - ``evaluation``    ``evaluate``: one year end to end, district-wide, with the 街道 view applied after ranking
 - ``zones``         parcels to zones by a spatial join; zone × class totals by one bincount kernel (pandas and dask)
-- ``hotspots``      Getis-Ord Gi* and Local Moran's I over parcels (PySAL esda)
+- ``hotspots``      Getis-Ord Gi* and Local Moran's I over parcels (PySAL esda), two-sided pseudo p-values
+- ``robustness``    the evaluation re-run under documented alternative weights, caps, bands and tie rules
 - ``breakdowns``    tables of an evaluation: by 街道 / chain / size, class counts, benchmarks, the weakest
 """

@@ -11,6 +11,7 @@ from helpers.evaluate.breakdowns import benchmark_table, breakdown, class_counts
 from helpers.evaluate.indicators import indicator_defs
 from helpers.evaluate.ledger import table_ledger
 from helpers.evaluate.methods import ZERO_DENOMINATOR_RULES
+from helpers.evaluate.robustness import robustness
 from helpers.plan.goals import above_scale_figures, goals_table, scope_contributions
 from helpers.report.context import RunContext
 from helpers.report.exports import write_run_tables
@@ -203,6 +204,34 @@ def benchmarks(ctx: RunContext) -> Section:
     table = benchmark_table(ctx.ev)
     return Section(data={"benchmarks": table}).table(
         table.style.format({"基准值 benchmark": "{:.6g}", "权重 weight": "{:g}"}).hide(axis="index")
+    )
+
+
+def robustness_section(ctx: RunContext) -> Section:
+    """How classes move under the documented alternatives (``evaluate.robustness``), district-wide;
+    the share of enterprises whose class holds under all of them leads."""
+    r = ctx.memo("robustness", lambda: robustness(ctx.dataset, ctx.year, ctx.method, ctx.ev.land_basis))
+    shown = r.table.rename(
+        columns={
+            "alternative": "备选 alternative",
+            "compared": "比较企业 compared",
+            "unchanged": "类别不变 unchanged",
+            "unchanged_share": "不变比例 share",
+            "moved_1": "变动一档 moved 1",
+            "moved_2_plus": "变动两档及以上 moved 2+",
+            "into_D": "新入D into D",
+            "out_of_D": "移出D out of D",
+        }
+    )
+    return (
+        Section(data={"robustness": r})
+        .markdown(
+            f"**{r.stable_share:.1%}** 的参评企业（{r.n_compared:,} 家中 {round(r.stable_share * r.n_compared):,} 家）在下列全部 "
+            f"{len(r.table)} 种备选口径下类别不变 — of the {r.n_compared:,} enterprises put in classes, "
+            f"{r.stable_share:.1%} keep their class under every alternative below (each changes one choice of "
+            f"`{ctx.method.id}`; `data/methods/robustness.yaml`). 全区口径，{ctx.year}年。"
+        )
+        .table(shown.style.format({"不变比例 share": "{:.1%}"}).hide(axis="index"))
     )
 
 
