@@ -207,7 +207,7 @@ def test_the_va_rate_is_over_gross_output_where_given_and_labelled_where_not(sam
 
     goal, above = va_rate_goal(sample_copy)  # the sample has no 工业总产值: 营业收入 stands in, and the goal says so
     assert goal["actual"] == pytest.approx(above["value_added_10k_yuan"].sum() / above["revenue_10k_yuan"].sum())
-    assert goal["text"].endswith("（营业收入代工业总产值 revenue for gross output）")
+    assert goal["text"].endswith("（营业收入代工业总产值）")
 
     panel = read_table(sample_copy, "panel.csv")
     panel["gross_output_10k_yuan"] = panel["revenue_10k_yuan"].astype(float) * 1.25

@@ -56,3 +56,7 @@ def test_an_alternative_that_changes_nothing_known_is_refused(tmp_path):
     path.write_text("alternatives:\n  - {id: x, zh: x, source: x, colour: red}\n", encoding="utf-8")
     with pytest.raises(InputError, match="changes \\['colour'\\]"):
         load_alternatives(path)
+
+
+def test_the_alternatives_cite_no_network_address():
+    assert not [a.id for a in load_alternatives() if "http" in a.source]

@@ -66,8 +66,8 @@ def va_rate_basis(frame: pd.DataFrame) -> str:
     if by_revenue == 0:
         return ""
     if by_revenue == int(has_va.sum()):
-        return "营业收入代工业总产值 revenue for gross output"
-    return f"{by_revenue}/{int(has_va.sum())}家营业收入代工业总产值 revenue for gross output"
+        return "营业收入代工业总产值"
+    return f"{by_revenue}/{int(has_va.sum())}家营业收入代工业总产值"
 
 
 def ratio(numerator: pd.Series, denominator: pd.Series) -> pd.Series:

@@ -231,7 +231,12 @@ def robustness_section(ctx: RunContext) -> Section:
             f"{r.stable_share:.1%} keep their class under every alternative below (each changes one choice of "
             f"`{ctx.method.id}`; `data/methods/robustness.yaml`). 全区口径，{ctx.year}年。"
         )
-        .table(shown.style.format({"不变比例 share": "{:.1%}"}).hide(axis="index"))
+        .table(
+            shown.style.format({"不变比例 share": "{:.1%}"})
+            .set_properties(subset=["备选 alternative", "变化 change", "来源 source"], **{"text-align": "left"})
+            .set_properties(subset=["变化 change"], **{"min-width": "16em"})
+            .hide(axis="index")
+        )
     )
 
 
