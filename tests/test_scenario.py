@@ -126,3 +126,38 @@ def test_defaults_cover_every_chain_with_every_field():
     assert set(d) == set(chain_names())
     assert all(set(v) == fields for v in d.values())
     assert load_scenario("default")["relet"]["chain"] in d
+
+
+def test_net_energy_is_freed_less_the_newcomers_use():
+    t = apply_scenario(frame(), scenario(), load_rule(), DEFAULTS, 2023).totals
+    assert t["net_energy_freed_tce"] == pytest.approx(300 - 160)  # a's 300 tce freed, the re-let project's 160 used
+
+
+def test_a_scenario_sized_to_a_land_target_takes_the_lowest_first():
+    s = scenario(select={"land_freed_up_to": 12})
+    r = apply_scenario(frame(), s, load_rule(), DEFAULTS, 2023)
+    # 亩均税收: a 2, c 2, b 50; ties by land, largest first: a (10亩) then c (5亩) reach 12亩
+    assert sorted(r.exits["credit_code"]) == ["a", "c"] and r.totals["land_freed_mu"] == 15
+    assert list(
+        apply_scenario(frame(), scenario(select={"land_freed_up_to": 10}), load_rule(), DEFAULTS, 2023).exits["credit_code"]
+    ) == ["a"]
+    half = scenario(select={"land_freed_up_to": 12}, way="兼并重组")  # half the land freed per exit: all three needed
+    assert len(apply_scenario(frame(), half, load_rule(), DEFAULTS, 2023).exits) == 3
+
+
+def test_every_assumption_is_listed_with_its_source():
+    from helpers.policy.scenario import assumptions
+
+    spec = load_scenario("plan_sized")
+    table = assumptions(spec, load_rule(), load_defaults(), 2022).set_index("设定 setting")
+    assert "land_freed_up_to=3500" in table.loc["退出规则 exit rule (select)", "取值 value"]
+    assert table.loc["腾出用地比例 land freed share", "取值 value"] == "100%"
+    assert "2 年 years → 新项目不计入2023年" == table.loc["投产滞后 delay", "取值 value"]
+    assert "end of the initial operating period" in table.loc["标准地水平 standard-land levels", "依据 source"]
+    assert table["依据 source"].str.len().gt(0).all() and len(table) >= 10
+
+
+def test_the_plan_sized_scenario_frees_about_the_plans_land(ev):
+    r = apply_scenario(ev, load_scenario("plan_sized"), load_rule(), load_defaults(), 2023)
+    assert 3500 <= r.totals["land_freed_mu"] < 3500 + r.exits["land_freed_mu"].max()
+    assert r.totals["relet_mu"] == 0  # the two-year delay: nothing re-let produces by the target year

@@ -44,7 +44,7 @@ class ScenarioResult:
     after: pd.Series  # and after
 
 
-SELECT_KEYS = {"class_d", "tax_per_mu_below", "remediation_list", "enterprises"}
+SELECT_KEYS = {"class_d", "tax_per_mu_below", "remediation_list", "enterprises", "land_freed_up_to"}
 RENAMED_SELECT_KEYS = {"hell_list": "remediation_list"}
 
 
@@ -70,8 +70,9 @@ def load_defaults(path: str | Path = DEFAULTS_FILE) -> dict:
     return load_yaml(paths.resolve(path))["defaults"]
 
 
-def select_exits(evaluated: pd.DataFrame, select: dict, rule: Rule | None = None) -> pd.Series:
-    """The union of the scenario's selection rules, among enterprises with land."""
+def select_exits(evaluated: pd.DataFrame, select: dict, rule: Rule | None = None, land_share: float = 1.0) -> pd.Series:
+    """The union of the scenario's selection rules, among enterprises with land. ``land_share``: the
+    way's share of land freed (for ``land_freed_up_to``)."""
     chosen = pd.Series(False, index=evaluated.index)
     if select.get("class_d"):
         chosen |= (evaluated["class"] == "D").fillna(False).astype(bool)
@@ -85,7 +86,22 @@ def select_exits(evaluated: pd.DataFrame, select: dict, rule: Rule | None = None
         chosen |= screen(evaluated, rule)["listed"]
     if select.get("enterprises"):
         chosen |= evaluated["credit_code"].isin(select["enterprises"])
+    target = select.get("land_freed_up_to")
+    if target is not None:
+        chosen |= lowest_first_up_to(evaluated, float(target), land_share)
     return chosen & (evaluated["land_mu"] > 0)
+
+
+def lowest_first_up_to(evaluated: pd.DataFrame, target_mu: float, land_share: float = 1.0) -> pd.Series:
+    """The enterprises with land, lowest 亩均税收 first (ties by land, largest first), up to the first
+    whose exit brings the land freed (land × the way's ``land_share``) to ``target_mu``: a scenario
+    sized to a target such as the plan's 3,500亩."""
+    with_land = evaluated[evaluated["land_mu"] > 0]
+    order = ratio(with_land["tax_10k_yuan"], with_land["land_mu"]).fillna(float("inf"))
+    ranked = with_land.assign(_t=order).sort_values(["_t", "land_mu"], ascending=[True, False], kind="stable")
+    freed = (ranked["land_mu"] * land_share).cumsum()
+    n = int((freed < target_mu).sum()) + 1 if land_share > 0 else 0
+    return evaluated.index.to_series().isin(ranked.index[:n])
 
 
 def apply_scenario(evaluated: pd.DataFrame, scenario: dict, rule: Rule, defaults: dict, year: int) -> ScenarioResult:
@@ -94,7 +110,7 @@ def apply_scenario(evaluated: pd.DataFrame, scenario: dict, rule: Rule, defaults
     if way not in rule.ways:
         raise ValueError(f"scenario way {way!r} unknown; choose one of {', '.join(rule.ways)}")
     shares = rule.ways[way]
-    exiting = select_exits(evaluated, scenario.get("select", {}), rule)
+    exiting = select_exits(evaluated, scenario.get("select", {}), rule, float(shares["land_freed_share"]))
     after = evaluated.copy()
     ex = evaluated[exiting]
     land_freed = ex["land_mu"] * shares["land_freed_share"]
@@ -154,6 +170,7 @@ def apply_scenario(evaluated: pd.DataFrame, scenario: dict, rule: Rule, defaults
             "relet_mu": relet_mu,
             "idle_mu": idle_mu if producing else freed_mu,
             "relet_energy_tce": relet_row["energy_tce"] if relet_mu > 0 else 0.0,
+            "net_energy_freed_tce": float(energy_freed.sum()) - (relet_row["energy_tce"] if relet_mu > 0 else 0.0),
             "tax_lost_10k_yuan": float(exits["tax_lost_10k_yuan"].sum()),
             "tax_gained_10k_yuan": relet_row["tax_10k_yuan"] if relet_mu > 0 else 0.0,
             "employees_affected": float(exits["employees_affected"].sum()),
@@ -167,6 +184,43 @@ def apply_scenario(evaluated: pd.DataFrame, scenario: dict, rule: Rule, defaults
         before=above_scale_figures(evaluated, HEADLINE),
         after=above_scale_figures(after, HEADLINE),
     )
+
+
+def assumptions(scenario: dict, rule: Rule, defaults: dict, year: int) -> pd.DataFrame:
+    """Every assumption the scenario's result rests on, one row each: the setting, its value and
+    where it comes from (printed beside the results on the scenario page)."""
+    way = scenario.get("way", "整体腾退")
+    shares = rule.ways.get(way, {})
+    relet = scenario.get("relet", {})
+    chain = relet.get("chain", "高端装备")
+    spec = defaults.get(chain, {})
+    target_year = int(scenario.get("target_year", year))
+    delay = int(relet.get("delay_years", 0))
+    select = {k: v for k, v in (scenario.get("select") or {}).items() if v not in (None, False, [])}
+    rows = [
+        ("退出规则 exit rule (select)", ", ".join(f"{k}={v}" for k, v in select.items()) or "—", "scenario file"),
+        ("退出方式 way", way, f"every exit; {shares.get('note', '')}"),
+        ("腾出用地比例 land freed share", f"{shares.get('land_freed_share', 0):.0%}", f"{rule.file.name}: ways.{way}"),
+        ("腾出用能比例 energy freed share", f"{shares.get('energy_freed_share', 0):.0%}", f"{rule.file.name}: ways.{way}"),
+        ("改造提升产出增幅 upgrade uplift", f"{float(scenario.get('upgrade_uplift', 0)):.0%}", "scenario file (改造提升 only)"),
+        ("再利用产业链 re-let chain", chain, "scenario file"),
+        (
+            "标准地水平 standard-land levels",
+            f"亩均税收 {spec.get('tax_per_mu')} 万元/亩, 亩均增加值 {spec.get('va_per_mu')} 万元/亩, "
+            f"{spec.get('energy_tce_per_10k_va')} tce/万元增加值",
+            f"{DEFAULTS_FILE.name} (confidence {load_yaml(DEFAULTS_FILE).get('confidence', 'U')}: assumed; public 标准地 "
+            "agreements set these for the end of the initial operating period)",
+        ),
+        ("密度 density", f"× {float(relet.get('density', 1.0)):g}", "multiplier on the standard-land levels"),
+        ("闲置比例 idle share", f"{float(relet.get('idle_share', 0)):.0%}", "share of freed land not re-let"),
+        (
+            "投产滞后 delay",
+            f"{delay} 年 years → 新项目{'计入' if year + delay <= target_year else '不计入'}{target_year}年",
+            f"re-let land produces in {year} + {delay}; counted only if that is ≤ the target year",
+        ),
+        ("新项目口径 re-let counted as", "规上 above scale", "the new projects enter the 规上 denominator"),
+    ]
+    return pd.DataFrame(rows, columns=["设定 setting", "取值 value", "依据 source"])
 
 
 def sweep(

@@ -15,10 +15,22 @@ import pandas as pd
 from helpers.evaluate.indicators import va_rate_basis
 from helpers.plan.goals import labelled_texts
 from helpers.policy.prices import burden_by, consecutive_years, electricity_surcharge, load_prices, rescore
-from helpers.policy.scenario import ScenarioResult, apply_scenario, load_defaults, load_scenario, smallest_line, sweep, tornado
+from helpers.policy.scenario import (
+    ScenarioResult,
+    apply_scenario,
+    assumptions,
+    load_defaults,
+    load_scenario,
+    smallest_line,
+    sweep,
+    tornado,
+)
+from helpers.progress.tracker import goal_rows
 from helpers.report.context import RunContext
+from helpers.report.low_efficiency_page import the_list
 from helpers.report.narrative import data_notice
 from helpers.report.sections import Section, md_code, md_text
+from helpers.report.tracker_page import progress_context
 from helpers.viz.charts import before_after_chart, breakdown_chart, sensitivity_chart, tornado_chart
 from helpers.viz.maps import class_map
 
@@ -77,14 +89,66 @@ def header(ctx: RunContext) -> Section:
     return out.markdown(ctx.district_ev.land_note).markdown(data_notice(ctx.dataset))
 
 
+def assumptions_section(ctx: RunContext) -> Section:
+    """Every assumption the result rests on (``policy.scenario.assumptions``), and how the land and
+    energy freed compare with the plan's two-year targets."""
+    table = assumptions(spec(ctx), ctx.rule, defaults(ctx), ctx.year)
+    t = result(ctx).totals
+    land, energy = ctx.goal("land_renewed"), ctx.goal("energy_freed")
+    reach = (
+        f"与方案目标相比 Against the plan: 腾出用地为目标的 {t['land_freed_mu'] / land.value:.1f} 倍，"
+        f"净腾出用能为目标的 {t['net_energy_freed_tce'] / energy.value:.1f} 倍（方案目标为两年合计 {land.text}、{energy.text}；"
+        f"情景为一年内全部退出）— land freed is {t['land_freed_mu'] / land.value:.1f}× and net energy freed "
+        f"{t['net_energy_freed_tce'] / energy.value:.1f}× the plan's two-year targets, all exits in one year."
+    )
+    return (
+        Section(data={"assumptions": table})
+        .table(table.style.set_properties(**{"text-align": "left"}).hide(axis="index"))
+        .markdown(reach)
+    )
+
+
+def energy_reconciliation(ctx: RunContext) -> Section:
+    """The three 腾出用能 figures of the reports side by side: recorded by the remediation ledger (the
+    tracker's measure), the potential of the current 高耗低效 list, and this scenario's gross and net."""
+    goal = goal_rows(progress_context(ctx), ctx.year).set_index("id").loc["energy_freed"]
+    listed = the_list(ctx)
+    t = result(ctx).totals
+    rows = [
+        ("已完成整治腾出（台账记录，方案期累计）recorded by the remediation ledger", goal["judged"], "00_task_tracker"),
+        (
+            "高耗低效清单预计可腾出 potential of the current 高耗低效 list",
+            float(listed["预计腾出能耗(吨标准煤)"].sum()),
+            "03_low_efficiency",
+        ),
+        ("本情景腾出（毛）this scenario, gross", t["energy_freed_tce"], "04_scenario"),
+        ("本情景净腾出（扣除新项目用能）this scenario, net of the re-let projects", t["net_energy_freed_tce"], "04_scenario"),
+    ]
+    table = pd.DataFrame(rows, columns=["口径 figure", "吨标准煤 tce", "报告 report"])
+    return (
+        Section(data={"energy_figures": table})
+        .markdown(
+            "三个“腾出用能”口径并不相同：台账记录已完成的整治，清单估算当前名单的潜力，情景假设一次全部退出并扣除新项目用能。"
+            " The three 腾出用能 figures answer different questions: what remediation has freed, what the current list "
+            "could free, and what this scenario's exits free net of the newcomers' use."
+        )
+        .table(
+            table.style.format({"吨标准煤 tce": "{:,.0f}"})
+            .set_properties(subset=["口径 figure"], **{"text-align": "left"})
+            .hide(axis="index")
+        )
+    )
+
+
 def headline(ctx: RunContext) -> Section:
     t, s = result(ctx).totals, spec(ctx)
     land, energy = ctx.goal("land_renewed"), ctx.goal("energy_freed")
     text = (
         f"全区情景 District scenario — 退出 exits: **{int(t['exits'])}** 家（方式 {md_text(s['way'])}）；"
         f"腾出用地 **{t['land_freed_mu']:,.0f} 亩**（目标 {land.value:g}{land.unit}），"
-        f"其中再利用 {t['relet_mu']:,.0f} 亩、闲置 {t['idle_mu']:,.0f} 亩；腾出用能 **{t['energy_freed_tce']:,.0f} 吨标准煤**"
-        f"（目标 {energy.value:g}），新项目用能 {t['relet_energy_tce']:,.0f}；税收减少 {t['tax_lost_10k_yuan']:,.0f} 万元、"
+        f"其中再利用 {t['relet_mu']:,.0f} 亩、闲置 {t['idle_mu']:,.0f} 亩；**净腾出用能 net energy freed "
+        f"{t['net_energy_freed_tce']:,.0f} 吨标准煤**（目标 {energy.value:g}）= 腾出 {t['energy_freed_tce']:,.0f} − "
+        f"新项目用能 {t['relet_energy_tce']:,.0f}；税收减少 {t['tax_lost_10k_yuan']:,.0f} 万元、"
         f"新增 {t['tax_gained_10k_yuan']:,.0f} 万元；涉及职工 {t['employees_affected']:,.0f} 人，新项目就业 {t['relet_employees']:,.0f} 人。"
     )
     if t["tax_lost_10k_yuan"] < 0:
