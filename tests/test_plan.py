@@ -99,3 +99,35 @@ def test_deadline_not_yet_reached():
     assert status(goal, s(y2022=8), 2022) == (ON_TRACK, 8.0)
     assert status(goal, s(y2022=7), 2022) == (BEHIND, 7.0)
     assert status(goal, s(y2021=50, y2022=8, y2023=6), 2023) == (BEHIND, 14.0)  # 2021 does not count
+
+
+def test_the_plan_period_is_a_reading_in_the_file_and_decides_what_new_counts():
+    from helpers.plan.tasks import plan_period
+
+    assert plan_period() == plan_period("2022-2023") and plan_period()[0] == (2022, 2023)
+    years, reading = plan_period("2021-2023")
+    assert years == (2021, 2022, 2023) and "三年" in reading
+    with pytest.raises(InputError, match="unknown plan period '2020-2023'"):
+        plan_period("2020-2023")
+    goal = t("new", value=15)  # e.g. task 16: 力争三年新增15个
+    series = s(y2021=5, y2022=6, y2023=6)
+    assert status(goal, series, 2023, (2022, 2023)) == (BEHIND, 12.0)
+    assert status(goal, series, 2023, (2021, 2022, 2023)) == (MET, 17.0)
+    # level targets are paced from the year before the period: 2020 is not in the data, so not judged on pace
+    level = t("level", comparator=">", value=900)
+    assert status(level, s(y2021=800, y2022=860), 2022, (2022, 2023))[0] == ON_TRACK
+    assert status(level, s(y2021=800, y2022=860), 2022, (2021, 2022, 2023))[0] == BEHIND
+
+
+@pytest.mark.slow
+def test_the_tracker_judges_new_targets_over_the_chosen_period(sample):
+    from helpers.report.context import build_context
+    from helpers.report.tracker_page import header, progress_context, targets
+
+    shown = {}
+    for period in ("2022-2023", "2021-2023"):
+        ctx = build_context(plot=False, plan_period=period)
+        rows = targets(ctx).set_index("measure")
+        shown[period] = rows.loc["green_factories_new", "judged"]
+        assert progress_context(ctx).plan_years[0] == int(period[:4]) and period in header(ctx).texts[0]
+    assert shown["2021-2023"] > shown["2022-2023"]  # 2021's new green factories count under the 三年 reading

@@ -1,7 +1,8 @@
 """The plan as data (data/plan/): the 20 tasks with their targets and responsible units, the headline
 goals, the policy measures; and the status of a target in a year.
 
-Status of a target with data for the evaluated ``year`` (plan period 2022-2023, baseline 2021):
+Status of a target with data for the evaluated ``year`` (``plan_years``: the plan period, default 2022-2023,
+the other reading 2021-2023 — ``plan_period``; the baseline is the year before it):
 
 - ``level`` / ``share``: the year's value. Met → 达标. Deadline passed and not met → 落后. Before the
   deadline: on or past the straight line from the 2021 baseline to the target → 按进度, else 落后
@@ -25,7 +26,7 @@ from helpers.core.yamlfile import load_yaml
 
 TASKS_FILE = paths.PLAN_DIR / "tasks.yaml"
 MEASURES_FILE = paths.PLAN_DIR / "measures.yaml"
-PLAN_YEARS = (2022, 2023)
+PLAN_YEARS = (2022, 2023)  # the default reading (data/plan/tasks.yaml default_plan_period)
 BASELINE_YEAR = 2021
 COMPARATORS = {">=": operator.ge, ">": operator.gt, "<=": operator.le, "<": operator.lt}
 BASES = {"level", "share", "new", "per_year"}
@@ -74,29 +75,43 @@ def load_tasks(path=TASKS_FILE) -> tuple[dict, pd.DataFrame]:
     return raw["actions"], tasks
 
 
+def plan_period(name: str | None = None, path=TASKS_FILE) -> tuple[tuple[int, ...], str]:
+    """(years, reading) of the plan period ``name`` (data/plan/tasks.yaml ``plan_periods``; None: the
+    default); an unknown name is an ``InputError`` listing the readings there are."""
+    raw = load_yaml(path)
+    periods = raw["plan_periods"]
+    name = str(name or raw["default_plan_period"])
+    if name not in periods:
+        raise InputError(path, f"unknown plan period {name!r}", column="plan_periods", expected=f"one of {', '.join(periods)}")
+    return tuple(int(y) for y in periods[name]["years"]), f"{name}: {periods[name]['reading']}"
+
+
 def load_policy_measures(path=MEASURES_FILE) -> pd.DataFrame:
     return pd.DataFrame(load_yaml(path)["measures"])
 
 
-def status(target: dict, series: pd.Series | None, year: int) -> tuple[str, float | None]:
-    """(status, the value judged) of ``target`` in ``year`` given its yearly ``series``."""
+def status(
+    target: dict, series: pd.Series | None, year: int, plan_years: tuple[int, ...] = PLAN_YEARS
+) -> tuple[str, float | None]:
+    """(status, the value judged) of ``target`` in ``year`` given its yearly ``series``, over ``plan_years``."""
+    baseline = plan_years[0] - 1
     if series is None:
         return NO_DATA, None
     series = series.dropna()
     cmp = COMPARATORS[target["comparator"]]
     goal = float(target["value"])
-    deadline = int(target.get("deadline", PLAN_YEARS[-1]))
+    deadline = int(target.get("deadline", plan_years[-1]))
     upward = target["comparator"] in (">=", ">")
     basis = target["basis"]
     if basis == "per_year":
-        years = [y for y in PLAN_YEARS if y <= year]
+        years = [y for y in plan_years if y <= year]
         if year not in series.index or not years:
             return NO_DATA, None
         judged = [y for y in years if y in series.index]
         ok = all(cmp(series[y], goal) for y in judged)
         return (MET if ok else BEHIND), float(series[year])
     if basis == "new":
-        years = [y for y in PLAN_YEARS if y <= year]
+        years = [y for y in plan_years if y <= year]
         if not years or year not in series.index:
             return NO_DATA, None
         achieved = float(series.reindex(years).fillna(0).sum())
@@ -104,7 +119,7 @@ def status(target: dict, series: pd.Series | None, year: int) -> tuple[str, floa
             return MET, achieved
         if year >= deadline:
             return BEHIND, achieved
-        expected = goal * len(years) / len(PLAN_YEARS)
+        expected = goal * len(years) / len(plan_years)
         on_track = achieved >= expected if upward else achieved <= expected
         return (ON_TRACK if on_track else BEHIND), achieved
     # level / share
@@ -113,9 +128,9 @@ def status(target: dict, series: pd.Series | None, year: int) -> tuple[str, floa
     value = float(series[year])
     if cmp(value, goal):
         return MET, value
-    if year >= deadline or BASELINE_YEAR not in series.index or year <= BASELINE_YEAR:
+    if year >= deadline or baseline not in series.index or year <= baseline:
         return BEHIND, value
-    base = float(series[BASELINE_YEAR])
-    expected = base + (goal - base) * (year - BASELINE_YEAR) / (deadline - BASELINE_YEAR)
+    base = float(series[baseline])
+    expected = base + (goal - base) * (year - baseline) / (deadline - baseline)
     on_track = value >= expected if upward else value <= expected
     return (ON_TRACK if on_track else BEHIND), value

@@ -15,6 +15,7 @@ import pandas as pd
 
 from helpers.evaluate.evaluation import Evaluation
 from helpers.io.dataset import Dataset
+from helpers.plan.tasks import PLAN_YEARS
 from helpers.policy.energy import above_control_line, new_producers
 from helpers.policy.low_efficiency import Rule, below_clearance, in_scope, screen
 from helpers.policy.programmes import completions, energy_freed, stars_by_year
@@ -29,6 +30,7 @@ class Context:
     streets: list[str] | None
     rule: Rule
     budget: dict
+    plan_years: tuple[int, ...] = PLAN_YEARS  # the plan period (plan.tasks.plan_period)
 
     @property
     def years(self) -> list[int]:

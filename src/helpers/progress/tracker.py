@@ -31,7 +31,7 @@ def parse_tasks(value, numbers: list[int]) -> list[int]:
 def scoped_status(ctx: Context, target: dict, series: pd.Series | None, year: int) -> tuple[str, float | None]:
     """``status`` at district scope; under a 街道 filter the 街道's value with ``STREET_VIEW``
     instead of a judgement (the plan's targets are the district's)."""
-    st, judged = status(target, series, year)
+    st, judged = status(target, series, year, ctx.plan_years)
     if ctx.streets and st != NO_DATA:
         return STREET_VIEW, judged
     return st, judged

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import pandas as pd
 
+from helpers.plan.tasks import plan_period
 from helpers.progress.measures import Context
 from helpers.progress.tracker import goal_rows, parse_tasks, target_rows
 from helpers.report.context import RunContext
@@ -19,8 +20,10 @@ GOALS_IMAGE, TASKS_IMAGE = "summary_2_goals.png", "summary_1_tasks.png"  # lead 
 
 
 def progress_context(ctx: RunContext) -> Context:
-    """The measures' context: the data folder, its evaluations (the view), the 街道, the rules."""
-    return Context(ctx.dataset, ctx.evaluations, ctx.streets, ctx.rule, ctx.budget)
+    """The measures' context: the data folder, its evaluations (the view), the 街道, the rules, and
+    the plan period (parameter ``plan_period``, ``plan.tasks.plan_period``)."""
+    years, _ = plan_period(ctx.parameters.get("plan_period"))
+    return Context(ctx.dataset, ctx.evaluations, ctx.streets, ctx.rule, ctx.budget, years)
 
 
 def targets(ctx: RunContext) -> pd.DataFrame:
@@ -33,9 +36,11 @@ def selected_tasks(ctx: RunContext) -> list[int]:
 
 
 def header(ctx: RunContext) -> Section:
+    _, reading = plan_period(ctx.parameters.get("plan_period"))
     s = Section().markdown(
         f"**范围 Scope**: {ctx.scope} · **年度 Year**: {ctx.year} · "
-        f"**任务 Tasks**: {html_text(ctx.parameters.get('tasks', 'all'))}"
+        f"**任务 Tasks**: {html_text(ctx.parameters.get('tasks', 'all'))} · "
+        f"**方案期 Plan period**（“新增”“三年”类目标的累计年份 years counted for 'new' targets）: {html_text(reading)}"
     )
     s.markdown(data_notice(ctx.dataset))
     if ctx.filtered:
