@@ -64,3 +64,46 @@ def test_parse_tasks():
     assert parse_tasks("1-3, 7", numbers) == [1, 2, 3, 7]
     with pytest.raises(ValueError, match="21"):
         parse_tasks("21", numbers)
+
+
+def test_the_screening_scope_is_manufacturing_only_as_the_plan_says():
+    import pandas as pd
+
+    from helpers.policy.low_efficiency import in_scope, manufacturing
+
+    frame = pd.DataFrame(
+        {
+            "industry_code": ["C342", "D4411", None, "c181"],
+            "above_scale": [True, True, True, False],
+            "land_mu": [10.0, 10.0, 10.0, 5.0],
+        }
+    )
+    assert manufacturing(frame).tolist() == [True, False, True, True]  # a missing code is not known to be outside
+    assert in_scope(frame, load_rule()).tolist() == [True, False, True, True]  # the power plant is out
+
+
+def test_screening_coverage_counts_in_scope_enterprises_without_data(sample_copy):
+    from helpers.io.dataset import load_dataset
+    from helpers.progress.measures import compute
+
+    from .conftest import read_table, write_table
+
+    def coverage(folder):
+        ds = load_dataset(folder, use_cache=False)
+        ctx = Context(ds, {2023: evaluate(ds, 2023)}, None, load_rule(), load_budget_rule())
+        return compute("screening_coverage", ctx)[2023], ctx
+
+    import shutil
+
+    from helpers.core import paths
+
+    assert coverage(sample_copy)[0] < 1.0  # without the ledger, the 2023 exits look unscreened
+    shutil.copy(paths.SAMPLE_DIR / "remediation.csv", sample_copy / "remediation.csv")
+    assert coverage(sample_copy)[0] == 1.0  # every in-scope enterprise of the sample has its row (exits are 已退出)
+    panel = read_table(sample_copy, "panel.csv")
+    ev = evaluate(load_dataset(sample_copy), 2023).evaluated
+    code = ev.loc[ev["above_scale"].astype(bool), "credit_code"].iloc[0]  # a 规上 enterprise that reports nothing for 2023
+    write_table(panel[~((panel["credit_code"] == code) & (panel["year"].astype(int) == 2023))], sample_copy, "panel.csv")
+    value, ctx = coverage(sample_copy)
+    in_scope_count = round(1 / (1 - value))
+    assert value < 1 and in_scope_count > 1000  # one in-scope enterprise of more than a thousand went unscreened

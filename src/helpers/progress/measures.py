@@ -74,13 +74,26 @@ def _by_year(values: dict) -> pd.Series:
 
 
 # ---------------------------------------------------------------- evaluation and low efficiency (tasks 1-5)
-@measure("screening_coverage", "排查覆盖率（范围内企业已评价占比）")
+EXITED = "已退出"  # remediation stage of an enterprise that has left
+
+
+@measure("screening_coverage", "排查覆盖率（排查范围内企业已有数据并评价的占比）")
 def _screening(ctx):
+    """任务1: of the enterprises in the screening's scope — every enterprise of the register that is
+    制造业 and 规上, or has the scope's land (those without a row for the year included: whether they
+    were screened is the question), less those reported as not yet producing and those the remediation
+    ledger records as gone (已退出) by the year — the share evaluated."""
     out = {}
+    rem = ctx.record("remediation")
     for y, ev in ctx.evaluations.items():
         e = ev.enterprises[ev.enterprises["status"] != "filtered"]
-        producing = e["has_panel"] & e["in_production"].fillna(False).astype(bool)
-        candidates = producing & in_scope(e, ctx.rule)
+        not_producing = e["has_panel"] & ~e["in_production"].fillna(True).astype(bool)
+        gone = (
+            e["credit_code"].isin(rem.loc[(rem["stage"] == EXITED) & (rem["year"] <= y), "credit_code"])
+            if rem is not None
+            else False
+        )
+        candidates = ~not_producing & ~gone & in_scope(e, ctx.rule)
         screened = candidates & (e["status"] == "evaluated")
         out[y] = screened.sum() / candidates.sum() if candidates.sum() else float("nan")
     return _by_year(out)
