@@ -107,3 +107,27 @@ def test_screening_coverage_counts_in_scope_enterprises_without_data(sample_copy
     value, ctx = coverage(sample_copy)
     in_scope_count = round(1 / (1 - value))
     assert value < 1 and in_scope_count > 1000  # one in-scope enterprise of more than a thousand went unscreened
+
+
+def test_the_readings_of_tasks_5_8_17_18_and_the_policy_measures(sample):
+    from helpers.plan.tasks import load_policy_measures
+    from helpers.report.context import build_context
+    from helpers.report.tracker_page import policy_measures
+
+    _, tasks = load_tasks()
+    by_task = {t.number: {x["measure"]: x for x in t.targets} for t in tasks.itertuples()}
+    assert "rd_activity_coverage" in by_task[8]
+    assert {"digital_diagnosis_coverage", "industrial_internet_coverage"} <= set(by_task[17])
+    assert "lower bound" in by_task[5]["parks_four_star"]["reading"]
+    assert (
+        by_task[18]["service_manufacturing_demos_new"]["basis"] == "new"
+        and "15" in by_task[18]["service_manufacturing_demos_new"]["reading"]
+    )
+    rows = target_rows(context(sample), 2023, [8, 17]).set_index("measure")
+    ev = evaluate(sample, 2023).evaluated
+    above = ev[ev["above_scale"].astype(bool)]
+    assert rows.loc["rd_activity_coverage", "judged"] == pytest.approx((above["rd_10k_yuan"] > 0).mean())
+    assert rows.loc["digital_diagnosis_coverage", "status"] == NO_DATA  # the sample does not record it: unknown, not 0 %
+    section = policy_measures(build_context(plot=False))
+    assert len(section.data["measures"]) == len(load_policy_measures()) >= 5
+    assert "改一补一" in section.parts[1][1].to_html()

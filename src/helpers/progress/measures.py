@@ -203,8 +203,10 @@ def _energy_freed(ctx):
 
 # ---------------------------------------------------------------- enterprise attributes (tasks 8, 9, 17-19)
 def _attribute(ctx, attribute: str, new: bool):
+    """Holders of ``attribute`` (cumulative, or new per year); None (无数据) when the data record no
+    holder of it at all: an attribute a folder does not record is unknown, not zero."""
     a = ctx.record("enterprise_attributes")
-    if a is None:
+    if a is None or not (a["attribute"] == attribute).any():
         return None
     a = a[(a["attribute"] == attribute) & a["credit_code"].isin(ctx.codes())]
     if new:
@@ -213,8 +215,10 @@ def _attribute(ctx, attribute: str, new: bool):
 
 
 def _coverage(ctx, attribute: str):
+    """Share of the evaluated 规上 enterprises holding ``attribute`` by the year; None (无数据) when the
+    data record no holder of it at all."""
     a = ctx.record("enterprise_attributes")
-    if a is None:
+    if a is None or not (a["attribute"] == attribute).any():
         return None
     a = a[a["attribute"] == attribute]
     out = {}
@@ -234,11 +238,25 @@ for _name, _label, _attr, _new in [
     ("national_tech_centres_new", "新增国家级企业技术中心（家）", "national_tech_centre", True),
     ("pinzibiao_new", "新增“品字标”品牌企业（家）", "pinzibiao", True),
     ("service_manufacturing_demos", "省级服务型制造示范企业（平台）（家）", "service_mfg_demo", False),
+    ("service_manufacturing_demos_new", "新增省级服务型制造示范企业（平台）（家）", "service_mfg_demo", True),
 ]:
     measure(_name, _label)(lambda ctx, a=_attr, n=_new: _attribute(ctx, a, n))
 
 measure("rd_institution_coverage", "规上企业研发机构覆盖率")(lambda ctx: _coverage(ctx, "rd_institution"))
 measure("digital_coverage", "规上企业数字化技术改造覆盖率")(lambda ctx: _coverage(ctx, "digital_transformation"))
+measure("digital_diagnosis_coverage", "规上企业数字化诊断覆盖率")(lambda ctx: _coverage(ctx, "digital_diagnosis"))
+measure("industrial_internet_coverage", "规上企业工业互联网平台覆盖率")(lambda ctx: _coverage(ctx, "industrial_internet"))
+
+
+@measure("rd_activity_coverage", "规上企业研发活动覆盖率（R&D经费支出>0）")
+def _rd_activity(ctx):
+    """任务8's 研发活动全覆盖: the share of the evaluated 规上 enterprises with R&D spending above 0 in the year."""
+    out = {}
+    for y, ev in ctx.evaluations.items():
+        above = ev.evaluated[ev.evaluated["above_scale"].astype(bool)]
+        rd = above["rd_10k_yuan"].astype(float)
+        out[y] = float((rd > 0).sum() / rd.notna().sum()) if rd.notna().any() else float("nan")
+    return _by_year(out)
 
 
 # ---------------------------------------------------------------- investment projects (tasks 10-14)

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from helpers.plan.tasks import plan_period
+from helpers.plan.tasks import NO_DATA, load_policy_measures, plan_period
 from helpers.progress.measures import Context
 from helpers.progress.tracker import goal_rows, parse_tasks, target_rows
 from helpers.report.context import RunContext
@@ -120,3 +120,27 @@ def task_by_task(ctx: RunContext) -> Section:
         if ctx.filtered and task_rows["series"].isna().any():
             s.markdown("部分指标为全区统计，选择街道后显示为无数据 District-level counts show 无数据 under a 街道 filter.")
     return s
+
+
+def policy_measures(ctx: RunContext) -> Section:
+    """The plan's numeric policy measures (四、政策措施; data/plan/measures.yaml): each with its target
+    and responsible units. The data folders this project reads hold no series for them: each is
+    shown as 无数据 rather than left out."""
+    m = load_policy_measures()
+    table = pd.DataFrame(
+        {
+            "条款 section": m["section"],
+            "措施 measure": m["text"],
+            "目标 target": [f"{c} {v:g} {u}" for c, v, u in zip(m["comparator"], m["value"], m["unit"], strict=True)],
+            "责任单位 units": m["units"].map("、".join),
+            "状态 status": NO_DATA,
+        }
+    )
+    return (
+        Section(data={"measures": m})
+        .markdown(
+            f"方案“四、政策措施”中的量化措施 {len(m)} 项（`data/plan/measures.yaml`）；本项目读取的数据中无相应记录，均记为{NO_DATA}。"
+            f" The plan's {len(m)} numeric policy measures; the data hold no series for them, so each shows as {NO_DATA}."
+        )
+        .table(table.style.set_properties(**{"text-align": "left"}).hide(axis="index"))
+    )
