@@ -161,3 +161,17 @@ def test_the_plan_sized_scenario_frees_about_the_plans_land(ev):
     r = apply_scenario(ev, load_scenario("plan_sized"), load_rule(), load_defaults(), 2023)
     assert 3500 <= r.totals["land_freed_mu"] < 3500 + r.exits["land_freed_mu"].max()
     assert r.totals["relet_mu"] == 0  # the two-year delay: nothing re-let produces by the target year
+
+
+def test_one_years_refund_alone_does_not_trigger_an_exit():
+    now = frame().assign(tax_10k_yuan=[20.0, -300.0, 10.0])  # b (20亩) had a large net refund this year
+    before = frame().assign(tax_10k_yuan=[20.0, 1200.0, 10.0])  # ... and paid 60万元/亩 the year before
+    one_year = select_exits(now, {"tax_per_mu_below": 3})
+    two_years = select_exits(now, {"tax_per_mu_below": 3, "tax_per_mu_years": 2}, history=[before])
+    assert one_year.tolist() == [True, True, True]
+    assert two_years.tolist() == [True, False, True]  # b: (−300 + 1200) / 40亩 = 22.5万元/亩
+
+
+def test_the_default_scenario_uses_two_years_and_the_operating_period():
+    spec = load_scenario("default")
+    assert spec["select"]["tax_per_mu_years"] == 2 and spec["relet"]["delay_years"] == 2

@@ -44,7 +44,7 @@ class ScenarioResult:
     after: pd.Series  # and after
 
 
-SELECT_KEYS = {"class_d", "tax_per_mu_below", "remediation_list", "enterprises", "land_freed_up_to"}
+SELECT_KEYS = {"class_d", "tax_per_mu_below", "tax_per_mu_years", "remediation_list", "enterprises", "land_freed_up_to"}
 RENAMED_SELECT_KEYS = {"hell_list": "remediation_list"}
 
 
@@ -70,15 +70,32 @@ def load_defaults(path: str | Path = DEFAULTS_FILE) -> dict:
     return load_yaml(paths.resolve(path))["defaults"]
 
 
-def select_exits(evaluated: pd.DataFrame, select: dict, rule: Rule | None = None, land_share: float = 1.0) -> pd.Series:
+def tax_per_mu_over_years(evaluated: pd.DataFrame, history: list[pd.DataFrame] | None, years: int) -> pd.Series:
+    """Each enterprise's 亩均税收 over the data year and up to ``years`` − 1 earlier ones (Σ tax / Σ land
+    of the years it has data for): one year's net refunds alone do not put it under an exit line."""
+    frames = [evaluated[["credit_code", "tax_10k_yuan", "land_mu"]]]
+    frames += [h[["credit_code", "tax_10k_yuan", "land_mu"]] for h in (history or [])[: max(years - 1, 0)]]
+    both = pd.concat(frames).dropna(subset=["tax_10k_yuan"])
+    sums = both[both["land_mu"] > 0].groupby("credit_code")[["tax_10k_yuan", "land_mu"]].sum()
+    return evaluated["credit_code"].map(sums["tax_10k_yuan"] / sums["land_mu"])
+
+
+def select_exits(
+    evaluated: pd.DataFrame,
+    select: dict,
+    rule: Rule | None = None,
+    land_share: float = 1.0,
+    history: list[pd.DataFrame] | None = None,
+) -> pd.Series:
     """The union of the scenario's selection rules, among enterprises with land. ``land_share``: the
-    way's share of land freed (for ``land_freed_up_to``)."""
+    way's share of land freed (for ``land_freed_up_to``); ``history``: the evaluated enterprises of
+    earlier years, latest first (for ``tax_per_mu_years``)."""
     chosen = pd.Series(False, index=evaluated.index)
     if select.get("class_d"):
         chosen |= (evaluated["class"] == "D").fillna(False).astype(bool)
     line = select.get("tax_per_mu_below")
     if line is not None:
-        tax_per_mu = ratio(evaluated["tax_10k_yuan"], evaluated["land_mu"])
+        tax_per_mu = tax_per_mu_over_years(evaluated, history, int(select.get("tax_per_mu_years", 1)))
         chosen |= tax_per_mu.lt(float(line)).fillna(False)
     if select.get("remediation_list"):
         if rule is None:
@@ -104,13 +121,16 @@ def lowest_first_up_to(evaluated: pd.DataFrame, target_mu: float, land_share: fl
     return evaluated.index.to_series().isin(ranked.index[:n])
 
 
-def apply_scenario(evaluated: pd.DataFrame, scenario: dict, rule: Rule, defaults: dict, year: int) -> ScenarioResult:
-    """Run ``scenario`` on the evaluated enterprises of ``year``."""
+def apply_scenario(
+    evaluated: pd.DataFrame, scenario: dict, rule: Rule, defaults: dict, year: int, history: list[pd.DataFrame] | None = None
+) -> ScenarioResult:
+    """Run ``scenario`` on the evaluated enterprises of ``year`` (``history``: those of earlier years,
+    latest first, for exit lines over several years)."""
     way = scenario.get("way", "整体腾退")
     if way not in rule.ways:
         raise ValueError(f"scenario way {way!r} unknown; choose one of {', '.join(rule.ways)}")
     shares = rule.ways[way]
-    exiting = select_exits(evaluated, scenario.get("select", {}), rule, float(shares["land_freed_share"]))
+    exiting = select_exits(evaluated, scenario.get("select", {}), rule, float(shares["land_freed_share"]), history)
     after = evaluated.copy()
     ex = evaluated[exiting]
     land_freed = ex["land_mu"] * shares["land_freed_share"]
@@ -231,6 +251,7 @@ def sweep(
     year: int,
     thresholds: list[float],
     densities: list[float],
+    history: list[pd.DataFrame] | None = None,
 ) -> pd.DataFrame:
     """Headline results over a grid of 亩均税收 exit lines × re-let densities. Exits follow the line
     alone (the scenario's other selection rules are set aside, so the line's effect is seen clean);
@@ -238,8 +259,13 @@ def sweep(
     rows = []
     for line in thresholds:
         for density in densities:
-            s = {**scenario, "select": {"tax_per_mu_below": line}, "relet": {**scenario.get("relet", {}), "density": density}}
-            r = apply_scenario(evaluated, s, rule, defaults, year)
+            years = scenario.get("select", {}).get("tax_per_mu_years", 1)
+            s = {
+                **scenario,
+                "select": {"tax_per_mu_below": line, "tax_per_mu_years": years},
+                "relet": {**scenario.get("relet", {}), "density": density},
+            }
+            r = apply_scenario(evaluated, s, rule, defaults, year, history)
             rows.append(
                 {"threshold": line, "density": density, **r.totals.to_dict(), **{f"after_{k}": v for k, v in r.after.items()}}
             )
@@ -260,10 +286,11 @@ def tornado(
     year: int,
     swings: dict[str, tuple],
     metric: str = "tax_per_mu",
+    history: list[pd.DataFrame] | None = None,
 ) -> pd.DataFrame:
     """One-at-a-time swings: for each setting (dotted path into the scenario, e.g. ``relet.density``)
     its low and high value, and the metric after the scenario at each; sorted by the range."""
-    base = apply_scenario(evaluated, scenario, rule, defaults, year).after[metric]
+    base = apply_scenario(evaluated, scenario, rule, defaults, year, history).after[metric]
     rows = []
     for path, (low, high) in swings.items():
         results = []
@@ -271,7 +298,7 @@ def tornado(
             s = {k: (dict(v) if isinstance(v, dict) else v) for k, v in scenario.items()}
             head, _, leaf = path.rpartition(".")
             (s[head] if head else s)[leaf] = value
-            results.append(apply_scenario(evaluated, s, rule, defaults, year).after[metric])
+            results.append(apply_scenario(evaluated, s, rule, defaults, year, history).after[metric])
         rows.append({"setting": path, "low": low, "high": high, "at_low": results[0], "at_high": results[1], "base": base})
     out = pd.DataFrame(rows)
     out["range"] = (out["at_high"] - out["at_low"]).abs()

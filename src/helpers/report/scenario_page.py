@@ -58,9 +58,17 @@ def district_evaluated(ctx: RunContext) -> pd.DataFrame:
     return ctx.district_ev.evaluated
 
 
+def history(ctx: RunContext) -> list[pd.DataFrame]:
+    """The district's evaluated enterprises of the years before the data year, latest first (for exit
+    lines over several years, ``select.tax_per_mu_years``)."""
+    return [ctx.district[y].evaluated for y in sorted(ctx.district, reverse=True) if y < ctx.year]
+
+
 def result(ctx: RunContext) -> ScenarioResult:
     """The scenario on the whole district's evaluated enterprises of the data year."""
-    return ctx.memo("scenario", lambda: apply_scenario(district_evaluated(ctx), spec(ctx), ctx.rule, defaults(ctx), ctx.year))
+    return ctx.memo(
+        "scenario", lambda: apply_scenario(district_evaluated(ctx), spec(ctx), ctx.rule, defaults(ctx), ctx.year, history(ctx))
+    )
 
 
 def exits_in_view(ctx: RunContext) -> pd.DataFrame:
@@ -254,6 +262,7 @@ def exit_lines(ctx: RunContext) -> Section:
         ctx.year,
         _list(ctx.parameters.get("thresholds", "1,3,5,8,10,15,20")),
         _list(ctx.parameters.get("densities", "0.8,1.0,1.2")),
+        history(ctx),
     )
     smallest = smallest_line(grid, "after_tax_per_mu", float(tax.value))
     fig = sensitivity_chart(
@@ -304,7 +313,15 @@ def assumptions_tornado(ctx: RunContext) -> Section:
     s = spec(ctx)
     swings = s.get("sensitivity") or load_scenario(DEFAULT_SCENARIO)["sensitivity"]
     tax = ctx.goal("tax_per_mu")
-    table = tornado(district_evaluated(ctx), s, ctx.rule, defaults(ctx), ctx.year, {k: tuple(v) for k, v in swings.items()})
+    table = tornado(
+        district_evaluated(ctx),
+        s,
+        ctx.rule,
+        defaults(ctx),
+        ctx.year,
+        {k: tuple(v) for k, v in swings.items()},
+        history=history(ctx),
+    )
     fig = tornado_chart(
         table,
         f"图5 假设敏感性：全区情景后规上亩均税收（{ctx.year}年数据）",
