@@ -253,3 +253,24 @@ def test_map_tooltips_show_hostile_names_as_text(sample):
     for name, tip in zip(HOSTILE_NAMES, tips, strict=True):  # … holding the name as text, not as markup
         shown = html.unescape(html.unescape(tip))  # the attribute's escaping, then innerHTML's
         assert f"<td>{html.escape(name, quote=False)}</td>" in html.unescape(tip) and name in shown
+
+
+@case("privacy", "hidden")
+def test_a_subfolder_is_named_by_its_path_only_and_a_year_folder_is_no_leak(tmp_path, monkeypatch):
+    from helpers.io.dataset import load_dataset
+    from helpers.io.privacy import KEY_ENV
+    from helpers.report.redaction import redactor
+    from helpers.report.sharing import needles_of
+    from tests import county_exports as ce
+
+    monkeypatch.setenv(KEY_ENV, "test-key")
+    folder = ce.write_all(tmp_path / "data", ["separate_csv_gbk"])["separate_csv_gbk"]
+    (folder / "2022").mkdir()
+    (folder / "张三机械厂旧数据").mkdir()
+    redact = redactor(load_dataset(folder, anonymize=True, use_cache=False))
+    assert redact("2022年 数据 2022") == "2022年 数据 2022"  # the year is not rewritten
+    assert "张三机械厂旧数据" not in redact(f"{folder / '张三机械厂旧数据'}: a subfolder") and "文件夹" in redact(
+        f"{folder / '张三机械厂旧数据'}: a subfolder"
+    )
+    needles = needles_of(folder)
+    assert "张三机械厂旧数据" in needles and "2022" not in needles

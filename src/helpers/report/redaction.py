@@ -97,9 +97,10 @@ def redactor(dataset) -> Redactor:
     folder = check.folder
     files = data_file_aliases(folder)
     subfolders = sorted(p for p in folder.rglob("*") if p.is_dir()) if folder.is_dir() else []
-    files += [(p, f"文件夹{i}") for i, p in enumerate(subfolders, 1)]
     paths = [(str(p), a) for p, a in files] + [(str(p.relative_to(folder)), a) for p, a in files]
     paths += [(p.name, a) for p, a in files]
+    # a subfolder only by its path: a bare name such as "2022" or "old" would rewrite ordinary words
+    paths += [(str(p), f"{DATA_PLACEHOLDER}/文件夹{i}") for i, p in enumerate(subfolders, 1)]
     paths.append((str(folder), DATA_PLACEHOLDER))
     paths.sort(key=lambda pair: -len(pair[0]))
     key, _ = pseudonym_key(dataset.synthetic)

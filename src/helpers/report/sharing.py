@@ -101,9 +101,14 @@ def source_names(check) -> set[str]:
     vocabulary = SCHEMA_FILE.read_text(encoding="utf-8")
     folder = Path(check.folder)
     files = [p for p in folder.rglob("*") if p.is_file() and p.name not in standard] if folder.is_dir() else []
-    files += [p for p in folder.rglob("*") if p.is_dir()] if folder.is_dir() else []  # subfolders: named too
     files = [p for p in files if not ONE_WORD.fullmatch(p.stem) and p.stem not in vocabulary]
     out = {p.name for p in files} | {p.stem for p in files if len(p.stem) >= 4}
+    subfolders = [p.name for p in folder.rglob("*") if p.is_dir()] if folder.is_dir() else []
+    out |= {  # subfolders named like an enterprise, not like a year or a plain word
+        n
+        for n in subfolders
+        if len(n) >= 4 and not ONE_WORD.fullmatch(n) and not GENERIC_SHEET.fullmatch(n) and n not in vocabulary
+    }
     sources = {str(s) for t in check.tables.values() if SOURCE in t for s in t[SOURCE].dropna().unique()}
     sources |= set(check.ignored)
     for text in sources:
