@@ -35,19 +35,24 @@ def indicator_defs() -> dict[str, Indicator]:
 
 
 OUTPUT_VALUE = "output_value_10k_yuan"  # 工业总产值 where given, else 营业收入: the 增加值率 denominator
-DERIVED_SOURCES = {OUTPUT_VALUE: ("gross_output_10k_yuan", "revenue_10k_yuan")}
+GROSS_OUTPUT = "gross_output_10k_yuan"
+# a derived column: the first of its sources that holds a value, row by row (the last one is required)
+DERIVED_SOURCES = {OUTPUT_VALUE: (GROSS_OUTPUT, "revenue_10k_yuan")}
 
 
 def column(frame: pd.DataFrame, name: str) -> pd.Series:
-    """``frame[name]``, or a derived column (``DERIVED_SOURCES``) built from its sources: the output
-    value is 工业总产值 where the data give it and 营业收入 elsewhere."""
-    if name in frame:
+    """``frame[name]``, or a derived column (``DERIVED_SOURCES``): the first of its sources that
+    holds a value, row by row — the output value is 工业总产值 where the data give it and 营业收入
+    elsewhere. A missing column that is neither is a KeyError naming it."""
+    if name in frame or name not in DERIVED_SOURCES:
         return frame[name]
-    if name == OUTPUT_VALUE:
-        revenue = frame["revenue_10k_yuan"].astype(float)
-        gross = frame["gross_output_10k_yuan"].astype(float) if "gross_output_10k_yuan" in frame else None
-        return revenue if gross is None else gross.where(gross.notna(), revenue)
-    return frame[name]  # a KeyError naming the column
+    *preferred, last = DERIVED_SOURCES[name]
+    out = frame[last].astype(float)
+    for source in reversed(preferred):
+        if source in frame:
+            value = frame[source].astype(float)
+            out = value.where(value.notna(), out)
+    return out
 
 
 def source_columns(name: str) -> tuple[str, ...]:
@@ -61,7 +66,7 @@ def va_rate_basis(frame: pd.DataFrame) -> str:
     has_va = frame["value_added_10k_yuan"].notna() if "value_added_10k_yuan" in frame else pd.Series(dtype=bool)
     if not has_va.any():
         return ""
-    gross = frame.get("gross_output_10k_yuan")
+    gross = frame.get(GROSS_OUTPUT)
     by_revenue = int((has_va & (gross.isna() if gross is not None else True)).sum())
     if by_revenue == 0:
         return ""

@@ -103,11 +103,11 @@ def assumptions_section(ctx: RunContext) -> Section:
     table = assumptions(spec(ctx), ctx.rule, defaults(ctx), ctx.year)
     t = result(ctx).totals
     land, energy = ctx.goal("land_renewed"), ctx.goal("energy_freed")
+    land_x, energy_x = t["land_freed_mu"] / land.value, t["net_energy_freed_tce"] / energy.value
     reach = (
-        f"与方案目标相比 Against the plan: 腾出用地为目标的 {t['land_freed_mu'] / land.value:.1f} 倍，"
-        f"净腾出用能为目标的 {t['net_energy_freed_tce'] / energy.value:.1f} 倍（方案目标为两年合计 {land.text}、{energy.text}；"
-        f"情景为一年内全部退出）— land freed is {t['land_freed_mu'] / land.value:.1f}× and net energy freed "
-        f"{t['net_energy_freed_tce'] / energy.value:.1f}× the plan's two-year targets, all exits in one year."
+        f"与方案目标相比 Against the plan: 腾出用地为目标的 {land_x:.1f} 倍，净腾出用能为目标的 {energy_x:.1f} 倍"
+        f"（方案目标为两年合计 {land.text}、{energy.text}；情景为一年内全部退出）— land freed is {land_x:.1f}× and net "
+        f"energy freed {energy_x:.1f}× the plan's two-year targets, all exits in one year."
     )
     return (
         Section(data={"assumptions": table})

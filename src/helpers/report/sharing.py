@@ -100,10 +100,11 @@ def source_names(check) -> set[str]:
     standard = contract_file_names()
     vocabulary = SCHEMA_FILE.read_text(encoding="utf-8")
     folder = Path(check.folder)
-    files = [p for p in folder.rglob("*") if p.is_file() and p.name not in standard] if folder.is_dir() else []
+    entries = list(folder.rglob("*")) if folder.is_dir() else []
+    files = [p for p in entries if p.is_file() and p.name not in standard]
     files = [p for p in files if not ONE_WORD.fullmatch(p.stem) and p.stem not in vocabulary]
     out = {p.name for p in files} | {p.stem for p in files if len(p.stem) >= 4}
-    subfolders = [p.name for p in folder.rglob("*") if p.is_dir()] if folder.is_dir() else []
+    subfolders = [p.name for p in entries if p.is_dir()]
     out |= {  # subfolders named like an enterprise, not like a year or a plain word
         n
         for n in subfolders
