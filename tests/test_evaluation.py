@@ -5,7 +5,7 @@ import pytest
 from helpers.evaluate.evaluation import evaluate
 from helpers.evaluate.frame import EXCLUSION_REASONS
 from helpers.evaluate.scope import parse_streets
-from helpers.plan.goals import above_scale_figures, goals_table
+from helpers.plan.goals import above_scale_figures, goals_table, load_goals
 
 
 @pytest.fixture(scope="module")
@@ -112,6 +112,23 @@ def test_sample_meets_some_targets_and_misses_others(ev2023):
     assert bool(goals.loc["tax_per_mu", "met"]) is False
     assert bool(goals.loc["labour_productivity", "met"]) is True
     assert pd.isna(goals.loc["land_renewed", "met"])  # not measured by the evaluation
+
+
+def test_the_rd_goal_is_measured_over_manufacturing_only(ev2023):
+    """The plan's R&D goal says 制造业: a 规上 power company (门类 D) with a large R&D spend moves the
+    district's 亩均税收 but not the R&D figure; an enterprise without an industry code is kept."""
+    e = ev2023.evaluated.copy()
+    above = e.index[e["above_scale"].astype(bool)]
+    before = above_scale_figures(e)
+    power, unknown = above[0], above[1]
+    e.loc[power, ["industry_code", "rd_10k_yuan", "tax_10k_yuan"]] = ["D4411", e.loc[power, "revenue_10k_yuan"], 1e6]
+    e.loc[unknown, "industry_code"] = None
+    after = above_scale_figures(e)
+    rest = e.loc[above].drop(index=power)
+    assert after["rd_ratio"] == pytest.approx(rest["rd_10k_yuan"].sum() / rest["revenue_10k_yuan"].sum())
+    assert after["rd_ratio"] != pytest.approx(before["rd_ratio"])
+    assert after["tax_per_mu"] > before["tax_per_mu"]  # 规上工业 goals keep every 规上 enterprise
+    assert "制造业" in load_goals()[1].set_index("id").loc["rd_ratio", "note"]
 
 
 def test_years_differ(sample):

@@ -85,3 +85,13 @@ def test_ranking_within_the_street_is_explicit_and_named_on_the_page(tmp_path):
     assert any("仅所选街道内排名" in text for text in evaluation_page.classes(ctx).texts)
     assert (ctx.ev.evaluated["rank"] <= len(ctx.ev.evaluated)).all()
     plt.close("all")
+
+
+def test_the_scenario_page_sets_energy_per_mu_beside_the_plans_ratio(district):
+    """The plan's two targets imply 20000 ÷ 3500 ≈ 5.7 tce per 亩 freed; the page prints it beside the
+    scenario's own figure, and says that the sample's 规下 energy intensity is an assumption."""
+    t = scenario_page.result(district).totals
+    text = "\n".join(scenario_page.assumptions_section(district).texts)
+    assert "每亩 5.7 吨" in text
+    assert f"{t['energy_freed_tce'] / t['land_freed_mu']:,.1f} 吨标准煤" in text
+    assert scenario_page.SAMPLE_ENERGY_NOTE in text

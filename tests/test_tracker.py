@@ -69,7 +69,8 @@ def test_parse_tasks():
 def test_the_screening_scope_is_manufacturing_only_as_the_plan_says():
     import pandas as pd
 
-    from helpers.policy.low_efficiency import in_scope, manufacturing
+    from helpers.core.industries import is_manufacturing
+    from helpers.policy.low_efficiency import in_scope
 
     frame = pd.DataFrame(
         {
@@ -78,7 +79,7 @@ def test_the_screening_scope_is_manufacturing_only_as_the_plan_says():
             "land_mu": [10.0, 10.0, 10.0, 5.0],
         }
     )
-    assert manufacturing(frame).tolist() == [True, False, True, True]  # a missing code is not known to be outside
+    assert is_manufacturing(frame).tolist() == [True, False, True, True]  # a missing code is not known to be outside
     assert in_scope(frame, load_rule()).tolist() == [True, False, True, True]  # the power plant is out
 
 

@@ -37,3 +37,12 @@ def chain_of(industry_codes: pd.Series) -> pd.Series:
     chains = [next((chain for prefix, chain in prefixes if code.startswith(prefix)), c["default_chain"]) for code in distinct]
     out = pd.array(chains + [c["missing_chain"]], dtype="string")[which]  # -1 (missing code) → 行业代码未填
     return pd.Series(out, index=industry_codes.index, dtype="string")
+
+
+def is_manufacturing(frame: pd.DataFrame) -> pd.Series:
+    """制造业 by GB/T 4754-2017: industry code in 门类 C; True where the code is missing (not known
+    to be outside manufacturing)."""
+    if "industry_code" not in frame:
+        return pd.Series(True, index=frame.index)
+    code = frame["industry_code"].astype("string").str.strip().str.upper()
+    return (code.str.startswith("C") | code.isna()).fillna(True).astype(bool)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pandas as pd
 
 from helpers.core import paths
+from helpers.core.industries import is_manufacturing
 from helpers.core.yamlfile import load_yaml
 from helpers.evaluate.indicators import aggregate_ratio, column, indicator_defs, va_rate_basis
 from helpers.plan.tasks import COMPARATORS
@@ -20,11 +21,31 @@ def load_goals() -> tuple[dict, pd.DataFrame]:
     return raw["plan"], goals
 
 
-def above_scale_figures(evaluated: pd.DataFrame, ids: list[str] | None = None) -> pd.Series:
-    """Aggregate indicators (Σ numerator / Σ denominator) over the evaluated 规上 enterprises:
-    the given ``ids``, or every indicator of data/methods/indicators.yaml."""
+def measured_over(evaluated: pd.DataFrame, measure: str, manufacturing: set[str] | None = None) -> pd.DataFrame:
+    """The enterprises a goal's figure is measured over: the evaluated 规上 enterprises, only the
+    制造业 ones (GB/T 4754 门类 C, a missing code kept) where the goal says 制造业
+    (``scope: manufacturing`` in data/plan/goals.yaml; ``manufacturing``: those measures, read from the
+    file when not given)."""
     above = evaluated[evaluated["above_scale"].fillna(False).astype(bool)]
-    return pd.Series({i: aggregate_ratio(above, i) for i in ids or indicator_defs()}, name="规上")
+    only_manufacturing = measure in (manufacturing_measures() if manufacturing is None else manufacturing)
+    return above[is_manufacturing(above)] if only_manufacturing else above
+
+
+def manufacturing_measures() -> set[str]:
+    """The indicators that a goal measures over 制造业 only."""
+    _, goals = load_goals()
+    scope = goals["scope"] if "scope" in goals else pd.Series(None, index=goals.index)
+    return set(goals.loc[scope.eq("manufacturing"), "measure"].dropna())
+
+
+def above_scale_figures(evaluated: pd.DataFrame, ids: list[str] | None = None) -> pd.Series:
+    """Aggregate indicators (Σ numerator / Σ denominator) over the evaluated 规上 enterprises
+    (制造业 only for an indicator that a goal measures over 制造业, ``measured_over``): the given
+    ``ids``, or every indicator of data/methods/indicators.yaml."""
+    manufacturing = manufacturing_measures()
+    return pd.Series(
+        {i: aggregate_ratio(measured_over(evaluated, i, manufacturing), i) for i in ids or indicator_defs()}, name="规上"
+    )
 
 
 def figures_by_year(evaluations: dict[int, pd.DataFrame]) -> pd.DataFrame:
@@ -66,12 +87,13 @@ def scope_contributions(district: pd.DataFrame, view: pd.DataFrame) -> pd.DataFr
     (district value − target). ``district`` and ``view``: evaluated enterprises."""
     _, goals = load_goals()
     defs = indicator_defs()
+    manufacturing = manufacturing_measures()
     rows = []
     for g in goals[goals["measure"].map(lambda m: isinstance(m, str))].itertuples():
         d = defs[g.measure]
         parts = {}
         for name, frame in (("district", district), ("view", view)):
-            above = frame[frame["above_scale"].fillna(False).astype(bool)]
+            above = measured_over(frame, g.measure, manufacturing)
             num, den = column(above, d.numerator).astype(float), column(above, d.denominator).astype(float)
             ok = num.notna() & (den > 0)
             parts[name] = (float(num[ok].sum()), float(den[ok].sum()))

@@ -15,6 +15,7 @@ import pandas as pd
 
 from helpers.core import paths
 from helpers.core.errors import InputError
+from helpers.core.industries import is_manufacturing
 from helpers.core.yamlfile import load_yaml
 from helpers.evaluate.indicators import compute_indicators, indicator_defs, ratio
 
@@ -71,22 +72,13 @@ def load_rule(path: str | Path = RULE_FILE) -> Rule:
     )
 
 
-def manufacturing(frame: pd.DataFrame) -> pd.Series:
-    """制造业 by GB/T 4754-2017: industry code in 门类 C; True where the code is missing (not known
-    to be outside manufacturing)."""
-    if "industry_code" not in frame:
-        return pd.Series(True, index=frame.index)
-    code = frame["industry_code"].astype("string").str.strip().str.upper()
-    return (code.str.startswith("C") | code.isna()).fillna(True).astype(bool)
-
-
 def in_scope(evaluated: pd.DataFrame, rule: Rule) -> pd.Series:
     """任务1's scope: 规上 enterprises, and 规下 ones with at least the given land (含); only 制造业
     when the rule says so (``scope.manufacturing_only``: the plan screens 规上制造业 and 规下制造业)."""
     above = evaluated["above_scale"].fillna(False).astype(bool)
     big_enough = evaluated["land_mu"] >= float(rule.scope["below_scale_land_mu_min"])
     scope = (above & bool(rule.scope["above_scale"])) | (~above & big_enough)
-    return scope & manufacturing(evaluated) if rule.scope.get("manufacturing_only") else scope
+    return scope & is_manufacturing(evaluated) if rule.scope.get("manufacturing_only") else scope
 
 
 def screen(evaluated: pd.DataFrame, rule: Rule) -> pd.DataFrame:

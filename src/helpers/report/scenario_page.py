@@ -97,6 +97,11 @@ def header(ctx: RunContext) -> Section:
     return out.markdown(ctx.district_ev.land_note).markdown(data_notice(ctx.dataset))
 
 
+SAMPLE_ENERGY_NOTE = (
+    "（合成样本的规下用能强度是假设：按黄岩区公布的规下单位电耗税收标准设定，见 data/sample/generator.yaml，并非临平实际）"
+)
+
+
 def assumptions_section(ctx: RunContext) -> Section:
     """Every assumption the result rests on (``policy.scenario.assumptions``), and how the land and
     energy freed compare with the plan's two-year targets."""
@@ -109,6 +114,15 @@ def assumptions_section(ctx: RunContext) -> Section:
         f"（方案目标为两年合计 {land.text}、{energy.text}；情景为一年内全部退出）— land freed is {land_x:.1f}× and net "
         f"energy freed {energy_x:.1f}× the plan's two-year targets, all exits in one year."
     )
+    if t["land_freed_mu"] > 0:
+        per_mu, plan_per_mu = t["energy_freed_tce"] / t["land_freed_mu"], energy.value / land.value
+        reach += (
+            f"\n\n每腾出1亩，情景腾出用能（毛）{per_mu:,.1f} 吨标准煤；方案两项目标之比为每亩 {plan_per_mu:,.1f} 吨"
+            f"（{energy.text} ÷ {land.text}）。两者相差越大，越说明退出企业的用能强度与方案测算所设想的不同"
+            f"{SAMPLE_ENERGY_NOTE if ctx.synthetic else ''}。 Gross energy freed per 亩: {per_mu:,.1f} tce in the "
+            f"scenario against {plan_per_mu:,.1f} tce implied by the plan's two targets; the wider the gap, the more the "
+            "exiting firms' energy intensity differs from what the plan's figures assume."
+        )
     return (
         Section(data={"assumptions": table})
         .table(table.style.set_properties(**{"text-align": "left"}).hide(axis="index"))
