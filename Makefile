@@ -74,8 +74,8 @@ adversarial: $(STAMP) ## The adversarial suite alone: every hostile-input case w
 	$(PY) -m tests.adversarial
 
 .PHONY: lab
-lab: $(STAMP) ## Open JupyterLab on the project's environment (kernel python3 from .venv)
-	$(VENV)/bin/jupyter lab --notebook-dir=notebooks
+lab: $(STAMP) ## Open JupyterLab on the project's environment (kernel python3 from .venv; as root in a container too)
+	$(VENV)/bin/jupyter lab --notebook-dir=notebooks $(if $(filter 0,$(shell id -u)),--allow-root)
 
 .PHONY: sample
 sample: $(STAMP) ## Regenerate the embedded synthetic sample in data/sample/ (seeded, deterministic)

@@ -5,6 +5,7 @@ name unresolvable; an error listener records script errors into the DOM, which c
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import shutil
@@ -13,6 +14,8 @@ import tempfile
 from pathlib import Path
 
 import pytest
+
+from helpers.report.pdf import OFFLINE_FLAGS
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 ERROR_HOOK = (
@@ -30,25 +33,66 @@ def need_chromium() -> str:
     pytest.skip("chromium not installed (apt-get install chromium) — the browser test runs in CI")
 
 
+def offline_flags(profile: str) -> list[str]:
+    """Headless chromium with every network request sent to a dead proxy and no host resolvable."""
+    return [need_chromium(), *OFFLINE_FLAGS, "--hide-scrollbars", f"--user-data-dir={profile}"]
+
+
+def page_requests(page: Path, budget_ms: int = 5000) -> list[str]:
+    """The network requests (http, https, ws) that loading ``page`` made chromium attempt, read from
+    its net log: those of the page and its frames (initiated from file:// or an opaque origin),
+    not the browser's own background traffic."""
+    with tempfile.TemporaryDirectory() as tmp:
+        log = Path(tmp) / "net.json"
+        cmd = [*offline_flags(f"{tmp}/profile"), f"--log-net-log={log}", f"--virtual-time-budget={budget_ms}", "--dump-dom"]
+        subprocess.run([*cmd, page.resolve().as_uri()], capture_output=True, timeout=180)
+        events = json.loads(log.read_text(encoding="utf-8"))["events"]
+    urls = set()
+    for e in events:
+        p = e.get("params", {})
+        url = p.get("url", "")
+        from_page = p.get("initiator") == "null" or str(p.get("network_isolation_key", "")).startswith("file://")
+        if from_page and re.match(r"(https?|wss?)://", url):
+            urls.add(url)
+    return sorted(urls)
+
+
+def screenshot(page: Path, out: Path, width: int = 1300, height: int = 3000, env: dict | None = None) -> bytes:
+    """A PNG of ``page`` at the given window size (``env``: e.g. FONTCONFIG_FILE for a machine with
+    other fonts); returns its bytes."""
+    with tempfile.TemporaryDirectory() as tmp:
+        cmd = [
+            *offline_flags(f"{tmp}/profile"),
+            f"--window-size={width},{height}",
+            f"--screenshot={out}",
+            page.resolve().as_uri(),
+        ]
+        subprocess.run(cmd, capture_output=True, timeout=180, env={**os.environ, **(env or {})})
+    return out.read_bytes()
+
+
+def fontconfig_without_cjk(folder: Path) -> dict:
+    """Environment for chromium on a machine with no Chinese font: fontconfig sees only
+    matplotlib's bundled DejaVu and STIX fonts."""
+    import matplotlib
+
+    fonts = Path(matplotlib.get_data_path()) / "fonts" / "ttf"
+    conf = folder / "fonts.conf"
+    conf.write_text(
+        f'<?xml version="1.0"?><!DOCTYPE fontconfig SYSTEM "fonts.dtd"><fontconfig><dir>{fonts}</dir>'
+        f"<cachedir>{folder / 'fc-cache'}</cachedir></fontconfig>",
+        encoding="utf-8",
+    )
+    return {"FONTCONFIG_FILE": str(conf)}
+
+
 def render_offline(html: str, budget_ms: int = 8000) -> tuple[str, str | None]:
     """Load ``html`` with no network; return the DOM after scripts ran, and the first script error."""
-    browser = need_chromium()
     with tempfile.TemporaryDirectory() as tmp:
         page = Path(tmp) / "page.html"
         page.write_text(html.replace("<head>", "<head>" + ERROR_HOOK, 1), encoding="utf-8")
         cmd = [
-            browser,
-            "--headless",
-            "--no-sandbox",
-            "--disable-gpu",
-            "--disable-quic",
-            "--no-first-run",
-            "--disable-background-networking",
-            "--disable-component-update",
-            "--disable-sync",
-            f"--user-data-dir={tmp}/profile",
-            "--proxy-server=http://127.0.0.1:9",
-            "--host-resolver-rules=MAP * ~NOTFOUND",
+            *offline_flags(f"{tmp}/profile"),
             f"--virtual-time-budget={budget_ms}",
             "--dump-dom",
             page.as_uri(),

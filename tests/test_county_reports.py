@@ -21,7 +21,7 @@ def folders(tmp_path_factory):
 
 @pytest.mark.parametrize("shape", list(ce.SHAPES))
 def test_the_main_job_runs_on_each_county_shape(folders, shape, tmp_path):
-    assert runner.main(["-p", "data_dir", str(folders[shape]), "--reports-dir", str(tmp_path), "--run", shape]) == 0
+    assert runner.main(["--no-pdf", "-p", "data_dir", str(folders[shape]), "--reports-dir", str(tmp_path), "--run", shape]) == 0
     run = tmp_path / shape
     assert len(list(run.glob("0*.html"))) == 5
     assert (run / "高耗低效整治企业清单_2023.xlsx").is_file() and (run / "parcels_evaluated_2023.gpkg").is_file()

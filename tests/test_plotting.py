@@ -108,23 +108,6 @@ def test_every_chart_type_renders_without_missing_glyphs(ev, sample):
             target_label="目标",
             cumulative=True,
         ),
-        plotting.status_dashboard(
-            pd.DataFrame(
-                {
-                    "task": [1, 1, 2],
-                    "text": ["新增绿色工厂15家", "出清", "跟踪：外迁预警"],
-                    "judged": [17.0, 3.0, 7.0],
-                    "comparator": [">=", "<=", None],
-                    "value": [15.0, 0.0, None],
-                    "unit": ["家", "宗", ""],
-                    "status": ["达标", "落后", "无量化目标"],
-                }
-            ),
-            "任务总览",
-            "三、主要任务",
-            True,
-            names={1: "任务1 全面排摸", 2: "任务2 整治提升"},
-        ),
         plotting.task_chart(
             pd.DataFrame(
                 {

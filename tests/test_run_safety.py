@@ -57,7 +57,7 @@ def untouched(outside, reports) -> bool:
 @case("file system", "refused")
 def test_a_run_name_that_is_not_plain_is_refused_and_deletes_nothing(canaries, name, capsys):
     outside, reports = canaries
-    code = runner.main(["--reports-dir", str(reports), f"--run={name}", "--overwrite"])
+    code = runner.main(["--no-pdf", "--reports-dir", str(reports), f"--run={name}", "--overwrite"])
     assert code == 2 and "not a plain name" in capsys.readouterr().err
     assert untouched(outside, reports) and sorted(p.name for p in reports.iterdir()) == ["canary.txt"]
 
@@ -178,7 +178,7 @@ def test_declared_parameters_of_the_right_type_pass():
 @case("privacy", "refused")
 def test_the_runner_refuses_a_misspelled_privacy_switch_before_running(canaries, capsys):
     _, reports = canaries
-    code = runner.main(["--reports-dir", str(reports), "--run", "x", "-p", "anonymise", "true"])
+    code = runner.main(["--no-pdf", "--reports-dir", str(reports), "--run", "x", "-p", "anonymise", "true"])
     assert code == 2 and "did you mean 'anonymize'" in capsys.readouterr().err
     assert sorted(p.name for p in reports.iterdir()) == ["canary.txt"]
 

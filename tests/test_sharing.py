@@ -86,7 +86,7 @@ def test_scan_without_a_run_folder_says_so(sample_copy, capsys):
 @case("logic", "error")
 def test_broken_folder_gets_problems_not_a_report(sample_copy, tmp_path):
     (sample_copy / "panel.csv").write_text("credit_code,year\n", encoding="utf-8")
-    code = runner.main(["--reports-dir", str(tmp_path), "--run", "bad", "-p", "data_dir", str(sample_copy)])
+    code = runner.main(["--no-pdf", "--reports-dir", str(tmp_path), "--run", "bad", "-p", "data_dir", str(sample_copy)])
     run = tmp_path / "bad"
     assert code == 1 and not list(run.glob("*.ipynb"))
     page = (run / "index.html").read_text(encoding="utf-8")

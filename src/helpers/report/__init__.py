@@ -8,7 +8,7 @@ Modules:
 
 - ``context``                ``RunContext``: parameters turned into the dataset, evaluations by year, scope, rules, targets
 - ``sections``               shared pieces of every page: scope line, data notice, tables with Chinese headers
-- ``tracker_page``           sections of 00_task_tracker: goal and task dashboards, task by task
+- ``tracker_page``           sections of 00_task_tracker: goal and task status tables, task by task
 - ``overview_page``          sections of 01_data_overview: the data check, calibration, areas, the trend
 - ``evaluation_page``        sections of 02_mujun_evaluation: goals, distributions, breakdowns, classes, maps
 - ``low_efficiency_page``    sections of 03_low_efficiency: tasks 1-5, hot spots, the list and the layer
@@ -16,6 +16,10 @@ Modules:
 - ``narrative``              texts: the data notice, the method notice, the scope, the run summary
 - ``exports``                XLSX lists with Chinese headers, GeoPackage layers, the run's CSV tables
 - ``provenance``             input hashes, package versions, git commit, machine
+- ``dashboard``              the targets' statuses as text: HTML tables with status chips, counts by status
+- ``briefing``               the Word briefing 《腾笼换鸟攻坚行动进展简报》 (python-docx) of the tracker's figures
+- ``pdf``                    PDFs of the run's pages, printed by headless Chromium after the HTML
+- ``site``                   the run's pages as one offline site: titles, navigation, contents, embedded CJK font
 - ``runner``                 papermill runner: checks the folder, runs the notebooks, writes reports/<run>/
 - ``runs``                   run folders: plain names, a lock per name, staged and moved into place when done
 - ``parameters``             a run's parameters checked against the notebooks' declarations

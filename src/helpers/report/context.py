@@ -30,7 +30,7 @@ from helpers.plan.goals import load_goals
 from helpers.plan.tasks import load_tasks
 from helpers.policy.energy import load_budget_rule
 from helpers.policy.low_efficiency import RULE_FILE, Rule, load_rule
-from helpers.report.narrative import scope_text
+from helpers.report.narrative import scope_text, task_heading
 from helpers.viz.style import setup_plotting
 
 T = TypeVar("T")
@@ -90,6 +90,15 @@ class RunContext:
     def plan_id(self) -> str:
         return str(self.plan.get("id", ""))
 
+    @property
+    def plan_title(self) -> str:
+        return str(self.plan.get("title", ""))
+
+    def plan_actions(self) -> dict[int, str]:
+        """The plan's four 攻坚行动 {number: name} (data/plan/tasks.yaml ``actions``)."""
+        actions = self.memo("actions", lambda: load_tasks()[0])
+        return {int(k): str(v["name"]) for k, v in actions.items()}
+
     def plan_ref(self, where: str) -> str:
         """The plan's number followed by ``where`` (a section or task), for chart footers."""
         return f"{self.plan_id} {where}"
@@ -105,6 +114,11 @@ class RunContext:
     def tasks(self) -> pd.DataFrame:
         """The plan's 20 tasks with their targets (data/plan/tasks.yaml), read once per context."""
         return self.memo("tasks", lambda: load_tasks()[1])
+
+    def task_heading(self, number: int) -> str:
+        """Task ``number``'s heading, "任务N title", with its stable anchor (``narrative.task_heading``)."""
+        title = self.tasks.set_index("number").loc[number, "title"]
+        return task_heading(number, str(title))
 
     def target(self, measure: str) -> dict:
         """The target of a task that names ``measure`` (data/plan/tasks.yaml), with its task number."""

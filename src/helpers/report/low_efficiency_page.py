@@ -35,7 +35,7 @@ from helpers.policy.programmes import (
 )
 from helpers.report.context import RunContext
 from helpers.report.exports import parcel_layer, write_gpkg, write_xlsx
-from helpers.report.narrative import data_notice, task_anchor
+from helpers.report.narrative import data_notice
 from helpers.report.sections import Section, md_code, md_text
 from helpers.viz.charts import breakdown_chart, stacked_bars, yearly_bars
 from helpers.viz.interactive import parcel_class_map
@@ -111,7 +111,7 @@ def header(ctx: RunContext) -> Section:
 
 def parcel_classes(ctx: RunContext) -> Section:
     line = ctx.rule.clearance_line
-    s = Section(data={"below_clearance": below_line(ctx)}).html(task_anchor(4))
+    s = Section(data={"below_clearance": below_line(ctx)}).html(ctx.task_heading(4))
     s.figure(
         class_map(
             ctx.ev.parcels,
@@ -180,7 +180,7 @@ def listed_by_street_and_chain(ctx: RunContext) -> Section:
     by_chain = lst.groupby("industry_chain").agg(**SUM_COLUMNS).reset_index()
     return (
         Section(data={"by_street": by_street, "by_chain": by_chain})
-        .html(task_anchor(1))
+        .html(ctx.task_heading(1))
         .figure(
             breakdown_chart(
                 by_street,
@@ -297,7 +297,7 @@ def energy_line(ctx: RunContext) -> Section:
             f"**{len(heavy):,}**；本年新投产（新增能耗项目）{len(new_projects):,} 家，其中 **{len(heavy_new):,}** 家高于控制线，"
             "须落实能耗减量或等量替代。"
         )
-        .html(task_anchor(3))
+        .html(ctx.task_heading(3))
         .figure(
             breakdown_chart(
                 by_chain,
@@ -398,7 +398,7 @@ def remediation_progress(ctx: RunContext) -> Section:
     freed = yearly_with_cumulative(energy_freed(rem, ctx.dataset.panel, ctx.rule), "energy_freed_tce")
     s = (
         Section(data={"completions": done, "energy_freed": freed})
-        .html(task_anchor(2))
+        .html(ctx.task_heading(2))
         .figure(
             stacked_bars(
                 pipeline(rem),
@@ -475,7 +475,7 @@ def green_parks_incubators(ctx: RunContext) -> Section:
         three, four = ctx.target("parks_three_star"), ctx.target("parks_four_star")
         stars = stars_by_year(rec["park_ratings"])
         perf = park_performance(rec["parks"], ctx.ev.parcels, rec["park_ratings"], ctx.year)
-        s.table(stars.rename_axis(index="年度", columns="星级 stars")).html(task_anchor(5))
+        s.table(stars.rename_axis(index="年度", columns="星级 stars")).html(ctx.task_heading(5))
         s.figure(
             parks_map(
                 rec["parks"],

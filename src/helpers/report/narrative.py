@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 import json
 
 from helpers.core import disclosure
@@ -95,6 +96,7 @@ def run_summary(ev: Evaluation) -> str:
     )
 
 
-def task_anchor(number: int) -> str:
-    """The stable HTML anchor of a task's chart (``id="task-07"``), found by tests and links."""
-    return f'<a id="task-{number:02d}" class="task-anchor" data-task="{number}"></a>'
+def task_heading(number: int, title: str) -> str:
+    """A task's text heading, "任务7 title", with its stable anchor (``id="task-07"``), found by
+    Ctrl-F, the contents, tests and links."""
+    return f'<h3 id="task-{number:02d}" class="task-heading" data-task="{number}">任务{number} {html.escape(title)}</h3>'

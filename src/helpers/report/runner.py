@@ -6,8 +6,9 @@ writes ``reports/<run>/``:
 
 - ``<notebook>.ipynb``  the executed notebooks (outputs kept, code kept)
 - ``<notebook>.html``   HTML without code cells (nbconvert, ``exclude_input``)
-- ``index.html``        any ``summary_*.png`` a notebook saved (the task dashboards) first, then links to
-                        every notebook's HTML, its status, the parameters
+- ``index.html``        the counts of the plan's targets by status (when the tracker ran), links to
+                        every notebook's page, the tasks' and goals' status tables, the parameters;
+                        every page navigable, with its contents and the CJK font embedded (``report.site``)
 - ``parameters.yaml``   the parameters each notebook received
 - ``provenance.json``   input hashes, package versions, git commit, timings, failures
 
@@ -44,13 +45,15 @@ from helpers.core.errors import InputError, Problem
 from helpers.core.yamlfile import load_yaml
 from helpers.io.cache import checked_folder
 from helpers.report import provenance
+from helpers.report.dashboard import STATUS_FILE, status_counts, status_table
 from helpers.report.parameters import check_parameters
+from helpers.report.pdf import PDF_DIR, print_pdfs
 from helpers.report.redaction import shared_inputs, shared_parameters
 from helpers.report.runs import RunError, RunFolder, check_name
+from helpers.report.site import finish_site
 
 KERNEL = "python3"
 OUTPUT_PARAMETER = "output_dir"
-SUMMARY_GLOB = "summary_*.png"  # images a notebook leaves in the run folder to lead index.html
 REMOVED_CELL_TAGS = ("remove_cell",)  # cells kept in the executed notebook but not in the HTML
 REFERENCE_DIRS = [paths.METHODS_DIR, paths.PLAN_DIR, paths.DATA_DIR / "reference", paths.GEO_DIR]
 
@@ -73,6 +76,7 @@ class RunConfig:
     title: str = "临平区亩均效益评价报告"
     every_notebook: list[Path] = field(default_factory=list)  # the config's, before --only
     overrides: dict = field(default_factory=dict)  # -p values and a batch run's parameters
+    pdf: bool = True  # print each page to PDF after the HTML (``report.pdf``); --no-pdf
 
     def problems(self) -> list[str]:
         """Unknown or mistyped parameters: the config file's checked against all its notebooks,
@@ -127,9 +131,22 @@ def failing_cell(executed: Path) -> dict | None:
     return None
 
 
+TEMPLATES = Path(__file__).parent / "templates"  # "offline": nbconvert's lab template without its CDN scripts
+
+
 def to_html(executed: Path, out: Path) -> None:
+    """The executed notebook as HTML without code cells, loading nothing from the network (the
+    ``offline`` template); ``report.site`` then makes it a page of the run's site."""
     nb = nbformat.read(executed, as_version=4)
-    exporter = HTMLExporter(exclude_input=True, exclude_input_prompt=True, exclude_output_prompt=True, embed_images=True)
+    exporter = HTMLExporter(
+        template_name="offline",
+        extra_template_basedirs=[str(TEMPLATES)],
+        exclude_input=True,
+        exclude_input_prompt=True,
+        exclude_output_prompt=True,
+        embed_images=True,
+    )
+    exporter.language_code = "zh-CN"
     exporter.register_preprocessor(TagRemovePreprocessor(remove_cell_tags=REMOVED_CELL_TAGS, enabled=True), enabled=True)
     body, _ = exporter.from_notebook_node(nb)
     out.write_text(body, encoding="utf-8")
@@ -197,6 +214,23 @@ def run_notebook(notebook: Path, run_dir: Path, parameters: dict, anonymized: bo
     )
 
 
+def status_sections(run_dir: Path) -> tuple[str, str]:
+    """The tracker's statuses (``dashboard.STATUS_FILE``, when the tracker ran), as text: the counts
+    by status of the 20 tasks' targets and of the headline goals (to open the index), and their tables."""
+    path = run_dir / STATUS_FILE
+    if not path.is_file():
+        return "", ""
+    saved = json.loads(path.read_text(encoding="utf-8"))
+    scope = html.escape(f"{saved.get('year')}年，{saved.get('scope')}")
+    counts, tables = "", ""
+    for kind, heading, group in (("tasks", "20项任务 The 20 tasks", "任务 task"), ("goals", "实施目标 Headline goals", None)):
+        records = saved.get(kind)
+        if records:
+            counts += f'<p><a href="#{kind}">{heading}</a></p>' + status_counts(records)
+            tables += f'<h2 id="{kind}">{heading}（{scope}）</h2>' + status_table(records, group)
+    return counts, tables
+
+
 def write_index(
     run_dir: Path, title: str, results: list[NotebookResult], parameters: dict, prov: dict, synthetic: bool, name: str
 ) -> Path:
@@ -220,10 +254,7 @@ def write_index(
         else ""
     )
     params = html.escape(yaml.safe_dump(parameters, allow_unicode=True, sort_keys=False))
-    summaries = "".join(
-        f'<p><img src="{html.escape(p.name)}" alt="{html.escape(p.stem)}" style="max-width:100%"></p>'
-        for p in sorted(run_dir.glob(SUMMARY_GLOB))
-    )
+    counts, tables = status_sections(run_dir)
     git = prov.get("git", {})
     page = f"""<!DOCTYPE html>
 <html lang="zh-CN"><head><meta charset="utf-8"><title>{html.escape(title)}</title>
@@ -237,11 +268,12 @@ pre {{ background: #f6f6f6; padding: .6rem; }}
 <h1>{html.escape(title)}</h1>
 <p>临平政办〔2022〕92号《杭州市临平区新一轮制造业“腾笼换鸟、凤凰涅槃”攻坚行动方案》 · run {html.escape(name)} · {html.escape(prov["finished"])}</p>
 {banner}
-{summaries}
-<h2>报告 / Reports</h2>
-<table><tr><th>notebook</th><th>状态 status</th><th>用时 time</th><th>executed</th></tr>
+{counts}
+<h2 id="reports">报告 / Reports</h2>
+<table><tr><th>报告 report</th><th>状态 status</th><th>用时 time</th><th>executed</th></tr>
 {"".join(rows)}
 </table>
+{tables}
 <h2>参数 / Parameters</h2>
 <pre>{params}</pre>
 <h2>来源 / Provenance</h2>
@@ -289,6 +321,7 @@ Fix them and run again (or run <code>make check DATA=…</code> first). Also in 
 """
     index = run_dir / "index.html"
     index.write_text(page, encoding="utf-8")
+    finish_site(run_dir, [], f"{title}: 数据问题 data problems")
     return index
 
 
@@ -340,6 +373,11 @@ def execute_run(cfg: RunConfig, run_dir: Path, config_path: str, name: str | Non
     )
     (run_dir / "provenance.json").write_text(json.dumps(prov, ensure_ascii=False, indent=2, default=str), encoding="utf-8")
     index = write_index(run_dir, cfg.title, results, parameters, prov, synthetic, name)
+    pages = [r.html for r in results if r.html]
+    finish_site(run_dir, pages, cfg.title)
+    if cfg.pdf:  # after the HTML is complete: a machine without a browser still has the whole report
+        pdfs, message = print_pdfs(run_dir, ["index.html", *pages])
+        print(message or f"PDF: {len(pdfs)} page(s) in {run_dir.name}/{PDF_DIR}/", file=sys.stderr)
     failed = [r for r in results if not r.ok]
     print(
         f"\n{len(results) - len(failed)} of {len(results)} notebooks ran in {sum(r.seconds for r in results):.1f} s",
@@ -413,6 +451,7 @@ def run_batch(batch_file: Path, reports_dir: Path, overwrite: bool) -> int:
         runs, failed = [], 0
         with RunFolder(reports_dir, name, overwrite) as batch_dir:
             for run_name, given, cfg in configs:
+                cfg.pdf = False  # a batch compares runs; print a run on its own for its PDFs
                 run_dir = batch_dir / run_name
                 run_dir.mkdir()
                 results, _ = execute_run(cfg, run_dir, str(config))
@@ -443,6 +482,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--reports-dir", default=str(paths.REPORTS_DIR), help="where run folders go")
     ap.add_argument("--only", nargs="*", default=None, help="run only notebooks whose file name contains one of these")
     ap.add_argument("--overwrite", action="store_true", help="replace an existing run folder of the same name")
+    ap.add_argument("--no-pdf", action="store_true", help="write no PDF of the pages (they follow the HTML and need Chromium)")
     ap.add_argument("--batch", default=None, help="YAML list of parameter sets: one run each and a comparison page")
     a = ap.parse_args(argv)
 
@@ -451,6 +491,7 @@ def main(argv: list[str] | None = None) -> int:
         return run_batch(paths.resolve(a.batch, Path.cwd()), reports_dir, a.overwrite)
     overrides = {name: parse_value(value) for name, value in a.parameter}
     cfg = load_run_config(paths.resolve(a.config, Path.cwd()), overrides, a.only)
+    cfg.pdf = not a.no_pdf
     name = a.run if a.run is not None else default_run_name()
     try:
         problems = cfg.problems()

@@ -4,19 +4,22 @@ shown beside the district's targets, never judged against them."""
 
 from __future__ import annotations
 
+import json
+
 import pandas as pd
 
 from helpers.plan.tasks import NO_DATA, load_policy_measures, plan_period
 from helpers.progress.measures import Context
 from helpers.progress.tracker import goal_rows, parse_tasks, target_rows
 from helpers.report.context import RunContext
-from helpers.report.narrative import data_notice, task_anchor
+from helpers.report.dashboard import STATUS_FILE, status_counts, status_records, status_table
+from helpers.report.narrative import data_notice
 from helpers.report.sections import Section, html_text
-from helpers.viz.charts import status_dashboard, task_chart
+from helpers.viz.charts import task_chart
 
 LOW_EFFICIENCY_REPORT = "03_low_efficiency.html"  # tasks 1-5 are charted there
 LOW_EFFICIENCY_TASKS = 5  # tasks 1..5
-GOALS_IMAGE, TASKS_IMAGE = "summary_2_goals.png", "summary_1_tasks.png"  # lead the run's index page
+TRACKER_REPORT = "00_task_tracker.html"
 
 
 def progress_context(ctx: RunContext) -> Context:
@@ -52,51 +55,53 @@ def header(ctx: RunContext) -> Section:
 
 
 def goals_dashboard(ctx: RunContext) -> Section:
-    """The headline goals of 二、实施目标 as a dashboard, saved for the run's index page."""
+    """The headline goals of 二、实施目标 as a table of text with status chips (also left in the run
+    folder for the index page, ``STATUS_FILE``)."""
     goals = goal_rows(progress_context(ctx), ctx.year)
-    fig = status_dashboard(
-        goals,
-        f"实施目标总览（{ctx.year}年，{ctx.scope}）",
-        ctx.plan_ref("二、实施目标"),
-        ctx.synthetic,
-        key="id",
-        names=dict(zip(goals["id"], goals["text"])),
+    records = status_records(goals, "id", dict(zip(goals["id"], goals["text"])))
+    save_status(ctx, "goals", records)
+    return (
+        Section(data={"goals": goals, "records": records})
+        .markdown(f"实施目标总览（{ctx.year}年，{ctx.scope}；{ctx.plan_ref('二、实施目标')}）")
+        .html(status_counts(records))
+        .html(status_table(records, None))
     )
-    fig.savefig(ctx.out_dir() / GOALS_IMAGE, bbox_inches="tight")
-    return Section(data={"goals": goals}).figure(fig)
+
+
+def task_links(numbers) -> dict:
+    """Where each task's section is: tasks 1–5 on the low-efficiency page, the others on this one."""
+    return {
+        n: (f"{LOW_EFFICIENCY_REPORT}#task-{n:02d}" if n <= LOW_EFFICIENCY_TASKS else f"{TRACKER_REPORT}#task-{n:02d}")
+        for n in numbers
+    }
 
 
 def tasks_dashboard(ctx: RunContext) -> Section:
-    """Every target of the selected tasks: dashboard (saved for the index page), counts, table."""
+    """Every target of the selected tasks: counts by status and a table of text with status chips,
+    each task linked to its section (also left in the run folder for the index page)."""
     all_tasks = ctx.tasks
     rows = targets(ctx)
     names = {n: f"任务{n} {t}" for n, t in zip(all_tasks["number"], all_tasks["title"])}
-    fig = status_dashboard(
-        rows, f"任务总览（{ctx.year}年，{ctx.scope}）", ctx.plan_ref("三、主要任务"), ctx.synthetic, names=names
-    )
-    fig.savefig(ctx.out_dir() / TASKS_IMAGE, bbox_inches="tight")
-    summary = rows.groupby("status").size()
-    table = rows[["task", "title", "lead_unit", "text", "comparator", "value", "unit", "judged", "status"]].rename(
-        columns={
-            "task": "任务",
-            "title": "名称",
-            "lead_unit": "牵头单位",
-            "text": "目标",
-            "comparator": "比较",
-            "value": "目标值",
-            "unit": "单位",
-            "judged": f"{ctx.year}年实际",
-            "status": "状态",
-        }
-    )
+    records = status_records(rows, "task", names, task_links(all_tasks["number"]))
+    save_status(ctx, "tasks", records)
     return (
-        Section(data={"targets": rows})
-        .figure(fig)
+        Section(data={"targets": rows, "records": records})
         .markdown(
-            "；".join(f"{k} {v} 项" for k, v in summary.items()) + f"（共 {len(rows)} 项指标，{rows['task'].nunique()} 项任务）"
+            f"任务总览（{ctx.year}年，{ctx.scope}；{ctx.plan_ref('三、主要任务')}）："
+            f"{len(rows)} 项指标，{rows['task'].nunique()} 项任务；牵头单位与逐年数值见各任务。"
         )
-        .table(table.style.format({"目标值": "{:g}", f"{ctx.year}年实际": "{:,.4g}"}, na_rep="—").hide(axis="index"))
+        .html(status_counts(records))
+        .html(status_table(records))
     )
+
+
+def save_status(ctx: RunContext, kind: str, records: list[dict]) -> None:
+    """Add ``records`` under ``kind`` to the run folder's ``STATUS_FILE`` (read by the index page)."""
+    path = ctx.out_dir() / STATUS_FILE
+    saved = json.loads(path.read_text(encoding="utf-8")) if path.is_file() else {}
+    saved[kind] = records
+    saved["year"], saved["scope"] = ctx.year, ctx.scope
+    path.write_text(json.dumps(saved, ensure_ascii=False, indent=1), encoding="utf-8")
 
 
 def task_by_task(ctx: RunContext) -> Section:
@@ -108,11 +113,11 @@ def task_by_task(ctx: RunContext) -> Section:
         if number <= LOW_EFFICIENCY_TASKS:
             link = f"{LOW_EFFICIENCY_REPORT}#task-{number:02d}"
             s.html(
-                f"<p>任务{number} {html_text(task_rows.iloc[0]['title'])}：图见低效整治报告 — charted in "
+                f"{ctx.task_heading(number)}<p>图见低效整治报告 — charted in "
                 f'<a href="{link}">{link}</a>；状态 status: {html_text("，".join(task_rows["status"]))}</p>'
             )
             continue
-        s.html(task_anchor(number))
+        s.html(ctx.task_heading(number))
         s.figure(task_chart(task_rows, ctx.year, ctx.plan_ref(f"三、主要任务 任务{number}"), ctx.synthetic))
         notes = [r for r in task_rows["reading"].dropna() if r]
         if notes:
@@ -143,4 +148,16 @@ def policy_measures(ctx: RunContext) -> Section:
             f" The plan's {len(m)} numeric policy measures; the data hold no series for them, so each shows as {NO_DATA}."
         )
         .table(table.style.set_properties(**{"text-align": "left"}).hide(axis="index"))
+    )
+
+
+def briefing(ctx: RunContext) -> Section:
+    """Write the Word briefing 《腾笼换鸟攻坚行动进展简报》 into the run folder (``report.briefing``) and
+    say where it is."""
+    from helpers.report.briefing import briefing_name, write_briefing
+
+    path = write_briefing(ctx, ctx.out_dir() / briefing_name(ctx.year))
+    return Section(data={"path": path}).html(
+        f'<p>Word 简报 briefing: <a href="{html_text(path.name)}">{html_text(path.name)}</a>'
+        "（实施目标、按攻坚行动的任务进展、各镇街排名、高耗低效清单、主要图表、数据说明）</p>"
     )

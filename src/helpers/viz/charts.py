@@ -236,9 +236,11 @@ STATUS_COLORS = {
     "无量化目标": "#d9d9d9",
     STREET_VIEW: "#6baed6",
 }
+STATUS_TEXT_WHITE = ("达标", "落后")  # statuses whose colour is dark enough for white text
 
 
-def _fmt(value, unit: str) -> str:
+def format_value(value, unit: str) -> str:
+    """A target's or an actual value as the dashboards and task charts print it (比例 as %)."""
     if value is None or value != value:
         return "—"
     if unit == "比例":
@@ -246,52 +248,22 @@ def _fmt(value, unit: str) -> str:
     return f"{value:,.0f}" if abs(value) >= 100 else f"{value:,.2f}".rstrip("0").rstrip(".")
 
 
-def status_dashboard(
-    rows: pd.DataFrame, title: str, plan_ref: str, synthetic: bool, key: str = "task", names: dict | None = None
-):
-    """One line per target, grouped by task (or goal): the target, actual against target, and a
-    coloured status cell. Tall rather than wide, so that it stays legible at page width."""
-    n = len(rows)
-    fig, ax = plt.subplots(figsize=(11, 0.3 * n + 1.4))
-    previous = None
-    for i, r in enumerate(rows.itertuples()):
-        y = -i - 1
-        group = getattr(r, key)
-        if group != previous:
-            ax.text(-0.01, y + 0.45, names.get(group, group) if names else group, ha="right", va="center", fontsize=8)
-            ax.axhline(y + 0.95, color="#bdbdbd", lw=0.6)
-            previous = group
-        text = r.text if len(r.text) <= 40 else r.text[:39] + "…"
-        ax.text(0.005, y + 0.45, text, ha="left", va="center", fontsize=7.5)
-        target = "" if r.value is None or r.value != r.value else f" / 目标 {r.comparator}{_fmt(r.value, r.unit)}"
-        ax.text(0.70, y + 0.45, f"{_fmt(r.judged, r.unit)}{target}", ha="right", va="center", fontsize=7.5)
-        ax.add_patch(plt.Rectangle((0.72, y + 0.08), 0.12, 0.78, color=STATUS_COLORS[r.status]))
-        ax.text(
-            0.78,
-            y + 0.45,
-            r.status,
-            ha="center",
-            va="center",
-            fontsize=7.5,
-            color="white" if r.status in ("达标", "落后") else "black",
-        )
-    ax.set_xlim(0, 0.85)
-    ax.set_ylim(-n - 0.1, 0)
-    ax.set_axis_off()
-    shown = {s: c for s, c in STATUS_COLORS.items() if s != STREET_VIEW or s in set(rows["status"])}
-    handles = [plt.Rectangle((0, 0), 1, 1, color=c) for c in shown.values()]
-    ax.legend(handles, list(shown), ncol=len(shown), loc="lower left", bbox_to_anchor=(0, 1.0), fontsize=8, frameon=False)
-    finish(fig, title, plan_ref, synthetic)
-    return fig
+TASK_PANELS_PER_ROW = 3  # small multiples wrap after this many panels, so text stays legible at page width
 
 
 def task_chart(task_rows: pd.DataFrame, year: int, plan_ref: str, synthetic: bool):
-    """任务N: one panel per target: yearly values (bars), the target (dashed), and for targets counted over
-    the plan period the running total (line); the panel title carries the status."""
+    """任务N: one panel per target, ``TASK_PANELS_PER_ROW`` a row: yearly values (bars), the target
+    (dashed), and for targets counted over the plan period the running total (line); the unit written
+    horizontally above the axis, the legend under the panel (every series in it), the status in the
+    panel's title."""
     first = task_rows.iloc[0]
     n = len(task_rows)
-    fig, axes = plt.subplots(1, n, figsize=(max(3.4 * n, 5.5), 3.6), squeeze=False)
-    for ax, r in zip(axes[0], task_rows.itertuples()):
+    cols = min(n, TASK_PANELS_PER_ROW)
+    rows = -(-n // cols)
+    fig, axes = plt.subplots(rows, cols, figsize=(max(3.4 * cols, 6.0), 3.5 * rows + 0.9), squeeze=False)
+    for ax in axes.flat[n:]:
+        ax.set_visible(False)
+    for ax, r in zip(axes.flat, task_rows.itertuples()):
         series = r.series
         scale = 100 if r.unit == "比例" else 1
         if series is None or series.dropna().empty:
@@ -301,7 +273,7 @@ def task_chart(task_rows: pd.DataFrame, year: int, plan_ref: str, synthetic: boo
         else:
             s = series.dropna() * scale
             xs = [str(int(y)) for y in s.index]
-            ax.bar(xs, s.to_numpy(), color="#4575b4", width=0.6)
+            ax.bar(xs, s.to_numpy(), color="#4575b4", width=0.6, label="年度实际 yearly")
             top = s.max()
             if r.basis == "new":
                 plan = s[s.index >= 2022].cumsum()
@@ -311,16 +283,19 @@ def task_chart(task_rows: pd.DataFrame, year: int, plan_ref: str, synthetic: boo
                 top = max(top, plan.max() if len(plan) else 0)
             if r.value is not None and r.value == r.value:
                 ax.axhline(
-                    r.value * scale, color=MISSED_COLOR, ls="--", lw=1.2, label=f"目标 {r.comparator}{_fmt(r.value, r.unit)}"
+                    r.value * scale,
+                    color=MISSED_COLOR,
+                    ls="--",
+                    lw=1.2,
+                    label=f"目标 {r.comparator}{format_value(r.value, r.unit)}",
                 )
                 top = max(top, r.value * scale)
-            ax.set_ylim(min(0, s.min()), top * 1.25 + 1e-9)
-            if ax.get_legend_handles_labels()[0]:
-                ax.legend(fontsize=7, loc="upper left", frameon=False)
-            ax.set_ylabel("%" if scale == 100 else r.unit)
+            ax.set_ylim(min(0, s.min()), top * 1.15 + 1e-9)
+            ax.legend(fontsize=8, loc="upper center", bbox_to_anchor=(0.5, -0.1), ncol=2, frameon=False)
+            ax.text(0, 1.01, "%" if scale == 100 else r.unit, transform=ax.transAxes, ha="right", va="bottom", fontsize=9)
         ax.set_title(
-            f"{wrap_chars(r.text, 14)}\n【{r.status}】",
-            fontsize=8.5,
+            f"{wrap_chars(r.text, 16)}\n【{r.status}】",
+            fontsize=9.5,
             color=STATUS_COLORS[r.status] if r.status in ("达标", "落后") else "#252525",
         )
     finish(fig, f"任务{first.task} {first.title}（牵头单位：{first.lead_unit}；{year}年）", plan_ref, synthetic)

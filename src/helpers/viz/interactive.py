@@ -32,8 +32,18 @@ MAX_FEATURES = 10_000  # parcels drawn one by one up to this many (about 3 MB of
 STATIC = resources.files("helpers.viz") / "static" / "leaflet"
 
 
+LEAFLET_LINK = '<a href="https://leafletjs.com" title="A JavaScript library for interactive maps">'
+LEAFLET_PLAIN = '<a title="Leaflet, a JavaScript library for interactive maps">'
+
+
 def leaflet_assets() -> tuple[str, str]:
-    return ((STATIC / "leaflet.js").read_text(encoding="utf-8"), (STATIC / "leaflet.css").read_text(encoding="utf-8"))
+    """Leaflet's JavaScript and CSS as shipped, but for the attribution's link to leafletjs.com and the
+    address in its licence header: both stay, as text (a report points the browser to no web address)."""
+    js = (STATIC / "leaflet.js").read_text(encoding="utf-8")
+    if LEAFLET_LINK not in js:
+        raise RuntimeError("the vendored leaflet.js has changed: update LEAFLET_LINK in helpers.viz.interactive")
+    js = js.replace(LEAFLET_LINK, LEAFLET_PLAIN).replace("https://leafletjs.com", "leafletjs.com")
+    return js, (STATIC / "leaflet.css").read_text(encoding="utf-8")
 
 
 def light_geometry(gdf: gpd.GeoDataFrame, tolerance_m: float = 2.0) -> gpd.GeoDataFrame:

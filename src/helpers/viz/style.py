@@ -19,10 +19,14 @@ from matplotlib import font_manager
 
 CJK_FONT_FILE = "NotoSansCJKsc-Regular.otf"
 CJK_FAMILY = "Noto Sans CJK SC"
-CLASS_COLORS = {"A": "#1a9850", "B": "#91cf60", "C": "#fc8d59", "D": "#d73027"}
+# A–D from ColorBrewer's RdBu (blue best, red worst): distinct for protanopes, deuteranopes and
+# tritanopes (tests/test_chart_style.py simulates each), unlike the former red–green ramp.
+CLASS_COLORS = {"A": "#2166ac", "B": "#92c5de", "C": "#f4a582", "D": "#b2182b"}
 UNRATED_COLOR = "#bdbdbd"
 SYNTHETIC_NOTE = "数据为合成样本，非真实企业数据 / Synthetic sample data"
 MET_COLOR, MISSED_COLOR, TARGET_COLOR = "#1a9850", "#d73027", "#252525"
+PAGE_WIDTH_PX = 1000  # the width a report page shows a chart at (a laptop's reading column), px
+MIN_TEXT_PX = 8.0  # no chart text smaller than this at PAGE_WIDTH_PX (tests/test_chart_style.py)
 
 
 def cjk_font_path() -> Path:
@@ -95,6 +99,20 @@ def finish(fig, title: str, plan_ref: str, synthetic: bool, source: str | None =
     fig.text(0.01, 0.005, "\n".join(lines), ha="left", va="bottom", fontsize=8, color="#555555")
     bottom = 0.015 + 0.11 * len(lines) / fig.get_figheight()
     fig.tight_layout(rect=(0, bottom, 1, 0.95))
+
+
+def smallest_text_px(fig, shown_width_px: float = PAGE_WIDTH_PX) -> float:
+    """The height in screen pixels of the figure's smallest text when its saved image (tight bounding
+    box at ``savefig.dpi``) is shown at most ``shown_width_px`` wide, as a page shows it."""
+    from matplotlib.text import Text
+
+    fig.canvas.draw()
+    dpi = mpl.rcParams["savefig.dpi"]
+    dpi = fig.dpi if dpi == "figure" else float(dpi)
+    image_px = fig.get_tightbbox(fig.canvas.get_renderer()).width * dpi
+    scale = min(1.0, shown_width_px / image_px)
+    sizes = [t.get_fontsize() for t in fig.findobj(Text) if t.get_visible() and t.get_text().strip()]
+    return min(sizes) * dpi / 72 * scale
 
 
 def wrap_chars(text: str, width: int) -> str:

@@ -1,0 +1,290 @@
+"""A run's HTML pages as one small site that opens the same anywhere, with no network.
+
+Every page gets a real ``<title>``, a navigation bar between the run's pages and its index, a table
+of contents of its headings and a link back to the index; long tables become sortable and
+filterable, and short cells never wrap one character a line (a few lines of inline JavaScript);
+the Chinese font is embedded: one subset of the bundled Noto Sans CJK SC (``viz.style.cjk_font_path``,
+made with fontTools) holding every character the run's pages use, inlined as a data URI in each page
+and in each map frame, so a page renders the same on a machine without Chinese fonts. Links to
+web pages (a cited source, Leaflet's attribution) are kept as text without their scheme, and no
+page loads anything from the network (``network_references`` lists what would; tests use it).
+
+    finish_site(run_dir, pages, "临平区亩均效益评价报告")   # after the pages and index.html are written
+"""
+
+from __future__ import annotations
+
+import base64
+import html
+import io
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+from fontTools import subset
+from fontTools.ttLib import TTFont
+
+from helpers.viz.style import cjk_font_path
+
+FONT_FAMILY = "MujunCJK"  # the embedded subset's family name in the pages' CSS
+INDEX = "index.html"
+LONG_TABLE_ROWS = 15  # tables with more body rows than this get a filter box
+
+_DATA_URI = re.compile(r"data:[a-z]+/[a-z0-9.+-]+;base64,[A-Za-z0-9+/=]+")
+_JSON_ESCAPE = re.compile(r"\\u([0-9a-fA-F]{4})")
+_HEADING = re.compile(r'<h([1-3]) id="([^"]+)"[^>]*>(.*?)</h\1>', re.S)
+_TAG = re.compile(r"<[^>]+>")
+_TITLE = re.compile(r"<title>.*?</title>", re.S)
+_SRCDOC = re.compile(r'(<iframe[^>]*?\bsrcdoc=")([^"]*)(")', re.S)
+_CSS_COMMENT = re.compile(r"/\*.*?\*/", re.S)
+_STYLE_BLOCK = re.compile(r"(<style[^>]*>)(.*?)(</style>)", re.S)
+_LINK = re.compile(r'<a\b[^>]*\bhref=(["\'])(https?://[^"\']*)\1[^>]*>(.*?)</a>', re.S | re.I)
+_SCHEME = re.compile(r"\bhttps?://", re.I)
+_SCRIPT_BLOCK = re.compile(r"(<script\b[^>]*>.*?</script>)", re.S | re.I)
+_OPAQUE = re.compile(r"(<script\b[^>]*>.*?</script>|\bsrcdoc=\"[^\"]*\")", re.S | re.I)  # scripts and map frames
+_NAMESPACES = ("http://www.w3.org/2000/svg", "http://www.w3.org/1999/xhtml", "http://www.w3.org/1999/xlink")
+# what would make a browser fetch from the network: an element's src/href, a CSS url() or @import
+_NETWORK = re.compile(
+    r"""(?:\b(?:src|href|srcset|poster|data)\s*=\s*["']?\s*(?:https?:)?//)|(?:url\(\s*["']?\s*(?:https?:)?//)|(?:@import\s+["']?(?:https?:)?//)""",
+    re.I,
+)
+
+
+@dataclass(frozen=True)
+class Page:
+    """A page of the run: its file name and the short label the navigation shows."""
+
+    file: str
+    label: str
+
+
+def visible_text(page_html: str) -> str:
+    """Every character a page may draw: its HTML with data URIs left out, entities and JSON
+    escapes decoded (map tooltips are JSON inside scripts)."""
+    text = _DATA_URI.sub("", page_html)
+    text = _JSON_ESCAPE.sub(lambda m: chr(int(m.group(1), 16)), text)
+    return html.unescape(html.unescape(text))  # a map frame's srcdoc is escaped twice
+
+
+def font_subset(characters: str) -> bytes:
+    """WOFF of the bundled CJK font reduced to ``characters`` (with its layout features, so
+    punctuation and vertical forms keep their shapes)."""
+    options = subset.Options()
+    options.flavor = "woff"
+    options.layout_features = ["*"]
+    options.notdef_outline = True
+    options.name_IDs = ["*"]
+    font = TTFont(cjk_font_path())
+    subsetter = subset.Subsetter(options)
+    subsetter.populate(text=characters)
+    subsetter.subset(font)
+    out = io.BytesIO()
+    font.flavor = "woff"
+    font.save(out)
+    return out.getvalue()
+
+
+def font_css(woff: bytes) -> str:
+    """The ``@font-face`` of the embedded subset and the rules that put it first everywhere
+    (JupyterLab's variables, tables, code), the system fonts after it."""
+    data = base64.b64encode(woff).decode("ascii")
+    stack = f'"{FONT_FAMILY}", "Noto Sans CJK SC", "PingFang SC", "Microsoft YaHei", sans-serif'
+    return (
+        f'@font-face {{ font-family: "{FONT_FAMILY}"; src: url(data:font/woff;base64,{data}) format("woff"); }}\n'
+        f":root {{ --jp-content-font-family: {stack}; --jp-ui-font-family: {stack}; "
+        f'--jp-code-font-family: monospace, "{FONT_FAMILY}"; }}\n'
+        f"body, table, input, button, .leaflet-container {{ font-family: {stack}; }}\n"
+        f'pre, code {{ font-family: monospace, "{FONT_FAMILY}"; }}\n'
+    )
+
+
+SITE_CSS = """
+.site-nav { position: sticky; top: 0; z-index: 2000; background: #f4f6f8; border-bottom: 1px solid #c9d1d9;
+  padding: .4rem 1rem; font-size: 14px; display: flex; flex-wrap: wrap; gap: .2rem 1.1rem; }
+.site-nav a { color: #0b5cad; text-decoration: none; }
+.site-nav a.current { color: #111; font-weight: bold; border-bottom: 2px solid #111; }
+.site-toc { margin: 1rem auto; max-width: 1100px; padding: .5rem 1rem; border: 1px solid #d0d7de; background: #fafbfc;
+  font-size: 14px; }
+.site-toc summary { font-weight: bold; cursor: pointer; }
+.site-toc ol { margin: .3rem 0 .2rem 1.2rem; padding: 0; columns: 2; }
+.site-toc li.h3 { margin-left: 1.2rem; list-style: circle; }
+.site-back { margin: 2rem auto; max-width: 1100px; padding: 0 1rem; font-size: 14px; }
+.table-filter { margin: .3rem 0; font-size: 13px; }
+.table-filter input { font-size: 13px; padding: .15rem .4rem; width: 16rem; }
+th.sortable { cursor: pointer; user-select: none; }
+th.sortable::after { content: " ⇅"; color: #999; font-size: 11px; }
+.status-chip { display: inline-block; min-width: 4.5em; padding: .05rem .5rem; border-radius: .8rem; text-align: center;
+  font-size: 13px; white-space: nowrap; }
+.status-table th, .status-table td { text-align: left !important; vertical-align: top; }
+.status-table td.num { text-align: right !important; }
+@media print { .site-nav, .site-toc, .site-back, .table-filter { display: none; } th.sortable::after { content: ""; } }
+"""
+
+# Long tables: a filter box and sorting by a header click; every short cell kept on one line.
+SITE_JS = f"""
+(function () {{
+  function cellValue(td) {{
+    var t = td.textContent.trim(), n = parseFloat(t.replace(/[,%\\s]/g, ''));
+    return (t !== '' && !isNaN(n) && /^[-+\\u2212]?[\\d,.]+%?$/.test(t.replace(/\\s/g, ''))) ? n : t;
+  }}
+  document.querySelectorAll('table').forEach(function (table) {{
+    table.querySelectorAll('td, th').forEach(function (c) {{
+      if (c.textContent.trim().length <= 12) c.style.whiteSpace = 'nowrap';
+    }});
+    var body = table.tBodies[0];
+    if (!body || body.rows.length <= {LONG_TABLE_ROWS} || !table.tHead) return;
+    var box = document.createElement('div');
+    box.className = 'table-filter';
+    box.innerHTML = '筛选 filter: <input type="search" placeholder="输入任意文字 type to filter rows">';
+    table.parentNode.insertBefore(box, table);
+    var count = document.createElement('span');
+    box.appendChild(count);
+    var input = box.querySelector('input');
+    function show() {{
+      var q = input.value.trim().toLowerCase(), shown = 0;
+      Array.prototype.forEach.call(body.rows, function (r) {{
+        var ok = !q || r.textContent.toLowerCase().indexOf(q) >= 0;
+        r.style.display = ok ? '' : 'none';
+        if (ok) shown++;
+      }});
+      count.textContent = ' ' + shown + ' / ' + body.rows.length + ' 行 rows';
+    }}
+    input.addEventListener('input', show);
+    show();
+    var heads = table.tHead.rows[table.tHead.rows.length - 1].cells;
+    Array.prototype.forEach.call(heads, function (th, col) {{
+      th.classList.add('sortable');
+      th.addEventListener('click', function () {{
+        var rows = Array.prototype.slice.call(body.rows), dir = th.dataset.dir === 'asc' ? -1 : 1;
+        th.dataset.dir = dir === 1 ? 'asc' : 'desc';
+        rows.sort(function (a, b) {{
+          var x = a.cells[col] ? cellValue(a.cells[col]) : '', y = b.cells[col] ? cellValue(b.cells[col]) : '';
+          if (typeof x === 'number' && typeof y === 'number') return dir * (x - y);
+          return dir * String(x).localeCompare(String(y), 'zh');
+        }});
+        rows.forEach(function (r) {{ body.appendChild(r); }});
+      }});
+    }});
+  }});
+}})();
+"""
+
+
+def plain_links(page_html: str) -> str:
+    """Links to web pages as their text and the address without its scheme (a reader can still
+    look the source up; the page points the browser nowhere), any other address in the text
+    likewise, and CSS comments (which cite web pages) dropped. Scripts are left as they are (an XML
+    namespace such as the SVG one is an identifier the script needs, not an address), and so are map
+    frames (``with_font_in_frames`` treats their documents on their own)."""
+
+    def text(m: re.Match) -> str:
+        label, address = m.group(3), _SCHEME.sub("", m.group(2))
+        return label if _SCHEME.sub("", html.unescape(_TAG.sub("", label))) == address else f"{label} ({address})"
+
+    parts = _OPAQUE.split(page_html)
+    for i in range(0, len(parts), 2):  # the parts between scripts and frames
+        out = _LINK.sub(text, parts[i])
+        out = _STYLE_BLOCK.sub(lambda m: m.group(1) + _CSS_COMMENT.sub("", m.group(2)) + m.group(3), out)
+        parts[i] = _SCHEME.sub("", out)
+    return "".join(parts)
+
+
+def network_references(page_html: str) -> list[str]:
+    """What in ``page_html`` would make a browser fetch from the network or point it there: outside
+    scripts, an element's ``src`` or ``href``, a CSS ``url()`` or ``@import`` with an http(s) or
+    protocol-relative address; inside scripts, any http(s) address but XML namespaces. Map frames
+    (``srcdoc``) are looked into. Each find with some context."""
+    found = []
+    for text in [page_html, *(html.unescape(m.group(2)) for m in _SRCDOC.finditer(page_html))]:
+        parts = _SCRIPT_BLOCK.split(text)
+        for i, part in enumerate(parts):
+            if i % 2 == 0:
+                found += [part[max(0, m.start() - 40) : m.end() + 60] for m in _NETWORK.finditer(part)]
+            else:
+                for ns in _NAMESPACES:
+                    part = part.replace(ns, "")
+                found += [part[max(0, m.start() - 40) : m.end() + 60] for m in _SCHEME.finditer(part)]
+    return found
+
+
+def headings(page_html: str) -> list[tuple[int, str, str]]:
+    """(level, id, text) of the page's h1–h3 headings, in order."""
+    out = []
+    for m in _HEADING.finditer(page_html):
+        text = html.unescape(_TAG.sub("", m.group(3))).replace("¶", "").strip()
+        out.append((int(m.group(1)), m.group(2), text))
+    return out
+
+
+def page_label(page_html: str, fallback: str) -> str:
+    """The page's first h1 up to its first colon or slash: the navigation's label."""
+    first = next((text for level, _, text in headings(page_html) if level == 1), fallback)
+    label = re.split(r"[：:/]| (?=[A-Za-z])", first)[0].strip()
+    return label or fallback
+
+
+def nav_html(pages: list[Page], current: str) -> str:
+    links = [(INDEX, "首页 Index")] + [(p.file, p.label) for p in pages]
+    items = "".join(
+        f'<a href="{html.escape(f)}"{" class=" + chr(34) + "current" + chr(34) if f == current else ""}>{html.escape(label)}</a>'
+        for f, label in links
+    )
+    return f'<nav class="site-nav" aria-label="报告导航 report pages">{items}</nav>'
+
+
+def toc_html(page_html: str) -> str:
+    entries = [(level, hid, text) for level, hid, text in headings(page_html) if level in (2, 3)]
+    if not entries:
+        return ""
+    items = "".join(
+        f'<li class="h{level}"><a href="#{html.escape(hid)}">{html.escape(text)}</a></li>' for level, hid, text in entries
+    )
+    return f'<details class="site-toc" open><summary>本页目录 Contents</summary><ol>{items}</ol></details>'
+
+
+def with_font_in_frames(page_html: str, style: str) -> str:
+    """Each map frame (``iframe srcdoc``) with the font's style in its own head: a frame is a
+    document of its own and sees none of the page's CSS."""
+
+    def add(m: re.Match) -> str:
+        doc = html.unescape(m.group(2))
+        doc = plain_links(doc)
+        doc = doc.replace("<head>", f"<head><style>{style}</style>", 1) if "<head>" in doc else f"<style>{style}</style>" + doc
+        return m.group(1) + html.escape(doc, quote=True) + m.group(3)
+
+    return _SRCDOC.sub(add, page_html)
+
+
+def finish_page(page_html: str, title: str, pages: list[Page], current: str, style: str) -> str:
+    """One page as part of the site: title, font, navigation, contents, back link, table script."""
+    out = plain_links(with_font_in_frames(page_html, style))
+    out = _TITLE.sub(f"<title>{html.escape(title)}</title>", out, count=1)
+    out = out.replace("</head>", f"<style>{style}{SITE_CSS}</style>\n</head>", 1)
+    out = re.sub(r"(<body[^>]*>)", lambda m: m.group(1) + nav_html(pages, current), out, count=1)
+    if current != INDEX:  # the contents under the page's title
+        out = re.sub(r"(</h1>)", lambda m: m.group(1) + toc_html(out), out, count=1)
+    back = f'<p class="site-back"><a href="#">↑ 回到页首 top</a> · <a href="{INDEX}">返回首页 back to the index</a></p>'
+    return out.replace("</body>", f"{back}<script>{SITE_JS}</script></body>", 1)
+
+
+FONT_PLACEHOLDER = "/*mujun-font*/"
+
+
+def finish_site(run_dir: Path, page_files: list[str], run_title: str) -> list[Page]:
+    """Rewrite ``index.html`` and each page of ``page_files`` (names in ``run_dir``) as one site;
+    the font subset is made once, from every character of every finished page (navigation and
+    contents included)."""
+    texts = {f: (run_dir / f).read_text(encoding="utf-8") for f in [INDEX, *page_files] if (run_dir / f).is_file()}
+    pages = [Page(f, page_label(texts[f], Path(f).stem)) for f in page_files if f in texts]
+    finished = {}
+    for f, text in texts.items():
+        label = next((p.label for p in pages if p.file == f), "")
+        title = run_title if f == INDEX else f"{label} · {run_title}"
+        finished[f] = finish_page(text, title, pages, f, FONT_PLACEHOLDER)
+    characters = "".join(sorted(set("".join(visible_text(t) for t in finished.values()))))
+    style = font_css(font_subset(characters))
+    in_frames = html.escape(style, quote=True)  # a frame's document is an attribute value
+    for f, text in finished.items():
+        text = _SRCDOC.sub(lambda m: m.group(1) + m.group(2).replace(FONT_PLACEHOLDER, in_frames) + m.group(3), text)
+        (run_dir / f).write_text(text.replace(FONT_PLACEHOLDER, style), encoding="utf-8")
+    return pages

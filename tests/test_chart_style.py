@@ -1,0 +1,106 @@
+"""Charts a reader can read: the A–D palette stays distinct under colour-vision deficiencies, and no
+text of a task chart is smaller than a set size at the width the page shows it."""
+
+from __future__ import annotations
+
+import itertools
+
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np  # noqa: E402
+import pandas as pd  # noqa: E402
+import pytest  # noqa: E402
+from matplotlib.colors import to_rgb  # noqa: E402
+
+from helpers.viz import charts  # noqa: E402
+from helpers.viz.style import CLASS_COLORS, MIN_TEXT_PX, PAGE_WIDTH_PX, UNRATED_COLOR, setup_plotting, smallest_text_px  # noqa: E402
+
+# Machado, Oliveira & Fernandes (2009), "A physiologically-based model for simulation of color vision
+# deficiency", IEEE TVCG 15(6), severity 1.0 matrices, applied to linear RGB.
+MACHADO = {
+    "protanopia": [[0.152286, 1.052583, -0.204868], [0.114503, 0.786281, 0.099216], [-0.003882, -0.048116, 1.051998]],
+    "deuteranopia": [[0.367322, 0.860646, -0.227968], [0.280085, 0.672501, 0.047413], [-0.011820, 0.042940, 0.968881]],
+    "tritanopia": [[1.255528, -0.076749, -0.178779], [-0.078411, 0.930809, 0.147602], [0.004733, 0.691367, 0.303900]],
+}
+MIN_DELTA_E = 12.0  # CIE76 ΔE between any two classes (and 未参评) as a colour-blind reader sees them
+
+
+def _linear(rgb):
+    rgb = np.asarray(rgb, dtype=float)
+    return np.where(rgb <= 0.04045, rgb / 12.92, ((rgb + 0.055) / 1.055) ** 2.4)
+
+
+def _lab(linear_rgb):
+    xyz = np.array([[0.4124, 0.3576, 0.1805], [0.2126, 0.7152, 0.0722], [0.0193, 0.1192, 0.9505]]) @ np.clip(linear_rgb, 0, 1)
+    xyz = xyz / np.array([0.95047, 1.0, 1.08883])
+    f = np.where(xyz > 216 / 24389, np.cbrt(xyz), (24389 / 27 * xyz + 16) / 116)
+    return np.array([116 * f[1] - 16, 500 * (f[0] - f[1]), 200 * (f[1] - f[2])])
+
+
+def seen(colour: str, deficiency: str | None) -> np.ndarray:
+    lin = _linear(to_rgb(colour))
+    if deficiency:
+        lin = np.asarray(MACHADO[deficiency]) @ lin
+    return _lab(lin)
+
+
+@pytest.mark.parametrize("deficiency", [None, *MACHADO])
+def test_the_class_palette_stays_distinct_for_colour_blind_readers(deficiency):
+    colours = {**CLASS_COLORS, "未参评": UNRATED_COLOR}
+    for (a, ca), (b, cb) in itertools.combinations(colours.items(), 2):
+        delta = float(np.linalg.norm(seen(ca, deficiency) - seen(cb, deficiency)))
+        assert delta >= MIN_DELTA_E, f"{a} and {b} under {deficiency}: ΔE {delta:.1f}"
+
+
+def test_the_old_red_green_palette_fails_the_same_test():
+    """The check can fail: the former red–green A–D colours merge for a deuteranope."""
+    old = {"A": "#1a9850", "B": "#91cf60", "C": "#fc8d59", "D": "#d73027"}
+    deltas = [
+        float(np.linalg.norm(seen(x, "deuteranopia") - seen(y, "deuteranopia")))
+        for x, y in itertools.combinations(old.values(), 2)
+    ]
+    assert min(deltas) < MIN_DELTA_E
+
+
+def _task_rows(n: int) -> pd.DataFrame:
+    series = pd.Series({2021: 10.0, 2022: 20.0, 2023: 30.0})
+    return pd.DataFrame(
+        {
+            "task": [17] * n,
+            "title": ["全面实施企业数字化技术改造"] * n,
+            "lead_unit": ["区经科局"] * n,
+            "text": [f"规上工业企业数字化改造第{k}项指标覆盖" for k in range(n)],
+            "comparator": [">="] * n,
+            "value": [40.0] * n,
+            "unit": ["个"] * n,
+            "basis": ["new" if k % 2 else "level" for k in range(n)],
+            "series": [series] * n,
+            "status": ["达标"] * n,
+        }
+    )
+
+
+@pytest.mark.parametrize("n", [1, 3, 7, 9])
+def test_task_charts_wrap_and_keep_their_text_legible(n):
+    setup_plotting()
+    fig = charts.task_chart(_task_rows(n), 2023, "临平政办〔2022〕92号 三、主要任务 任务17", True)
+    panels = [ax for ax in fig.axes if ax.get_visible() and ax.has_data()]
+    assert len(panels) == n
+    rows = {round(ax.get_position().y0, 3) for ax in panels}
+    assert max(sum(1 for ax in panels if round(ax.get_position().y0, 3) == y) for y in rows) <= charts.TASK_PANELS_PER_ROW
+    assert smallest_text_px(fig, PAGE_WIDTH_PX) >= MIN_TEXT_PX
+    for ax in panels:  # units are written horizontally, every series has its legend entry
+        assert all(t.get_rotation() == 0 for t in ax.texts)
+        assert ax.yaxis.label.get_text() == ""
+        assert "年度实际 yearly" in [t.get_text() for t in ax.get_legend().get_texts()]
+    plt.close(fig)
+
+
+def test_the_size_check_can_fail():
+    setup_plotting()
+    fig, ax = plt.subplots(figsize=(34, 4))
+    ax.set_title("a panel squeezed into a very wide figure", fontsize=8)
+    assert smallest_text_px(fig, PAGE_WIDTH_PX) < MIN_TEXT_PX
+    plt.close(fig)

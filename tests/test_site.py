@@ -1,0 +1,103 @@
+"""The run's pages as a site (``report.site``) and the status tables (``report.dashboard``), on small
+hand-written pages; the default run's pages are checked in a browser in tests/test_runner.py."""
+
+from __future__ import annotations
+
+import html
+import io
+import re
+
+import pandas as pd
+from fontTools.ttLib import TTFont
+
+from helpers.report import dashboard, site
+
+PAGE = """<!DOCTYPE html><html><head><meta charset="utf-8"><title>Notebook</title>
+<style>/* see https://example.org/why */ body { color: #222; }</style></head><body>
+<h1 id="t">攻坚行动任务追踪：20项任务<a class="anchor-link" href="#t">¶</a></h1>
+<h2 id="a">实施目标总览 Goals<a class="anchor-link" href="#a">¶</a></h2>
+<p>来源 <a href="https://www.wl.gov.cn/art/x.html">温岭市 2022</a></p>
+<h3 id="task-07" class="task-heading">任务7 加速重大科技成果产业化</h3>
+<script>document.createElementNS("http://www.w3.org/2000/svg", "svg");</script>
+</body></html>"""
+
+
+def test_a_page_gets_title_navigation_contents_and_a_way_back():
+    pages = [site.Page("00_task_tracker.html", "攻坚行动任务追踪"), site.Page("04_scenario.html", "腾笼换鸟情景")]
+    out = site.finish_page(PAGE, "攻坚行动任务追踪 · 报告", pages, "00_task_tracker.html", "")
+    assert "<title>攻坚行动任务追踪 · 报告</title>" in out
+    nav = out[out.index('<nav class="site-nav"') : out.index("</nav>")]
+    assert 'href="index.html"' in nav and 'href="04_scenario.html"' in nav and 'class="current"' in nav
+    toc = out[out.index('class="site-toc"') :]
+    assert 'href="#a"' in toc and 'href="#task-07"' in toc and "任务7 加速重大科技成果产业化" in toc
+    assert out.index("</h1>") < out.index('class="site-toc"')  # the contents under the title
+    assert 'href="index.html">返回首页' in out
+
+
+def test_links_to_web_pages_become_text_and_scripts_keep_their_namespaces():
+    out = site.plain_links(PAGE)
+    assert "温岭市 2022 (www.wl.gov.cn/art/x.html)" in out and '<a href="https' not in out
+    assert "example.org" not in out  # CSS comments dropped
+    assert 'createElementNS("http://www.w3.org/2000/svg"' in out
+    assert site.network_references(out) == []
+
+
+def test_network_references_finds_what_a_browser_would_fetch():
+    frame = html.escape('<html><head><script src="https://unpkg.com/x.js"></script></head></html>', quote=True)
+    for bad in (
+        '<script src="https://cdnjs.cloudflare.com/ajax/libs/require.js/2.1.10/require.min.js"></script>',
+        '<link rel="stylesheet" href="//fonts.googleapis.com/css?family=Noto">',
+        "<style>@font-face { src: url('https://x.org/f.woff') }</style>",
+        "<style>@import 'http://x.org/a.css';</style>",
+        '<img src="http://x.org/a.png">',
+        "<script>var s = document.createElement('script'); s.src = 'https://x.org/y.js';</script>",
+        f'<iframe srcdoc="{frame}"></iframe>',
+    ):
+        assert site.network_references(f"<html><head></head><body>{bad}</body></html>"), bad
+    assert site.network_references('<a href="#x">x</a><img src="data:image/png;base64,AAAA">') == []
+
+
+def test_the_font_subset_holds_every_character_asked_for():
+    text = "攻坚行动任务追踪：20项任务与实施目标（2023年，全区）·首页 Index ⇅ —"
+    font = TTFont(io.BytesIO(site.font_subset(text)))
+    cmap = font.getBestCmap()
+    assert [c for c in set(text) if c.strip() and ord(c) not in cmap] == []
+    assert ord("鸟") not in cmap  # a subset, not the whole font
+
+
+def test_visible_text_reads_entities_and_json_escapes_but_not_data_uris():
+    text = site.visible_text('&lt;b&gt; "\\u4f01\\u4e1a" <img src="data:image/png;base64,5ZCN5a2X">')
+    assert "企业" in text and "<b>" in text and "5ZCN5a2X" not in text
+
+
+def test_status_tables_are_text_with_escaped_labels_and_chips():
+    rows = pd.DataFrame(
+        {
+            "task": [1, 1, 7],
+            "text": ["排查覆盖率", "跟踪：<b>列入</b>", "首台（套）10项"],
+            "judged": [1.0, 816.0, 9.0],
+            "comparator": [">=", None, ">="],
+            "value": [1.0, None, 10.0],
+            "unit": ["比例", "家", "项"],
+            "status": ["达标", "无量化目标", "落后"],
+        }
+    )
+    names = {1: "任务1 全面排摸", 7: "任务7 <script>"}
+    records = dashboard.status_records(rows, "task", names, {1: "03_low_efficiency.html#task-01"})
+    table = dashboard.status_table(records)
+    assert table.count("<tr>") == 4 and "任务7 &lt;script&gt;" in table and "&lt;b&gt;列入" in table
+    assert '<a href="03_low_efficiency.html#task-01">任务1 全面排摸</a>' in table
+    assert "100.0%" in table and "&gt;= 10" in table and table.count('class="status-chip"') == 3
+    counts = dashboard.status_counts(records)
+    assert "共 3 项" in counts and counts.index("达标") < counts.index("落后") < counts.index("无量化目标")
+
+
+def test_a_map_frame_keeps_its_scripts_whole():
+    """A map frame's document is an escaped attribute: its scripts (Leaflet creates SVG with the SVG
+    namespace) must reach the browser as they were, with the font added to the frame's head."""
+    frame = '<html><head></head><body><script>document.createElementNS("http://www.w3.org/2000/svg", "g");</script></body></html>'
+    page = f'<html><head><title>x</title></head><body><iframe srcdoc="{html.escape(frame, quote=True)}"></iframe></body></html>'
+    out = site.finish_page(page, "t", [], "03_low_efficiency.html", "/*font*/")
+    inner = html.unescape(re.search(r'srcdoc="([^"]*)"', out).group(1))
+    assert 'createElementNS("http://www.w3.org/2000/svg", "g")' in inner
+    assert inner.index("/*font*/") < inner.index("</head>")
