@@ -120,7 +120,8 @@ th.sortable::after { content: " ⇅"; color: #999; font-size: 11px; }
 @media print { .site-nav, .site-toc, .site-back, .table-filter { display: none; } th.sortable::after { content: ""; } }
 """
 
-# Long tables: a filter box and sorting by a header click; every short cell kept on one line.
+# Long tables: a filter box and sorting by a header click; every short cell kept on one line, a long one
+# at least 7em wide.
 SITE_JS = f"""
 (function () {{
   function cellValue(td) {{
@@ -130,6 +131,7 @@ SITE_JS = f"""
   document.querySelectorAll('table').forEach(function (table) {{
     table.querySelectorAll('td, th').forEach(function (c) {{
       if (c.textContent.trim().length <= 12) c.style.whiteSpace = 'nowrap';
+      else c.style.minWidth = '7em';  // a long header or reason wraps, but never one character a line
     }});
     var body = table.tBodies[0];
     if (!body || body.rows.length <= {LONG_TABLE_ROWS} || !table.tHead) return;
