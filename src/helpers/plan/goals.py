@@ -21,14 +21,12 @@ def load_goals() -> tuple[dict, pd.DataFrame]:
     return raw["plan"], goals
 
 
-def measured_over(evaluated: pd.DataFrame, measure: str, manufacturing: set[str] | None = None) -> pd.DataFrame:
+def measured_over(evaluated: pd.DataFrame, measure: str, manufacturing: set[str]) -> pd.DataFrame:
     """The enterprises a goal's figure is measured over: the evaluated 规上 enterprises, only the
-    制造业 ones (GB/T 4754 门类 C, a missing code kept) where the goal says 制造业
-    (``scope: manufacturing`` in data/plan/goals.yaml; ``manufacturing``: those measures, read from the
-    file when not given)."""
+    制造业 ones (GB/T 4754 门类 C, a missing code kept) when ``measure`` is among ``manufacturing``,
+    the measures a goal says 制造业 for (``manufacturing_measures``)."""
     above = evaluated[evaluated["above_scale"].fillna(False).astype(bool)]
-    only_manufacturing = measure in (manufacturing_measures() if manufacturing is None else manufacturing)
-    return above[is_manufacturing(above)] if only_manufacturing else above
+    return above[is_manufacturing(above)] if measure in manufacturing else above
 
 
 def manufacturing_measures() -> set[str]:

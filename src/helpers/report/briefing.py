@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import io
 import re
-from collections import Counter
 from datetime import date
 from pathlib import Path
 
@@ -25,7 +24,7 @@ from docx.shared import Cm, Pt
 from helpers.evaluate.breakdowns import breakdown
 from helpers.report import evaluation_page, low_efficiency_page, overview_page
 from helpers.report.context import RunContext
-from helpers.report.dashboard import STATUS_ORDER, status_records
+from helpers.report.dashboard import counts_by_status, status_records
 from helpers.report.narrative import data_notice
 
 TITLE = "腾笼换鸟攻坚行动进展简报"
@@ -81,8 +80,7 @@ def _table(doc, frame: pd.DataFrame) -> None:
 
 
 def _counts(records: list[dict]) -> str:
-    counts = Counter(r["status"] for r in records)
-    return f"共 {len(records)} 项：" + "，".join(f"{s} {counts[s]} 项" for s in STATUS_ORDER if counts[s]) + "。"
+    return f"共 {len(records)} 项：" + "，".join(f"{s} {n} 项" for s, n in counts_by_status(records)) + "。"
 
 
 def _figure(doc, fig) -> None:
@@ -139,10 +137,9 @@ def list_summary(ctx: RunContext) -> tuple[str, pd.DataFrame]:
     return sentence, ways
 
 
-def write_briefing(ctx: RunContext, path: Path) -> Path:
-    """Write the briefing for the context's year and scope to ``path`` (a .docx)."""
-    from helpers.report.tracker_page import goal_rows, progress_context, targets  # the tracker's own rows
-
+def write_briefing(ctx: RunContext, path: Path, goal_records: list[dict], target_rows: pd.DataFrame) -> Path:
+    """Write the briefing for the context's year and scope to ``path`` (a .docx), from the tracker's
+    goal records (``dashboard.status_records``) and target rows (``progress.tracker.target_rows``)."""
     doc = _document()
     title = doc.add_paragraph()
     title.alignment = WD_ALIGN_PARAGRAPH.CENTER
@@ -155,14 +152,12 @@ def write_briefing(ctx: RunContext, path: Path) -> Path:
         warn = doc.add_paragraph().add_run("本简报使用合成样本数据，不代表任何真实企业或宗地，数字仅作演示。")
         warn.bold = True
 
-    goals = goal_rows(progress_context(ctx), ctx.year)
-    goal_records = status_records(goals, "id", dict(zip(goals["id"], goals["text"])))
     _heading(doc, "一、实施目标完成情况", 1)
     doc.add_paragraph(_counts(goal_records))
     _table(doc, goals_frame(goal_records))
 
     _heading(doc, "二、20项任务进展（按攻坚行动）", 1)
-    rows = targets(ctx)
+    rows = target_rows
     task_records = status_records(rows, "task", {})
     doc.add_paragraph(_counts(task_records))
     tasks = ctx.tasks.set_index("number")

@@ -47,10 +47,15 @@ def chip(status: str) -> str:
     return f'<span class="status-chip" style="background:{colour};color:{text}">{html.escape(status)}</span>'
 
 
+def counts_by_status(records: list[dict]) -> list[tuple[str, int]]:
+    """(status, number of targets) for each status the records hold, in ``STATUS_ORDER``."""
+    counts = Counter(r["status"] for r in records)
+    return [(s, counts[s]) for s in STATUS_ORDER if counts[s]]
+
+
 def status_counts(records: list[dict]) -> str:
     """One line: the number of targets in each status, as chips."""
-    counts = Counter(r["status"] for r in records)
-    parts = [f"{chip(s)} {counts[s]}" for s in STATUS_ORDER if counts[s]]
+    parts = [f"{chip(s)} {n}" for s, n in counts_by_status(records)]
     return f'<p class="status-counts">共 {len(records)} 项 targets：' + " &nbsp; ".join(parts) + "</p>"
 
 

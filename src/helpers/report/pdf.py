@@ -11,6 +11,7 @@ import os
 import shutil
 import subprocess
 import tempfile
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 PDF_DIR = "pdf"
@@ -67,25 +68,21 @@ def print_pdfs(run_dir: Path, page_files: list[str], jobs: int = 2) -> tuple[lis
         return [], NO_BROWSER
     out_dir = run_dir / PDF_DIR
     out_dir.mkdir(exist_ok=True)
-    written: list[Path] = []
-    failed: list[str] = []
+
     with tempfile.TemporaryDirectory() as tmp:
-        queue = list(page_files)
-        while queue:
-            batch, queue = queue[:jobs], queue[jobs:]
-            running = []
-            for k, name in enumerate(batch):
-                out = out_dir / (Path(name).stem + ".pdf")
-                cmd = print_command(browser, run_dir / name, out, Path(tmp) / f"profile{len(written) + k}")
-                running.append((name, out, subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)))
-            for name, out, proc in running:
-                try:
-                    proc.wait(timeout=TIMEOUT_S)
-                except subprocess.TimeoutExpired:
-                    proc.kill()
-                if out.is_file() and out.stat().st_size > 0:
-                    written.append(out)
-                else:
-                    failed.append(name)
+
+        def print_one(k: int, name: str) -> Path | None:
+            out = out_dir / (Path(name).stem + ".pdf")
+            cmd = print_command(browser, run_dir / name, out, Path(tmp) / f"profile{k}")
+            try:
+                subprocess.run(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, timeout=TIMEOUT_S)
+            except subprocess.TimeoutExpired:
+                return None
+            return out if out.is_file() and out.stat().st_size > 0 else None
+
+        with ThreadPoolExecutor(max_workers=jobs) as pool:
+            printed = list(pool.map(print_one, range(len(page_files)), page_files))
+    written = [p for p in printed if p is not None]
+    failed = [name for name, p in zip(page_files, printed, strict=True) if p is None]
     message = f"PDF: {len(failed)} page(s) could not be printed with {browser}: {', '.join(failed)}" if failed else None
     return written, message

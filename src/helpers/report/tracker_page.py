@@ -11,6 +11,7 @@ import pandas as pd
 from helpers.plan.tasks import NO_DATA, load_policy_measures, plan_period
 from helpers.progress.measures import Context
 from helpers.progress.tracker import goal_rows, parse_tasks, target_rows
+from helpers.report.briefing import briefing_name, write_briefing
 from helpers.report.context import RunContext
 from helpers.report.dashboard import STATUS_FILE, status_counts, status_records, status_table
 from helpers.report.narrative import data_notice
@@ -27,6 +28,18 @@ def progress_context(ctx: RunContext) -> Context:
     the plan period (parameter ``plan_period``, ``plan.tasks.plan_period``)."""
     years, _ = plan_period(ctx.parameters.get("plan_period"))
     return Context(ctx.dataset, ctx.evaluations, ctx.streets, ctx.rule, ctx.budget, years)
+
+
+def goals(ctx: RunContext) -> pd.DataFrame:
+    """The headline goals with their series and status (computed once per context: the page and the
+    briefing show the same)."""
+    return ctx.memo("goal_rows", lambda: goal_rows(progress_context(ctx), ctx.year))
+
+
+def goal_records(ctx: RunContext) -> list[dict]:
+    """The headline goals as ``dashboard`` records, each labelled by its text."""
+    g = goals(ctx)
+    return status_records(g, "id", dict(zip(g["id"], g["text"])))
 
 
 def targets(ctx: RunContext) -> pd.DataFrame:
@@ -57,11 +70,10 @@ def header(ctx: RunContext) -> Section:
 def goals_dashboard(ctx: RunContext) -> Section:
     """The headline goals of 二、实施目标 as a table of text with status chips (also left in the run
     folder for the index page, ``STATUS_FILE``)."""
-    goals = goal_rows(progress_context(ctx), ctx.year)
-    records = status_records(goals, "id", dict(zip(goals["id"], goals["text"])))
+    records = goal_records(ctx)
     save_status(ctx, "goals", records)
     return (
-        Section(data={"goals": goals, "records": records})
+        Section(data={"goals": goals(ctx), "records": records})
         .markdown(f"实施目标总览（{ctx.year}年，{ctx.scope}；{ctx.plan_ref('二、实施目标')}）")
         .html(status_counts(records))
         .html(status_table(records, None))
@@ -154,9 +166,7 @@ def policy_measures(ctx: RunContext) -> Section:
 def briefing(ctx: RunContext) -> Section:
     """Write the Word briefing 《腾笼换鸟攻坚行动进展简报》 into the run folder (``report.briefing``) and
     say where it is."""
-    from helpers.report.briefing import briefing_name, write_briefing
-
-    path = write_briefing(ctx, ctx.out_dir() / briefing_name(ctx.year))
+    path = write_briefing(ctx, ctx.out_dir() / briefing_name(ctx.year), goal_records(ctx), targets(ctx))
     return Section(data={"path": path}).html(
         f'<p>Word 简报 briefing: <a href="{html_text(path.name)}">{html_text(path.name)}</a>'
         "（实施目标、按攻坚行动的任务进展、各镇街排名、高耗低效清单、主要图表、数据说明）</p>"

@@ -296,7 +296,7 @@ def task_chart(task_rows: pd.DataFrame, year: int, plan_ref: str, synthetic: boo
         ax.set_title(
             f"{wrap_chars(r.text, 16)}\n【{r.status}】",
             fontsize=9.5,
-            color=STATUS_COLORS[r.status] if r.status in ("达标", "落后") else "#252525",
+            color=STATUS_COLORS[r.status] if r.status in STATUS_TEXT_WHITE else "#252525",
         )
     finish(fig, f"任务{first.task} {first.title}（牵头单位：{first.lead_unit}；{year}年）", plan_ref, synthetic)
     return fig
