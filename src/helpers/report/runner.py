@@ -377,7 +377,7 @@ def execute_run(cfg: RunConfig, run_dir: Path, config_path: str, name: str | Non
     finish_site(run_dir, pages, cfg.title)
     if cfg.pdf:  # after the HTML is complete: a machine without a browser still has the whole report
         pdfs, message = print_pdfs(run_dir, ["index.html", *pages])
-        print(message or f"PDF: {len(pdfs)} page(s) in {run_dir.name}/{PDF_DIR}/", file=sys.stderr)
+        print(message or f"PDF: {len(pdfs)} page(s) in {name}/{PDF_DIR}/", file=sys.stderr)
     failed = [r for r in results if not r.ok]
     print(
         f"\n{len(results) - len(failed)} of {len(results)} notebooks ran in {sum(r.seconds for r in results):.1f} s",
