@@ -1,5 +1,6 @@
-"""Charts a reader can read: the A–D palette stays distinct under colour-vision deficiencies, and no
-text of a task chart is smaller than a set size at the width the page shows it."""
+"""Charts a reader can read: the A–D palette stays distinct under colour-vision deficiencies; small
+multiples wrap, write their units level and keep legends off the data; no text is smaller than a set
+size at the width the page shows it (every report chart is checked in ``tests/pages.run_sections``)."""
 
 from __future__ import annotations
 
@@ -15,7 +16,15 @@ import pytest  # noqa: E402
 from matplotlib.colors import to_rgb  # noqa: E402
 
 from helpers.viz import charts  # noqa: E402
-from helpers.viz.style import CLASS_COLORS, MIN_TEXT_PX, PAGE_WIDTH_PX, UNRATED_COLOR, setup_plotting, smallest_text_px  # noqa: E402
+from helpers.viz.style import (  # noqa: E402
+    CLASS_COLORS,
+    MIN_TEXT_PX,
+    PAGE_WIDTH_PX,
+    UNRATED_COLOR,
+    legends_on_data,
+    setup_plotting,
+    smallest_text_px,
+)
 
 # Machado, Oliveira & Fernandes (2009), "A physiologically-based model for simulation of color vision
 # deficiency", IEEE TVCG 15(6), severity 1.0 matrices, applied to linear RGB.
@@ -89,7 +98,7 @@ def test_task_charts_wrap_and_keep_their_text_legible(n):
     panels = [ax for ax in fig.axes if ax.get_visible() and ax.has_data()]
     assert len(panels) == n
     rows = {round(ax.get_position().y0, 3) for ax in panels}
-    assert max(sum(1 for ax in panels if round(ax.get_position().y0, 3) == y) for y in rows) <= charts.TASK_PANELS_PER_ROW
+    assert max(sum(1 for ax in panels if round(ax.get_position().y0, 3) == y) for y in rows) <= charts.PANELS_PER_ROW
     assert smallest_text_px(fig, PAGE_WIDTH_PX) >= MIN_TEXT_PX
     for ax in panels:  # units are written horizontally, every series has its legend entry
         assert all(t.get_rotation() == 0 for t in ax.texts)
@@ -103,4 +112,64 @@ def test_the_size_check_can_fail():
     fig, ax = plt.subplots(figsize=(34, 4))
     ax.set_title("a panel squeezed into a very wide figure", fontsize=8)
     assert smallest_text_px(fig, PAGE_WIDTH_PX) < MIN_TEXT_PX
+    plt.close(fig)
+
+
+def _goals(n: int) -> pd.DataFrame:
+    return pd.DataFrame(
+        {
+            "text": [f"规上工业第{k}项主要指标达到目标值" for k in range(n)],
+            "measure": [f"m{k}" for k in range(n)],
+            "unit": ["万元/亩", "比例", "个", "万元/吨标准煤", "比例"][:n],
+            "value": [41.0, 0.25, 6.0, 3.0, 0.025][:n],
+            "comparator": [">="] * n,
+            "deadline": [2023] * n,
+            "actual": [38.6, 0.253, 5.0, 3.04, 0.0241][:n],
+            "met": [False, True, False, True, False][:n],
+        }
+    )
+
+
+def _charts_of_goals(n: int) -> list:
+    g = _goals(n)
+    by_year = pd.DataFrame({m: [v * 0.9, v * 0.95, v * 1.02] for m, v in zip(g["measure"], g["value"])}, index=[2021, 2022, 2023])
+    ref = "临平政办〔2022〕92号 二、实施目标"
+    return [
+        charts.goals_chart(g, "图1 规上工业主要指标对标2023年目标", ref, True),
+        charts.trend_chart(by_year, g, "图0 规上工业主要指标年度走势", ref, True),
+        charts.trend_chart(by_year, g, "图0 走势（东湖街道）", ref, True, district=by_year * 1.1, view_label="东湖街道"),
+        charts.before_after_chart(by_year.loc[2022], by_year.loc[2023], g, "图1 现状与情景后", ref, True),
+    ]
+
+
+@pytest.mark.parametrize("n", [5, pytest.param(1, marks=pytest.mark.slow), pytest.param(3, marks=pytest.mark.slow)])
+def test_goal_small_multiples_wrap_keep_units_level_and_legends_off_the_data(n):
+    from tests.pages import assert_legible
+
+    setup_plotting()
+    for fig in _charts_of_goals(n):
+        assert_legible(fig, fig.texts[0].get_text())
+        panels = [ax for ax in fig.axes if ax.get_visible()]
+        assert len(panels) == n
+        assert len({round(ax.get_position().y0, 3) for ax in panels}) == -(-n // charts.PANELS_PER_ROW)
+        labels = [t.get_text() for lg in fig.legends for t in lg.get_texts()]
+        assert any("目标" in t for t in labels), labels  # the target line is in the legend
+        for ax in panels:  # the unit is written level, above the axis
+            assert ax.get_ylabel() == "" and any(t.get_rotation() == 0 and t.get_text() for t in ax.texts)
+        plt.close(fig)
+
+
+def test_the_legend_and_label_checks_can_fail():
+    from tests.pages import assert_legible
+
+    setup_plotting()
+    fig, ax = plt.subplots(figsize=(6, 3))
+    ax.plot([0, 1], [0, 1], label="actual")
+    ax.axhline(0.9, ls="--", label="target")
+    ax.legend(loc="upper left")  # on the target line
+    assert legends_on_data(fig)
+    ax.get_legend().remove()
+    ax.set_ylabel("万元/亩")  # rotated
+    with pytest.raises(AssertionError, match="rotated y label"):
+        assert_legible(fig, "probe")
     plt.close(fig)

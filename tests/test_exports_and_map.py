@@ -1,4 +1,8 @@
-"""The XLSX list and the GeoPackage reopen as written; the interactive map draws offline."""
+"""The XLSX list and the GeoPackage reopen as written; the interactive map draws offline, switches
+between its views, searches (by pseudonym when anonymised) and scales in metres."""
+
+import json
+import re
 
 import geopandas as gpd
 import pandas as pd
@@ -9,6 +13,7 @@ from helpers.evaluate.evaluation import evaluate
 from helpers.policy.low_efficiency import LIST_COLUMNS, load_rule, remediation_list, screen
 from helpers.report.exports import parcel_layer, write_gpkg, write_xlsx
 from helpers.viz.interactive import parcel_class_map, standalone_html
+from helpers.viz.style import CLASS_COLORS
 
 from .browser import drawn_paths, external_resources, render_offline
 
@@ -80,3 +85,106 @@ def test_browser_check_can_fail():
     assert external_resources(html)
     dom, error = render_offline(html, budget_ms=3000)
     assert error is not None and drawn_paths(dom) == 0
+
+
+PROBE = """<script>
+setTimeout(function () {
+  var out = [], map = document.querySelector(".leaflet-container");
+  document.querySelectorAll(".leaflet-control-layers-base input").forEach(function (radio) {
+    radio.click();
+    var fills = {};
+    document.querySelectorAll("path.leaflet-interactive").forEach(function (p) {
+      if (p.getAttribute("fill") !== "none") { fills[p.getAttribute("fill")] = 1; }  // parcels, not lines
+    });
+    out.push(map.getAttribute("data-view") + "=" + Object.keys(fills).sort().join(","));
+  });
+  var input = document.querySelector(".mujun-search input");
+  input.value = %s; input.dispatchEvent(new Event("input"));
+  out.push("hits=" + map.getAttribute("data-hits"));
+  out.push("scale=" + document.querySelector(".leaflet-control-scale").textContent);
+  out.push("overlays=" + document.querySelectorAll(".leaflet-control-layers-overlays input").length);
+  document.body.setAttribute("data-probe", out.join("|"));
+}, 300);
+</script>"""
+
+
+def _probe(fmap, query: str) -> list[str]:
+    html = standalone_html(fmap).replace("</body>", PROBE % json.dumps(query) + "</body>")
+    dom, error = render_offline(html)
+    assert error is None, error
+    return re.search(r'data-probe="([^"]*)"', dom).group(1).split("|")
+
+
+@pytest.mark.slow
+def test_the_map_switches_views_searches_and_scales_in_metres(ev, sample):
+    from helpers.viz.interactive import BELOW_COLOR, CLASS_VIEW, CLEARANCE_VIEW, HOTSPOT_VIEW
+    from helpers.viz.maps import HOTSPOT_COLORS
+
+    parcels = ev.parcels[ev.parcels["class"].notna()].head(60).copy()
+    parcels["name"] = parcels["main_user"].map(sample.enterprises.set_index("credit_code")["name"])
+    parcels["credit_code"] = parcels["main_user"]
+    below = pd.Series([True, False] * 30, index=parcels.index)
+    bins = pd.Series([3, 0, -3] * 20, index=parcels.index)
+    tip = {"parcel_id": "宗地代码", "name": "企业", "credit_code": "代码", "class": "类别"}
+    code = parcels["credit_code"].iloc[7]
+    fmap = parcel_class_map(parcels, load_boundary(), tip, zones=sample.zones, below=below, hotspot_bins=bins)
+    views = dict(v.split("=", 1) for v in _probe(fmap, code.lower()) if "=" in v)
+    assert set(views[CLEARANCE_VIEW].split(",")) == {BELOW_COLOR, "#d9d9d9"}
+    assert set(views[HOTSPOT_VIEW].split(",")) == {HOTSPOT_COLORS[3], HOTSPOT_COLORS[0], HOTSPOT_COLORS[-3]}
+    assert set(views[CLASS_VIEW].split(",")) <= set(CLASS_COLORS.values())
+    assert int(views["hits"]) == int((parcels["credit_code"] == code).sum()) > 0
+    assert re.fullmatch(r"\d+ k?m", views["scale"]) and views["overlays"] == "2"  # metres only; boundary and 街道 lines
+
+
+@pytest.mark.slow
+def test_an_anonymised_map_is_searched_by_pseudonym_and_holds_no_name(sample):
+    from helpers.core import paths
+    from helpers.io.dataset import load_dataset
+
+    anon = load_dataset(paths.SAMPLE_DIR, anonymize=True)
+    parcels = evaluate(anon, 2023).parcels.head(40).copy()
+    parcels["name"] = parcels["main_user"].map(anon.enterprises.set_index("credit_code")["name"])
+    fmap = parcel_class_map(parcels, load_boundary(), {"parcel_id": "宗地代码", "name": "企业", "class": "类别"})
+    html = standalone_html(fmap)
+    real = sample.enterprises.set_index("credit_code")["name"]
+    assert not any(name in html or json.dumps(name)[1:-1] in html for name in real)  # as text or as JSON escapes
+    pseudonym = parcels["name"].dropna().iloc[0]
+    views = dict(v.split("=", 1) for v in _probe(fmap, pseudonym) if "=" in v)
+    assert int(views["hits"]) >= 1
+
+
+def test_the_gpkg_carries_chinese_aliases_and_a_default_qgis_style(tmp_path, ev, sample):
+    import sqlite3
+    import xml.etree.ElementTree as ET
+
+    from helpers.report.exports import PARCEL_FIELD_ALIASES
+    from helpers.viz.qgis_style import parcel_style_qml
+
+    layer = parcel_layer(ev.parcels, sample.enterprises)
+    qml = parcel_style_qml(PARCEL_FIELD_ALIASES)
+    path = write_gpkg(layer, tmp_path / "p.gpkg", "parcels_2023", aliases=PARCEL_FIELD_ALIASES, style_qml=qml)
+    again = write_gpkg(layer, tmp_path / "q.gpkg", "parcels_2023", aliases=PARCEL_FIELD_ALIASES, style_qml=qml)
+    assert path.read_bytes() == again.read_bytes()  # the same data, the same bytes
+    back = gpd.read_file(path, layer="parcels_2023")
+    assert back["parcel_id"].tolist() == layer["parcel_id"].tolist()
+    with sqlite3.connect(path) as db:
+        aliases = dict(db.execute("SELECT column_name, title FROM gpkg_data_columns WHERE table_name = 'parcels_2023'"))
+        styles = db.execute("SELECT f_table_name, f_geometry_column, useAsDefault, styleQML FROM layer_styles").fetchall()
+        kinds = dict(db.execute("SELECT table_name, data_type FROM gpkg_contents"))
+    fields = [c for c in layer.columns if c != layer.geometry.name]
+    assert aliases == {c: PARCEL_FIELD_ALIASES[c] for c in fields}  # every field has its Chinese name
+    assert kinds == {"parcels_2023": "features", "layer_styles": "attributes"}
+    ((table, geometry, default, stored),) = styles
+    assert (table, geometry, default) == ("parcels_2023", "geom", 1)
+    root = ET.fromstring(stored)
+    renderer = root.find("renderer-v2")
+    assert renderer.get("type") == "categorizedSymbol" and renderer.get("attr") == "class"
+    categories = {c.get("value"): c.get("symbol") for c in renderer.iter("category")}
+    assert set(categories) == {"A", "B", "C", "D", ""}
+    fills = {s.get("name"): s.find(".//Option[@name='color']").get("value") for s in renderer.iter("symbol")}
+    for cls, colour in CLASS_COLORS.items():
+        rgb = ",".join(str(int(colour[i : i + 2], 16)) for i in (1, 3, 5))
+        assert fills[categories[cls]] == f"{rgb},255"
+    assert {a.get("field"): a.get("name") for a in root.iter("alias")}["tax_per_mu"] == "亩均税收（万元/亩）"
+    assert root.get("labelsEnabled") == "1" and "http" not in stored
+    assert len(set(PARCEL_FIELD_ALIASES.values())) == len(PARCEL_FIELD_ALIASES)  # gpkg_data_columns names are unique

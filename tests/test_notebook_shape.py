@@ -15,7 +15,7 @@ from helpers.plan.goals import load_goals
 from helpers.plan.tasks import load_tasks
 
 NOTEBOOKS = sorted(paths.NOTEBOOKS_DIR.glob("*.ipynb"))
-PARAMETER_LINE = re.compile(r"^[a-z_][a-z0-9_]* = .+  # \S.*$")
+PARAMETER_LINE = re.compile(r"^[a-z_][a-z0-9_]*: [^=]+ = .+  # \S.*$")  # name: type = default  # meaning
 
 
 def cells(path):
@@ -59,7 +59,16 @@ def test_parameters_cell_first_one_per_line_with_its_meaning(path):
     assert sum("parameters" in c["metadata"].get("tags", []) for c in code_cells(path)) == 1
     assert "parameters" in first["metadata"].get("tags", [])
     for line in source(first).splitlines():
-        assert PARAMETER_LINE.match(line), f"{path.name}: parameter line without `name = default  # meaning`: {line!r}"
+        assert PARAMETER_LINE.match(line), f"{path.name}: parameter line without `name: type = default  # meaning`: {line!r}"
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.stem)
+def test_papermill_shows_a_type_and_a_meaning_for_every_parameter(path):
+    import papermill as pm
+
+    for name, spec in pm.inspect_notebook(str(path)).items():
+        assert spec["inferred_type_name"] not in (None, "None"), f"{path.name}: {name} has no declared type"
+        assert spec["help"], f"{path.name}: {name} has no meaning"
 
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.stem)

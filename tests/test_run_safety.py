@@ -150,6 +150,9 @@ def test_a_symlink_named_like_the_run_is_not_followed(tmp_path, canaries):
         ({"round_figures": -1}, "round_figures = -1: it must be a finite number, 0 or more"),
         ({"round_figures": 2.5}, "round_figures = 2.5: it must be a whole number"),
         ({"generalize_m": float("inf")}, "generalize_m = inf: it must be a finite number"),
+        ({"hotspot_k": 8.5}, "hotspot_k = 8.5: it must be a whole number"),  # declared int
+        ({"clearance_line": "三万"}, "clearance_line = '三万' is text; it must be a number"),  # Optional[float]
+        ({"anonymize": None}, "anonymize = None: it must be true/false"),
         ({"round_figures": True}, "round_figures = True is true/false; it must be a number"),
     ],
 )
@@ -167,12 +170,14 @@ def test_declared_parameters_of_the_right_type_pass():
         "generalize_m": 12.5,
         "round_figures": 2,
         "clearance_line": 3,
+        "hotspot_permutations": 99,
         "year_x": None,
     }
     given.pop("year_x")
     assert check_parameters(given, NOTEBOOKS) == []
     assert check_parameters({"year": "latest", "data_year": 2022, "output_dir": "/x"}, NOTEBOOKS) == []
     assert type_problem("streets", 330113001, "all") is None  # -p streets 330113001 reads as a number
+    assert check_parameters({"clearance_line": None, "generalize_m": 12.5}, NOTEBOOKS) == []
 
 
 @case("privacy", "refused")

@@ -5,6 +5,7 @@ import html as html_lib
 import json
 import re
 import shutil
+import sqlite3
 
 import nbformat
 import pytest
@@ -94,6 +95,10 @@ def test_runner_writes_the_report(default_run):
         assert not re.search(r"https?://", outside_scripts), page_file.name  # cited sources kept as text
     # the low-efficiency notebook's files land in the run folder, and its map draws offline
     assert (run / "高耗低效整治企业清单_2023.xlsx").is_file() and (run / "parcels_evaluated_2023.gpkg").is_file()
+    with sqlite3.connect(run / "parcels_evaluated_2023.gpkg") as db:  # every field named in Chinese, a default style
+        fields = {r[1] for r in db.execute("PRAGMA table_info(parcels_2023)")} - {"fid", "geom"}
+        named = {r[0] for r in db.execute("SELECT column_name FROM gpkg_data_columns WHERE table_name = 'parcels_2023'")}
+        assert fields == named and db.execute("SELECT useAsDefault FROM layer_styles").fetchall() == [(1,)]
     report = (run / "03_low_efficiency.html").read_text(encoding="utf-8")
     frames = re.findall(r'srcdoc="([^"]*)"', report)
     assert len(frames) == 1

@@ -109,6 +109,7 @@ def test_readme_lists_every_calibration_figure():
         assert f"| {r.figure} | {r.year} | {r.value:g} | {r.kind} |" in readme, (r.figure, r.year)
 
 
+@pytest.mark.slow  # generates and checks 3,000 enterprises: in make test, not the fast tier
 def test_a_larger_sample_passes_the_data_check(tmp_path):
     """At other sizes (benchmarks) the absolute totals scale with the parcel count; without that,
     calibrating 4x the enterprises to Linping's revenue total drove values negative."""

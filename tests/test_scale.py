@@ -179,6 +179,7 @@ def test_dask_engine_gives_the_pandas_classes_and_totals(sample, tmp_path):
     assert set(a["class"].dropna()) == {"A", "B", "C", "D"}
 
 
+@pytest.mark.slow  # dask runs: in make test, not the fast tier
 def test_engine_parameter_writes_the_same_tables(tmp_path, monkeypatch):
     from helpers.scale import cli as scale
 

@@ -75,8 +75,90 @@ def write_xlsx(sheets: dict[str, pd.DataFrame], path: Path, notes: list[str]) ->
     return path
 
 
-def write_gpkg(gdf: gpd.GeoDataFrame, path: Path, layer: str) -> Path:
-    """A GeoPackage layer (replacing the file), readable by QGIS with its attributes."""
+PARCEL_FIELD_ALIASES = {  # the parcel layer's fields as an office names them (GeoPackage and QGIS aliases)
+    "parcel_id": "宗地代码",
+    "street_code": "镇街代码",
+    "registered_area_mu": "登记面积（亩）",
+    "geom_area_mu": "图形面积（亩）",
+    "grant_year": "供地年份",
+    "standard_land": "是否标准地",
+    "status": "宗地状态",
+    "main_user_code": "主要使用企业统一社会信用代码",
+    "main_user_name": "主要使用企业名称",
+    "n_users": "使用企业数",
+    "pool": "评价组别",
+    "class": "评价类别",
+    "tax_10k_yuan": "税收（万元）",
+    "evaluated_mu": "参评用地（亩）",
+    "tax_per_mu": "亩均税收（万元/亩）",
+    "gi_z": "Gi*统计量z值",
+    "gi_p": "Gi*伪p值",
+    "gi_bin": "冷热点等级（-3至3）",
+    "gi_label": "冷热点",
+    "moran_i": "局部莫兰指数",
+    "moran_p": "局部莫兰伪p值",
+    "moran_quadrant": "莫兰象限",
+    "moran_significant": "莫兰显著",
+    "below_clearance": "出清线以下",
+}
+STYLE_NAME = "亩均评价类别 class"
+
+
+def style_gpkg(path: Path, layer: str, aliases: dict[str, str], qml: str | None) -> None:
+    """Chinese field aliases in the GeoPackage schema extension (``gpkg_data_columns``: ``name`` and
+    ``title``, read by GDAL as alternative names) and, with ``qml``, the default QGIS style in the
+    ``layer_styles`` table that QGIS itself writes (registered as an attributes table), so the layer
+    opens styled. Times are the fixed ``FIXED_TIME``."""
+    import sqlite3
+
+    with sqlite3.connect(path) as db:
+        columns = {row[1] for row in db.execute(f"PRAGMA table_info({_quoted(layer)})")}
+        db.execute(
+            "CREATE TABLE IF NOT EXISTS gpkg_data_columns (table_name TEXT NOT NULL, column_name TEXT NOT NULL, "
+            "name TEXT, title TEXT, description TEXT, mime_type TEXT, constraint_name TEXT, "
+            "CONSTRAINT pk_gdc PRIMARY KEY (table_name, column_name), "
+            "CONSTRAINT gdc_tn UNIQUE (table_name, name))"
+        )
+        db.executemany(
+            "INSERT OR REPLACE INTO gpkg_data_columns (table_name, column_name, name, title) VALUES (?, ?, ?, ?)",
+            [(layer, column, alias, alias) for column, alias in aliases.items() if column in columns],
+        )
+        db.execute(
+            "INSERT OR REPLACE INTO gpkg_extensions (table_name, column_name, extension_name, definition, scope) "
+            "VALUES ('gpkg_data_columns', NULL, 'gpkg_schema', 'http://www.geopackage.org/spec/#extension_schema', 'read-write')"
+        )
+        if qml is None:
+            return
+        db.execute(
+            "CREATE TABLE IF NOT EXISTS layer_styles (id INTEGER PRIMARY KEY AUTOINCREMENT, f_table_catalog TEXT(256), "
+            "f_table_schema TEXT(256), f_table_name TEXT(256), f_geometry_column TEXT(256), styleName TEXT(30), "
+            "styleQML TEXT, styleSLD TEXT, useAsDefault BOOLEAN, description TEXT, owner TEXT(30), ui TEXT(30), "
+            "update_time DATETIME)"
+        )
+        geometry = db.execute("SELECT column_name FROM gpkg_geometry_columns WHERE table_name = ?", (layer,)).fetchone()[0]
+        db.execute(
+            "INSERT INTO layer_styles (f_table_catalog, f_table_schema, f_table_name, f_geometry_column, styleName, "
+            "styleQML, styleSLD, useAsDefault, description, owner, ui, update_time) "
+            "VALUES ('', '', ?, ?, ?, ?, '', 1, ?, '', NULL, ?)",
+            (layer, geometry, STYLE_NAME, qml, "按亩均评价类别着色 coloured by class (helpers.viz.qgis_style)", FIXED_TIME),
+        )
+        db.execute(
+            "INSERT OR REPLACE INTO gpkg_contents (table_name, data_type, identifier, description, last_change) "
+            "VALUES ('layer_styles', 'attributes', 'layer_styles', '', ?)",
+            (FIXED_TIME,),
+        )
+
+
+def _quoted(identifier: str) -> str:
+    return '"' + identifier.replace('"', '""') + '"'
+
+
+def write_gpkg(
+    gdf: gpd.GeoDataFrame, path: Path, layer: str, aliases: dict[str, str] | None = None, style_qml: str | None = None
+) -> Path:
+    """A GeoPackage layer (replacing the file), readable by QGIS with its attributes; with
+    ``aliases`` the fields' Chinese names and with ``style_qml`` a default QGIS style stored in the
+    file (``style_gpkg``)."""
     path.parent.mkdir(parents=True, exist_ok=True)
     if path.exists():
         path.unlink()
@@ -90,6 +172,8 @@ def write_gpkg(gdf: gpd.GeoDataFrame, path: Path, layer: str) -> Path:
         out.to_file(path, layer=layer, driver="GPKG", engine="pyogrio")
     finally:
         pyogrio.set_gdal_config_options({"OGR_CURRENT_DATE": before})
+    if aliases or style_qml:
+        style_gpkg(path, layer, aliases or {}, style_qml)
     return path
 
 

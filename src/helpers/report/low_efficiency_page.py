@@ -34,12 +34,13 @@ from helpers.policy.programmes import (
     yearly_with_cumulative,
 )
 from helpers.report.context import RunContext
-from helpers.report.exports import parcel_layer, write_gpkg, write_xlsx
+from helpers.report.exports import PARCEL_FIELD_ALIASES, parcel_layer, write_gpkg, write_xlsx
 from helpers.report.narrative import data_notice
 from helpers.report.sections import Section, md_code, md_text
 from helpers.viz.charts import breakdown_chart, stacked_bars, yearly_bars
 from helpers.viz.interactive import parcel_class_map
 from helpers.viz.maps import choropleth_map, class_map, hotspot_map, parks_map, street_class_maps
+from helpers.viz.qgis_style import parcel_style_qml
 
 LIST_PREVIEW_ROWS = 15  # rows of the 高耗低效 list shown on the page (the XLSX holds all)
 OVER_BUDGET_ROWS = 10  # enterprises most over their energy quota shown
@@ -609,7 +610,13 @@ def exports(ctx: RunContext) -> Section:
     xlsx = write_xlsx({"高耗低效整治企业清单": lst}, out / f"高耗低效整治企业清单_{ctx.year}.xlsx", notes)
     layer = parcel_layer(ctx.ev.parcels, ctx.dataset.enterprises, hotspots(ctx).join(pd.Series(below, name="below_clearance")))
     layer["below_clearance"] = below.reindex(layer.index).fillna(False).astype(bool)
-    gpkg = write_gpkg(layer, out / f"parcels_evaluated_{ctx.year}.gpkg", layer=f"parcels_{ctx.year}")
+    gpkg = write_gpkg(
+        layer,
+        out / f"parcels_evaluated_{ctx.year}.gpkg",
+        layer=f"parcels_{ctx.year}",
+        aliases=PARCEL_FIELD_ALIASES,
+        style_qml=parcel_style_qml(PARCEL_FIELD_ALIASES),
+    )
     return Section(data={"xlsx": xlsx, "gpkg": gpkg, "layer": layer}).markdown(
         f"- 清单 list: `{xlsx.name}` ({len(lst)} 行)\n- 宗地图层 parcels: `{gpkg.name}` (图层 `parcels_{ctx.year}`, "
         f"{len(layer)} 宗, EPSG:{layer.crs.to_epsg()}) — 均写入本次运行的文件夹 written to this run's folder"
@@ -630,9 +637,22 @@ def interactive_map(ctx: RunContext) -> Section:
             "parcel_id": "宗地代码",
             "street_name": "镇街",
             "name": "主要使用企业",
+            "credit_code": "统一社会信用代码",
             "class": "类别",
             "tax_per_mu": "亩均税收(万元/亩)",
             "registered_area_mu": "面积(亩)",
         },
+        zones=ctx.zones(),
+        below=below_line(ctx),
+        hotspot_bins=hotspots(ctx)["gi_bin"],
     )
-    return Section(data={"map": fmap}).table(fmap)
+    return (
+        Section(data={"map": fmap})
+        .markdown(
+            "交互地图：右上角切换视图（评价类别 / 出清线以下 / 冷热点）与图层（区界、街道分区示意）；左上角按企业名称、"
+            "信用代码或宗地代码搜索"
+            + ("（本次运行为假名）" if ctx.parameters.get("anonymize") else "")
+            + "；比例尺为公制。Switch views and layers top right; search top left; metric scale."
+        )
+        .table(fmap)
+    )

@@ -247,11 +247,12 @@ def exits_map(ctx: RunContext) -> Section:
         parcels,
         ctx.boundary(),
         ctx.zones(),
-        f"图3 情景中易手的宗地（黑框，{ctx.year}年分类）",
+        f"图3 情景中易手的宗地（实色，{ctx.year}年分类）",
         ctx.plan_ref("任务4（全域整治工业低效用地）"),
         ctx.synthetic,
         ctx.boundary_source,
         highlight=changing,
+        highlight_label="情景中易手 changing hands",
     )
     shown = exits.sort_values("tax_per_mu").head(EXITS_SHOWN)
     return (

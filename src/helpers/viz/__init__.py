@@ -5,9 +5,11 @@ May import: ``helpers.core``, ``helpers.io``, ``helpers.synthetic``, ``helpers.e
 
 Modules:
 
-- ``style``          the CJK font, class colours, the footer tying a figure to the plan and to synthetic data
+- ``style``          the CJK font, class colours, the footer tying a figure to the plan and to synthetic data,
+                     the legibility checks (smallest text, legends on data) and level unit labels
 - ``charts``         the project's chart types
 - ``maps``           static maps on the real district boundary (EPSG:4549)
 - ``rasterise``      parcels as a class raster, for maps of more parcels than can be drawn one by one
-- ``interactive``    offline folium/Leaflet parcel maps
+- ``interactive``    offline folium/Leaflet parcel maps: views (class, clearance, hot spots), 街道 lines, search
+- ``qgis_style``     the QGIS style (QML) of the parcel layer, stored in its GeoPackage
 """

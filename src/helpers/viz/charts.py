@@ -7,16 +7,36 @@ import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 import seaborn as sns
+from matplotlib.lines import Line2D
+from matplotlib.patches import Patch
 
 from helpers.plan.tasks import COMPARATORS, STREET_VIEW
-from helpers.viz.style import CLASS_COLORS, MET_COLOR, MISSED_COLOR, TARGET_COLOR, finish, wrap_chars
+from helpers.viz.style import CLASS_COLORS, MET_COLOR, MISSED_COLOR, TARGET_COLOR, finish, unit_label, wrap_chars
+
+PANELS_PER_ROW = 3  # small multiples wrap after this many panels, so text stays legible at page width
+
+
+def panel_grid(n: int, panel_width_in: float, panel_height_in: float, extra_height_in: float = 0.0):
+    """A figure of ``n`` panels, ``PANELS_PER_ROW`` a row (spare cells hidden), and its panels in order."""
+    cols = min(n, PANELS_PER_ROW)
+    rows = -(-n // cols)
+    fig, axes = plt.subplots(
+        rows, cols, figsize=(max(panel_width_in * cols, 6.0), panel_height_in * rows + extra_height_in), squeeze=False
+    )
+    for ax in axes.flat[n:]:
+        ax.set_visible(False)
+    return fig, list(axes.flat[:n])
+
+
+def target_handle(color: str = TARGET_COLOR, label: str = "目标 target") -> Line2D:
+    return Line2D([], [], color=color, ls="--", lw=1.2, label=label)
 
 
 def goals_chart(goals: pd.DataFrame, title: str, plan_ref: str, synthetic: bool):
     """Actual against target for the measured goals, one small panel each (units differ)."""
     g = goals[goals["actual"].notna()].reset_index(drop=True)
-    fig, axes = plt.subplots(1, len(g), figsize=(2.6 * len(g), 3.6), squeeze=False)
-    for ax, row in zip(axes[0], g.itertuples()):
+    fig, axes = panel_grid(len(g), 2.9, 3.1, 1.0)
+    for ax, row in zip(axes, g.itertuples()):
         pct = row.unit == "比例"
         scale = 100 if pct else 1
         unit = "%" if pct else row.unit
@@ -29,9 +49,10 @@ def goals_chart(goals: pd.DataFrame, title: str, plan_ref: str, synthetic: bool)
         ax.set_xlim(-0.6, 1.2)
         ax.set_ylim(0, max(row.actual, row.value) * scale * 1.18)
         ax.set_title(wrap_chars(row.text, 11), fontsize=9, fontweight="normal")
-        ax.set_ylabel(unit)
+        unit_label(ax, unit)
         ax.set_xlabel("达标 met" if row.met else "未达标 not met", color=color)
-    finish(fig, title, plan_ref, synthetic)
+    legend = [Patch(color=MET_COLOR, label="达标 met"), Patch(color=MISSED_COLOR, label="未达标 not met"), target_handle()]
+    finish(fig, title, plan_ref, synthetic, legend_handles=legend)
     return fig
 
 
@@ -55,9 +76,9 @@ def distribution_chart(
     if target is not None:
         ax.axvline(target, color=MISSED_COLOR, ls=":", lw=1.5, label=f"方案目标 target {target:g}")
     ax.set_xlabel(f"{xlabel}（右端截至第{clip_quantile:.0%}分位）")
-    ax.set_ylabel("企业数 / enterprises")
+    unit_label(ax, "企业数 / enterprises")
     if ax.get_legend_handles_labels()[0]:
-        ax.legend(loc="upper right", fontsize=8)
+        ax.legend(loc="lower right", bbox_to_anchor=(1.0, 1.0), ncol=2, fontsize=8, frameon=False)
     finish(fig, title, plan_ref, synthetic)
     return fig
 
@@ -122,12 +143,12 @@ def trend_chart(
     (a 街道 view) the district's values are drawn beside the view's, and the line is marked as the
     district's target: the 街道 is not judged against it."""
     g = goals[goals["measure"].notna()].reset_index(drop=True)
-    fig, axes = plt.subplots(1, len(g), figsize=(2.7 * len(g), 3.4), squeeze=False)
+    fig, axes = panel_grid(len(g), 2.9, 3.0, 1.0)
     years = by_year.index.to_list()
-    for ax, row in zip(axes[0], g.itertuples()):
+    for ax, row in zip(axes, g.itertuples()):
         scale = 100 if row.unit == "比例" else 1
         values = by_year[row.measure] * scale
-        ax.plot(years, values, marker="o", color="#4575b4", label=view_label)
+        ax.plot(years, values, marker="o", color="#4575b4", label=view_label or "年度实际 yearly")
         if district is not None:
             ax.plot(years, district[row.measure] * scale, marker="s", color="#969696", lw=1, label="全区 district")
         for x, v in zip(years, values):
@@ -147,11 +168,10 @@ def trend_chart(
         ax.set_ylim(lo - 0.15 * (hi - lo + 1e-9), hi + 0.25 * (hi - lo + 1e-9))
         ax.set_xticks(years)
         ax.set_title(wrap_chars(row.text, 11), fontsize=9)
-        ax.set_ylabel("%" if scale == 100 else row.unit)
-    if district is not None:  # one legend for all panels, above them, off the data
-        handles, labels = axes[0][0].get_legend_handles_labels()
-        fig.legend(handles, labels, loc="upper right", ncol=2, fontsize=8, frameon=False, bbox_to_anchor=(0.99, 0.99))
-    finish(fig, title, plan_ref, synthetic)
+        unit_label(ax, "%" if scale == 100 else row.unit)
+    handles = axes[0].get_legend_handles_labels()[0]  # one legend for all panels, under the title, off the data
+    target = "全区目标 district target" if district is not None else "目标 target"
+    finish(fig, title, plan_ref, synthetic, legend_handles=[*handles, target_handle(MISSED_COLOR, target)])
     return fig
 
 
@@ -183,8 +203,8 @@ def yearly_bars(
         )
     if target is not None:
         ax.axhline(target, color=MISSED_COLOR, ls="--", lw=1.4, label=target_label)
-        ax.legend(loc="upper right", fontsize=8)
-    ax.set_ylabel(ylabel)
+        ax.legend(loc="lower right", bbox_to_anchor=(1.0, 1.0), fontsize=8, frameon=False)
+    unit_label(ax, ylabel)
     ax.set_ylim(0, max(table[y].max(), target or 0) * 1.22 + 1e-9)
     finish(fig, title, plan_ref, synthetic)
     return fig
@@ -222,7 +242,7 @@ def stacked_bars(
         ax.axhline(target, color=MISSED_COLOR, ls="--", lw=1.3, label=target_label)
         top = max(top, target)
     ax.set_ylim(0, top * 1.2 + 1e-9)
-    ax.set_ylabel(ylabel)
+    unit_label(ax, ylabel)
     ax.legend(fontsize=8, loc="upper left", bbox_to_anchor=(1.0, 1.0), frameon=False)
     finish(fig, title, plan_ref, synthetic)
     return fig
@@ -248,22 +268,14 @@ def format_value(value, unit: str) -> str:
     return f"{value:,.0f}" if abs(value) >= 100 else f"{value:,.2f}".rstrip("0").rstrip(".")
 
 
-TASK_PANELS_PER_ROW = 3  # small multiples wrap after this many panels, so text stays legible at page width
-
-
 def task_chart(task_rows: pd.DataFrame, year: int, plan_ref: str, synthetic: bool):
-    """任务N: one panel per target, ``TASK_PANELS_PER_ROW`` a row: yearly values (bars), the target
+    """任务N: one panel per target, ``PANELS_PER_ROW`` a row: yearly values (bars), the target
     (dashed), and for targets counted over the plan period the running total (line); the unit written
     horizontally above the axis, the legend under the panel (every series in it), the status in the
     panel's title."""
     first = task_rows.iloc[0]
-    n = len(task_rows)
-    cols = min(n, TASK_PANELS_PER_ROW)
-    rows = -(-n // cols)
-    fig, axes = plt.subplots(rows, cols, figsize=(max(3.4 * cols, 6.0), 3.5 * rows + 0.9), squeeze=False)
-    for ax in axes.flat[n:]:
-        ax.set_visible(False)
-    for ax, r in zip(axes.flat, task_rows.itertuples()):
+    fig, axes = panel_grid(len(task_rows), 3.4, 3.5, 0.9)
+    for ax, r in zip(axes, task_rows.itertuples()):
         series = r.series
         scale = 100 if r.unit == "比例" else 1
         if series is None or series.dropna().empty:
@@ -292,7 +304,7 @@ def task_chart(task_rows: pd.DataFrame, year: int, plan_ref: str, synthetic: boo
                 top = max(top, r.value * scale)
             ax.set_ylim(min(0, s.min()), top * 1.15 + 1e-9)
             ax.legend(fontsize=8, loc="upper center", bbox_to_anchor=(0.5, -0.1), ncol=2, frameon=False)
-            ax.text(0, 1.01, "%" if scale == 100 else r.unit, transform=ax.transAxes, ha="right", va="bottom", fontsize=9)
+            unit_label(ax, "%" if scale == 100 else r.unit, beside_title=True)
         ax.set_title(
             f"{wrap_chars(r.text, 16)}\n【{r.status}】",
             fontsize=9.5,
@@ -305,8 +317,8 @@ def task_chart(task_rows: pd.DataFrame, year: int, plan_ref: str, synthetic: boo
 def before_after_chart(before: pd.Series, after: pd.Series, goals: pd.DataFrame, title: str, plan_ref: str, synthetic: bool):
     """Per measured goal: the 规上 figure before and after the scenario, and the target."""
     g = goals[goals["measure"].notna()].reset_index(drop=True)
-    fig, axes = plt.subplots(1, len(g), figsize=(2.6 * len(g), 3.6), squeeze=False)
-    for ax, row in zip(axes[0], g.itertuples()):
+    fig, axes = panel_grid(len(g), 2.9, 3.1, 1.0)
+    for ax, row in zip(axes, g.itertuples()):
         scale = 100 if row.unit == "比例" else 1
         values = [before[row.measure] * scale, after[row.measure] * scale]
         colors = ["#969696", MET_COLOR if COMPARATORS[row.comparator](after[row.measure], row.value) else MISSED_COLOR]
@@ -316,8 +328,14 @@ def before_after_chart(before: pd.Series, after: pd.Series, goals: pd.DataFrame,
         ax.axhline(row.value * scale, color=TARGET_COLOR, ls="--", lw=1.2)
         ax.set_ylim(0, max(values + [row.value * scale]) * 1.2)
         ax.set_title(wrap_chars(row.text, 11), fontsize=9)
-        ax.set_ylabel("%" if scale == 100 else row.unit)
-    finish(fig, title, plan_ref, synthetic)
+        unit_label(ax, "%" if scale == 100 else row.unit)
+    legend = [
+        Patch(color="#969696", label="现状 now"),
+        Patch(color=MET_COLOR, label="情景后达标 met after"),
+        Patch(color=MISSED_COLOR, label="情景后未达标 not met after"),
+        target_handle(),
+    ]
+    finish(fig, title, plan_ref, synthetic, legend_handles=legend)
     return fig
 
 
@@ -336,7 +354,7 @@ def sensitivity_chart(
             ax.plot([line], [y], marker="*", markersize=14, color="black")
     ax.axhline(target, color=MISSED_COLOR, ls="--", lw=1.3, label=f"目标 {target:g}")
     ax.set_xlabel("退出企业亩均税收线（万元/亩）exit line")
-    ax.set_ylabel(ylabel)
+    unit_label(ax, ylabel)
     ax.legend(fontsize=8, loc="upper left", bbox_to_anchor=(1.0, 1.0), frameon=False)
     finish(fig, title, plan_ref, synthetic)
     return fig

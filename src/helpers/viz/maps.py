@@ -19,6 +19,9 @@ from helpers.viz.rasterise import RASTER_ABOVE, class_grid
 from helpers.viz.style import CLASS_COLORS, UNRATED_COLOR, finish, without_idle_redraws
 
 UNRATED_LABEL = "未参评/闲置 not rated or idle"
+CLEARANCE_LABEL = "出清线以下 below the clearance line"
+FADED_ALPHA = 0.3  # parcels that are not marked, when a map marks some
+MARK_EDGE, MARK_EDGE_WIDTH = "#252525", 0.3  # hairline: thicker outlines blot parcels of a few pixels
 
 
 def nice_length(span_m: float) -> float:
@@ -114,9 +117,11 @@ def class_map(
     class_column: str = "class",
     highlight: pd.Series | None = None,
     raster_above: int = RASTER_ABOVE,
+    highlight_label: str = CLEARANCE_LABEL,
 ):
     """Parcels by A/B/C/D class on the district boundary, with the synthetic 街道 zones; parcels
-    in ``highlight`` (a boolean Series) are outlined in black. Above ``raster_above`` parcels the
+    in ``highlight`` (a boolean Series, named ``highlight_label`` in the legend) are drawn in full
+    colour with a hairline edge and the others faded. Above ``raster_above`` parcels the
     classes are drawn as a grid (``helpers.viz.rasterise``) and the map says so."""
     fig, ax = base_map(boundary, zones)
     handles = [Patch(facecolor=c, label=f"{k}类") for k, c in CLASS_COLORS.items()]
@@ -142,16 +147,22 @@ def class_map(
         return fig
     p = parcels.to_crs(AREA_CRS)
     cls = p[class_column].astype("string")
-    unrated = cls.isna().to_numpy()
-    if unrated.any():
-        p[unrated].plot(ax=ax, color=UNRATED_COLOR, lw=0, zorder=3)
-    for c, color in CLASS_COLORS.items():
-        sel = (cls == c).fillna(False).to_numpy()
-        if sel.any():
-            p[sel].plot(ax=ax, color=color, lw=0, zorder=4)
-    if highlight is not None and highlight.any():
-        p[highlight.to_numpy()].boundary.plot(ax=ax, color="black", lw=0.9, zorder=5)
-        handles.append(Patch(facecolor="none", edgecolor="black", label="出清线以下 below the clearance line"))
+    marked = highlight.to_numpy(dtype=bool) if highlight is not None and highlight.any() else None
+    for c, color in [(None, UNRATED_COLOR), *CLASS_COLORS.items()]:
+        sel = cls.isna().to_numpy() if c is None else (cls == c).fillna(False).to_numpy()
+        if marked is None:
+            if sel.any():
+                p[sel].plot(ax=ax, color=color, lw=0, zorder=3 if c is None else 4)
+            continue
+        # marked parcels in full colour with a hairline edge, the others faded: a small parcel keeps
+        # its colour at district scale instead of vanishing under a thick outline
+        if (sel & ~marked).any():
+            p[sel & ~marked].plot(ax=ax, color=color, alpha=FADED_ALPHA, lw=0, zorder=3)
+        if (sel & marked).any():
+            p[sel & marked].plot(ax=ax, facecolor=color, edgecolor=MARK_EDGE, lw=MARK_EDGE_WIDTH, zorder=4)
+    if marked is not None:
+        handles.append(Patch(facecolor="#d6d6d6", edgecolor=MARK_EDGE, lw=MARK_EDGE_WIDTH, label=f"{highlight_label}（实色）"))
+        handles.append(Patch(facecolor="#d6d6d6", alpha=FADED_ALPHA, label="其余宗地（淡色）other parcels (faded)"))
     finish_map(fig, ax, handles, title, plan_ref, synthetic, boundary_source)
     return fig
 

@@ -86,9 +86,27 @@ def without_idle_redraws(fig):
     return fig
 
 
-def finish(fig, title: str, plan_ref: str, synthetic: bool, source: str | None = None) -> None:
-    """Title on top; plan reference, data source and the synthetic-data note at the bottom."""
+TITLE_IN, LEGEND_ROW_IN = 0.38, 0.14  # height of the title, and of a legend row under it (inches)
+
+
+def finish(
+    fig, title: str, plan_ref: str, synthetic: bool, source: str | None = None, legend_handles: list | None = None
+) -> None:
+    """Title on top; with ``legend_handles`` one legend row under the title, for every panel (off the
+    data); plan reference, data source and the synthetic-data note at the bottom."""
     fig.suptitle(title, x=0.01, ha="left", fontsize=13.5)
+    top = 0.95
+    if legend_handles:
+        height = fig.get_figheight()
+        fig.legend(
+            handles=legend_handles,
+            loc="upper left",
+            bbox_to_anchor=(0.01, 1 - TITLE_IN / height),
+            ncol=len(legend_handles),
+            fontsize=8,
+            frameon=False,
+        )
+        top = 1 - (TITLE_IN + LEGEND_ROW_IN) / height
     foot = [f"对应方案 / Plan: {plan_ref}"]
     if source:
         foot.append(source)
@@ -98,7 +116,48 @@ def finish(fig, title: str, plan_ref: str, synthetic: bool, source: str | None =
     lines = textwrap.wrap("；".join(foot), width=width_chars)
     fig.text(0.01, 0.005, "\n".join(lines), ha="left", va="bottom", fontsize=8, color="#555555")
     bottom = 0.015 + 0.11 * len(lines) / fig.get_figheight()
-    fig.tight_layout(rect=(0, bottom, 1, 0.95))
+    fig.tight_layout(rect=(0, bottom, 1, top))
+
+
+def legends_on_data(fig) -> list[str]:
+    """Legends that cover data: for every axes, its legend and the figure's legends are checked
+    against the axes' lines (target lines included) and bars, in screen coordinates. Empty when every
+    legend sits off the data (``tests/test_chart_style.py`` asserts it for every report chart)."""
+    from matplotlib.lines import Line2D
+    from matplotlib.patches import Rectangle
+
+    fig.canvas.draw()
+    renderer = fig.canvas.get_renderer()
+    found = []
+    for ax in fig.axes:
+        if not ax.get_visible() or not ax.axison:
+            continue  # maps: legends sit beside them
+        frame = ax.get_window_extent(renderer)
+        legends = [lg for lg in [ax.get_legend(), *fig.legends] if lg is not None and lg.get_visible()]
+        for legend in legends:
+            box = legend.get_window_extent(renderer)
+            if not box.overlaps(frame):
+                continue
+            for line in ax.get_lines():
+                if isinstance(line, Line2D) and line.get_visible():
+                    path = line.get_transform().transform_path(line.get_path())
+                    if path.intersects_bbox(box, filled=False):
+                        found.append(f"{ax.get_title()[:20]!r}: legend on line {line.get_label()!r}")
+            for patch in ax.patches:
+                if isinstance(patch, Rectangle) and patch.get_visible() and patch.get_height() and patch.get_width():
+                    if patch.get_window_extent(renderer).overlaps(box):
+                        found.append(f"{ax.get_title()[:20]!r}: legend on a bar")
+                        break
+    return found
+
+
+def unit_label(ax, text: str, beside_title: bool | None = None) -> None:
+    """The y axis's unit or label written horizontally above the axis (a rotated "个" reads as an
+    arrow, and rotated Chinese reads sideways): left of a panel's title (``beside_title``; None: when
+    the axes has a title already), or over the axis of a chart without one."""
+    ax.set_ylabel("")
+    titled = any(ax.get_title(loc) for loc in ("left", "center", "right")) if beside_title is None else beside_title
+    ax.text(0, 1.01 if titled else 1.02, text, transform=ax.transAxes, ha="right" if titled else "left", va="bottom", fontsize=9)
 
 
 def smallest_text_px(fig, shown_width_px: float = PAGE_WIDTH_PX) -> float:
