@@ -11,6 +11,7 @@ import zipfile
 
 import pytest
 import yaml
+from matplotlib.figure import Figure
 
 from helpers.core import paths
 from helpers.io.dataset import load_dataset
@@ -52,8 +53,13 @@ def test_scan_finds_names_in_every_kind_of_file(tmp_path):
         z.writestr("xl/sharedStrings.xml", "<t>临平示例机械有限公司</t>")
     (tmp_path / "d.html").write_text('<iframe srcdoc="&lt;b&gt;&#20020;平示例机械有限公司"></iframe>', encoding="utf-8")
     (tmp_path / "clean.csv").write_text("企业-1A2B3C4D5E6F\n", encoding="utf-8")
+    fig = Figure(figsize=(3, 1))
+    fig.text(0.1, 0.5, "91330113MA2H3K4L5X")  # a printed page: compressed, glyph-coded text
+    fig.savefig(tmp_path / "e.pdf")
+    assert b"91330113MA2H3K4L5X" not in (tmp_path / "e.pdf").read_bytes()
     found = {(p.rsplit("/", 1)[1], s) for p, s in scan_for_leaks(tmp_path, needles)}
     assert found == {
+        ("e.pdf", "91330113MA2H3K4L5X"),
         ("a.html", "临平示例机械有限公司"),
         ("b.ipynb", "91330113MA2H3K4L5X"),
         ("b.ipynb", "临平示例机械有限公司"),

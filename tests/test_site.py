@@ -101,3 +101,14 @@ def test_a_map_frame_keeps_its_scripts_whole():
     inner = html.unescape(re.search(r'srcdoc="([^"]*)"', out).group(1))
     assert 'createElementNS("http://www.w3.org/2000/svg", "g")' in inner
     assert inner.index("/*font*/") < inner.index("</head>")
+
+
+def test_a_real_map_frame_loses_foliums_trust_note():
+    """folium writes "Make this Notebook Trusted…" under each map; on a page it means nothing and it
+    would be printed into the PDF's text."""
+    import folium
+
+    page = f"<html><head><title>x</title></head><body>{folium.Map(tiles=None)._repr_html_()}</body></html>"
+    assert "Trust Notebook" in page
+    out = site.finish_page(page, "t", [], "03_low_efficiency.html", "")
+    assert "Trust Notebook" not in out and "srcdoc=" in out

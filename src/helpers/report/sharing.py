@@ -21,11 +21,27 @@ SCAN_LIMIT_BYTES = 200_000_000
 _DATA_URI = re.compile(rb"data:([a-z]+)/[a-z+.-]+;base64,([A-Za-z0-9+/=]+)")
 
 
+def _pdf_text(path: Path) -> bytes:
+    """The text of every page of a PDF (its streams are compressed and its CJK text is glyph codes:
+    a byte search finds nothing), with the document's metadata."""
+    from pypdf import PdfReader
+
+    try:
+        reader = PdfReader(path)
+        pages = [page.extract_text() or "" for page in reader.pages]
+        meta = [str(v) for v in (reader.metadata or {}).values()]
+    except Exception as exc:  # noqa: BLE001 - an unreadable PDF is reported, not skipped silently
+        return f"[unreadable PDF: {exc}]".encode()
+    return "\n".join(pages + meta).encode("utf-8")
+
+
 def _texts(path: Path):
-    """Every text a file can show a reader: the file itself, each member of a ZIP (XLSX), each
-    base64 data URI inside it (embedded maps), HTML-unescaped."""
+    """Every text a file can show a reader: the file itself, each member of a ZIP (XLSX, DOCX), the
+    pages of a PDF, each base64 data URI inside it (embedded maps), HTML-unescaped."""
     data = path.read_bytes()[:SCAN_LIMIT_BYTES]
     blobs = [data]
+    if path.suffix.lower() == ".pdf":
+        blobs.append(_pdf_text(path))
     if zipfile.is_zipfile(path):
         with zipfile.ZipFile(path) as z:
             blobs += [z.read(n) for n in z.namelist()]

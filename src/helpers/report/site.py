@@ -257,9 +257,16 @@ def with_font_in_frames(page_html: str, style: str) -> str:
     return _SRCDOC.sub(add, page_html)
 
 
+# folium's note for an untrusted notebook, under every map frame: meaningless on a page, and it is
+# printed into the PDF's text and found by a search
+_TRUST_NOTE = re.compile(
+    r'<span style="color:#565656">Make this Notebook Trusted to load map: File (?:-&gt;|->) Trust Notebook</span>'
+)
+
+
 def finish_page(page_html: str, title: str, pages: list[Page], current: str, style: str) -> str:
     """One page as part of the site: title, font, navigation, contents, back link, table script."""
-    out = plain_links(with_font_in_frames(page_html, style))
+    out = plain_links(with_font_in_frames(_TRUST_NOTE.sub("", page_html), style))
     out = _TITLE.sub(f"<title>{html.escape(title)}</title>", out, count=1)
     out = out.replace("</head>", f"<style>{style}{SITE_CSS}</style>\n</head>", 1)
     out = re.sub(r"(<body[^>]*>)", lambda m: m.group(1) + nav_html(pages, current), out, count=1)
