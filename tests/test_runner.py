@@ -28,7 +28,14 @@ from .browser import (
 )
 
 pytestmark = pytest.mark.notebook
-MIN_FIGURES = {"00_task_tracker": 15, "01_data_overview": 1, "02_mujun_evaluation": 8, "03_low_efficiency": 10, "04_scenario": 6}
+MIN_FIGURES = {
+    "00_task_tracker": 15,
+    "01_data_overview": 1,
+    "02_mujun_evaluation": 8,
+    "03_low_efficiency": 10,
+    "04_scenario": 6,
+    "05_enterprises": 1,
+}
 
 
 @pytest.fixture(scope="module")

@@ -17,4 +17,7 @@ Modules:
 - ``hotspots``      Getis-Ord Gi* and Local Moran's I over parcels (PySAL esda), two-sided pseudo p-values
 - ``robustness``    the evaluation re-run under documented alternative weights, caps, bands and tie rules
 - ``breakdowns``    tables of an evaluation: by 街道 / chain / size, class counts, benchmarks, the weakest
+- ``transitions``   class transitions between years (升降档): matrices, big moves, entries, exits, D streaks
+- ``peers``         industry peers (分行业对标): percentiles within industry, chain and pool; industry medians
+- ``headroom``      what would lift an enterprise one class: the smallest change in each indicator alone
 """

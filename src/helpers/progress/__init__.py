@@ -7,4 +7,5 @@ Modules:
 
 - ``measures``    the registry of measures: a yearly series for every measure a target names
 - ``tracker``     the 20-task tracker: each target's series, value judged and status
+- ``race``        the 街道 race (赛马): every target the data break down by 街道, ranked, with its source
 """

@@ -13,6 +13,8 @@ Modules:
 - ``evaluation_page``        sections of 02_mujun_evaluation: goals, distributions, breakdowns, classes, maps
 - ``low_efficiency_page``    sections of 03_low_efficiency: tasks 1-5, hot spots, the list and the layer
 - ``scenario_page``          sections of 04_scenario: the scenario, sensitivity, the surcharge
+- ``enterprises_page``       sections of 05_enterprises: class transitions, industry peers, the 街道 race, portraits
+- ``portraits``             the enterprise portraits page (企业画像): one printable section per enterprise
 - ``narrative``              texts: the data notice, the method notice, the scope, the run summary
 - ``exports``                XLSX lists with Chinese headers, GeoPackage layers, the run's CSV tables
 - ``provenance``             input hashes, package versions, git commit, machine

@@ -113,6 +113,13 @@ def load_run_config(path: Path, overrides: dict, only: list[str] | None) -> RunC
     )
 
 
+def written_pages(run_dir: Path, pages: list[str]) -> list[str]:
+    """HTML pages a notebook wrote into the run folder (the enterprise portraits): they join the
+    site after the notebooks' pages, in name order, and are printed with them."""
+    known = {"index.html", *pages}
+    return sorted(p.name for p in run_dir.glob("*.html") if p.name not in known)
+
+
 def declared_parameters(notebook: Path) -> dict:
     return pm.inspect_notebook(str(notebook))
 
@@ -247,6 +254,10 @@ def write_index(
             f"<tr><td>{link}</td><td>{status}</td><td>{r.seconds:.1f} s</td>"
             f'<td><a href="{html.escape(r.executed)}">.ipynb</a></td></tr>'
         )
+    for page_file in written_pages(run_dir, [r.html for r in results if r.html]):  # pages a notebook wrote
+        rows.append(
+            f'<tr><td><a href="{html.escape(page_file)}">{html.escape(Path(page_file).stem)}</a></td><td></td><td></td><td></td></tr>'
+        )
     banner = (
         '<p class="synthetic">本报告使用合成样本数据，不代表任何真实企业或宗地。'
         "This report uses synthetic sample data; no figure in it describes a real enterprise or parcel.</p>"
@@ -374,6 +385,7 @@ def execute_run(cfg: RunConfig, run_dir: Path, config_path: str, name: str | Non
     (run_dir / "provenance.json").write_text(json.dumps(prov, ensure_ascii=False, indent=2, default=str), encoding="utf-8")
     index = write_index(run_dir, cfg.title, results, parameters, prov, synthetic, name)
     pages = [r.html for r in results if r.html]
+    pages += written_pages(run_dir, pages)
     finish_site(run_dir, pages, cfg.title)
     if cfg.pdf:  # after the HTML is complete: a machine without a browser still has the whole report
         pdfs, message = print_pdfs(run_dir, ["index.html", *pages])

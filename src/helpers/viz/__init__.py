@@ -12,4 +12,5 @@ Modules:
 - ``rasterise``      parcels as a class raster, for maps of more parcels than can be drawn one by one
 - ``interactive``    offline folium/Leaflet parcel maps: views (class, clearance, hot spots), 街道 lines, search
 - ``qgis_style``     the QGIS style (QML) of the parcel layer, stored in its GeoPackage
+- ``svg_map``        small parcel maps as inline SVG, for the enterprise portraits
 """

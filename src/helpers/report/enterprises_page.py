@@ -1,0 +1,328 @@
+"""Sections of ``05_enterprises``: what the official 亩均 platform gives its users and no tool gives a
+researcher — class transitions between years (升降档), industry peers (分行业对标), the 街道 race
+(赛马, 五(三)) and enterprise portraits (企业画像).
+
+Classes are the district's in every section; a 街道 view shows its enterprises' transitions and
+peers (against district-wide industry groups) and the race of all 街道 (a race has no view).
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from helpers.evaluate.peers import DEFAULT_MIN_GROUP, furthest_below, industry_summary, peer_frame
+from helpers.evaluate.transitions import d_persistence, transitions, year_pairs
+from helpers.plan.tasks import plan_period
+from helpers.progress.race import DEFAULT_BOTTOM, SUMMONED, street_race
+from helpers.report.context import RunContext
+from helpers.report.low_efficiency_page import listed
+from helpers.report.narrative import data_notice
+from helpers.report.portraits import chosen_codes, write_portraits
+from helpers.report.sections import Section, html_text, md_text
+from helpers.report.tracker_page import progress_context
+from helpers.viz.charts import breakdown_chart
+
+DEFAULT_TOP_N = 20  # enterprises listed furthest below their industry (notebook parameter top_n)
+
+
+def _option(ctx: RunContext, name: str, default):
+    value = ctx.parameters.get(name)
+    return default if value is None else value
+
+
+def header(ctx: RunContext) -> Section:
+    return (
+        Section()
+        .markdown(f"**范围 Scope**: {ctx.scope} · **年度 Year**: {ctx.year} · **方法 Method**: `{ctx.method.id}`")
+        .markdown(data_notice(ctx.dataset))
+        .markdown(f"**{ctx.ev.ranking_note}**")
+    )
+
+
+# --- class transitions -------------------------------------------------------------------------
+
+
+def pairs(ctx: RunContext) -> list[tuple[int, int]]:
+    """The pairs of years compared (parameter ``compare_years``)."""
+    return year_pairs(str(_option(ctx, "compare_years", "all")), sorted(ctx.evaluations))
+
+
+def transition_tables(ctx: RunContext) -> dict:
+    """``Transitions`` for each pair of years, over the view (once per context)."""
+    return ctx.memo("transitions", lambda: {p: transitions(ctx.evaluations, *p) for p in pairs(ctx)})
+
+
+def class_transitions(ctx: RunContext) -> Section:
+    """Per pair of years: the headline counts, the matrix of every state, and the per-pool shares."""
+    s = Section(data={"transitions": transition_tables(ctx)})
+    for (a, b), t in transition_tables(ctx).items():
+        c = t.counts()
+        s.markdown(
+            f"### {a} → {b}\n"
+            f"参评 evaluated {c['evaluated_from']:,} → {c['evaluated_to']:,}；同组内 within a pool: 保持 stayed **{c['stayed']:,}**，"
+            f"升档 up **{c['up']:,}**，降档 down **{c['down']:,}**，跨两档及以上 two classes or more **{c['big_moves']:,}**；"
+            f"换组 changed pool {c['changed_pool']:,}；新进入 entered **{c['entered']:,}**，"
+            f"退出 left **{c['gone'] + c['excluded']:,}**（无数据 gone {c['gone']:,}，未参评 excluded {c['excluded']:,}）。"
+        )
+        s.markdown(
+            "行：前一年状态；列：后一年状态（全部企业，各行之和为前一年该状态企业数）。 Rows: state in the earlier year; columns: the later."
+        )
+        s.table(t.matrix())
+        for pool in ctx.method.pools:
+            m = t.matrix(pool.id, shares=True)
+            if t.matrix(pool.id).to_numpy().sum():
+                s.markdown(f"**{md_text(pool.zh)}** — 行内占比 row shares (%)")
+                s.table(m.style.format("{:.1f}"))
+    return s
+
+
+def big_moves(ctx: RunContext) -> Section:
+    """Enterprises that moved two classes or more within their pool, for each pair of years."""
+    s = Section()
+    rows = []
+    for (a, b), t in transition_tables(ctx).items():
+        moved = t.big_moves
+        if len(moved):
+            rows.append(moved.assign(years=f"{a}→{b}"))
+    if not rows:
+        return s.markdown("各年份对之间没有企业在同组内跨两档及以上 — no enterprise moved two classes or more within its pool.")
+    table = pd.concat(rows).merge(ctx.dataset.enterprises[["credit_code", "name"]], on="credit_code", how="left")
+    shown = table[["years", "name", "credit_code", "from_pool_zh", "from_state", "to_state", "move"]].rename(
+        columns={
+            "years": "年份",
+            "name": "企业名称",
+            "credit_code": "统一社会信用代码",
+            "from_pool_zh": "评价组",
+            "from_state": "前",
+            "to_state": "后",
+            "move": "档位变化（+降）",
+        }
+    )
+    shown["档位变化（+降）"] = shown["档位变化（+降）"].astype("Int64")
+    return Section(data={"big_moves": table}).table(shown.style.format({"档位变化（+降）": "{:+d}"}).hide(axis="index"))
+
+
+def d_streaks(ctx: RunContext) -> Section:
+    """How many of the year's D enterprises were D in the years before, consecutively."""
+    table = d_persistence(ctx.evaluations, ctx.year)
+    total = int(table["enterprises"].sum())
+    shown = table[["enterprises"]].rename(columns={"enterprises": "D类企业数"})
+    shown.index = [f"此前连续{k}年也为D" if k else "新进入D类 new to D" for k in table.index]
+    longest = int(table.index.max()) if len(table) else 0
+    streak = int(table.loc[longest, "enterprises"]) if longest else 0
+    return (
+        Section(data={"d_persistence": table})
+        .markdown(
+            f"{ctx.year}年D类 **{total}** 家，其中此前各年（{longest}年）均为D类的 **{streak}** 家（同一评价组）。"
+            f" Of {total} D enterprises in {ctx.year}, {streak} were D in each of the {longest} years before (same pool)."
+        )
+        .table(shown)
+    )
+
+
+# --- industry peers -----------------------------------------------------------------------------
+
+
+def peers(ctx: RunContext) -> pd.DataFrame:
+    """Peer percentiles and industry medians, district-wide, for the shown enterprises (once)."""
+
+    def compute() -> pd.DataFrame:
+        frame = peer_frame(ctx.district_ev, int(_option(ctx, "peer_min_group", DEFAULT_MIN_GROUP)))
+        return frame[frame["credit_code"].isin(ctx.ev.evaluated["credit_code"])]
+
+    return ctx.memo("peers", compute)
+
+
+def industry_table(ctx: RunContext) -> Section:
+    """Each industry's (within a pool) median, quartiles and spread of 亩均税收."""
+    n = int(_option(ctx, "peer_min_group", DEFAULT_MIN_GROUP))
+    table = industry_summary(ctx.district_ev, "tax_per_mu", "industry", n)
+    shown = table.rename(
+        columns={
+            "pool_zh": "评价组",
+            "industry": "行业大类",
+            "enterprises": "企业数",
+            "median": "中位数",
+            "p25": "下四分位",
+            "p75": "上四分位",
+            "iqr": "四分位距",
+            "relative_spread": "离散度 IQR/中位数",
+        }
+    )
+    return (
+        Section(data={"industries": table})
+        .markdown(
+            f"行业 = 国民经济行业大类（GB/T 4754 门类字母+两位数字），在评价组内比较；企业数少于 {n} 家的行业不列出（peer_min_group）。"
+            f" Industry = GB/T 4754 大类 within each pool; groups under {n} enterprises are left out. 亩均税收（万元/亩）, district-wide."
+        )
+        .table(shown.style.format(precision=2).hide(axis="index"))
+    )
+
+
+def furthest_below_industry(ctx: RunContext) -> Section:
+    """The enterprises furthest below their industry's median 亩均税收: the list a district ranking hides."""
+    n = int(_option(ctx, "top_n", DEFAULT_TOP_N))
+    table = furthest_below(peers(ctx), "tax_per_mu", n)
+    shown = table[
+        [
+            "name",
+            "credit_code",
+            "street_name",
+            "pool_zh",
+            "industry",
+            "class",
+            "tax_per_mu",
+            "tax_per_mu_industry_median",
+            "tax_per_mu_vs_industry",
+            "tax_per_mu_pct_industry",
+            "tax_per_mu_pct_pool",
+        ]
+    ].rename(
+        columns={
+            "name": "企业名称",
+            "credit_code": "统一社会信用代码",
+            "street_name": "所属镇街",
+            "pool_zh": "评价组",
+            "industry": "行业大类",
+            "class": "类别",
+            "tax_per_mu": "亩均税收",
+            "tax_per_mu_industry_median": "行业中位数",
+            "tax_per_mu_vs_industry": "÷行业中位数",
+            "tax_per_mu_pct_industry": "行业百分位",
+            "tax_per_mu_pct_pool": "组内百分位",
+        }
+    )
+    return (
+        Section(data={"peers": peers(ctx), "furthest_below": table})
+        .markdown(
+            "百分位 = 组内不高于本企业的占比（并列取平均名次，pandas rank(pct=True)），100 为组内最高。"
+            " Percentile: the share of the group at or below the enterprise (ties share their average rank); 100 is the top."
+        )
+        .table(shown.style.format(precision=2).hide(axis="index"))
+    )
+
+
+# --- the 街道 race --------------------------------------------------------------------------------
+
+
+def race(ctx: RunContext):
+    """The race of every 街道 over the district (once per context)."""
+
+    def compute():
+        district = progress_context(ctx)
+        whole = type(district)(ctx.dataset, ctx.district, None, ctx.rule, ctx.budget, district.plan_years)
+        streets = ctx.dataset.zones[["street_code", "street_name"]].drop_duplicates().reset_index(drop=True)
+        return street_race(whole, streets, ctx.year, int(_option(ctx, "race_bottom", DEFAULT_BOTTOM)))
+
+    return ctx.memo("race", compute)
+
+
+def league(ctx: RunContext) -> Section:
+    r = race(ctx)
+    bottom = int(_option(ctx, "race_bottom", DEFAULT_BOTTOM))
+    _, reading = plan_period(ctx.parameters.get("plan_period"))
+    table = r.league.rename(
+        columns={
+            "street_name": "街道/镇",
+            "score_now": f"{r.year}得分",
+            "score_before": f"{r.previous}得分" if r.previous else "上年得分",
+            "measures": "参与指标数",
+            "rank": "名次",
+            "rank_before": "上年名次",
+            "rank_change": "名次变化（+上升）",
+            "mark": "标记",
+        }
+    ).drop(columns="street_code")
+    for column in ("名次", "上年名次", "名次变化（+上升）", "参与指标数"):
+        table[column] = table[column].astype("Int64")  # whole numbers, shown as such
+    fig = breakdown_chart(
+        r.league.assign(score=r.league["score_now"] * 100),
+        "score",
+        "street_name",
+        f"图1 街道赛马综合得分（{r.year}年；各指标名次百分位的平均，100=全部第一）",
+        "综合得分 score (0-100)",
+        ctx.plan_ref("五(三) 建立“赛马”机制，对考核排名靠后的单位进行通报约谈"),
+        ctx.synthetic,
+    )
+    return (
+        Section(data={"race": r})
+        .markdown(
+            f"每项可分街道计算的目标按数值排名（“≥”目标越高越好，“≤”越低越好），综合得分为各项名次百分位的平均；"
+            f"末 **{bottom}** 名标记“{SUMMONED}”（方案未给出人数：参数 race_bottom）。计数为绝对数，与方案目标口径一致，规模大的街道计数也大。"
+            f" 新增类指标按方案期累计（{md_text(reading)}）。方案目标为全区目标，不判断街道是否达标。"
+            f" Each target computable per 街道 ranks the 街道 by value; the score is the mean rank percentile; the last {bottom} are marked."
+        )
+        .table(table.style.format(precision=3, na_rep="—").hide(axis="index"))
+        .figure(fig)
+    )
+
+
+def race_measures(ctx: RunContext) -> Section:
+    """Every target in the race: each 街道's value and rank, with the target and its source."""
+    r = race(ctx)
+    v = r.values
+    order = list(dict.fromkeys(v["id"]))
+    wide = v.set_index(["id", "street_name"])["value_now"].unstack("street_name").reindex(order)
+    ranks = v.set_index(["id", "street_name"])["rank_now"].unstack("street_name").reindex(order)
+    about = v.drop_duplicates("id").set_index("id")[["task", "text", "unit"]]
+    shown = about.join(wide).reset_index()
+    for street in wide.columns:
+        shown[street] = [
+            f"{val:,.2f}（{int(rk)}）" if pd.notna(val) and pd.notna(rk) else "—"
+            for val, rk in zip(shown[street], ranks[street].reindex(shown["id"]))
+        ]
+    sources = v.groupby("id")["source"].first()
+    shown["数据来源 source"] = shown["id"].map(sources)
+    shown["任务 task"] = shown["task"].map(lambda t: "实施目标" if pd.isna(t) else f"任务{int(t)}")
+    shown = shown.drop(columns=["id", "task"]).rename(columns={"text": "目标 target", "unit": "单位"})
+    missing = r.without_breakdown
+    s = (
+        Section(data={"values": v, "without_breakdown": missing})
+        .markdown("数值（名次） value (rank) per 街道, this year; 目标为全区目标。")
+        .table(shown.style.hide(axis="index"))
+    )
+    if len(missing):
+        m = missing.assign(task=missing["task"].map(lambda t: "实施目标" if pd.isna(t) else f"任务{int(t)}"))
+        s.markdown(f"**数据无街道分解的目标 Targets the data do not break down by 街道** ({len(m)})：")
+        s.table(
+            m[["task", "text", "source", "note"]]
+            .rename(columns={"task": "任务", "text": "目标", "source": "数据来源", "note": "说明"})
+            .style.hide(axis="index")
+        )
+    return s
+
+
+# --- portraits ------------------------------------------------------------------------------------
+
+
+def portraits(ctx: RunContext) -> Section:
+    """Writes the portraits page of the chosen enterprises (parameter ``portraits``) and links it."""
+    who = str(_option(ctx, "portraits", "list"))
+    codes = chosen_codes(ctx, who, list(listed(ctx)["credit_code"]))
+    if not codes:
+        return Section().markdown("未生成企业画像（portraits=none）— no portraits drawn.")
+    intro = (
+        f"<p>{html_text(ctx.plan_ref('（一）实施低效整治攻坚行动'))}；{html_text(ctx.ev.ranking_note)}；"
+        "百分位与行业中位数为全区同评价组同行业口径；“升一档”每项单独计算，其余指标与基准不变。"
+        + ("<strong>合成数据，非真实企业 — synthetic data, no real enterprise.</strong>" if ctx.synthetic else "")
+        + "</p>"
+    )
+    path = write_portraits(ctx, codes, peer_frame(ctx.district_ev, int(_option(ctx, "peer_min_group", DEFAULT_MIN_GROUP))), intro)
+    which = "高耗低效清单企业 the 高耗低效 list" if who.strip().lower() == "list" else "所选企业 the chosen enterprises"
+    return Section(data={"portraits": path, "codes": codes}).html(
+        f'<p>企业画像 {len(codes):,} 家（{html_text(which)}）：<a href="{html_text(path.name)}">{html_text(path.name)}</a>'
+        " — 每家一节，可打印 one printable section each.</p>"
+    )
+
+
+__all__ = [
+    "big_moves",
+    "class_transitions",
+    "d_streaks",
+    "furthest_below_industry",
+    "header",
+    "industry_table",
+    "league",
+    "portraits",
+    "race_measures",
+]

@@ -1,0 +1,83 @@
+"""The 街道 race ranks every 街道 with each target's source named and says which targets the data do
+not break down; portraits exist for every listed enterprise, open in a browser, show data text
+as text, and name no real enterprise in an anonymised run."""
+
+from __future__ import annotations
+
+import re
+
+import matplotlib
+
+matplotlib.use("Agg")
+import pytest  # noqa: E402
+
+from helpers.core.errors import InputError  # noqa: E402
+from helpers.progress.race import NO_BREAKDOWN, SUMMONED  # noqa: E402
+from helpers.report import enterprises_page  # noqa: E402
+from helpers.report.context import build_context  # noqa: E402
+from helpers.report.low_efficiency_page import listed  # noqa: E402
+from helpers.report.portraits import chosen_codes  # noqa: E402
+
+from .browser import render_offline  # noqa: E402
+
+pytestmark = pytest.mark.slow
+
+
+@pytest.fixture(scope="module")
+def ctx(tmp_path_factory):
+    return build_context(output_dir=tmp_path_factory.mktemp("enterprises"), plan_period="2022-2023")
+
+
+def test_the_league_ranks_all_eight_streets_with_every_source_named(ctx):
+    r = enterprises_page.race(ctx)
+    assert len(r.league) == 8 and sorted(r.league["rank"]) == list(range(1, 9))
+    assert list(r.league["mark"]).count(SUMMONED) == 2 and set(r.league["mark"].iloc[-2:]) == {SUMMONED}
+    assert r.values.groupby("id")["street_code"].nunique().eq(8).all()
+    assert r.values["source"].str.len().gt(1).all() and r.without_breakdown["source"].str.len().gt(1).all()
+    assert set(r.without_breakdown["note"]) == {NO_BREAKDOWN}
+    assert "goal:tax_per_mu" in set(r.values["id"])  # the headline 亩均税收 is in the race
+    clearance = r.values[r.values["id"] == "task4:clearance_parcels"].sort_values("value_now")
+    assert clearance["rank_now"].iloc[0] == 1  # a "<=" target: the fewest parcels under the line ranks first
+    tax = r.values[r.values["id"] == "goal:tax_per_mu"].sort_values("value_now", ascending=False)
+    assert tax["rank_now"].iloc[0] == 1
+    page = enterprises_page.race_measures(ctx)
+    assert any("数据无街道分解" in t for t in page.texts)
+
+
+def test_portraits_exist_for_every_listed_enterprise_and_open(ctx):
+    section = enterprises_page.portraits(ctx)
+    codes = list(listed(ctx)["credit_code"])
+    page = section.data["portraits"].read_text(encoding="utf-8")
+    assert section.data["codes"] == codes and page.count('<section class="portrait"') == len(codes)
+    names = ctx.dataset.enterprises.set_index("credit_code")["name"]
+    assert all(names[c] in page for c in codes[:20])
+    assert not re.search(r"https?://", page)  # no web address, not even an SVG namespace
+    dom, error = render_offline(page)
+    assert error is None and dom.count("<svg") >= len(codes) * 0.9  # a map for each with parcels
+
+
+def test_a_hostile_name_shows_as_text_and_unknown_codes_are_named(ctx, tmp_path):
+    from helpers.report.portraits import portraits_page
+
+    hostile = ctx.dataset.enterprises.copy()
+    code = hostile["credit_code"].iloc[0]
+    hostile.loc[0, "name"] = "<img src=x onerror=alert(1)>机械厂"
+    for ev in ctx.district.values():
+        ev.enterprises.loc[ev.enterprises["credit_code"] == code, "name"] = hostile.loc[0, "name"]
+    patched = type(ctx)(**{**ctx.__dict__, "dataset": ctx.dataset.replace(enterprises=hostile), "_memo": {}})
+    page = portraits_page(patched, [code], enterprises_page.peers(patched), "")
+    assert "<img src=x" not in page and "&lt;img src=x onerror=alert(1)&gt;机械厂" in page
+    with pytest.raises(InputError, match="not in the data: NOPE"):
+        chosen_codes(ctx, f"{code},NOPE", [])
+    assert chosen_codes(ctx, "none", [code]) == [] and chosen_codes(ctx, "list", [code]) == [code]
+
+
+def test_an_anonymised_portrait_page_names_no_real_enterprise(tmp_path, sample):
+    import json
+
+    anon = build_context(output_dir=tmp_path, anonymize=True, plan_period="2022-2023")
+    section = enterprises_page.portraits(anon)
+    page = section.data["portraits"].read_text(encoding="utf-8")
+    real = set(sample.enterprises["name"]) | set(sample.enterprises["credit_code"])
+    assert not [n for n in real if n in page or json.dumps(n)[1:-1] in page]
+    assert section.data["codes"] and all(c in page for c in section.data["codes"][:5])  # the pseudonyms
