@@ -36,6 +36,7 @@ def test_the_league_ranks_all_eight_streets_with_every_source_named(ctx):
     assert r.values["source"].str.len().gt(1).all() and r.without_breakdown["source"].str.len().gt(1).all()
     assert set(r.without_breakdown["note"]) == {NO_BREAKDOWN}
     assert "goal:tax_per_mu" in set(r.values["id"])  # the headline 亩均税收 is in the race
+    assert "task2:remediation_completed" in set(r.values["id"])  # a tracked measure named in data/plan/race.yaml
     clearance = r.values[r.values["id"] == "task4:clearance_parcels"].sort_values("value_now")
     assert clearance["rank_now"].iloc[0] == 1  # a "<=" target: the fewest parcels under the line ranks first
     tax = r.values[r.values["id"] == "goal:tax_per_mu"].sort_values("value_now", ascending=False)

@@ -1,8 +1,9 @@
 """The 街道 race (赛马, 临平政办〔2022〕92号 五(三)): the plan's measurable goals and targets broken
 down to each 街道/镇 wherever the data allow, ranked, with the change since the previous year.
 
-A goal or target is in the race when its measure can be computed for one 街道 (its series is not
-None under a 街道 view, ``progress.measures``); the others are listed with "no 街道 breakdown".
+A goal or target — and each measure the plan tracks without a number that ``data/plan/race.yaml`` names,
+in the plan's direction — is in the race when its measure can be computed for one 街道 (its series is
+not None under a 街道 view, ``progress.measures``); the others are listed with "no 街道 breakdown".
 The plan's targets are the district's: a 街道 is never judged 达标 against them. Each measure ranks
 the 街道 by value in the target's direction (higher is better for ">=", lower for "<="); the
 league orders them by their mean rank percentile over the measures they have a value for (1 = first
@@ -17,12 +18,16 @@ from dataclasses import dataclass, field, replace
 
 import pandas as pd
 
+from helpers.core import paths
+from helpers.core.yamlfile import load_yaml
 from helpers.evaluate.evaluation import view
 from helpers.plan.goals import figures_by_year, load_goals
 from helpers.plan.tasks import load_tasks, status
 from helpers.progress.measures import Context, compute, label
 
 DEFAULT_BOTTOM = 2  # 街道 marked 通报约谈 (the plan says 排名靠后 without a number)
+RACE_FILE = paths.PLAN_DIR / "race.yaml"  # measures the plan tracks without a number that the race ranks too
+UNSET = "方案未设数值 no number in the plan"
 SUMMONED = "通报约谈"
 NO_BREAKDOWN = "无街道数据 no 街道 breakdown in the data"
 PANEL_SOURCE = "企业年度数据 panel (评价 evaluation)"
@@ -115,7 +120,23 @@ def race_targets() -> list[dict]:
             deadline=g.deadline,
         )
     _, tasks = load_tasks()
+    extras: dict[int, list[dict]] = {}
+    for extra in load_yaml(RACE_FILE).get("extra") or []:
+        extras.setdefault(int(extra["task"]), []).append(extra)
     for t in tasks.itertuples():
+        for extra in extras.get(t.number, []):  # tracked without a number: ranked in the plan's direction
+            out.append(
+                {
+                    "id": f"task{t.number}:{extra['measure']}",
+                    "measure": extra["measure"],
+                    "task": t.number,
+                    "text": f"{label(extra['measure'])}（{UNSET}）",
+                    "comparator": ">=" if extra["direction"] == "higher" else "<=",
+                    "value": float("nan"),
+                    "unit": "",
+                    "basis": extra["basis"],  # no deadline: the plan period's last year
+                }
+            )
         for target in t.targets:
             out.append(
                 {

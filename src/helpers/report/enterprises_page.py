@@ -133,29 +133,33 @@ def peers(ctx: RunContext) -> pd.DataFrame:
     return ctx.memo("peers", compute)
 
 
+SUMMARY_LABELS = {
+    "pool_zh": "评价组",
+    "industry": "行业大类",
+    "industry_chain": "产业链",
+    "enterprises": "企业数",
+    "median": "中位数",
+    "p25": "下四分位",
+    "p75": "上四分位",
+    "iqr": "四分位距",
+    "relative_spread": "离散度 IQR/中位数",
+}
+
+
 def industry_table(ctx: RunContext) -> Section:
-    """Each industry's (within a pool) median, quartiles and spread of 亩均税收."""
+    """Each industry's and each chain's (within a pool) median, quartiles and spread of 亩均税收."""
     n = int(_option(ctx, "peer_min_group", DEFAULT_MIN_GROUP))
-    table = industry_summary(ctx.district_ev, "tax_per_mu", "industry", n)
-    shown = table.rename(
-        columns={
-            "pool_zh": "评价组",
-            "industry": "行业大类",
-            "enterprises": "企业数",
-            "median": "中位数",
-            "p25": "下四分位",
-            "p75": "上四分位",
-            "iqr": "四分位距",
-            "relative_spread": "离散度 IQR/中位数",
-        }
-    )
+    industries = industry_summary(ctx.district_ev, "tax_per_mu", "industry", n)
+    chains = industry_summary(ctx.district_ev, "tax_per_mu", "industry_chain", n)
     return (
-        Section(data={"industries": table})
+        Section(data={"industries": industries, "chains": chains})
         .markdown(
             f"行业 = 国民经济行业大类（GB/T 4754 门类字母+两位数字），在评价组内比较；企业数少于 {n} 家的行业不列出（peer_min_group）。"
             f" Industry = GB/T 4754 大类 within each pool; groups under {n} enterprises are left out. 亩均税收（万元/亩）, district-wide."
         )
-        .table(shown.style.format(precision=2).hide(axis="index"))
+        .table(industries.rename(columns=SUMMARY_LABELS).style.format(precision=2).hide(axis="index"))
+        .markdown("**产业链 By chain** — 同一口径 the same measures, by the project's chains")
+        .table(chains.rename(columns=SUMMARY_LABELS).style.format(precision=2).hide(axis="index"))
     )
 
 
