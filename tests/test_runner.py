@@ -35,6 +35,7 @@ MIN_FIGURES = {
     "03_low_efficiency": 10,
     "04_scenario": 6,
     "05_enterprises": 1,
+    "06_policy_effects": 1,
 }
 
 

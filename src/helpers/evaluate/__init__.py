@@ -20,4 +20,5 @@ Modules:
 - ``transitions``   class transitions between years (升降档): matrices, big moves, entries, exits, D streaks
 - ``peers``         industry peers (分行业对标): percentiles within industry, chain and pool; industry medians
 - ``headroom``      what would lift an enterprise one class: the smallest change in each indicator alone
+- ``decomposition`` where a change in an aggregate came from: Melitz–Polanec (exits, entries, within, reallocation)
 """

@@ -15,6 +15,7 @@ Modules:
 - ``scenario_page``          sections of 04_scenario: the scenario, sensitivity, the surcharge
 - ``enterprises_page``       sections of 05_enterprises: class transitions, industry peers, the 街道 race, portraits
 - ``portraits``             the enterprise portraits page (企业画像): one printable section per enterprise
+- ``effects_page``           sections of 06_policy_effects: 腾笼, 换鸟 and 涅槃 measured apart (the decomposition)
 - ``narrative``              texts: the data notice, the method notice, the scope, the run summary
 - ``exports``                XLSX lists with Chinese headers, GeoPackage layers, the run's CSV tables
 - ``provenance``             input hashes, package versions, git commit, machine

@@ -20,8 +20,8 @@ from pathlib import Path
 import papermill as pm
 
 RUNNER_SET = {"output_dir"}  # the runner gives these itself
-YEAR_WORDS = {"latest"}
-YEAR_PARAMETERS = {"year", "data_year"}
+YEAR_WORDS = {"latest", "earliest"}
+YEAR_PARAMETERS = {"year", "data_year", "from_year"}
 NUMBER_TYPES = {"int", "float", "Optional[float]", "Optional[int]"}
 
 
@@ -76,7 +76,7 @@ def type_problem(name: str, value: object, default: object, kind: str | None = N
     if name in YEAR_PARAMETERS:
         if (isinstance(value, int) and not isinstance(value, bool) and 1990 <= value <= 2100) or value in YEAR_WORDS:
             return None
-        return f"{name} = {value!r}: a year is a whole number such as 2023, or 'latest'"
+        return f"{name} = {value!r}: a year is a whole number such as 2023, or 'latest' ('earliest' for from_year)"
     kind = kind or _default_kind(default)
     if value is None:
         return None if default is None or (kind or "").startswith("Optional") else f"{name} = None: it must be {_kind(default)}"

@@ -381,3 +381,39 @@ def tornado_chart(table: pd.DataFrame, title: str, xlabel: str, plan_ref: str, s
     ax.legend(fontsize=8, loc="lower right", bbox_to_anchor=(1.0, 1.0), frameon=False)
     finish(fig, title, plan_ref, synthetic)
     return fig
+
+
+def waterfall_chart(
+    start: float,
+    parts: dict[str, float],
+    end: float,
+    labels: tuple[str, str],
+    title: str,
+    unit: str,
+    plan_ref: str,
+    synthetic: bool,
+):
+    """A waterfall from ``start`` to ``end`` through ``parts`` {label: contribution} (rises in
+    green, falls in red, each labelled with its signed value); ``labels`` name the two end bars."""
+    names = [labels[0], *parts, labels[1]]
+    fig, ax = plt.subplots(figsize=(8, 4.2))
+    level = start
+    ax.bar(0, start, color="#969696", width=0.6)
+    ax.text(0, start, f"{start:,.2f}", ha="center", va="bottom", fontsize=9)
+    for i, value in enumerate(parts.values(), start=1):
+        bottom = level if value >= 0 else level + value
+        ax.bar(i, abs(value), bottom=bottom, color=MET_COLOR if value >= 0 else MISSED_COLOR, width=0.6)
+        ax.text(i, max(level, level + value), f"{value:+,.2f}", ha="center", va="bottom", fontsize=9)
+        ax.plot([i - 1.3, i + 0.3], [level, level], color="#737373", lw=0.8, ls=":")  # the level carried over
+        level += value
+    ax.bar(len(names) - 1, end, color="#4575b4", width=0.6)
+    ax.text(len(names) - 1, end, f"{end:,.2f}", ha="center", va="bottom", fontsize=9)
+    ax.set_xticks(range(len(names)))
+    ax.set_xticklabels([n if "\n" in n else wrap_chars(n, 8) for n in names], fontsize=9)
+    lo = min(0.0, *(start + sum(list(parts.values())[:k]) for k in range(len(parts) + 1)))
+    hi = max(start, end, *(start + sum(list(parts.values())[:k]) for k in range(len(parts) + 1)))
+    ax.set_ylim(lo, hi * 1.15 + 1e-9)
+    unit_label(ax, unit)
+    legend = [Patch(color=MET_COLOR, label="提升 raises"), Patch(color=MISSED_COLOR, label="拉低 lowers")]
+    finish(fig, title, plan_ref, synthetic, legend_handles=legend)
+    return fig
