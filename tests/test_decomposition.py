@@ -69,3 +69,18 @@ def test_the_terms_add_up_exactly_on_the_sample(evaluated, indicator):
     whole = decomposition_table(above, 2021, 2023, "tax_per_mu").iloc[0]
     e = above[2023]
     assert whole["aggregate_to"] == pytest.approx(e["tax_10k_yuan"].sum() / e["land_mu"].sum())  # the 规上 headline figure
+
+
+def test_one_year_of_data_says_there_is_no_change_and_a_bad_start_is_named():
+    from types import SimpleNamespace
+
+    from helpers.core.errors import InputError
+    from helpers.report import effects_page
+
+    one = SimpleNamespace(parameters={}, evaluations={2023: None}, year=2023)
+    assert effects_page.years(one) is None
+    assert "无数据" in effects_page.headline(one).texts[0] and "无数据" in effects_page.by_groups(one).texts[0]
+    three = SimpleNamespace(parameters={}, evaluations={2021: None, 2022: None, 2023: None}, year=2023)
+    assert effects_page.years(three) == (2021, 2023)
+    with pytest.raises(InputError, match="cannot start a change to 2023"):
+        effects_page.years(SimpleNamespace(parameters={"from_year": 2023}, evaluations=three.evaluations, year=2023))

@@ -26,10 +26,15 @@ def _option(ctx: RunContext, name: str, default):
     return default if value is None else value
 
 
-def years(ctx: RunContext) -> tuple[int, int]:
-    """(from, to) of parameters ``from_year`` (default: the first year of the data) and ``year``."""
+def years(ctx: RunContext) -> tuple[int, int] | None:
+    """(from, to) of parameters ``from_year`` (default: the first year of the data) and ``year``;
+    None when the data hold no year before ``year`` and ``from_year`` is ``earliest`` (a county export
+    of one year: nothing to decompose, which the page says)."""
     first = _option(ctx, "from_year", "earliest")
-    start = min(ctx.evaluations) if str(first).lower() == "earliest" else int(first)
+    if str(first).lower() == "earliest":
+        earlier = [y for y in ctx.evaluations if y < ctx.year]
+        return (min(earlier), ctx.year) if earlier else None
+    start = int(first)
     if start not in ctx.evaluations or start >= ctx.year:
         raise InputError(
             "parameter from_year",
@@ -61,13 +66,20 @@ def population(ctx: RunContext) -> dict[int, pd.DataFrame]:
     return frames
 
 
+NO_CHANGE = (
+    "**无数据 No data**: 数据中只有 {year} 年，没有可分解的变化（至少需要两个年度）。"
+    " The data folder holds {year} only: a change needs two years."
+)
+
+
 def header(ctx: RunContext) -> Section:
-    a, b = years(ctx)
+    span = years(ctx)
     which = str(_option(ctx, "population", "above_scale"))
+    shown = f"{span[0]} → {span[1]}" if span else f"{ctx.year}（仅一年 one year）"
     return (
         Section()
         .markdown(
-            f"**范围 Scope**: {ctx.scope} · **年度 Years**: {a} → {b} · **总体 Population**: {md_text(POPULATIONS[which])}"
+            f"**范围 Scope**: {ctx.scope} · **年度 Years**: {shown} · **总体 Population**: {md_text(POPULATIONS[which])}"
             f" · **方法 Method**: `{ctx.method.id}`"
         )
         .markdown(data_notice(ctx.dataset))
@@ -92,7 +104,10 @@ def _shown(table: pd.DataFrame, unit: str) -> pd.DataFrame:
 
 def headline(ctx: RunContext) -> Section:
     """The first outcome's change from ``from_year`` to ``year`` as a waterfall, with the table."""
-    a, b = years(ctx)
+    span = years(ctx)
+    if span is None:
+        return Section().markdown(NO_CHANGE.format(year=ctx.year))
+    a, b = span
     outcome = outcomes(ctx)[0]
     d = indicator_defs()[outcome]
     table = decomposition_table(population(ctx), a, b, outcome)
@@ -120,7 +135,10 @@ def headline(ctx: RunContext) -> Section:
 
 def by_groups(ctx: RunContext) -> Section:
     """Every outcome, decomposed for the whole population and by pool, 街道 and chain."""
-    a, b = years(ctx)
+    span = years(ctx)
+    if span is None:
+        return Section().markdown(NO_CHANGE.format(year=ctx.year))
+    a, b = span
     s = Section()
     tables = {}
     for outcome in outcomes(ctx):
