@@ -4,7 +4,8 @@ A name no notebook declares stops the run with the closest declared name (``-p a
 would otherwise run with real names in every output). A value must have the type the notebook
 declares (``name: type = default  # meaning``, which ``papermill --help-notebook`` shows): ``bool``
 is true/false, ``int`` a whole number, ``float`` a number, ``str`` a text, ``Optional[float]`` a
-number or None; ``year`` and ``data_year`` are a whole year (1990–2100) or ``latest``; a number whose
+number or None; ``year`` and ``data_year`` are a whole year (1990–2100) or ``latest``, ``from_year`` one or
+``earliest``; a number whose
 default is not negative must be a finite number that is not negative either. A parameter without a
 declared type falls back on its default's type.
 """
