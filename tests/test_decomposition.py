@@ -76,11 +76,17 @@ def test_one_year_of_data_says_there_is_no_change_and_a_bad_start_is_named():
 
     from helpers.core.errors import InputError
     from helpers.report import effects_page
+    from helpers.report.context import RunContext
 
-    one = SimpleNamespace(parameters={}, evaluations={2023: None}, year=2023)
+    def stand_in(parameters: dict, years: list[int]) -> SimpleNamespace:
+        """A context with only what ``years`` reads: parameters (through ``RunContext.option``) and years."""
+        ctx = SimpleNamespace(parameters=parameters, evaluations=dict.fromkeys(years), year=max(years))
+        ctx.option = lambda name, default: RunContext.option(ctx, name, default)
+        return ctx
+
+    one = stand_in({}, [2023])
     assert effects_page.years(one) is None
     assert "无数据" in effects_page.headline(one).texts[0] and "无数据" in effects_page.by_groups(one).texts[0]
-    three = SimpleNamespace(parameters={}, evaluations={2021: None, 2022: None, 2023: None}, year=2023)
-    assert effects_page.years(three) == (2021, 2023)
+    assert effects_page.years(stand_in({}, [2021, 2022, 2023])) == (2021, 2023)
     with pytest.raises(InputError, match="cannot start a change to 2023"):
-        effects_page.years(SimpleNamespace(parameters={"from_year": 2023}, evaluations=three.evaluations, year=2023))
+        effects_page.years(stand_in({"from_year": 2023}, [2021, 2022, 2023]))

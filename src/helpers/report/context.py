@@ -64,6 +64,12 @@ class RunContext:
             self._memo[key] = compute()
         return self._memo[key]
 
+    def option(self, name: str, default: T) -> T:
+        """A page's own parameter (``build_context``'s ``options``), ``default`` where the notebook
+        did not give it or gave None."""
+        value = self.parameters.get(name)
+        return default if value is None else value
+
     @property
     def ev(self) -> Evaluation:
         """The evaluation of the judged year, as shown (the 街道 view)."""

@@ -21,16 +21,11 @@ GROUPINGS = {"pool_zh": "评价组 pool", "street_name": "街道/镇", "industry
 DEFAULT_OUTCOMES = "tax_per_mu,va_per_mu,labour_productivity"
 
 
-def _option(ctx: RunContext, name: str, default):
-    value = ctx.parameters.get(name)
-    return default if value is None else value
-
-
 def years(ctx: RunContext) -> tuple[int, int] | None:
     """(from, to) of parameters ``from_year`` (default: the first year of the data) and ``year``;
     None when the data hold no year before ``year`` and ``from_year`` is ``earliest`` (a county export
     of one year: nothing to decompose, which the page says)."""
-    first = _option(ctx, "from_year", "earliest")
+    first = ctx.option("from_year", "earliest")
     if str(first).lower() == "earliest":
         earlier = [y for y in ctx.evaluations if y < ctx.year]
         return (min(earlier), ctx.year) if earlier else None
@@ -46,7 +41,7 @@ def years(ctx: RunContext) -> tuple[int, int] | None:
 
 def outcomes(ctx: RunContext) -> list[str]:
     """The indicators decomposed (parameter ``outcomes``), each checked against indicators.yaml."""
-    names = [n.strip() for n in str(_option(ctx, "outcomes", DEFAULT_OUTCOMES)).split(",") if n.strip()]
+    names = [n.strip() for n in str(ctx.option("outcomes", DEFAULT_OUTCOMES)).split(",") if n.strip()]
     unknown = [n for n in names if n not in indicator_defs()]
     if unknown:
         raise InputError(
@@ -56,14 +51,19 @@ def outcomes(ctx: RunContext) -> list[str]:
 
 
 def population(ctx: RunContext) -> dict[int, pd.DataFrame]:
-    """Each year's enterprises in the population (parameter ``population``: 规上 or all evaluated)."""
-    which = str(_option(ctx, "population", "above_scale"))
+    """Each year's enterprises in the population (parameter ``population``: 规上 or all evaluated),
+    selected once per context (every table of the page decomposes the same population)."""
+    which = str(ctx.option("population", "above_scale"))
     if which not in POPULATIONS:
         raise InputError("parameter population", f"{which!r} is not a population", expected=" or ".join(POPULATIONS))
-    frames = {y: ev.evaluated for y, ev in ctx.evaluations.items()}
-    if which == "above_scale":
-        frames = {y: e[e["above_scale"].fillna(False).astype(bool)] for y, e in frames.items()}
-    return frames
+
+    def select() -> dict[int, pd.DataFrame]:
+        frames = {y: ev.evaluated for y, ev in ctx.evaluations.items()}
+        if which == "above_scale":
+            frames = {y: e[e["above_scale"].fillna(False).astype(bool)] for y, e in frames.items()}
+        return frames
+
+    return ctx.memo(f"population:{which}", select)
 
 
 NO_CHANGE = (
@@ -74,7 +74,7 @@ NO_CHANGE = (
 
 def header(ctx: RunContext) -> Section:
     span = years(ctx)
-    which = str(_option(ctx, "population", "above_scale"))
+    which = str(ctx.option("population", "above_scale"))
     shown = f"{span[0]} → {span[1]}" if span else f"{ctx.year}（仅一年 one year）"
     return (
         Section()

@@ -25,11 +25,6 @@ from helpers.viz.charts import breakdown_chart
 DEFAULT_TOP_N = 20  # enterprises listed furthest below their industry (notebook parameter top_n)
 
 
-def _option(ctx: RunContext, name: str, default):
-    value = ctx.parameters.get(name)
-    return default if value is None else value
-
-
 def header(ctx: RunContext) -> Section:
     return (
         Section()
@@ -44,7 +39,7 @@ def header(ctx: RunContext) -> Section:
 
 def pairs(ctx: RunContext) -> list[tuple[int, int]]:
     """The pairs of years compared (parameter ``compare_years``)."""
-    return year_pairs(str(_option(ctx, "compare_years", "all")), sorted(ctx.evaluations))
+    return year_pairs(str(ctx.option("compare_years", "all")), sorted(ctx.evaluations))
 
 
 def transition_tables(ctx: RunContext) -> dict:
@@ -69,10 +64,9 @@ def class_transitions(ctx: RunContext) -> Section:
         )
         s.table(t.matrix())
         for pool in ctx.method.pools:
-            m = t.matrix(pool.id, shares=True)
-            if t.matrix(pool.id).to_numpy().sum():
+            if t.matrix(pool.id).to_numpy().sum():  # the pool had members in the earlier year
                 s.markdown(f"**{md_text(pool.zh)}** — 行内占比 row shares (%)")
-                s.table(m.style.format("{:.1f}"))
+                s.table(t.matrix(pool.id, shares=True).style.format("{:.1f}"))
     return s
 
 
@@ -123,14 +117,15 @@ def d_streaks(ctx: RunContext) -> Section:
 # --- industry peers -----------------------------------------------------------------------------
 
 
+def district_peers(ctx: RunContext) -> pd.DataFrame:
+    """Peer percentiles and industry medians of every evaluated enterprise of the district (once)."""
+    return ctx.memo("district_peers", lambda: peer_frame(ctx.district_ev, int(ctx.option("peer_min_group", DEFAULT_MIN_GROUP))))
+
+
 def peers(ctx: RunContext) -> pd.DataFrame:
-    """Peer percentiles and industry medians, district-wide, for the shown enterprises (once)."""
-
-    def compute() -> pd.DataFrame:
-        frame = peer_frame(ctx.district_ev, int(_option(ctx, "peer_min_group", DEFAULT_MIN_GROUP)))
-        return frame[frame["credit_code"].isin(ctx.ev.evaluated["credit_code"])]
-
-    return ctx.memo("peers", compute)
+    """``district_peers`` of the shown enterprises."""
+    frame = district_peers(ctx)
+    return frame[frame["credit_code"].isin(ctx.ev.evaluated["credit_code"])]
 
 
 SUMMARY_LABELS = {
@@ -148,7 +143,7 @@ SUMMARY_LABELS = {
 
 def industry_table(ctx: RunContext) -> Section:
     """Each industry's and each chain's (within a pool) median, quartiles and spread of 亩均税收."""
-    n = int(_option(ctx, "peer_min_group", DEFAULT_MIN_GROUP))
+    n = int(ctx.option("peer_min_group", DEFAULT_MIN_GROUP))
     industries = industry_summary(ctx.district_ev, "tax_per_mu", "industry", n)
     chains = industry_summary(ctx.district_ev, "tax_per_mu", "industry_chain", n)
     return (
@@ -165,7 +160,7 @@ def industry_table(ctx: RunContext) -> Section:
 
 def furthest_below_industry(ctx: RunContext) -> Section:
     """The enterprises furthest below their industry's median 亩均税收: the list a district ranking hides."""
-    n = int(_option(ctx, "top_n", DEFAULT_TOP_N))
+    n = int(ctx.option("top_n", DEFAULT_TOP_N))
     table = furthest_below(peers(ctx), "tax_per_mu", n)
     shown = table[
         [
@@ -216,14 +211,14 @@ def race(ctx: RunContext):
         district = progress_context(ctx)
         whole = type(district)(ctx.dataset, ctx.district, None, ctx.rule, ctx.budget, district.plan_years)
         streets = ctx.dataset.zones[["street_code", "street_name"]].drop_duplicates().reset_index(drop=True)
-        return street_race(whole, streets, ctx.year, int(_option(ctx, "race_bottom", DEFAULT_BOTTOM)))
+        return street_race(whole, streets, ctx.year, int(ctx.option("race_bottom", DEFAULT_BOTTOM)))
 
     return ctx.memo("race", compute)
 
 
 def league(ctx: RunContext) -> Section:
     r = race(ctx)
-    bottom = int(_option(ctx, "race_bottom", DEFAULT_BOTTOM))
+    bottom = int(ctx.option("race_bottom", DEFAULT_BOTTOM))
     _, reading = plan_period(ctx.parameters.get("plan_period"))
     table = r.league.rename(
         columns={
@@ -301,7 +296,7 @@ def race_measures(ctx: RunContext) -> Section:
 
 def portraits(ctx: RunContext) -> Section:
     """Writes the portraits page of the chosen enterprises (parameter ``portraits``) and links it."""
-    who = str(_option(ctx, "portraits", "list"))
+    who = str(ctx.option("portraits", "list"))
     codes = chosen_codes(ctx, who, list(listed(ctx)["credit_code"]))
     if not codes:
         return Section().markdown("未生成企业画像（portraits=none）— no portraits drawn.")
@@ -311,7 +306,7 @@ def portraits(ctx: RunContext) -> Section:
         + ("<strong>合成数据，非真实企业 — synthetic data, no real enterprise.</strong>" if ctx.synthetic else "")
         + "</p>"
     )
-    path = write_portraits(ctx, codes, peer_frame(ctx.district_ev, int(_option(ctx, "peer_min_group", DEFAULT_MIN_GROUP))), intro)
+    path = write_portraits(ctx, codes, district_peers(ctx), intro)  # chosen codes may lie outside the view
     which = "高耗低效清单企业 the 高耗低效 list" if who.strip().lower() == "list" else "所选企业 the chosen enterprises"
     return Section(data={"portraits": path, "codes": codes}).html(
         f'<p>企业画像 {len(codes):,} 家（{html_text(which)}）：<a href="{html_text(path.name)}">{html_text(path.name)}</a>'

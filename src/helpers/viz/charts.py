@@ -410,8 +410,8 @@ def waterfall_chart(
     ax.text(len(names) - 1, end, f"{end:,.2f}", ha="center", va="bottom", fontsize=9)
     ax.set_xticks(range(len(names)))
     ax.set_xticklabels([n if "\n" in n else wrap_chars(n, 8) for n in names], fontsize=9)
-    lo = min(0.0, *(start + sum(list(parts.values())[:k]) for k in range(len(parts) + 1)))
-    hi = max(start, end, *(start + sum(list(parts.values())[:k]) for k in range(len(parts) + 1)))
+    levels = np.cumsum([start, *parts.values()])  # the level after each step
+    lo, hi = min(0.0, levels.min()), max(end, levels.max())
     ax.set_ylim(lo, hi * 1.15 + 1e-9)
     unit_label(ax, unit)
     legend = [Patch(color=MET_COLOR, label="提升 raises"), Patch(color=MISSED_COLOR, label="拉低 lowers")]
