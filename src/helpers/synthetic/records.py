@@ -42,7 +42,7 @@ def make_records(
 ) -> dict:
     cfg = config["records"]
     years = list(config["years"])
-    remediation = _remediation(cfg, latent, years, rng)
+    remediation = remediation_ledger(cfg, latent, years, rng)
     return {
         "remediation": remediation,
         "land_renewal": _renewal(cfg, remediation, links, parcels, years, rng),
@@ -53,7 +53,10 @@ def make_records(
     }
 
 
-def _remediation(cfg, latent, years, rng) -> pd.DataFrame:
+def remediation_ledger(cfg, latent, years, rng) -> pd.DataFrame:
+    """The 高耗低效 ledger: the lowest latent 亩均税收 listed in the first year (some in the second, by
+    dynamic screening); the leavers 整体腾退, the others a way drawn from ``ways``; one row per year
+    from listing: 列入清单, then 整治中 until 达标销号 (or 已退出 for the leavers in the last year)."""
     first, last = years[0], years[-1]
     with_land = latent[np.isfinite(latent["latent_tax_per_mu"])]
     n_listed = int(round(float(cfg["listed_share"]["value"]) * len(with_land)))

@@ -13,6 +13,11 @@ seeded ``numpy.random.Generator`` so that the same seed and configuration give t
 4. **Panel** 2021-2023: per-enterprise latent efficiency and growth, by chain; then the 规上
    aggregates are rescaled to equal the calibration figures exactly (规上 revenue is rescaled
    on its part above 2000万元, so the 规上 threshold stays consistent).
+5. **A planted effect of remediation** (``remediation_effect`` in generator.yaml): the enterprises
+   of the remediation ledger that stay lift their output per 亩 and cut their energy per value
+   added by the configured shares from their first year in remediation on, before the
+   calibration's rescaling (a common factor per pool and year). Notebook 06 must recover it; with
+   the shares at 0 the panel is the one the same seed gives without an effect.
 
 Run ``python -m helpers.synthetic.sample --out data/sample`` (what ``make sample`` does), or
 ``--n-parcels 1000000 --out /tmp/big`` for a larger set.
@@ -35,14 +40,14 @@ from helpers.core.credit_code import random_codes
 from helpers.core.geography import load_boundary, synthetic_street_zones
 from helpers.core.units import AREA_CRS, BOUNDARY_CRS, M2_PER_MU
 from helpers.core.yamlfile import load_yaml
-from helpers.synthetic.records import make_records, write_records
+from helpers.synthetic.records import make_records, remediation_ledger, write_records
 
 CONFIG_FILE = paths.SAMPLE_DIR / "generator.yaml"
 ABOVE_SCALE_REVENUE = 2000.0  # 万元: 规上 = 主营业务收入 ≥ 2000万元
 BLOCK_M = 400.0
 ROAD_M = 24.0
 LOT_SETBACK_M = 3.0
-GENERATOR_VERSION = 2  # 2: tax ≤ a share of value added per enterprise; 规下 energy calibrated
+GENERATOR_VERSION = 3  # 2: tax ≤ a share of value added per enterprise; 规下 energy calibrated; 3: remediation effect planted
 
 NAME_CHARS = list("恒泰鑫华康瑞丰源盛达宏宇嘉诚立新富通顺安隆和美佳益兴永昌荣信德正中凯明辉晟捷汇博锐")
 CHAIN_WORDS = {
@@ -385,7 +390,11 @@ def make_panel(
     parcels: gpd.GeoDataFrame,
     rng: np.random.Generator,
     size_factor: float = 1.0,
+    lift: dict[str, np.ndarray] | None = None,
 ) -> pd.DataFrame:
+    """The yearly panel and each enterprise's latent figures. ``lift`` (``remediation_lift``): per
+    year × enterprise factors on output (``output``) and on energy per value added
+    (``energy_per_va``), applied before the calibration; the random draws do not depend on it."""
     st = config["structure"]
     years = list(config["years"])
     n = len(enterprises)
@@ -443,7 +452,7 @@ def make_panel(
     for y_i, year in enumerate(years):
         present = ~(exit_last & (year == years[-1]))
         producing = present & (starts <= year)
-        rev = revenue0 * level[y_i]
+        rev = revenue0 * level[y_i] * (lift["output"][y_i] if lift else 1.0)
         above = producing & (rev >= ABOVE_SCALE_REVENUE)
         below = producing & ~above
         with_land = land > 0
@@ -470,7 +479,7 @@ def make_panel(
         emp = va / productivity
         emp *= (va[calib].sum() / _calib(config, "above_scale", "labour_productivity", year)) / emp[calib].sum()
         emp = np.maximum(np.round(emp), 3)
-        energy = va / va_per_energy
+        energy = va / va_per_energy * (lift["energy_per_va"][y_i] if lift else 1.0)
         for group, members, where in (("above_scale", above, calib), ("below_scale", below, calib_below)):
             scale = (va[where].sum() / _calib(config, group, "va_per_energy", year)) / energy[where].sum()
             energy = np.where(members, energy * scale, energy)
@@ -519,6 +528,40 @@ def make_panel(
     return pd.concat(rows, ignore_index=True), latent
 
 
+def planted_effect(config: dict) -> dict[str, dict[int, float]]:
+    """The configured effect of remediation: {"output" | "energy_per_va": {years since the first
+    year in remediation: relative change}}; later years keep the last share."""
+    cfg = config.get("remediation_effect") or {}
+    return {k: {int(e): float(v) for e, v in (cfg.get(k) or {}).items()} for k in ("output", "energy_per_va")}
+
+
+def remediation_lift(config: dict, latent: pd.DataFrame, rng: np.random.Generator) -> dict[str, np.ndarray] | None:
+    """Per year × enterprise factors of the planted effect (None when it is zero): 1 + the share for
+    the years since the enterprise's first year in remediation, for the enterprises of the ledger
+    that do not leave. The ledger is drawn on a copy of ``rng`` at its current state, so that
+    ``make_records`` draws the same ledger afterwards."""
+    effect = planted_effect(config)
+    if not any(v for shares in effect.values() for v in shares.values()):
+        return None
+    years = list(config["years"])
+    probe = np.random.Generator(type(rng.bit_generator)())
+    probe.bit_generator.state = rng.bit_generator.state
+    ledger = remediation_ledger(config["records"], latent, years, probe)
+    onset = ledger[ledger["stage"] != "列入清单"].groupby("credit_code")["year"].min()
+    onset = onset.drop(ledger.loc[ledger["way"] == "整体腾退", "credit_code"], errors="ignore")
+    first = latent["credit_code"].map(onset).to_numpy(dtype=float)  # NaN: never in remediation
+    out = {}
+    for key, shares in effect.items():
+        factors = np.ones((len(years), len(latent)))
+        if shares:
+            table = np.array([shares.get(e, 0.0) for e in range(max(shares) + 1)])
+            for y_i, year in enumerate(years):
+                since = np.nan_to_num(year - first, nan=-1.0).astype(int)
+                factors[y_i] = np.where(since >= 0, 1.0 + table[np.clip(since, 0, len(table) - 1)], 1.0)
+        out[key] = factors
+    return out
+
+
 def calibration_table(config: dict | None = None) -> pd.DataFrame:
     """Every calibration figure of the generator with its kind and its source or reason."""
     config = config or load_config()
@@ -556,7 +599,12 @@ def generate(
     # Other sizes (benchmarks): the district's absolute totals scale with the parcel count, so the
     # ratios (亩均税收, 增加值率 …) stay those of the calibration and no value turns negative.
     size_factor = n_parcels / float(config["n_parcels"])
+    before_panel = rng.bit_generator.state
     panel, latent = make_panel(config, enterprises, links, parcels, rng, size_factor)
+    lift = remediation_lift(config, latent, rng)
+    if lift is not None:  # the same draws again, now with the remediated enterprises lifted
+        rng.bit_generator.state = before_panel
+        panel, latent = make_panel(config, enterprises, links, parcels, rng, size_factor, lift)
     records = make_records(config, enterprises, links, parcels, panel, latent, rng)
     info = {
         "synthetic": True,
@@ -569,6 +617,7 @@ def generate(
         "n_enterprises": int(len(enterprises)),
         "boundary_source": config.get("boundary_source", "tianditu"),
         "years": list(config["years"]),
+        "planted_effects": {"remediation": planted_effect(config)},
     }
     return Sample(
         parcels=parcels.drop(columns="cluster"),
