@@ -1,4 +1,4 @@
-"""What the page tests share: the five report pages, options that keep them quick, and a run of
+"""What the page tests share: the report pages, options that keep them quick, and a run of
 every section of a page that checks each shows something."""
 
 from __future__ import annotations
@@ -8,14 +8,22 @@ from types import ModuleType
 
 import matplotlib.pyplot as plt
 
-from helpers.report import evaluation_page, low_efficiency_page, overview_page, scenario_page, tracker_page
+from helpers.report import (
+    effects_page,
+    enterprises_page,
+    evaluation_page,
+    low_efficiency_page,
+    overview_page,
+    scenario_page,
+    tracker_page,
+)
 from helpers.report.context import RunContext
 from helpers.report.sections import Section
 from helpers.viz.style import MIN_TEXT_PX, PAGE_WIDTH_PX, legends_on_data, smallest_text_px
 
 MAX_PANELS_PER_ROW = 4  # small multiples: at most 3-4 panels a row (the 街道 maps take 4)
 
-PAGES = [tracker_page, overview_page, evaluation_page, low_efficiency_page, scenario_page]
+PAGES = [tracker_page, overview_page, evaluation_page, low_efficiency_page, scenario_page, enterprises_page, effects_page]
 QUICK = {"hotspot_permutations": 99, "thresholds": "3,8", "densities": "1.0"}  # fewer permutations and scenarios
 
 

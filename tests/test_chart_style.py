@@ -142,7 +142,8 @@ def _charts_of_goals(n: int) -> list:
     ]
 
 
-@pytest.mark.parametrize("n", [5, pytest.param(1, marks=pytest.mark.slow), pytest.param(3, marks=pytest.mark.slow)])
+@pytest.mark.slow
+@pytest.mark.parametrize("n", [5, 1, 3])
 def test_goal_small_multiples_wrap_keep_units_level_and_legends_off_the_data(n):
     from tests.pages import assert_legible
 

@@ -57,6 +57,7 @@ def evaluated(sample):
     return {y: evaluate(sample, y).evaluated for y in sample.years}
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("indicator", ["tax_per_mu", "va_per_mu", "labour_productivity"])
 def test_the_terms_add_up_exactly_on_the_sample(evaluated, indicator):
     above = {y: e[e["above_scale"].astype(bool)] for y, e in evaluated.items()}

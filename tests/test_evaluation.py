@@ -210,6 +210,7 @@ def test_enterprises_placed_by_the_ranking_rules_are_listed(sample, tmp_path):
     assert evaluate(sample, 2023).ranking_notes.empty  # the shipped method: every pool of the sample is ranked
 
 
+@pytest.mark.slow
 def test_the_va_rate_is_over_gross_output_where_given_and_labelled_where_not(sample_copy):
     from helpers.io.dataset import load_dataset
     from helpers.plan.goals import above_scale_figures, goals_table

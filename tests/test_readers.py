@@ -77,6 +77,7 @@ def test_csv_encodings_read_the_same(sample_copy, encoding):
     assert ds.enterprises["name"].tolist() == df["name"].tolist()
 
 
+@pytest.mark.slow
 @case("encodings", "read")
 def test_workbook_with_title_rows_merged_headers_and_a_total_row(sample_copy):
     panel = read_table(sample_copy, "panel.csv")
@@ -257,6 +258,7 @@ def county(tmp_path_factory):
     return write_county_example(tmp_path_factory.mktemp("county") / "export")
 
 
+@pytest.mark.slow
 def test_county_shaped_folder_reads_as_the_sample(county, sample):
     files = {p.name for p in county.iterdir()}
     assert {"临平区工业企业亩均效益数据.xlsx", "工业用地宗地.shp", "工业用地宗地.dbf"} <= files

@@ -91,6 +91,7 @@ def test_calibration_sources_are_stated():
                 assert fig.get("source") if fig["kind"] == "published" else fig.get("reason"), (group, key, year)
 
 
+@pytest.mark.slow
 def test_larger_sets_can_be_generated():
     big = gen.generate(n_parcels=8000, seed=3, clip_to_boundary=False)
     assert len(big.parcels) == 8000 and big.parcels["parcel_id"].is_unique

@@ -21,4 +21,5 @@ Modules:
 - ``peers``         industry peers (分行业对标): percentiles within industry, chain and pool; industry medians
 - ``headroom``      what would lift an enterprise one class: the smallest change in each indicator alone
 - ``decomposition`` where a change in an aggregate came from: Melitz–Polanec (exits, entries, within, reallocation)
+- ``determinants`` what goes with high 亩均 figures: panel regression, residual Moran's I, a spreg spatial model
 """

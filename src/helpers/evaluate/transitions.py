@@ -147,14 +147,11 @@ def d_persistence(evaluations: dict[int, Evaluation], year: int) -> pd.DataFrame
         still = alive & before["state"].eq("D") & before["pool"].eq(d["pool"])
         streak[still] += 1
         alive = still
-    table = (
-        pd.DataFrame({"credit_code": d.index, "years_before_also_d": streak.to_numpy()})
-        .groupby("years_before_also_d")["credit_code"]
-        .agg(["count", list])
-        .rename(columns={"count": "enterprises", "list": "credit_codes"})
-    )
-    return table.reindex(range(len(years)), fill_value=0).assign(
-        credit_codes=lambda t: t["credit_codes"].map(lambda v: v if isinstance(v, list) else [])
+    codes = {int(n): list(g) for n, g in pd.Series(list(d.index)).groupby(streak.to_numpy())}
+    lengths = range(len(years))  # a streak length nobody has: 0 enterprises, no codes
+    return pd.DataFrame(
+        {"enterprises": [len(codes.get(n, [])) for n in lengths], "credit_codes": [codes.get(n, []) for n in lengths]},
+        index=pd.Index(lengths, name="years_before_also_d"),
     )
 
 

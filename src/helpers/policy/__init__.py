@@ -9,5 +9,6 @@ Modules:
 - ``energy``            task 1's energy budget and task 3's energy-intensity screening
 - ``prices``            差别化要素价格: what class-based surcharges raise and who bears them
 - ``programmes``        progress of the programmes from the optional record tables
+- ``remediation_effect`` the effect of remediation on the firms that went through it (matched event study)
 - ``scenario``          the 腾笼换鸟 scenario: exits, freed land and energy, re-letting, sensitivity
 """

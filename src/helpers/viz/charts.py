@@ -417,3 +417,38 @@ def waterfall_chart(
     legend = [Patch(color=MET_COLOR, label="提升 raises"), Patch(color=MISSED_COLOR, label="拉低 lowers")]
     finish(fig, title, plan_ref, synthetic, legend_handles=legend)
     return fig
+
+
+def event_study_chart(panels: list[dict], title: str, plan_ref: str, synthetic: bool):
+    """One panel per outcome: the effect by years since onset with its interval, the reference year
+    (the year before onset) at 0, the years before onset shaded. ``panels``: dicts with ``title``,
+    ``unit`` and ``coefficients`` (event_time, estimate, ci_low, ci_high); keep titles short (the
+    unit sits at the panel's top left)."""
+    fig, axes = panel_grid(len(panels), 3.4, 3.2, 1.0)
+    for ax, p in zip(axes, panels):
+        c = p["coefficients"]
+        ax.axhline(0, color="#737373", lw=0.8)
+        ax.axvspan(c["event_time"].min() - 0.5, -0.5, color="#f0f0f0", zorder=0)
+        ax.errorbar(
+            c["event_time"],
+            c["estimate"],
+            yerr=[c["estimate"] - c["ci_low"], c["ci_high"] - c["estimate"]],
+            fmt="o",
+            color="#2166ac",
+            ecolor="#6baed6",
+            elinewidth=2,
+            capsize=3,
+        )
+        ref = c[c["event_time"] == -1]
+        ax.plot(ref["event_time"], ref["estimate"], "o", mfc="white", mec="#2166ac")
+        ax.set_xticks(list(c["event_time"]))
+        ax.set_xlabel("距整治开始年数 years since onset", fontsize=9)
+        ax.set_title(p["title"], fontsize=10, loc="right")
+        unit_label(ax, p["unit"])
+    legend = [
+        Line2D([], [], color="#2166ac", marker="o", ls="", label="估计及置信区间 estimate, interval"),
+        Line2D([], [], color="#2166ac", marker="o", mfc="white", ls="", label="参照年 reference (−1)"),
+        Patch(color="#f0f0f0", label="整治前 before onset"),
+    ]
+    finish(fig, title, plan_ref, synthetic, legend_handles=legend)
+    return fig
