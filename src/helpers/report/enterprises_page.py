@@ -47,9 +47,17 @@ def transition_tables(ctx: RunContext) -> dict:
     return ctx.memo("transitions", lambda: {p: transitions(ctx.evaluations, *p) for p in pairs(ctx)})
 
 
+ONE_YEAR = (
+    "**无数据 No data**: 数据中只有 {year} 年，没有年份之间的变动（至少需要两个年度）。"
+    " The data folder holds {year} only: transitions need two years."
+)
+
+
 def class_transitions(ctx: RunContext) -> Section:
     """Per pair of years: the headline counts, the matrix of every state, and the per-pool shares."""
     s = Section(data={"transitions": transition_tables(ctx)})
+    if not transition_tables(ctx):
+        return s.markdown(ONE_YEAR.format(year=ctx.year))
     for (a, b), t in transition_tables(ctx).items():
         c = t.counts()
         s.markdown(
@@ -73,6 +81,8 @@ def class_transitions(ctx: RunContext) -> Section:
 def big_moves(ctx: RunContext) -> Section:
     """Enterprises that moved two classes or more within their pool, for each pair of years."""
     s = Section()
+    if not transition_tables(ctx):
+        return s.markdown(ONE_YEAR.format(year=ctx.year))
     rows = []
     for (a, b), t in transition_tables(ctx).items():
         moved = t.big_moves
