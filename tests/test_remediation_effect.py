@@ -130,6 +130,17 @@ def test_every_ledger_enterprise_is_accounted_for(sample_evaluations):
     assert not set(st.matches["control"]) & set(ledger["credit_code"])
 
 
+def test_an_onset_past_the_data_is_counted_out_not_estimated(sample_evaluations):
+    """A ledger that runs past the panel (listed in 2023, in remediation from 2024): counted out."""
+    evaluations, ledger = sample_evaluations
+    later = ledger_rows([(code, 2023, "改造提升", "列入清单") for code in evaluations[2023]["credit_code"][:3]])
+    later = pd.concat([later, later.assign(year=2024, stage="整治中")], ignore_index=True)
+    st = event_study(evaluations, pd.concat([ledger, later], ignore_index=True), "tax_per_mu")
+    counts = st.sample.set_index("item")["enterprises"]
+    assert counts["整治始于数据末年之后 onset after the last year of the data"] == 3
+    assert st.att["ci_low"] < st.att["estimate"] < st.att["ci_high"]
+
+
 def test_bad_choices_are_refused(sample_evaluations):
     evaluations, ledger = sample_evaluations
     for kwargs, name in (

@@ -258,7 +258,7 @@ def estimate(
                 matrix[r, names.index(name)] = w
         beta = matrix @ params.to_numpy()
         v = matrix @ cov.to_numpy() @ matrix.T
-        stat = float(beta @ np.linalg.solve(v, beta))
+        stat = float(beta @ np.linalg.pinv(v) @ beta)  # pinv: a singular covariance (few clusters) still gives a figure
         pretrend = {"event_times": pre, "statistic": stat, "df": len(pre), "p_value": float(stats.chi2.sf(stat, len(pre)))}
     return coefficients, att, pretrend
 
@@ -299,6 +299,7 @@ def event_study(
     keep = out("已退出（整体腾退、已退出） left", who["left"])
     keep &= out("尚未进入整治 listed, not yet in remediation", keep & who["onset_year"].isna())
     keep &= out("数据中无整治前一年 no year before onset in the data", keep & ~(who["onset_year"] - 1).isin(years))
+    keep &= out("整治始于数据末年之后 onset after the last year of the data", keep & (who["onset_year"] > max(years)))
     keep &= out("未逐年参评或指标缺失 not evaluated with the outcome every year", keep & ~who["credit_code"].isin(balanced))
     treated = who.loc[keep, ["credit_code", "onset_year"]]
     candidates = balanced.difference(pd.Index(who["credit_code"]))
