@@ -174,3 +174,33 @@ def test_the_legend_and_label_checks_can_fail():
     with pytest.raises(AssertionError, match="rotated y label"):
         assert_legible(fig, "probe")
     plt.close(fig)
+
+
+def test_the_recorded_theme_is_seaborns():
+    """Kernels set seaborn's whitegrid/notebook theme from a recorded file (no seaborn import at
+    start): the file is what seaborn gives today, and applying it sets the same rcParams and colour
+    codes as seaborn.set_theme."""
+    import json
+
+    import matplotlib as mpl
+    import seaborn as sns
+
+    from helpers.viz.style import THEME_FILE, apply_theme, seaborn_theme
+
+    assert json.loads(THEME_FILE.read_text(encoding="utf-8")) == json.loads(json.dumps(seaborn_theme()))
+    codes_before = {c: mpl.colors.colorConverter.colors[c] for c in "bgrmyck"}
+    try:
+        with mpl.rc_context():
+            mpl.rcdefaults()
+            apply_theme()
+            ours, our_codes = dict(mpl.rcParams), {c: mpl.colors.to_rgb(c) for c in "bgrmyck"}
+            mpl.rcdefaults()
+            for c, v in codes_before.items():
+                mpl.colors.colorConverter.colors[c] = v
+            sns.set_theme(style="whitegrid", context="notebook")
+            theirs, their_codes = dict(mpl.rcParams), {c: mpl.colors.to_rgb(c) for c in "bgrmyck"}
+    finally:
+        for c, v in codes_before.items():
+            mpl.colors.colorConverter.colors[c] = v
+    assert ours == theirs
+    assert our_codes == their_codes and our_codes["k"] == (0.1, 0.1, 0.1)

@@ -6,6 +6,7 @@ import json
 import re
 import shutil
 import sqlite3
+from pathlib import Path
 
 import nbformat
 import pytest
@@ -174,15 +175,51 @@ def test_batch_runs_each_set_and_compares_them(tmp_path):
     assert page.count("完成 ok") == len(batch["runs"]) and "规上亩均税收 后" in page
 
 
-def test_rerun_gives_the_same_tables_byte_for_byte(default_run, tmp_path):
+def chart_images(executed: Path) -> list[str]:
+    """Every chart a notebook shows (base64 PNG), in order."""
+    nb = nbformat.read(executed, as_version=4)
+    return [
+        out["data"]["image/png"]
+        for cell in nb.cells
+        if cell.cell_type == "code"
+        for out in cell.get("outputs", [])
+        if "image/png" in out.get("data", {})
+    ]
+
+
+def test_a_sequential_rerun_gives_the_parallel_runs_charts_and_tables_byte_for_byte(default_run, tmp_path):
+    """The default run runs notebooks two at a time (``--jobs``, the cores); one at a time gives the
+    same tables, exports and charts, byte for byte."""
     _, run = default_run
-    assert runner.main(["--no-pdf", "--reports-dir", str(tmp_path), "--run", "again", "--only", "02", "03"]) == 0
+    assert json.loads((run / "provenance.json").read_text(encoding="utf-8"))["notebooks"]  # the parallel run
+    code = runner.main(["--no-pdf", "--jobs", "1", "--reports-dir", str(tmp_path), "--run", "again", "--only", "02", "03"])
+    assert code == 0
     again = tmp_path / "again"
     compared = [p.relative_to(again) for p in again.rglob("*") if p.suffix in (".csv", ".xlsx", ".gpkg")]
     assert {"tables/evaluation_2023.csv", "tables/table_ledger_2023.csv"} <= {str(p) for p in compared}
     assert any(p.suffix == ".xlsx" for p in compared) and any(p.suffix == ".gpkg" for p in compared)
     for rel in compared:
         assert (again / rel).read_bytes() == (run / rel).read_bytes(), rel
+    for name in ("02_mujun_evaluation.ipynb", "03_low_efficiency.ipynb"):
+        charts = chart_images(again / name)
+        assert len(charts) >= 3 and charts == chart_images(run / name), name
+
+
+def test_the_longest_notebook_starts_first(tmp_path):
+    nbs = [Path("a.ipynb"), Path("b.ipynb"), Path("c.ipynb"), Path("new.ipynb")]
+    assert runner.longest_first(nbs, {"a.ipynb": 3.0, "b.ipynb": 9.0, "c.ipynb": 5.0}) == [
+        Path("new.ipynb"),
+        Path("b.ipynb"),
+        Path("c.ipynb"),
+        Path("a.ipynb"),
+    ]
+    (tmp_path / "old").mkdir()
+    (tmp_path / "old" / "provenance.json").write_text(
+        json.dumps({"notebooks": [{"notebook": "notebooks/a.ipynb", "seconds": 4.5}]}), encoding="utf-8"
+    )
+    assert runner.previous_seconds(tmp_path) == {"a.ipynb": 4.5}
+    (tmp_path / "old" / "provenance.json").write_text("{broken", encoding="utf-8")
+    assert runner.previous_seconds(tmp_path) == {}
 
 
 def test_no_page_attempts_a_network_request(default_run):

@@ -8,6 +8,7 @@ import io
 import re
 
 import pandas as pd
+import pytest
 from fontTools.ttLib import TTFont
 
 from helpers.report import dashboard, site
@@ -63,6 +64,22 @@ def test_the_font_subset_holds_every_character_asked_for():
     cmap = font.getBestCmap()
     assert [c for c in set(text) if c.strip() and ord(c) not in cmap] == []
     assert ord("鸟") not in cmap  # a subset, not the whole font
+
+
+def test_a_subset_is_made_once_and_the_same_characters_give_the_same_bytes(tmp_path, monkeypatch):
+    monkeypatch.setattr(site, "FONT_CACHE", tmp_path / "subsets")
+    first = site.font_subset("亩均税收 tax")
+    assert len(list((tmp_path / "subsets").glob("*.woff"))) == 1
+
+    def no_subsetting(*args):
+        raise AssertionError("subset again")
+
+    monkeypatch.setattr(site, "_subset", no_subsetting)
+    assert site.font_subset("tax 收税均亩 ") == first  # the same set of characters: from the cache
+    with pytest.raises(AssertionError, match="subset again"):
+        site.font_subset("亩均增加值")  # other characters: a new subset
+    monkeypatch.undo()
+    assert site._subset(site.cjk_font_path(), "亩均税收 tax") == first  # deterministic, no timestamp
 
 
 def test_visible_text_reads_entities_and_json_escapes_but_not_data_uris():

@@ -24,25 +24,35 @@ from __future__ import annotations
 
 import warnings
 from contextlib import contextmanager
+from typing import TYPE_CHECKING
 
 import geopandas as gpd
 import numpy as np
 import pandas as pd
 
-with warnings.catch_warnings():
-    # esda pulls in tqdm.auto, which warns about ipywidgets in a kernel; progress bars are not used here
-    warnings.filterwarnings("ignore", message="IProgress not found")
-    from esda import G_Local, Moran_Local, fdr
-from libpysal.weights import KNN
-
 from helpers.core.units import AREA_CRS
+
+if TYPE_CHECKING:
+    from libpysal.weights import KNN
 
 LEVELS = ((3, 0.01), (2, 0.05), (1, 0.10))
 BIN_LABELS = {3: "热点 99%", 2: "热点 95%", 1: "热点 90%", 0: "不显著", -1: "冷点 90%", -2: "冷点 95%", -3: "冷点 99%"}
 QUADRANTS = {1: "HH 高-高", 2: "LH 低-高", 3: "LL 低-低", 4: "HL 高-低"}
 
 
+def esda_module():
+    """esda, imported when first needed (with libpysal and scikit-learn it takes about half a second,
+    which every kernel that imports a page would otherwise pay)."""
+    with warnings.catch_warnings():
+        # esda pulls in tqdm.auto, which warns about ipywidgets in a kernel; progress bars are not used here
+        warnings.filterwarnings("ignore", message="IProgress not found")
+        import esda
+    return esda
+
+
 def knn_weights(gdf: gpd.GeoDataFrame, k: int = 8) -> KNN:
+    from libpysal.weights import KNN
+
     pts = gdf.geometry.to_crs(AREA_CRS).centroid
     coords = np.column_stack([pts.x.to_numpy(), pts.y.to_numpy()])
     with quiet_disconnected():
@@ -73,7 +83,7 @@ def confidence_bins(z: np.ndarray, p: np.ndarray, use_fdr: bool = False) -> np.n
     """ArcGIS-style bins -3..3 from z-scores (sign) and two-sided pseudo p-values (level)."""
     level = np.zeros(len(p), dtype=int)
     for value, alpha in LEVELS[::-1]:
-        threshold = fdr(p, alpha) if use_fdr else alpha
+        threshold = esda_module().fdr(p, alpha) if use_fdr else alpha
         level = np.where(p <= threshold, value, level)
     return (np.sign(z) * level).astype(int)
 
@@ -88,13 +98,14 @@ def hot_spots(
     if np.isnan(y).any():
         raise ValueError(f"hot_spots: {int(np.isnan(y).sum())} rows have no {column}; drop them first")
     w = knn_weights(gdf, k)
+    esda = esda_module()
     with quiet_disconnected():
-        g = G_Local(y, w, transform="B", star=True, permutations=permutations, seed=seed, keep_simulations=False)
+        g = esda.G_Local(y, w, transform="B", star=True, permutations=permutations, seed=seed, keep_simulations=False)
         w.transform = "R"
-        m = Moran_Local(y, w, permutations=permutations, seed=seed, keep_simulations=False)
+        m = esda.Moran_Local(y, w, permutations=permutations, seed=seed, keep_simulations=False)
     gi_p, moran_p = two_sided(g.p_sim), two_sided(m.p_sim)
     bins = confidence_bins(g.Zs, gi_p, use_fdr)
-    sig_m = moran_p <= (fdr(moran_p, 0.05) if use_fdr else 0.05)
+    sig_m = moran_p <= (esda.fdr(moran_p, 0.05) if use_fdr else 0.05)
     return pd.DataFrame(
         {
             "gi_z": g.Zs,

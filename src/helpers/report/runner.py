@@ -26,6 +26,7 @@ from __future__ import annotations
 import argparse
 import html
 import json
+import os
 import sys
 import time
 from dataclasses import dataclass, field
@@ -77,6 +78,7 @@ class RunConfig:
     every_notebook: list[Path] = field(default_factory=list)  # the config's, before --only
     overrides: dict = field(default_factory=dict)  # -p values and a batch run's parameters
     pdf: bool = True  # print each page to PDF after the HTML (``report.pdf``); --no-pdf
+    jobs: int = 1  # notebooks run at a time (--jobs; the command line's default is the machine's cores)
 
     def problems(self) -> list[str]:
         """Unknown or mistyped parameters: the config file's checked against all its notebooks,
@@ -175,9 +177,12 @@ def record_shared_parameters(executed: Path, shared: dict) -> None:
     nbformat.write(nb, executed)
 
 
-def run_notebook(notebook: Path, run_dir: Path, parameters: dict, anonymized: bool = False) -> NotebookResult:
+def run_notebook(
+    notebook: Path, run_dir: Path, parameters: dict, anonymized: bool = False, progress_bar: bool = True
+) -> NotebookResult:
     """Execute ``notebook`` with the parameters it declares into ``run_dir`` and render it to HTML;
-    ``anonymized``: record its parameters as ``redaction.shared_parameters`` gives them."""
+    ``anonymized``: record its parameters as ``redaction.shared_parameters`` gives them. The
+    executed notebook is saved once, at the end (or at the failing cell), not after every cell."""
     declared = declared_parameters(notebook)
     given = {k: v for k, v in parameters.items() if k in declared}
     if OUTPUT_PARAMETER in declared:  # notebooks that write files write them into the run folder
@@ -188,7 +193,13 @@ def run_notebook(notebook: Path, run_dir: Path, parameters: dict, anonymized: bo
     print(f"\n=== {notebook.name} ===", file=sys.stderr, flush=True)
     try:
         pm.execute_notebook(
-            str(notebook), str(executed), parameters=given, kernel_name=KERNEL, progress_bar=True, cwd=str(paths.PROJECT_ROOT)
+            str(notebook),
+            str(executed),
+            parameters=given,
+            kernel_name=KERNEL,
+            progress_bar=progress_bar,
+            request_save_on_cell_execute=False,
+            cwd=str(paths.PROJECT_ROOT),
         )
     except pm.PapermillExecutionError as exc:
         ok = False
@@ -219,6 +230,41 @@ def run_notebook(notebook: Path, run_dir: Path, parameters: dict, anonymized: bo
         parameters=shared,
         error=error,
     )
+
+
+def previous_seconds(reports_dir: Path = paths.REPORTS_DIR) -> dict[str, float]:
+    """Each notebook's time in the latest finished run under ``reports_dir`` (its provenance.json),
+    by file name; empty when there is none or it cannot be read."""
+    runs = sorted(reports_dir.glob("*/provenance.json"), key=lambda p: p.stat().st_mtime, reverse=True)
+    for prov in runs:
+        try:
+            notebooks = json.loads(prov.read_text(encoding="utf-8")).get("notebooks", [])
+            return {Path(n["notebook"]).name: float(n["seconds"]) for n in notebooks}
+        except (OSError, ValueError, KeyError, TypeError):
+            continue
+    return {}
+
+
+def longest_first(notebooks: list[Path], seconds: dict[str, float]) -> list[Path]:
+    """``notebooks`` in the order to start them: the longest last time first (so the run ends
+    soonest); those without a time keep their order, ahead of the timed ones."""
+    return sorted(notebooks, key=lambda nb: -seconds.get(nb.name, float("inf")))
+
+
+def run_notebooks(notebooks: list[Path], run_dir: Path, parameters: dict, anonymized: bool, jobs: int) -> list[NotebookResult]:
+    """``run_notebook`` for each notebook, ``jobs`` at a time in separate processes (each with its
+    own kernel), the longest first; the results in the order of ``notebooks``. Each notebook writes
+    only its own files, so the outputs are the same whatever ``jobs`` is (tests/test_runner.py)."""
+    if jobs <= 1 or len(notebooks) <= 1:
+        return [run_notebook(nb, run_dir, parameters, anonymized) for nb in notebooks]
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+
+    order = longest_first(notebooks, previous_seconds())
+    context = multiprocessing.get_context("fork")  # the runner holds no threads yet; fork starts at once
+    with ProcessPoolExecutor(max_workers=min(jobs, len(notebooks)), mp_context=context) as pool:
+        futures = {nb: pool.submit(run_notebook, nb, run_dir, parameters, anonymized, False) for nb in order}
+        return [futures[nb].result() for nb in notebooks]
 
 
 def status_sections(run_dir: Path) -> tuple[str, str]:
@@ -358,7 +404,8 @@ def execute_run(cfg: RunConfig, run_dir: Path, config_path: str, name: str | Non
     if anonymized and Path(config_path).is_absolute():
         config_path = Path(config_path).name
     started = datetime.now().isoformat(timespec="seconds")
-    results = [run_notebook(nb, run_dir, cfg.parameters, anonymized) for nb in cfg.notebooks]
+    clock = time.perf_counter()
+    results = run_notebooks(cfg.notebooks, run_dir, cfg.parameters, anonymized, cfg.jobs)
     info_file = data_dir / "sample_info.yaml"
     synthetic = bool(info_file.is_file() and (load_yaml(info_file) or {}).get("synthetic"))
     prov = {
@@ -387,14 +434,16 @@ def execute_run(cfg: RunConfig, run_dir: Path, config_path: str, name: str | Non
     pages = [r.html for r in results if r.html]
     pages += written_pages(run_dir, pages)
     finish_site(run_dir, pages, cfg.title)
+    failed = [r for r in results if not r.ok]
+    print(
+        f"\n{len(results) - len(failed)} of {len(results)} notebooks ran; the HTML report was ready in"
+        f" {time.perf_counter() - clock:.1f} s ({cfg.jobs} at a time; the notebooks' own times add up to"
+        f" {sum(r.seconds for r in results):.1f} s)",
+        file=sys.stderr,
+    )
     if cfg.pdf:  # after the HTML is complete: a machine without a browser still has the whole report
         pdfs, message = print_pdfs(run_dir, ["index.html", *pages])
         print(message or f"PDF: {len(pdfs)} page(s) in {name}/{PDF_DIR}/", file=sys.stderr)
-    failed = [r for r in results if not r.ok]
-    print(
-        f"\n{len(results) - len(failed)} of {len(results)} notebooks ran in {sum(r.seconds for r in results):.1f} s",
-        file=sys.stderr,
-    )
     for r in failed:
         print(
             f"  failed: {r.notebook} at cell {(r.error or {}).get('cell_index')}: {(r.error or {}).get('ename')}: "
@@ -446,7 +495,7 @@ def _cell(value) -> str:
     return html.escape("—" if value is None else str(value))
 
 
-def run_batch(batch_file: Path, reports_dir: Path, overwrite: bool) -> int:
+def run_batch(batch_file: Path, reports_dir: Path, overwrite: bool, jobs: int = 1) -> int:
     """One run per parameter set of ``batch_file`` under reports/<batch>/<name>/, and a comparison
     page; every name and parameter set is checked before the first run starts."""
     batch = load_yaml(batch_file)
@@ -464,6 +513,7 @@ def run_batch(batch_file: Path, reports_dir: Path, overwrite: bool) -> int:
         with RunFolder(reports_dir, name, overwrite) as batch_dir:
             for run_name, given, cfg in configs:
                 cfg.pdf = False  # a batch compares runs; print a run on its own for its PDFs
+                cfg.jobs = jobs
                 run_dir = batch_dir / run_name
                 run_dir.mkdir()
                 results, _ = execute_run(cfg, run_dir, str(config))
@@ -496,14 +546,18 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--overwrite", action="store_true", help="replace an existing run folder of the same name")
     ap.add_argument("--no-pdf", action="store_true", help="write no PDF of the pages (they follow the HTML and need Chromium)")
     ap.add_argument("--batch", default=None, help="YAML list of parameter sets: one run each and a comparison page")
+    ap.add_argument(
+        "--jobs", type=int, default=os.cpu_count() or 1, help="notebooks run at a time, the longest first (default: the cores)"
+    )
     a = ap.parse_args(argv)
 
     reports_dir = paths.resolve(a.reports_dir, Path.cwd())
     if a.batch:
-        return run_batch(paths.resolve(a.batch, Path.cwd()), reports_dir, a.overwrite)
+        return run_batch(paths.resolve(a.batch, Path.cwd()), reports_dir, a.overwrite, max(1, a.jobs))
     overrides = {name: parse_value(value) for name, value in a.parameter}
     cfg = load_run_config(paths.resolve(a.config, Path.cwd()), overrides, a.only)
     cfg.pdf = not a.no_pdf
+    cfg.jobs = max(1, a.jobs)
     name = a.run if a.run is not None else default_run_name()
     try:
         problems = cfg.problems()

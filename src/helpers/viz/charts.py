@@ -6,7 +6,6 @@ from __future__ import annotations
 import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
-import seaborn as sns
 from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
 
@@ -70,6 +69,8 @@ def distribution_chart(
     v = values.dropna()
     hi = v.quantile(clip_quantile)
     fig, ax = plt.subplots(figsize=(8, 3.8))
+    import seaborn as sns  # only this chart and stacked_bars need seaborn itself
+
     sns.histplot(v.clip(upper=hi), bins=40, ax=ax, color="#4575b4")
     if benchmark is not None and np.isfinite(benchmark):
         ax.axvline(benchmark, color="#252525", ls="--", lw=1.2, label=f"基准值 benchmark {benchmark:.2f}")
@@ -223,6 +224,8 @@ def stacked_bars(
     """Bars per year (index) stacked by category (columns); with ``cumulative`` the running total of
     the plan period is drawn as a line against ``target``."""
     fig, ax = plt.subplots(figsize=(7.5, 4))
+    import seaborn as sns
+
     colors = sns.color_palette("Set2", n_colors=len(table.columns))
     bottom = np.zeros(len(table))
     xs = table.index.astype(str)

@@ -10,11 +10,13 @@ fall back to Noto Sans CJK SC.
 from __future__ import annotations
 
 import importlib.util
+import json
 import textwrap
 from pathlib import Path
 
 import matplotlib as mpl
-import seaborn as sns
+import numpy as np
+from cycler import cycler
 from matplotlib import font_manager
 
 CJK_FONT_FILE = "NotoSansCJKsc-Regular.otf"
@@ -27,6 +29,51 @@ SYNTHETIC_NOTE = "数据为合成样本，非真实企业数据 / Synthetic samp
 MET_COLOR, MISSED_COLOR, TARGET_COLOR = "#1a9850", "#d73027", "#252525"
 PAGE_WIDTH_PX = 1000  # the width a report page shows a chart at (a laptop's reading column), px
 MIN_TEXT_PX = 8.0  # no chart text smaller than this at PAGE_WIDTH_PX (tests/test_chart_style.py)
+
+
+# seaborn's set_theme(style="whitegrid", context="notebook"), recorded by ``write_theme`` so that a
+# kernel does not import seaborn (and scipy.stats with it, about a second) only to set rcParams;
+# tests/test_chart_style.py checks the file against seaborn itself.
+THEME_FILE = Path(__file__).parent / "static" / "seaborn_whitegrid_notebook.json"
+
+
+def seaborn_theme() -> dict:
+    """What ``seaborn.set_theme(style="whitegrid", context="notebook")`` sets: the rcParams of its
+    context and style (font family ``sans-serif``), the colour cycle (``deep``), the colour codes
+    b g r m y c k it remaps, and the colormap its style makes the default (``rocket``, which seaborn
+    registers with matplotlib when imported)."""
+    import seaborn as sns
+    from seaborn.palettes import SEABORN_PALETTES
+
+    rc = {**sns.plotting_context("notebook"), **sns.axes_style("whitegrid"), "font.family": "sans-serif"}
+    codes = dict(zip("bgrmyck", [*SEABORN_PALETTES["deep6"], (0.1, 0.1, 0.1)]))
+    cmap = mpl.colormaps[rc["image.cmap"]]
+    assert isinstance(cmap, mpl.colors.ListedColormap), f"seaborn's {rc['image.cmap']} is not a listed colormap"
+    return {
+        "rc": {k: (list(v) if isinstance(v, tuple) else v) for k, v in rc.items()},
+        "prop_cycle": [list(c) for c in sns.color_palette("deep")],
+        "color_codes": {k: list(mpl.colors.to_rgb(v)) for k, v in codes.items()},
+        "colormap": {"name": rc["image.cmap"], "colors": np.asarray(cmap.colors, dtype=float).tolist()},
+    }
+
+
+def write_theme(path: Path = THEME_FILE) -> Path:
+    """Record ``seaborn_theme`` in ``path`` (run again after a seaborn upgrade changes its theme)."""
+    path.write_text(json.dumps(seaborn_theme(), indent=1, sort_keys=True) + "\n", encoding="utf-8")
+    return path
+
+
+def apply_theme(path: Path = THEME_FILE) -> None:
+    """Set the recorded seaborn theme: the same rcParams, colour cycle and colour codes as
+    ``seaborn.set_theme(style="whitegrid", context="notebook")``."""
+    theme = json.loads(path.read_text(encoding="utf-8"))
+    cmap = theme["colormap"]
+    if cmap["name"] not in mpl.colormaps:  # seaborn, when imported, has registered the same
+        mpl.colormaps.register(mpl.colors.ListedColormap(cmap["colors"], name=cmap["name"]))
+    mpl.rcParams.update(theme["rc"])
+    mpl.rcParams["axes.prop_cycle"] = cycler("color", [tuple(c) for c in theme["prop_cycle"]])
+    for code, rgb in theme["color_codes"].items():
+        mpl.colors.colorConverter.colors[code] = tuple(rgb)
 
 
 def cjk_font_path() -> Path:
@@ -62,7 +109,7 @@ def setup_plotting(dpi: int = 110) -> None:
 
         get_ipython().run_line_magic("matplotlib", "inline")
     font_manager.fontManager.addfont(str(cjk_font_path()))
-    sns.set_theme(style="whitegrid", context="notebook")
+    apply_theme()
     mpl.rcParams.update(
         {
             "font.family": ["DejaVu Sans", CJK_FAMILY],
