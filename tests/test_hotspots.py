@@ -80,3 +80,34 @@ def test_on_pure_noise_each_bin_holds_its_nominal_share():
 
 def test_two_sided_pseudo_p_doubles_and_caps():
     assert two_sided(np.array([0.001, 0.05, 0.5, 0.7])).tolist() == [0.002, 0.1, 1.0, 1.0]
+
+
+@pytest.mark.parametrize("column", ["v", "shuffled"])
+def test_the_vectorised_inference_gives_esdas_p_values(grid, column):
+    """hot_spots computes the conditional permutations for many parcels at once; with the same seed
+    and permutations its pseudo p-values equal esda's own (G_Local and Moran_Local computing them
+    site by site), value for value, on a clustered and on a shuffled pattern."""
+    import esda
+
+    from helpers.evaluate.hotspots import knn_weights
+
+    ours = hot_spots(grid, column, permutations=199, seed=7)
+    y = grid[column].to_numpy(dtype=float)
+    w = knn_weights(grid, 8)
+    g = esda.G_Local(y, w, transform="B", star=True, permutations=199, seed=7, keep_simulations=False)
+    w.transform = "R"
+    m = esda.Moran_Local(y, w, permutations=199, seed=7, keep_simulations=False)
+    assert np.array_equal(ours["gi_p"].to_numpy(), two_sided(g.p_sim))
+    assert np.array_equal(ours["moran_p"].to_numpy(), two_sided(m.p_sim))
+    assert np.array_equal(ours["gi_bin"].to_numpy(), confidence_bins(g.Zs, two_sided(g.p_sim)))
+    assert ours["gi_p"].nunique() > 10  # not a degenerate case that would pass by accident
+
+
+def test_the_inference_needs_equal_neighbour_counts():
+    from scipy import sparse
+
+    from helpers.evaluate.hotspots import conditional_p_sim
+
+    uneven = sparse.csr_matrix(np.array([[0, 1, 1], [1, 0, 0], [1, 0, 0]], dtype=float))
+    with pytest.raises(ValueError, match="same number of neighbours"):
+        conditional_p_sim(np.array([1.0, 2.0, 3.0]), uneven, np.zeros(3), "moran", 9, 1, 1.0)
