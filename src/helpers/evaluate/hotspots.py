@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import warnings
 from contextlib import contextmanager
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 import geopandas as gpd
@@ -80,42 +81,70 @@ def permuted_ids(n: int, max_card: int, permutations: int, seed: int) -> np.ndar
     return out
 
 
-def conditional_p_sim(
-    z: np.ndarray, adjacency, observed: np.ndarray, stat: str, permutations: int, seed: int, scaling: float, chunk: int = 512
-) -> np.ndarray:
-    """esda's folded ("directed") pseudo p-values of local Gi* (``stat="gi_star"``) or local Moran's I
-    (``"moran"``) by conditional permutation, computed for many sites at once: the same draws as
-    esda (``permuted_ids``), site i's neighbours replaced by other sites' values (ids at or past i
-    shifted by one, so i is never its own neighbour), the statistic of every permutation of every
-    site in a chunk as one array (sites × permutations × neighbours), the count of simulations at or
-    above the observed value folded to the smaller tail. esda runs the same arithmetic site by site
-    in Python when numba is absent (about 40 s at 100,000 parcels); tests/test_hotspots.py checks
-    the p-values against esda's (equal, as float32 like esda's). ``adjacency``: the weights' sparse
-    matrix (self-weights on the diagonal, as Gi* has)."""
+@dataclass
+class LocalStatistic:
+    """One local statistic to infer by conditional permutation: the values it permutes (``z``), its
+    weights' sparse matrix (self-weights on the diagonal, as Gi* has), the observed statistic per
+    site, its kind (``gi_star`` or ``moran``) and esda's scaling for it."""
+
+    z: np.ndarray
+    adjacency: object
+    observed: np.ndarray
+    stat: str
+    scaling: float
+
+
+def _neighbour_weights(adjacency, n: int) -> tuple[np.ndarray, np.ndarray]:
     a = adjacency.tocsr().astype(float)
     self_weights = a.diagonal().copy()
     a.setdiag(0)
     a.eliminate_zeros()
     a.sort_indices()
     card = np.diff(a.indptr)
-    n, k = len(z), int(card.max())
-    if (card != k).any():
+    if len(card) != n or (card != card.max()).any():
         raise ValueError("conditional_p_sim: every site needs the same number of neighbours (k-nearest weights)")
-    other_weights = a.data.reshape(n, k)
-    ids = permuted_ids(n, k, permutations, seed)
-    z = np.asarray(z, dtype=float)
-    observed = np.asarray(observed, dtype=float)
-    p_sim = np.empty(n)
+    return self_weights, a.data.reshape(n, int(card.max()))
+
+
+def conditional_p_sims(statistics: list[LocalStatistic], permutations: int, seed: int, chunk: int = 512) -> list[np.ndarray]:
+    """esda's folded ("directed") pseudo p-values of each local statistic by conditional permutation,
+    computed for many sites at once. The draws are esda's (``permuted_ids``: the same seed, so every
+    statistic with the same number of neighbours gets the same draws). Site i's simulated
+    neighbours are the drawn ids among the other sites: id j stands for site j below i and j + 1
+    from i on, so each draw's values are looked up once for j and once for j + 1 and picked per
+    site. For a chunk of sites the statistic of every permutation is one array (sites ×
+    permutations × neighbours), the count at or above the observed value folded to the smaller
+    tail. esda runs the same arithmetic site by site in Python when numba is absent (about 40 s at
+    100,000 parcels); tests/test_hotspots.py checks the p-values against esda's (equal; float32, as
+    esda keeps them, so that a p of exactly 0.05 bins as esda bins it)."""
+    n = len(statistics[0].z)
+    weights = [_neighbour_weights(st.adjacency, n) for st in statistics]
+    ks = {w[1].shape[1] for w in weights}
+    if len(ks) != 1:
+        raise ValueError("conditional_p_sims: the statistics need the same number of neighbours")
+    ids = permuted_ids(n, ks.pop(), permutations, seed)
+    values = [np.asarray(st.z, dtype=float) for st in statistics]
+    below = [v[ids] for v in values]  # the value of id j for sites above j
+    above = [v[np.minimum(ids + 1, n - 1)] for v in values]  # and of j + 1 for sites at or below j
+    p_sims = [np.empty(n) for _ in statistics]
     for start in range(0, n, chunk):
         sites = np.arange(start, min(start + chunk, n))
-        shifted = ids[None, :, :] + (ids[None, :, :] >= sites[:, None, None])  # skip site i itself
-        lag = np.einsum("spk,sk->sp", z[shifted], other_weights[sites]) + (self_weights[sites] * z[sites])[:, None]
-        rstats = lag / scaling if stat == "gi_star" else z[sites, None] * lag * scaling
-        larger = (rstats >= observed[sites, None]).sum(axis=1)
-        larger = np.where(permutations - larger < larger, permutations - larger, larger)
-        p_sim[sites] = (larger + 1.0) / (permutations + 1.0)
-    # esda keeps p_sim as float32; so do we, or a p-value of exactly 0.05 would bin otherwise than esda's
-    return p_sim.astype(np.float32)
+        shifted = ids[None, :, :] >= sites[:, None, None]
+        for st, (self_weights, other), v, lo, hi, out in zip(statistics, weights, values, below, above, p_sims):
+            drawn = np.where(shifted, hi[None], lo[None])
+            lag = np.einsum("spk,sk->sp", drawn, other[sites]) + (self_weights[sites] * v[sites])[:, None]
+            rstats = lag / st.scaling if st.stat == "gi_star" else v[sites, None] * lag * st.scaling
+            larger = (rstats >= np.asarray(st.observed, dtype=float)[sites, None]).sum(axis=1)
+            larger = np.where(permutations - larger < larger, permutations - larger, larger)
+            out[sites] = (larger + 1.0) / (permutations + 1.0)
+    return [p.astype(np.float32) for p in p_sims]
+
+
+def conditional_p_sim(
+    z: np.ndarray, adjacency, observed: np.ndarray, stat: str, permutations: int, seed: int, scaling: float
+) -> np.ndarray:
+    """``conditional_p_sims`` of one statistic."""
+    return conditional_p_sims([LocalStatistic(z, adjacency, observed, stat, scaling)], permutations, seed)[0]
 
 
 def two_sided(p_sim: np.ndarray) -> np.ndarray:
@@ -154,8 +183,14 @@ def hot_spots(
         w.transform = "R"
         m = esda.Moran_Local(y, w, permutations=0)
     z = m.z
-    gi_sim = conditional_p_sim(y, g.w.sparse, g.Gs, "gi_star", permutations, seed, scaling=y.sum())
-    moran_sim = conditional_p_sim(z, m.w.sparse, m.Is, "moran", permutations, seed, scaling=(len(z) - 1) / (z * z).sum())
+    gi_sim, moran_sim = conditional_p_sims(
+        [
+            LocalStatistic(y, g.w.sparse, g.Gs, "gi_star", y.sum()),
+            LocalStatistic(z, m.w.sparse, m.Is, "moran", (len(z) - 1) / (z * z).sum()),
+        ],
+        permutations,
+        seed,
+    )
     gi_p, moran_p = two_sided(gi_sim), two_sided(moran_sim)
     bins = confidence_bins(g.Zs, gi_p, use_fdr)
     sig_m = moran_p <= (esda.fdr(moran_p, 0.05) if use_fdr else 0.05)
