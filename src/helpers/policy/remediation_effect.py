@@ -100,7 +100,8 @@ def onsets(ledger: pd.DataFrame, onset: str = "remediation") -> pd.DataFrame:
         raise InputError("parameter onset", f"{onset!r} is not an onset", expected=" or ".join(ONSETS))
     g = ledger.groupby("credit_code", sort=True)
     out = pd.DataFrame({"listed_year": g["year"].min()})
-    out["left"] = g["way"].agg(lambda w: w.isin(LEFT_WAYS).any()) | g["stage"].agg(lambda s: s.isin(LEFT_STAGES).any())
+    leaving = ledger["way"].isin(LEFT_WAYS) | ledger["stage"].isin(LEFT_STAGES)
+    out["left"] = leaving.groupby(ledger["credit_code"]).any().reindex(out.index)
     if onset == "listing":
         out["onset_year"] = out["listed_year"].astype(float)
     else:
@@ -143,20 +144,41 @@ def match_controls(panel: pd.DataFrame, treated: pd.Index, candidates: pd.Index,
     """For each treated enterprise (credit codes), the ``k`` candidates nearest in ``value`` in the
     first year of ``panel``, in the same pool and 大类 that year, else in the same pool (ties: the
     order of the panel). Returns one row per pair: treated, control, matching year, distance and the
-    cell used (``industry`` or ``pool``); a treated enterprise with no candidate in its pool has none."""
+    cell used (``industry`` or ``pool``); a treated enterprise with no candidate in its pool has none.
+    Each cell's candidates are sorted by value once, and a treated enterprise looks at those within
+    the k-th nearest distance only (a search, not a scan: thousands of treated at 100,000 parcels)."""
     if k < 1:
         raise InputError("parameter matches", f"{k} comparison enterprises per treated one", expected="a whole number ≥ 1")
     year = int(panel["year"].min())
-    first = panel[panel["year"] == year].set_index("credit_code")
-    pool_of = first[first.index.isin(candidates)]
+    first = panel[panel["year"] == year].reset_index(drop=True)
+    pool_of = first[first["credit_code"].isin(candidates)]
+    cells: dict[tuple, tuple[np.ndarray, np.ndarray, np.ndarray]] = {}
+    for key, group in [*pool_of.groupby(["pool", "industry"], sort=False), *pool_of.groupby("pool", sort=False)]:
+        order = np.argsort(group["value"].to_numpy(), kind="stable")
+        cells[key if isinstance(key, tuple) else (key,)] = (
+            group["value"].to_numpy()[order],
+            group.index.to_numpy()[order],  # the panel's order, for ties
+            group["credit_code"].to_numpy()[order],
+        )
+    me = first.set_index("credit_code")
     rows: list[tuple[str, str, int, float, str]] = []
     for code in treated:
-        me = first.loc[code]
-        same_pool = pool_of[pool_of["pool"] == me["pool"]]
-        same_industry = same_pool[same_pool["industry"] == me["industry"]]
-        cell, pick = ("industry", same_industry) if len(same_industry) >= k else ("pool", same_pool)
-        distance = (pick["value"] - me["value"]).abs().sort_values(kind="stable").head(k)
-        rows.extend((code, control, year, float(d), cell) for control, d in distance.items())
+        pool, industry, value = me.at[code, "pool"], me.at[code, "industry"], me.at[code, "value"]
+        in_industry = cells.get((pool, industry))
+        cell, found = (
+            ("industry", in_industry) if in_industry is not None and len(in_industry[0]) >= k else ("pool", cells.get((pool,)))
+        )
+        if found is None:
+            continue
+        values, position, codes = found
+        at = np.searchsorted(values, value)
+        window = slice(max(0, at - k), min(len(values), at + k))
+        kth = np.sort(np.abs(values[window] - value), kind="stable")[:k][-1]
+        lo, hi = np.searchsorted(values, value - kth, "left"), np.searchsorted(values, value + kth, "right")
+        near = np.arange(lo, hi)
+        distance = np.abs(values[near] - value)
+        pick = near[np.lexsort((position[near], distance))][:k]  # nearest first, then the panel's order
+        rows.extend((code, codes[i], year, float(abs(values[i] - value)), cell) for i in pick)
     return pd.DataFrame(rows, columns=["treated", "control", "matching_year", "distance", "cell"])
 
 
