@@ -260,7 +260,7 @@ def run_notebooks(notebooks: list[Path], run_dir: Path, parameters: dict, anonym
     import multiprocessing
     from concurrent.futures import ProcessPoolExecutor
 
-    order = longest_first(notebooks, previous_seconds())
+    order = longest_first(notebooks, previous_seconds(run_dir.parent))  # the runs beside this one
     context = multiprocessing.get_context("fork")  # the runner holds no threads yet; fork starts at once
     with ProcessPoolExecutor(max_workers=min(jobs, len(notebooks)), mp_context=context) as pool:
         futures = {nb: pool.submit(run_notebook, nb, run_dir, parameters, anonymized, False) for nb in order}
