@@ -432,10 +432,11 @@ def event_study_chart(panels: list[dict], title: str, plan_ref: str, synthetic: 
         c = p["coefficients"]
         ax.axhline(0, color="#737373", lw=0.8)
         ax.axvspan(c["event_time"].min() - 0.5, -0.5, color="#f0f0f0", zorder=0)
+        est = c[c["event_time"] != -1]  # the reference year is 0 by construction: a hollow dot, no interval
         ax.errorbar(
-            c["event_time"],
-            c["estimate"],
-            yerr=[c["estimate"] - c["ci_low"], c["ci_high"] - c["estimate"]],
+            est["event_time"],
+            est["estimate"],
+            yerr=[est["estimate"] - est["ci_low"], est["ci_high"] - est["estimate"]],
             fmt="o",
             color="#2166ac",
             ecolor="#6baed6",
@@ -443,7 +444,7 @@ def event_study_chart(panels: list[dict], title: str, plan_ref: str, synthetic: 
             capsize=3,
         )
         ref = c[c["event_time"] == -1]
-        ax.plot(ref["event_time"], ref["estimate"], "o", mfc="white", mec="#2166ac")
+        ax.plot(ref["event_time"], ref["estimate"], "o", mfc="white", mec="#2166ac", zorder=3)
         ax.set_xticks(list(c["event_time"]))
         ax.set_xlabel("距整治开始年数 years since onset", fontsize=9)
         ax.set_title(p["title"], fontsize=10, loc="right")
