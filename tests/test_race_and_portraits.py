@@ -82,3 +82,23 @@ def test_an_anonymised_portrait_page_names_no_real_enterprise(tmp_path, sample):
     real = set(sample.enterprises["name"]) | set(sample.enterprises["credit_code"])
     assert not [n for n in real if n in page or json.dumps(n)[1:-1] in page]
     assert section.data["codes"] and all(c in page for c in section.data["codes"][:5])  # the pseudonyms
+
+
+def test_portraits_of_a_long_list_stop_at_portraits_max_lowest_scores_first(ctx):
+    """A list longer than ``portraits_max`` (thousands at 100,000 parcels) gives that many portraits,
+    the lowest comprehensive scores first, and says how many the list holds; 0 draws them all; codes
+    named by hand are all drawn; a negative or fractional limit is refused."""
+    on_list = listed(ctx)
+    capped = type(ctx)(**{**ctx.__dict__, "parameters": {**ctx.parameters, "portraits_max": 5}, "_memo": {}})
+    section = enterprises_page.portraits(capped)
+    lowest = list(on_list.sort_values("score", kind="stable")["credit_code"].head(5))
+    assert section.data["codes"] == lowest
+    assert section.data["portraits"].read_text(encoding="utf-8").count('<section class="portrait"') == 5
+    assert f"{len(on_list):,}" in section.texts[0] and "portraits_max = 0" in section.texts[0]
+    named = type(ctx)(**{**ctx.__dict__, "parameters": {**ctx.parameters, "portraits_max": 1, "portraits": ",".join(lowest[:3])}})
+    assert enterprises_page.portraits(named).data["codes"] == lowest[:3]
+    for bad in (-1, 2.5, True):
+        wrong = type(ctx)(**{**ctx.__dict__, "parameters": {**ctx.parameters, "portraits_max": bad}})
+        with pytest.raises(InputError, match="portraits_max"):
+            enterprises_page.portraits(wrong)
+    assert enterprises_page.portrait_limit(ctx) == enterprises_page.DEFAULT_PORTRAITS_MAX > len(on_list)  # the sample: all

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import pandas as pd
 
+from helpers.core.errors import InputError
 from helpers.evaluate.peers import DEFAULT_MIN_GROUP, furthest_below, industry_summary, peer_frame
 from helpers.evaluate.transitions import d_persistence, transitions, year_pairs
 from helpers.plan.tasks import plan_period
@@ -304,12 +305,31 @@ def race_measures(ctx: RunContext) -> Section:
 # --- portraits ------------------------------------------------------------------------------------
 
 
+DEFAULT_PORTRAITS_MAX = 1000  # portraits drawn from the list at most (notebook parameter portraits_max)
+
+
+def portrait_limit(ctx: RunContext) -> int:
+    """Parameter ``portraits_max``: at most this many portraits of the list (0: all of them)."""
+    limit = ctx.option("portraits_max", DEFAULT_PORTRAITS_MAX)
+    if isinstance(limit, bool) or not isinstance(limit, int) or limit < 0:
+        raise InputError("parameter portraits_max", f"{limit!r}", expected="a whole number ≥ 0 (0: every enterprise of the list)")
+    return limit
+
+
 def portraits(ctx: RunContext) -> Section:
-    """Writes the portraits page of the chosen enterprises (parameter ``portraits``) and links it."""
+    """Writes the portraits page of the chosen enterprises (parameter ``portraits``) and links it.
+    From the list, at most ``portraits_max`` (the lowest comprehensive scores first, as the
+    remediation list orders them): at 100,000 parcels the list holds thousands and one page of all
+    their portraits passed 700 MB. Enterprises named by code are all drawn."""
     who = str(ctx.option("portraits", "list"))
-    codes = chosen_codes(ctx, who, list(listed(ctx)["credit_code"]))
+    on_list = listed(ctx)
+    codes = chosen_codes(ctx, who, list(on_list["credit_code"]))
     if not codes:
         return Section().markdown("未生成企业画像（portraits=none）— no portraits drawn.")
+    limit, everyone = portrait_limit(ctx), len(codes)
+    capped = who.strip().lower() == "list" and 0 < limit < everyone
+    if capped:
+        codes = list(on_list.sort_values("score", kind="stable")["credit_code"].head(limit))
     intro = (
         f"<p>{html_text(ctx.plan_ref('（一）实施低效整治攻坚行动'))}；{html_text(ctx.ev.ranking_note)}；"
         "百分位与行业中位数为全区同评价组同行业口径；“升一档”每项单独计算，其余指标与基准不变。"
@@ -318,9 +338,15 @@ def portraits(ctx: RunContext) -> Section:
     )
     path = write_portraits(ctx, codes, district_peers(ctx), intro)  # chosen codes may lie outside the view
     which = "高耗低效清单企业 the 高耗低效 list" if who.strip().lower() == "list" else "所选企业 the chosen enterprises"
+    limit_note = (
+        f"（清单共 {everyone:,} 家，按综合得分由低到高取前 {limit:,} 家 — the {limit:,} lowest scores of {everyone:,};"
+        " portraits_max = 0 draws all）"
+        if capped
+        else ""
+    )
     return Section(data={"portraits": path, "codes": codes}).html(
-        f'<p>企业画像 {len(codes):,} 家（{html_text(which)}）：<a href="{html_text(path.name)}">{html_text(path.name)}</a>'
-        " — 每家一节，可打印 one printable section each.</p>"
+        f"<p>企业画像 {len(codes):,} 家（{html_text(which)}）{html_text(limit_note)}："
+        f'<a href="{html_text(path.name)}">{html_text(path.name)}</a> — 每家一节，可打印 one printable section each.</p>'
     )
 
 
