@@ -106,8 +106,8 @@ def test_the_vectorised_inference_gives_esdas_p_values(grid, column):
 def test_the_inference_needs_equal_neighbour_counts():
     from scipy import sparse
 
-    from helpers.evaluate.hotspots import conditional_p_sim
+    from helpers.evaluate.hotspots import LocalStatistic, conditional_p_sims
 
     uneven = sparse.csr_matrix(np.array([[0, 1, 1], [1, 0, 0], [1, 0, 0]], dtype=float))
     with pytest.raises(ValueError, match="same number of neighbours"):
-        conditional_p_sim(np.array([1.0, 2.0, 3.0]), uneven, np.zeros(3), "moran", 9, 1, 1.0)
+        conditional_p_sims([LocalStatistic(np.array([1.0, 2.0, 3.0]), uneven, np.zeros(3), "moran", 1.0)], 9, 1)

@@ -102,7 +102,7 @@ def _neighbour_weights(adjacency, n: int) -> tuple[np.ndarray, np.ndarray]:
     a.sort_indices()
     card = np.diff(a.indptr)
     if len(card) != n or (card != card.max()).any():
-        raise ValueError("conditional_p_sim: every site needs the same number of neighbours (k-nearest weights)")
+        raise ValueError("conditional_p_sims: every site needs the same number of neighbours (k-nearest weights)")
     return self_weights, a.data.reshape(n, int(card.max()))
 
 
@@ -125,7 +125,7 @@ def conditional_p_sims(statistics: list[LocalStatistic], permutations: int, seed
     ids = permuted_ids(n, ks.pop(), permutations, seed)
     values = [np.asarray(st.z, dtype=float) for st in statistics]
     below = [v[ids] for v in values]  # the value of id j for sites above j
-    above = [v[np.minimum(ids + 1, n - 1)] for v in values]  # and of j + 1 for sites at or below j
+    above = [v[ids + 1] for v in values]  # and of j + 1 for sites at or below j (ids run to n − 2)
     p_sims = [np.empty(n) for _ in statistics]
     for start in range(0, n, chunk):
         sites = np.arange(start, min(start + chunk, n))
@@ -138,13 +138,6 @@ def conditional_p_sims(statistics: list[LocalStatistic], permutations: int, seed
             larger = np.where(permutations - larger < larger, permutations - larger, larger)
             out[sites] = (larger + 1.0) / (permutations + 1.0)
     return [p.astype(np.float32) for p in p_sims]
-
-
-def conditional_p_sim(
-    z: np.ndarray, adjacency, observed: np.ndarray, stat: str, permutations: int, seed: int, scaling: float
-) -> np.ndarray:
-    """``conditional_p_sims`` of one statistic."""
-    return conditional_p_sims([LocalStatistic(z, adjacency, observed, stat, scaling)], permutations, seed)[0]
 
 
 def two_sided(p_sim: np.ndarray) -> np.ndarray:

@@ -12,14 +12,16 @@ ranking among the chosen 街道 only. The plan's targets are read from ``data/pl
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TypeVar
 
+import numpy as np
 import pandas as pd
 
 from helpers.core import disclosure, paths
+from helpers.core.errors import InputError
 from helpers.core.geography import load_boundary
 from helpers.evaluate.evaluation import Evaluation, evaluate, view
 from helpers.evaluate.land import check_land_basis
@@ -69,6 +71,21 @@ class RunContext:
         did not give it or gave None."""
         value = self.parameters.get(name)
         return default if value is None else value
+
+    def choice(self, name: str, default: str, choices: Iterable[str]) -> str:
+        """``option`` as text, one of ``choices`` (an ``InputError`` naming them otherwise)."""
+        value, allowed = str(self.option(name, default)), list(choices)
+        if value not in allowed:
+            raise InputError(f"parameter {name}", f"{value!r} is not a choice", expected=" or ".join(allowed))
+        return value
+
+    def whole_number(self, name: str, default: int, minimum: int, meaning: str) -> int:
+        """``option`` as a whole number ≥ ``minimum`` (not a switch, not a fraction); ``meaning`` is
+        said in the ``InputError`` otherwise."""
+        value = self.option(name, default)
+        if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < minimum:
+            raise InputError(f"parameter {name}", f"{value!r}", expected=f"a whole number ≥ {minimum} ({meaning})")
+        return int(value)
 
     @property
     def ev(self) -> Evaluation:

@@ -10,7 +10,6 @@ spatial model).
 
 from __future__ import annotations
 
-import numpy as np
 import pandas as pd
 
 from helpers.core.errors import InputError
@@ -72,28 +71,18 @@ def outcomes(ctx: RunContext, parameter: str = "outcomes", default: str = DEFAUL
     return names
 
 
-def _choice(ctx: RunContext, name: str, default: str, choices: dict) -> str:
-    value = str(ctx.option(name, default))
-    if value not in choices:
-        raise InputError(f"parameter {name}", f"{value!r} is not a choice", expected=" or ".join(choices))
-    return value
-
-
 def effect_design(ctx: RunContext) -> dict:
     """The event study's choices from the page's parameters, checked: ``onset``, ``comparison``,
     ``estimator``, ``matches`` (k), ``transform`` and ``confidence``."""
-    k = ctx.option("matches", 5)
-    if isinstance(k, bool) or not isinstance(k, (int, np.integer)) or k < 1:
-        raise InputError("parameter matches", f"{k!r}", expected="a whole number ≥ 1 (comparison enterprises per treated one)")
     confidence = float(ctx.option("confidence", 0.95))
     if not 0 < confidence < 1:
         raise InputError("parameter confidence", f"{confidence}", expected="a share between 0 and 1, such as 0.95")
     return {
-        "onset": _choice(ctx, "onset", "remediation", ONSETS),
-        "comparison": _choice(ctx, "comparison", "matched", COMPARISONS),
-        "estimator": _choice(ctx, "estimator", "sun_abraham", ESTIMATORS),
-        "k": int(k),
-        "transform": _choice(ctx, "transform", "level", TRANSFORMS),
+        "onset": ctx.choice("onset", "remediation", ONSETS),
+        "comparison": ctx.choice("comparison", "matched", COMPARISONS),
+        "estimator": ctx.choice("estimator", "sun_abraham", ESTIMATORS),
+        "k": ctx.whole_number("matches", 5, 1, "comparison enterprises per treated one"),
+        "transform": ctx.choice("transform", "level", TRANSFORMS),
         "confidence": confidence,
     }
 
@@ -142,9 +131,7 @@ def planted_share(ctx: RunContext, study: EventStudy) -> float | None:
 def population(ctx: RunContext) -> dict[int, pd.DataFrame]:
     """Each year's enterprises in the population (parameter ``population``: 规上 or all evaluated),
     selected once per context (every table of the page decomposes the same population)."""
-    which = str(ctx.option("population", "above_scale"))
-    if which not in POPULATIONS:
-        raise InputError("parameter population", f"{which!r} is not a population", expected=" or ".join(POPULATIONS))
+    which = ctx.choice("population", "above_scale", POPULATIONS)
 
     def select() -> dict[int, pd.DataFrame]:
         frames = {y: ev.evaluated for y, ev in ctx.evaluations.items()}
@@ -163,7 +150,7 @@ NO_CHANGE = (
 
 def header(ctx: RunContext) -> Section:
     span = years(ctx)
-    which = str(ctx.option("population", "above_scale"))
+    which = ctx.choice("population", "above_scale", POPULATIONS)
     shown = f"{span[0]} → {span[1]}" if span else f"{ctx.year}（仅一年 one year）"
     return (
         Section()
@@ -326,32 +313,15 @@ def effect_of_remediation(ctx: RunContext) -> Section:
             coefficient_rows.append(st.coefficients.assign(outcome=indicator_defs()[name].zh))
     if coefficient_rows:
         table = pd.concat(coefficient_rows, ignore_index=True)
-        shown = table[
-            [
-                "outcome",
-                "event_time",
-                "estimate",
-                "std_error",
-                "ci_low",
-                "ci_high",
-                "p_value",
-                "treated_firm_years",
-                "treated_mean",
-            ]
-        ]
-        shown = shown.rename(
-            columns={
-                "outcome": "结果 outcome",
-                "event_time": "距整治开始 years since onset",
-                "estimate": "估计 estimate",
-                "std_error": "标准误 SE",
-                "ci_low": f"{level}%下限 low",
-                "ci_high": f"{level}%上限 high",
-                "p_value": "p",
-                "treated_firm_years": "处理组企业年 treated firm-years",
-                "treated_mean": "处理组均值 treated mean",
-            }
-        )
+        columns = {
+            "outcome": "结果 outcome",
+            "event_time": "距整治开始 years since onset",
+            "estimate": "估计 estimate",
+            **_interval_labels(level),
+            "treated_firm_years": "处理组企业年 treated firm-years",
+            "treated_mean": "处理组均值 treated mean",
+        }
+        shown = table[list(columns)].rename(columns=columns)
         s.markdown("**按年系数 Coefficients by year since onset**（−1 为参照年 the reference, 0 by construction）")
         s.table(shown.style.format(precision=3, na_rep="—").hide(axis="index"))
     samples = (
@@ -365,23 +335,20 @@ def effect_of_remediation(ctx: RunContext) -> Section:
     return s
 
 
+def _interval_labels(level: int) -> dict[str, str]:
+    """Column labels of an estimate's uncertainty at the page's confidence level (percent)."""
+    return {"std_error": "标准误 SE", "ci_low": f"{level}%下限 low", "ci_high": f"{level}%上限 high", "p_value": "p"}
+
+
 def _tidy_shown(table: pd.DataFrame, level: int) -> pd.DataFrame:
-    return table[["label", "estimate", "std_error", "ci_low", "ci_high", "p_value"]].rename(
-        columns={
-            "label": "变量 term",
-            "estimate": "系数 estimate",
-            "std_error": "标准误 SE",
-            "ci_low": f"{level}%下限 low",
-            "ci_high": f"{level}%上限 high",
-            "p_value": "p",
-        }
-    )
+    columns = {"label": "变量 term", "estimate": "系数 estimate", **_interval_labels(level)}
+    return table[list(columns)].rename(columns=columns)
 
 
 def fitted_determinants(ctx: RunContext) -> Determinants:
     """``evaluate.determinants`` on the view's evaluations with the page's parameters, once."""
     outcome = outcomes(ctx, "determinants_outcome", "tax_per_mu")[0]
-    spatial = _choice(ctx, "spatial_model", "auto", SPATIAL_MODELS)
+    spatial = ctx.choice("spatial_model", "auto", SPATIAL_MODELS)
     alpha = float(ctx.option("spatial_alpha", 0.05))
     k = int(ctx.option("neighbours", 8))
     confidence = float(effect_design(ctx)["confidence"])

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import pandas as pd
 
-from helpers.core.errors import InputError
 from helpers.evaluate.peers import DEFAULT_MIN_GROUP, furthest_below, industry_summary, peer_frame
 from helpers.evaluate.transitions import d_persistence, transitions, year_pairs
 from helpers.plan.tasks import plan_period
@@ -310,10 +309,7 @@ DEFAULT_PORTRAITS_MAX = 1000  # portraits drawn from the list at most (notebook 
 
 def portrait_limit(ctx: RunContext) -> int:
     """Parameter ``portraits_max``: at most this many portraits of the list (0: all of them)."""
-    limit = ctx.option("portraits_max", DEFAULT_PORTRAITS_MAX)
-    if isinstance(limit, bool) or not isinstance(limit, int) or limit < 0:
-        raise InputError("parameter portraits_max", f"{limit!r}", expected="a whole number ≥ 0 (0: every enterprise of the list)")
-    return limit
+    return ctx.whole_number("portraits_max", DEFAULT_PORTRAITS_MAX, 0, "0: every enterprise of the list")
 
 
 def portraits(ctx: RunContext) -> Section:
