@@ -52,8 +52,8 @@ evaluate: $(STAMP) ## Classes and zone totals of one year without notebooks, on 
 	$(PY) -m helpers.scale.cli "$(or $(DATA),data/sample)" --engine $(or $(ENGINE),pandas) --workers $(or $(WORKERS),2) $(ARGS)
 
 .PHONY: bench
-bench: $(STAMP) ## Time every stage at SIZES parcels against a floor, a naive script and DuckDB, and dask at DASK_SIZES; table in reports/benchmarks/
-	$(PY) -m benchmarks.run --sizes $(SIZES) --dask-sizes $(DASK_SIZES) $(ARGS)
+bench: $(STAMP) ## First run and re-run at SIZES parcels against DuckDB, polars and a floor (interleaved, CPU time, same results?), our maps, dask at DASK_SIZES; table in reports/benchmarks/
+	$(PY) -m benchmarks.run --sizes $(SIZES) --dask-sizes $(DASK_SIZES) --outputs $(ARGS)
 
 .PHONY: lint
 lint: $(STAMP) ## ruff (lint and format check) and mypy on helpers

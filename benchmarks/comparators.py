@@ -1,20 +1,23 @@
-"""What our pipeline is measured against, on the same generated folder:
+"""What our pipeline is measured against, on the same generated folder, and what the peers share.
 
-- ``floor``: pyarrow reads the columns the first indicator needs, then one vectorised pass
-  (geometry decoded, projected and measured; land per enterprise by index arithmetic; 亩均税收).
-  No checks, no pools, no classes: the least work any evaluation must do.
-- ``naive``: the way a typical research script does it: the parcels from an ESRI Shapefile,
-  the tables with ``pandas.read_csv``, areas, land, indicators, scores and classes with
+- ``floor`` (``run_floor``): the least work any evaluation must do on the same inputs, per path.
+  First run: pyarrow reads the columns the first indicator needs from the raw files, writes them as
+  Parquet (its cache), and one vectorised pass gives land per enterprise, 亩均税收 and the land and tax
+  per 街道; re-run: the same pass from that cache. No checks, no pools, no classes, no geometry.
+- ``naive`` (``run_naive``): the way a typical research script does it: the parcels from an ESRI
+  Shapefile, the tables with ``pandas.read_csv``, areas, land, indicators, scores and classes with
   row-wise ``apply``, then ``geopandas.sjoin`` and ``groupby``. Same method, same classes.
-- ``duckdb``: DuckDB with its spatial extension (the PyPI wheel, loaded from disk: no network)
-  doing the same evaluation in SQL generated from the same method file.
+- the peers, each written the way an expert in it would: ``benchmarks.duckdb_peer`` and
+  ``benchmarks.polars_peer`` (first run from the raw files with their own cache, re-run from it).
 
-``naive`` and ``duckdb`` return each enterprise's class, so the benchmark can show that they
-compute what ours computes.
+``naive`` and the peers return each enterprise's class, and the peers their zone totals, so the
+benchmark shows that they compute what ours computes.
 """
 
 from __future__ import annotations
 
+import json
+import shutil
 from pathlib import Path
 
 import geopandas as gpd
@@ -24,58 +27,99 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
-import shapely
-from pyproj import Transformer
 
 from helpers.core.units import AREA_CRS, M2_PER_MU
-from helpers.evaluate.indicators import indicator_defs
+from helpers.evaluate.indicators import indicator_defs, source_columns
 from helpers.evaluate.methods import Method
 
 from .data import zones_of
 from .measure import Stages
 
-TEXT_COLUMNS = {"credit_code": "VARCHAR", "parcel_id": "VARCHAR", "street_code": "VARCHAR", "industry_code": "VARCHAR"}
 SCORE_EPS = 1e-12
+LAND = "land_mu"  # the one input a peer derives (from the parcels) rather than reads
+
+
+def panel_inputs(method: Method) -> list[str]:
+    """The panel columns the method's indicators read (numerators and denominators)."""
+    defs = indicator_defs()
+    cols = {
+        c
+        for pool in method.pools
+        for item in pool.items
+        for side in (defs[item.indicator].numerator, defs[item.indicator].denominator)
+        for c in source_columns(side)
+    }
+    return sorted(cols - {LAND})
+
+
+def geo_crs(path: Path):
+    """The CRS a GeoParquet file declares (OGC:CRS84 when it declares none)."""
+    meta = json.loads(pq.read_schema(path).metadata[b"geo"])
+    return meta["columns"][meta["primary_column"]].get("crs") or "OGC:CRS84"
+
+
+def header(path: Path) -> list[str]:
+    with open(path, encoding="utf-8-sig") as fh:
+        return fh.readline().strip().split(",")
+
+
+def zones_in(folder: Path, points: gpd.GeoSeries) -> list[str | None]:
+    """The 街道 code of the zone each point (in ``AREA_CRS``) lies in, None in none."""
+    zones = zones_of(folder).to_crs(AREA_CRS)
+    joined = gpd.sjoin(gpd.GeoDataFrame(geometry=points.reset_index(drop=True)), zones[["street_code", "geometry"]], how="left")
+    first = joined[~joined.index.duplicated()]
+    return [None if pd.isna(c) else str(c) for c in first["street_code"]]
 
 
 # ------------------------------------------------------------------ floor
-def run_floor(folder: Path, year: int, stages: Stages) -> None:
-    with stages.stage("floor: pyarrow read of the columns"):
-        parcels = pq.read_table(folder / "parcels.parquet", columns=["parcel_id", "registered_area_mu", "geometry"])
-        text = pacsv.ConvertOptions(column_types={"credit_code": pa.string(), "parcel_id": pa.string()})
-        links = pacsv.read_csv(folder / "enterprise_parcels.csv", convert_options=text)
-        panel = pacsv.read_csv(
+FLOOR_TABLES = ("parcels", "links", "panel")
+
+
+def _floor_read_raw(folder: Path, year: int) -> dict[str, pa.Table]:
+    text = {"credit_code": pa.string(), "parcel_id": pa.string()}
+    return {
+        "parcels": pq.read_table(folder / "parcels.parquet", columns=["parcel_id", "street_code", "registered_area_mu"]),
+        "links": pacsv.read_csv(folder / "enterprise_parcels.csv", convert_options=pacsv.ConvertOptions(column_types=text)),
+        "panel": pacsv.read_csv(
             folder / "panel.csv",
-            convert_options=pacsv.ConvertOptions(
-                column_types={"credit_code": pa.string()}, include_columns=["credit_code", "year", "tax_10k_yuan"]
-            ),
-        )
-    with stages.stage("floor: one vectorised pass (area, land, 亩均税收)") as note:
-        crs = pq.read_schema(folder / "parcels.parquet").metadata[b"geo"]
-        source_crs = gpd.GeoSeries.from_wkb([], crs=_geo_crs(crs)).crs
-        to_metres = Transformer.from_crs(source_crs, AREA_CRS, always_xy=True)
-        geoms = shapely.from_wkb(parcels["geometry"].to_numpy(zero_copy_only=False))
-        geom_area_mu = (
-            shapely.area(shapely.transform(geoms, lambda xy: np.column_stack(to_metres.transform(xy[:, 0], xy[:, 1]))))
-            / M2_PER_MU
-        )
+            convert_options=pacsv.ConvertOptions(column_types=text, include_columns=["credit_code", "year", "tax_10k_yuan"]),
+        ),
+    }
+
+
+def run_floor(folder: Path, year: int, stages: Stages, cache: Path, first: bool) -> None:
+    if first:
+        with stages.stage("floor: pyarrow read of the columns from the raw files"):
+            t = _floor_read_raw(folder, year)
+        with stages.stage("floor: write them as Parquet (its cache)"):
+            shutil.rmtree(cache, ignore_errors=True)
+            cache.mkdir(parents=True)
+            for name in FLOOR_TABLES:
+                pq.write_table(t[name], cache / f"{name}.parquet")
+    else:
+        with stages.stage("floor: read its cache (the year's panel rows)"):
+            t = {name: pq.read_table(cache / f"{name}.parquet") for name in FLOOR_TABLES if name != "panel"}
+            t["panel"] = pq.read_table(cache / "panel.parquet", filters=[("year", "=", year)])
+    parcels, links, panel = t["parcels"], t["links"], t["panel"]
+    with stages.stage("floor: one vectorised pass (land, 亩均税收, land and tax per 街道)") as note:
         registered = parcels["registered_area_mu"].to_numpy()
         at = pc.index_in(links["parcel_id"], parcels["parcel_id"]).to_numpy(zero_copy_only=False)
         used = registered[at] * links["share"].to_numpy()
         of_year = panel.filter(pc.equal(panel["year"], year))
         who = pc.index_in(links["credit_code"], of_year["credit_code"]).to_numpy(zero_copy_only=False)
         ok = ~np.isnan(who.astype(float))
-        land = np.bincount(who[ok].astype(np.int64), weights=used[ok], minlength=of_year.num_rows)
-        tax_per_mu = np.where(land > 0, of_year["tax_10k_yuan"].to_numpy() / np.where(land > 0, land, 1), np.nan)
+        who_ok = who[ok].astype(np.int64)
+        land = np.bincount(who_ok, weights=used[ok], minlength=of_year.num_rows)
+        tax = of_year["tax_10k_yuan"].to_numpy()
+        tax_per_mu = np.where(land > 0, tax / np.where(land > 0, land, 1), np.nan)
+        zone, zone_labels = pd.factorize(parcels["street_code"].to_numpy(zero_copy_only=False))
+        link_zone = zone[at[ok].astype(np.int64)]
+        share_of_tax = np.where(land[who_ok] > 0, tax[who_ok] * used[ok] / np.where(land[who_ok] > 0, land[who_ok], 1), 0.0)
+        land_per_zone = np.bincount(link_zone, weights=used[ok], minlength=len(zone_labels))
+        tax_per_zone = np.bincount(link_zone, weights=share_of_tax, minlength=len(zone_labels))
         note["tax_per_mu_mean"] = round(float(np.nanmean(tax_per_mu)), 4)
-        note["area_mu"] = round(float(geom_area_mu.sum()))
-
-
-def _geo_crs(geo_metadata: bytes):
-    import json
-
-    meta = json.loads(geo_metadata)
-    return meta["columns"][meta["primary_column"]].get("crs") or "OGC:CRS84"
+        note["zones"] = int((land_per_zone > 0).sum())
+        note["tax_10k_yuan"] = round(float(tax_per_zone.sum()))
 
 
 # ------------------------------------------------------------------ the method, row by row
@@ -160,121 +204,4 @@ def run_naive(folder: Path, shapefile: Path, year: int, method: Method, stages: 
     return result
 
 
-# ------------------------------------------------------------------ DuckDB
-def duckdb_connection():
-    import duckdb
-    import duckdb_extension_spatial
-
-    ext = next(Path(duckdb_extension_spatial.__file__).parent.glob("extensions/*/spatial.duckdb_extension"))
-    con = duckdb.connect(
-        config={
-            "allow_unsigned_extensions": "true",
-            "autoinstall_known_extensions": "false",
-            "autoload_known_extensions": "false",
-        }
-    )
-    con.load_extension(str(ext))
-    return con
-
-
-def _ratio_sql(num: str, den: str) -> str:
-    return f"CASE WHEN {den} > 0 THEN {num} / {den} END"
-
-
-def method_sql(method: Method, year: int) -> str:
-    """The evaluation of ``method`` as one DuckDB query over the views parcels_m, links,
-    enterprises, panel and zones; returns (credit_code, pool, score, class)."""
-    defs = indicator_defs()
-    select_pool = []
-    for pool in method.pools:
-        cond = ["TRUE"]
-        sel = pool.select
-        if "above_scale" in sel:
-            cond.append(f"above_scale = {str(bool(sel['above_scale'])).upper()}")
-        if "land_mu_min" in sel:
-            cond.append(f"land_mu >= {float(sel['land_mu_min'])}")
-        if "land_mu_max_excl" in sel:
-            cond.append(f"land_mu < {float(sel['land_mu_max_excl'])}")
-        select_pool.append(f"WHEN {' AND '.join(cond)} THEN '{pool.id}'")
-    ids = sorted({i.indicator for p in method.pools for i in p.items})
-    values = ", ".join(f"{_ratio_sql(defs[i].numerator, defs[i].denominator)} AS v_{i}" for i in ids)
-    per_pool = []
-    for pool in method.pools:
-        items = []
-        for item in pool.items:
-            d = defs[item.indicator]
-            v = f"v_{item.indicator}"
-            if item.fixed_benchmark:
-                bench = str(float(item.benchmark))
-            elif item.benchmark == "pool_aggregate":
-                ok = f"{v} IS NOT NULL"
-                bench = (
-                    f"(SUM(CASE WHEN {ok} THEN {d.numerator} END) OVER () / "
-                    f"NULLIF(SUM(CASE WHEN {ok} THEN {d.denominator} END) OVER (), 0))"
-                )
-            else:
-                bench = f"AVG({v}) OVER ()"
-            ratio = f"({v} / {bench})" if not item.cap_ratio else f"LEAST({v} / {bench}, {item.cap_ratio})"
-            items.append((item, f"{item.weight} * {ratio}"))
-        raw = ", ".join(f"{expr} AS s{k}" for k, (_, expr) in enumerate(items))
-        filled = " + ".join(
-            f"COALESCE(s{k}, AVG(s{k}) OVER (), 0)" if item.missing == "pool_mean_item_score" else f"COALESCE(s{k}, 0)"
-            for k, (item, _) in enumerate(items)
-        )
-        bands = " ".join(f"WHEN share <= {upper} + {SCORE_EPS} THEN '{name}'" for name, upper in pool.bands)
-        per_pool.append(f"""
-        SELECT credit_code, pool, tax_10k_yuan, land_mu, score, CASE {bands} ELSE '{pool.bands[-1][0]}' END AS class FROM (
-          SELECT *, RANK() OVER (ORDER BY score DESC) / COUNT(*) OVER () AS share FROM (
-            SELECT credit_code, pool, tax_10k_yuan, land_mu, {filled} AS score FROM (
-              SELECT *, {raw} FROM valued WHERE pool = '{pool.id}')))""")
-    return f"""
-    WITH land AS (
-      SELECT l.credit_code, SUM(p.registered_area_mu * l.share) AS land_mu
-      FROM links l JOIN parcels_m p USING (parcel_id) GROUP BY l.credit_code),
-    frame AS (
-      SELECT e.credit_code, COALESCE(land.land_mu, 0) AS land_mu, y.* EXCLUDE (credit_code, year)
-      FROM enterprises e LEFT JOIN land USING (credit_code)
-      JOIN (SELECT * FROM panel WHERE year = {int(year)}) y USING (credit_code)
-      WHERE y.in_production AND COALESCE(land.land_mu, 0) > 0),
-    pooled AS (SELECT *, CASE {" ".join(select_pool)} END AS pool FROM frame),
-    valued AS (SELECT *, {values} FROM pooled WHERE pool IS NOT NULL)
-    {" UNION ALL ".join(per_pool)}
-    """
-
-
-def run_duckdb(folder: Path, year: int, method: Method, stages: Stages) -> pd.Series:
-    con = duckdb_connection()
-    crs = _geo_crs(pq.read_schema(folder / "parcels.parquet").metadata[b"geo"])
-    source = gpd.GeoSeries([], crs=crs).crs.to_string()
-    with stages.stage("duckdb: read + area + spatial join to zones"):
-        for name, file in (("links", "enterprise_parcels.csv"), ("enterprises", "enterprises.csv"), ("panel", "panel.csv")):
-            types = ", ".join(f"'{k}': '{v}'" for k, v in TEXT_COLUMNS.items() if k in _header(folder / file))
-            con.execute(f"CREATE TABLE {name} AS SELECT * FROM read_csv('{folder / file}', header = true, types = {{{types}}})")
-        zones = zones_of(folder).to_crs(AREA_CRS)
-        zones_wkb = pd.DataFrame({"zone_code": zones["street_code"].astype(str), "wkb": shapely.to_wkb(zones.geometry.array)})
-        con.register("zones_wkb", zones_wkb)
-        con.execute("CREATE TABLE zones AS SELECT zone_code, ST_GeomFromWKB(wkb) AS geom FROM zones_wkb")
-        con.execute(f"""CREATE TABLE parcels_m AS
-            SELECT parcel_id, registered_area_mu, ST_Area(g) / {M2_PER_MU} AS geom_area_mu, ST_PointOnSurface(g) AS pt
-            FROM (SELECT parcel_id, registered_area_mu,
-                         ST_Transform(geometry::GEOMETRY, '{source}', '{AREA_CRS}', always_xy := true) AS g
-                  FROM read_parquet('{folder / "parcels.parquet"}'))""")
-        con.execute("""CREATE TABLE parcel_zone AS
-            SELECT p.parcel_id, z.zone_code FROM parcels_m p LEFT JOIN zones z ON ST_Contains(z.geom, p.pt)""")
-    with stages.stage("duckdb: land, indicators, scores, classes (SQL)") as note:
-        con.execute(f"CREATE TABLE scored AS {method_sql(method, year)}")
-        note["evaluated"] = con.execute("SELECT COUNT(*) FROM scored").fetchone()[0]
-    with stages.stage("duckdb: zone aggregation"):
-        con.execute("""CREATE TABLE zone_totals AS
-            SELECT pz.zone_code, s.class, SUM(p.registered_area_mu * l.share) AS used_mu,
-                   SUM(s.tax_10k_yuan * p.registered_area_mu * l.share / s.land_mu) AS tax_10k_yuan, COUNT(*) AS n_links
-            FROM links l JOIN scored s USING (credit_code) JOIN parcels_m p USING (parcel_id)
-            JOIN parcel_zone pz USING (parcel_id) GROUP BY ALL""")
-    classes = con.execute("SELECT credit_code, class FROM scored").df()
-    con.close()
-    return pd.Series(classes["class"].to_numpy(), index=classes["credit_code"].to_numpy(), name="class", dtype="string")
-
-
-def _header(path: Path) -> list[str]:
-    with open(path, encoding="utf-8-sig") as fh:
-        return fh.readline().strip().split(",")
+__all__ = ["run_floor", "run_naive", "panel_inputs", "geo_crs", "header", "zones_in", "SCORE_EPS"]

@@ -1,4 +1,5 @@
-"""Wall time and peak memory (resident set size of the process, sampled every 5 ms) per stage."""
+"""Wall time, CPU time (user + system, of the process and its children) and peak memory (resident
+set size, sampled every 5 ms) per stage."""
 
 from __future__ import annotations
 
@@ -21,6 +22,19 @@ class PeakRSS:
         self.peak = 0
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, daemon=True)
+
+    def cpu_seconds(self) -> float:
+        """User + system CPU time so far of this process (and of its live children, e.g. dask workers)."""
+        t = self.process.cpu_times()
+        total = t.user + t.system + t.children_user + t.children_system
+        if self.children:
+            for child in self.process.children(recursive=True):
+                try:
+                    c = child.cpu_times()
+                    total += c.user + c.system
+                except psutil.Error:
+                    pass
+        return total
 
     def rss(self) -> int:
         total = self.process.memory_info().rss
@@ -60,15 +74,18 @@ class Stages:
         gc.collect()
         note: dict = {}
         with PeakRSS(self.children) as mem:
+            cpu0 = mem.cpu_seconds()
             t0 = time.perf_counter()
             yield note
             seconds = time.perf_counter() - t0
+            cpu = mem.cpu_seconds() - cpu0
         self.records.append(
             {
                 "engine": self.engine,
                 "n_parcels": self.n_parcels,
                 "stage": name,
                 "seconds": round(seconds, 3),
+                "cpu_s": round(cpu, 3),
                 "peak_mb": round(mem.peak / 2**20),
                 "in_total": in_total,
                 **note,

@@ -1,5 +1,6 @@
-"""The benchmark command end to end at a small size: every stage timed, the three ratios
-printed, and the naive script and DuckDB giving our classes (so the ratios compare like with like)."""
+"""The benchmark command end to end at a small size: both paths of every engine timed with CPU
+time, the ratios printed, and DuckDB, polars and the naive script giving our classes and zone
+totals (so the ratios compare like with like)."""
 
 import os
 import subprocess
@@ -10,7 +11,8 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from benchmarks.comparators import method_sql
+from benchmarks.comparators import panel_inputs
+from benchmarks.duckdb_peer import method_sql
 from helpers.core import paths
 from helpers.evaluate.methods import load_method
 
@@ -23,11 +25,24 @@ def test_method_sql_has_one_branch_per_pool():
     assert "year = 2023" in sql and "RANK() OVER (ORDER BY score DESC)" in sql
 
 
-def test_benchmark_prints_the_table_with_the_three_ratios(tmp_path):
+def test_the_peers_read_the_panel_columns_the_method_needs_and_no_land():
+    assert panel_inputs(load_method("linping_default")) == [
+        "electricity_10k_kwh",
+        "emissions_t",
+        "employees",
+        "energy_tce",
+        "rd_10k_yuan",
+        "revenue_10k_yuan",
+        "tax_10k_yuan",
+        "value_added_10k_yuan",
+    ]
+
+
+def test_benchmark_compares_both_paths_of_every_engine_like_with_like(tmp_path):
     env = {**os.environ, "MUJUN_CACHE_DIR": str(tmp_path / "cache"), "PYTHONWARNINGS": "ignore"}
     out = tmp_path / "bench"
     done = subprocess.run(
-        [sys.executable, "-m", "benchmarks.run", "--sizes", "3000", "--repeat", "2", "--out", str(out)],
+        [sys.executable, "-m", "benchmarks.run", "--sizes", "3000", "--repeat", "2", "--outputs", "--out", str(out)],
         cwd=paths.PROJECT_ROOT,
         env=env,
         capture_output=True,
@@ -35,30 +50,37 @@ def test_benchmark_prints_the_table_with_the_three_ratios(tmp_path):
         timeout=900,
     )
     assert done.returncode == 0, done.stderr[-3000:]
-    assert "÷ floor | ÷ naive | ÷ DuckDB" in done.stdout
+    assert "| ours ÷ DuckDB | ours ÷ polars | ours ÷ floor |" in done.stdout
     stages = pd.read_csv(out / "stages.csv")
     assert "FAILED" not in set(stages["stage"])
-    ours = set(stages.loc[stages["engine"] == "ours", "stage"])
-    for words in (
-        "read: parse",
-        "validate",
-        "GeoParquet cache",
-        "area",
-        "classes",
-        "spatial join",
-        "aggregation",
-        "static map",
-        "interactive",
-        "export",
-    ):
-        assert any(words in s for s in ours), words
-    assert (stages["seconds"] >= 0).all() and (stages["peak_mb"] > 0).all()
-    assert set(stages.loc[stages["engine"].isin(["floor", "duckdb"]), "runs"]) == {2}  # medians of 2 runs
-    summary = pd.read_csv(out / "summary.csv").iloc[0]
-    for col in ("ratio_to_floor", "ratio_to_naive", "ratio_to_duckdb"):
-        assert summary[col] > 0, col
-    assert summary["naive_same_classes"] == pytest.approx(1.0)
-    assert summary["duckdb_same_classes"] == pytest.approx(1.0)
+    engines = set(stages["engine"])
+    assert {f"{e}-{p}" for e in ("ours", "duckdb", "polars", "floor") for p in ("first", "rerun")} <= engines
+    first = " ".join(stages.loc[stages["engine"] == "ours-first", "stage"])
+    for words in ("read and parse", "check every rule", "write the cache", "classes", "zone totals"):
+        assert words in first, words
+    rerun = " ".join(stages.loc[stages["engine"] == "ours-rerun", "stage"])
+    assert "no outlines" in rerun and "check" not in rerun.replace("checked", "")
+    outputs = " ".join(stages.loc[stages["engine"] == "ours-outputs", "stage"])
+    for words in ("static map", "interactive", "export"):
+        assert words in outputs, words
+    assert (stages["seconds"] >= 0).all() and (stages["cpu_s"] >= 0).all() and (stages["peak_mb"] > 0).all()
+    paths_run = stages[stages["engine"].str.endswith(("-first", "-rerun"))]
+    assert set(paths_run["runs"]) == {2}  # medians of 2 interleaved runs
+    # each peer's first run wrote its own cache, which its re-run read
+    for peer, file in (("duckdb", "duckdb_cache.duckdb"), ("polars", "panel.parquet"), ("floor", "panel.parquet")):
+        assert (out / "n3000" / "cache" / peer / file).is_file(), peer
+    summary = pd.read_csv(out / "summary.csv").set_index("path")
+    for path in ("first", "rerun"):
+        for peer in ("duckdb", "polars", "floor"):
+            assert summary.at[path, f"ours_vs_{peer}"] > 0, (path, peer)
+            assert summary.at[path, f"ours_vs_{peer}_cpu"] > 0, (path, peer)
+    agreement = pd.read_csv(out / "agreement.csv").set_index("engine")
+    for engine in ("naive", "duckdb", "polars"):
+        assert agreement.at[engine, "same_classes"] == pytest.approx(1.0), engine
+    for engine in ("duckdb", "polars"):
+        assert agreement.at[engine, "used_mu_max_rel_diff"] < 1e-9, engine
+        assert agreement.at[engine, "tax_10k_yuan_max_rel_diff"] < 1e-9, engine
+        assert bool(agreement.at[engine, "n_links_equal"]), engine
     assert (out / "benchmark.md").read_text(encoding="utf-8").startswith("# Benchmark")
 
 

@@ -270,3 +270,53 @@ def test_cache_reads_only_the_tables_asked_for(sample_copy, cache_dir):
         ledger.reset_index(drop=True), whole.ledger[whole.ledger["table"].isin(core)].reset_index(drop=True)
     )
     assert set(load_dataset(sample_copy, records=False).records) == set()
+
+
+def test_a_rerun_without_outlines_or_other_years_evaluates_as_the_whole_dataset(sample_copy, cache_dir):
+    whole = load_dataset(sample_copy, records=False)  # first run: checks and stores
+    light = load_dataset(sample_copy, records=False, outlines=False, years=(2023,))
+    assert whole.outlines and not light.outlines
+    assert light.parcels.geometry.isna().all() and light.parcels.crs == whole.parcels.crs
+    pd.testing.assert_frame_equal(
+        pd.DataFrame(light.parcels.drop(columns="geometry")), pd.DataFrame(whole.parcels.drop(columns="geometry"))
+    )
+    assert light.years == [2023] and len(light.panel) == int((whole.panel["year"] == 2023).sum())
+    # the stored row positions are kept in step with the rows read: the same as looking the codes up
+    expected = whole.panel_rows()[(whole.panel["year"] == 2023).to_numpy()]
+    np.testing.assert_array_equal(light.panel_rows(), expected)
+    assert light.parcel_points() is not None
+    full, part = evaluate(whole, 2023).enterprises, evaluate(light, 2023).enterprises
+    pd.testing.assert_frame_equal(full, part)
+    pd.testing.assert_frame_equal(dataset_zone_totals(whole, full), dataset_zone_totals(light, part))
+
+
+def test_a_folder_without_zones_reads_the_outlines_it_draws_them_from(sample_copy, cache_dir):
+    (sample_copy / "street_zones_synthetic.geojson").unlink()
+    load_dataset(sample_copy, records=False)
+    dataset = load_dataset(sample_copy, records=False, outlines=False)
+    assert dataset.outlines and not dataset.parcels.geometry.isna().any()
+    assert dataset.zones is not None and len(dataset.zones)
+
+
+def test_the_pandas_engine_names_the_years_there_are_for_a_missing_year(sample_copy, cache_dir):
+    from helpers.scale.cli import evaluate_at_scale
+
+    with pytest.raises(ValueError, match="has the years 2021, 2022, 2023"):
+        evaluate_at_scale(sample_copy, 2030)
+
+
+def test_file_digests_are_remembered_and_any_write_is_seen(sample_copy, cache_dir, monkeypatch):
+    import os
+
+    key = cache.folder_key(sample_copy)
+    real = cache._file_digest
+    monkeypatch.setattr(cache, "_file_digest", lambda path: pytest.fail(f"{path.name} hashed again"))
+    assert cache.folder_key(sample_copy) == key  # untouched files: their remembered digests
+    monkeypatch.setattr(cache, "_file_digest", real)
+    panel = sample_copy / "panel.csv"
+    before = panel.stat()
+    text = panel.read_bytes()
+    panel.write_bytes(text.replace(b"2023", b"2024", 1))  # same size
+    os.utime(panel, ns=(before.st_atime_ns, before.st_mtime_ns))  # and the old modification time
+    assert panel.stat().st_size == before.st_size and panel.stat().st_mtime_ns == before.st_mtime_ns
+    assert cache.folder_key(sample_copy) != key  # the change time moved: hashed again

@@ -52,7 +52,8 @@ def year_frame(
         )
     else:
         frame = lookup(enterprises, land, "credit_code")
-    frame["street_name"] = frame["street_code"].map(names)
+    code, found = pd.factorize(frame["street_code"])  # the few codes looked up once, not per row
+    frame["street_name"] = pd.Series(pd.array(found.map(names), dtype=names.dtype).take(code, allow_fill=True), index=frame.index)
     if panel_rows is None:
         panel = panel[panel["year"] == year].drop(columns="year")
         at = positions(frame["credit_code"], panel["credit_code"])
@@ -104,7 +105,8 @@ def evaluate_frame(frame: pd.DataFrame, method: Method, codes: list[str] | None 
     frame["status"] = labels_at(["excluded", "filtered", "evaluated"], status, "str")
     frame["reason"] = labels_at(list(EXCLUSION_REASONS.values()), reason, "string")
     scored = pd.concat(frames) if frames else pd.DataFrame(index=frame.index[:0])
-    frame = frame.join(scored)
+    # the pools' columns on the frame's rows (missing where not evaluated): only they are reindexed
+    frame = pd.concat([frame, scored.reindex(frame.index)], axis=1)
     if "pool_zh" in frame:
         frame = frame[[c for c in frame.columns if c != "pool_zh"] + ["pool_zh"]]
     return frame, pd.concat(benches, ignore_index=True)

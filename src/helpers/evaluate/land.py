@@ -34,26 +34,38 @@ def used_land(dataset: Dataset, parcel_extra: dict[str, pd.Series] | None = None
 
 def enterprise_land(dataset: Dataset) -> pd.DataFrame:
     """Land each enterprise uses: ``land_mu`` (Σ registered area × share), parcel count, main parcel
-    (the largest ``used_mu``; the first link of the table among equals)."""
-    links = used_land(dataset)
+    (the largest ``used_mu``; the first link of the table among equals). The products of
+    ``with_used_area``, taken on the link rows' positions (no link table is built)."""
+    parcel_row, who = dataset.link_rows()
+    has_parcel = parcel_row >= 0
+    share = dataset.links["share"].to_numpy(dtype=float, na_value=np.nan)
+
+    def used(column: str) -> np.ndarray:  # each link's area × share; missing where the parcel is unknown
+        area = dataset.parcels[column].to_numpy(dtype=float, na_value=np.nan)
+        return np.where(has_parcel, area[np.where(has_parcel, parcel_row, 0)], np.nan) * share
+
     codes = dataset.enterprises["credit_code"]
-    who = dataset.link_rows()[1]
     known = who >= 0
-    who, used, used_geom = who[known], links["used_mu"].to_numpy(float)[known], links["used_geom_mu"].to_numpy(float)[known]
+    at = np.flatnonzero(known)
+    who, used_mu, used_geom = who[known], used("registered_area_mu")[known], used("geom_area_mu")[known]
     n = len(codes)
     out = pd.DataFrame(
         {
             "credit_code": codes.reset_index(drop=True),
-            "land_mu": np.bincount(who, weights=np.nan_to_num(used), minlength=n),
+            "land_mu": np.bincount(who, weights=np.nan_to_num(used_mu), minlength=n),
             "land_geom_mu": np.bincount(who, weights=np.nan_to_num(used_geom), minlength=n),
             "n_parcels": np.bincount(who, minlength=n).astype(int),
         }
     )
-    order = np.lexsort((np.arange(len(who)), -used, who))  # by enterprise, largest first, table order
-    first = order[np.r_[True, who[order][1:] != who[order][:-1]]] if len(order) else order
-    main_link = np.full(n, -1, dtype=np.int64)
-    main_link[who[first]] = np.flatnonzero(known)[first]
-    out["main_parcel_id"] = take_rows(links[["parcel_id"]], main_link)["parcel_id"]
+    # the main link: the largest used area of the enterprise (a missing one counts least), the first in table order among equals
+    ranked = np.where(np.isnan(used_mu), -np.inf, used_mu)
+    largest = np.full(n, -np.inf)
+    np.maximum.at(largest, who, ranked)
+    top = np.flatnonzero(ranked == largest[who])
+    main_link = np.full(n, np.iinfo(np.int64).max, dtype=np.int64)
+    np.minimum.at(main_link, who[top], at[top])
+    main_link[main_link == np.iinfo(np.int64).max] = -1
+    out["main_parcel_id"] = take_rows(dataset.links[["parcel_id"]].reset_index(drop=True), main_link)["parcel_id"]
     return out
 
 

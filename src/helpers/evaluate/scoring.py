@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 
 from helpers.core.errors import InputError
 from helpers.evaluate.indicators import aggregate_ratio, compute_indicators, indicator_defs, source_columns, zero_denominators
@@ -101,14 +102,14 @@ def assign_classes(
         note[:] = NOTE_NO_SPREAD
         return pd.Series(pd.NA, index=scores.index, dtype="Int64"), cls, note
     placed = scores.rank(method="average", ascending=False) if ranking.ties == "average_rank" else rank
-    share = placed / n if n else placed
-    assigned = pd.Series(False, index=scores.index)
-    for name, upper in bands:
-        hit = ~assigned & (share <= upper + SHARE_EPS)
-        cls[hit] = name
-        assigned |= hit
+    share = (placed / n if n else placed).to_numpy(dtype=float, na_value=np.nan)
+    band = np.full(n, -1, dtype=np.int64)  # each score's band: the first whose upper share it is within
+    for k, (_, upper) in enumerate(bands):
+        band[(band < 0) & (share <= upper + SHARE_EPS)] = k
+    names = pa.array([name for name, _ in bands], pa.large_string())
+    cls = pd.Series(pd.array(names.take(pa.array(band, mask=band < 0)), dtype="string"), index=scores.index)
     bottom = bands[-1][0]
-    if ranking.ties == "best_rank_bottom_kept" and n > 1 and not (cls == bottom).any():
+    if ranking.ties == "best_rank_bottom_kept" and n > 1 and not (band == len(bands) - 1).any():
         last = scores == scores.min()  # the tie group in last place (a lone last enterprise is in the bottom band already)
         cls[last] = bottom
         note[last] = NOTE_BOTTOM_TIE.format(c=bottom)
@@ -138,6 +139,7 @@ def score_pool(members: pd.DataFrame, pool: Pool) -> tuple[pd.DataFrame, pd.Data
     total = pd.Series(0.0, index=members.index)
     zero = zero_denominators(members, ids)
     zero_notes = pd.Series("", index=members.index)
+    noted = np.zeros(len(members), dtype=bool)  # members with a zero-denominator note
     for item in pool.items:
         v = values[item.indicator]
         hit = zero[item.indicator]
@@ -146,6 +148,7 @@ def score_pool(members: pd.DataFrame, pool: Pool) -> tuple[pd.DataFrame, pd.Data
             if item.zero_denominator == "pool_best" and v.notna().any():
                 v = v.where(~hit, v.max())
             zero_notes[hit] += f"{label}分母为0：{ZERO_DENOMINATOR_RULES[item.zero_denominator]}; "
+            noted |= hit.to_numpy(dtype=bool)
         bench = resolve_benchmark(item, members, v, pool)
         raw = item_scores(v, bench, item.weight, item.cap_ratio)
         filled = fill_missing(raw, item.missing)
@@ -167,6 +170,8 @@ def score_pool(members: pd.DataFrame, pool: Pool) -> tuple[pd.DataFrame, pd.Data
             }
         )
     out["score"] = total
-    out["zero_denominator"] = zero_notes.str.rstrip("; ").replace("", pd.NA).astype("string")
+    out["zero_denominator"] = pd.Series(pd.NA, index=members.index, dtype="string")
+    if noted.any():  # only those rows' notes are trimmed
+        out.loc[noted, "zero_denominator"] = zero_notes[noted].str.rstrip("; ").astype("string")
     out["rank"], out["class"], out["class_note"] = assign_classes(total, pool.bands, pool.ranking)
     return out, pd.DataFrame(bench_rows)

@@ -52,6 +52,8 @@ def parcel_zones(
     ``parcels``. ``points``: those label points when already known (``Dataset.parcel_points``), used
     where the parcels and the zones share a CRS. Large layers are split over two threads (shapely
     releases the GIL)."""
+    if points is None and parcels.geometry.isna().all() and len(parcels):
+        raise ValueError("the parcels were read without their outlines and without label points: read them with outlines")
     outlines = list(shapely.to_wkb(zones.geometry.array))
     parts = THREADS if len(parcels) > PARALLEL_ABOVE else 1
     if points is not None and parcels.crs == zones.crs:

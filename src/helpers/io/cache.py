@@ -7,6 +7,11 @@ as Parquet, layers as GeoParquet with a bbox covering column, the rest as JSON. 
 hash of every file's name and content in the folder, of the rule files the check reads
 (``data/reference/*.yaml``) and of the checking code, so an edited input, rule or reader gives a
 new key and a fresh check. The cache is outside ``data/``; nothing in the input folder is written.
+
+A file's content digest is remembered (``CACHE_DIR/input_digests.json``) with its inode, size and modification
+and change times in nanoseconds: a re-run whose files are untouched does not read their bytes
+again; any write to a file changes its change time (which no tool can set back), so an edited
+file is hashed anew.
 """
 
 from __future__ import annotations
@@ -39,6 +44,8 @@ KEEP_ENTRIES = 6  # most recently used checked folders kept
 # label points): the cache key covers their whole source, so no module can be left out by hand.
 CHECK_PACKAGES = ("core", "io")
 POSITIONS_FILE = "_positions.npz"
+DIGESTS_FILE = "input_digests.json"  # in CACHE_DIR, beside inputs/
+DIGESTS_KEPT = 2_000  # remembered file digests (the most recent)
 
 
 def inputs_dir() -> Path:
@@ -57,13 +64,59 @@ def _file_digest(path: Path) -> str:
     return h.hexdigest()
 
 
+def _stamp(path: Path) -> str:
+    """What changes whenever a file's bytes change: inode, size, modification and change times (ns)."""
+    st = path.stat()
+    return f"{st.st_ino}:{st.st_size}:{st.st_mtime_ns}:{st.st_ctime_ns}"
+
+
+def _known_digests() -> dict[str, list[str]]:
+    try:
+        known = json.loads((paths.CACHE_DIR / DIGESTS_FILE).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    return known if isinstance(known, dict) else {}
+
+
+def _remember_digests(known: dict[str, list[str]], new: dict[str, list[str]]) -> None:
+    """Add ``new`` (path → [stamp, digest]) to the remembered digests, written atomically (kernels
+    of one run may check the same folder at once; the last writer wins, and any entry is valid)."""
+    if not new:
+        return
+    merged = {k: v for k, v in known.items() if k not in new}
+    merged.update(new)
+    kept = dict(list(merged.items())[-DIGESTS_KEPT:])
+    root = paths.CACHE_DIR
+    root.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=root, prefix=".digests-")
+    with os.fdopen(fd, "w", encoding="utf-8") as fh:
+        json.dump(kept, fh)
+    os.replace(tmp, root / DIGESTS_FILE)
+
+
+def file_digests(files: list[Path]) -> list[str]:
+    """Content digest of each file: remembered when its stamp (``_stamp``) is unchanged, else
+    hashed (two threads: hashlib releases the GIL on large blocks) and remembered."""
+    known = _known_digests()
+    stamps = [_stamp(p) for p in files]
+    keys = [str(p.resolve()) for p in files]
+    digests: list[str | None] = [
+        known[k][1] if isinstance(known.get(k), list) and known[k][0] == s else None for k, s in zip(keys, stamps)
+    ]
+    todo = [i for i, d in enumerate(digests) if d is None]
+    with ThreadPoolExecutor(HASH_THREADS) as pool:
+        hashed = dict(zip(todo, pool.map(_file_digest, [files[i] for i in todo])))
+    # remembered only when the file did not change while it was read
+    _remember_digests(known, {keys[i]: [stamps[i], d] for i, d in hashed.items() if _stamp(files[i]) == stamps[i]})
+    return [hashed[i] if d is None else d for i, d in enumerate(digests)]
+
+
 def folder_key(folder: Path) -> str:
     """Hash of the folder's files (names and bytes), the rule files and the checking code."""
     h = hashlib.blake2b(digest_size=16)
     h.update(f"format {CACHE_FORMAT}\n{folder.resolve()}\n".encode())
     files = sorted(p for p in folder.iterdir() if p.is_file())
-    with ThreadPoolExecutor(HASH_THREADS) as pool:  # hashlib releases the GIL on large blocks
-        digests = list(pool.map(_file_digest, files))
+    digests = file_digests(files)
     for path, digest in zip(files, digests):
         h.update(f"\n{path.name}\n{digest}".encode())
     rules = sorted((paths.DATA_DIR / "reference").glob("*.yaml"))
@@ -110,22 +163,44 @@ def store(check: CheckResult, entry: Path) -> None:
         raise
 
 
-def fetch(entry: Path, trace: bool = True, tables: tuple[str, ...] | None = None) -> CheckResult | None:
+def fetch(
+    entry: Path,
+    trace: bool = True,
+    tables: tuple[str, ...] | None = None,
+    geometry: bool = True,
+    years: tuple[int, ...] | None = None,
+) -> CheckResult | None:
     """The check stored in ``entry``, or None when there is none; ``trace=False`` leaves out the
     tables' ``_row``/``_source`` columns (a ``Dataset`` does not keep them). ``tables``: read only
-    these (the check's row counts and exclusions are then those of these tables only). Tables are
-    read in two threads, largest first: Parquet reads release the GIL, so the parcels' geometry is
-    decoded while the other files are read."""
+    these (the check's row counts and exclusions are then those of these tables only).
+    ``geometry=False``: the layers' outlines are not read or decoded (``without_outlines``): what
+    an evaluation without maps needs, at a fraction of the time. ``years``: only the panel rows of
+    these years (the row positions about them kept in step; the check's notes and problems stay
+    those of the whole folder). Tables are read in two threads,
+    largest first: Parquet reads release the GIL, so the parcels' geometry is decoded while the
+    other files are read."""
     meta_file = entry / "check.json"
     if not meta_file.is_file():
         return None
     meta = json.loads(meta_file.read_text(encoding="utf-8"))
     names = [n for n in meta["tables"] if tables is None or n in tables]
+    kept_rows: dict[str, np.ndarray] = {}  # table → the stored rows read, where not all of them
+    if years is not None and "panel" in names:
+        year = pq.read_table(entry / "panel.parquet", columns=["year"])["year"].to_numpy(zero_copy_only=False)
+        kept_rows["panel"] = np.isin(year, np.asarray(years, dtype=year.dtype))
 
     def read(name: str) -> pd.DataFrame:
         path = entry / f"{name}.parquet"
         columns = None if trace else [c for c in pq.read_schema(path).names if c not in TRACE and c != "bbox"]
-        return (gpd.read_parquet if name in meta["geo"] else pd.read_parquet)(path, columns=columns)
+        if name in kept_rows:  # Arrow's filter keeps the stored order: the rows of the mask, in turn
+            frame = pd.read_parquet(path, columns=columns, filters=[("year", "in", list(years or ()))])
+            assert len(frame) == int(kept_rows[name].sum()), f"{path}: the year filter read another number of rows"
+            return frame
+        if name not in meta["geo"]:
+            return pd.read_parquet(path, columns=columns)
+        if geometry:
+            return gpd.read_parquet(path, columns=columns)
+        return without_outlines(path, columns)
 
     largest_first = sorted(names, key=lambda n: (entry / f"{n}.parquet").stat().st_size, reverse=True)
     with ThreadPoolExecutor(READ_THREADS) as pool:
@@ -141,8 +216,9 @@ def fetch(entry: Path, trace: bool = True, tables: tuple[str, ...] | None = None
         with np.load(entry / POSITIONS_FILE) as stored:
             for name in stored.files:
                 rows, needs = rows_and_needs(name)
-                if needs <= frames.keys() and len(stored[name]) == len(frames[rows]):
-                    found[name] = stored[name]
+                values = stored[name][kept_rows[rows]] if rows in kept_rows else stored[name]
+                if needs <= frames.keys() and len(values) == len(frames[rows]):
+                    found[name] = values
     os.utime(entry)  # recently used
     return CheckResult(
         Path(meta["folder"]),
@@ -154,6 +230,20 @@ def fetch(entry: Path, trace: bool = True, tables: tuple[str, ...] | None = None
         read_counts,
         found,
     )
+
+
+def without_outlines(path: Path, columns: list[str] | None) -> gpd.GeoDataFrame:
+    """The GeoParquet layer at ``path`` without reading its geometry: the other ``columns`` (None:
+    all), and a geometry column of missing outlines in the layer's CRS, so that code asking for the
+    CRS or the geometry's name keeps working while nothing is drawn or measured from it."""
+    schema = pq.read_schema(path)
+    geo = json.loads(schema.metadata[b"geo"])
+    name = geo["primary_column"]
+    wanted = [c for c in (columns or schema.names) if c not in (name, "bbox")]
+    frame = pd.read_parquet(path, columns=wanted)
+    crs = geo["columns"][name].get("crs", "OGC:CRS84")  # GeoParquet: an absent crs means OGC:CRS84
+    outlines = gpd.GeoSeries(np.full(len(frame), None, dtype=object), index=frame.index, crs=crs)
+    return gpd.GeoDataFrame(frame, geometry=outlines.rename(name), crs=crs)
 
 
 def prune(keep: int = KEEP_ENTRIES) -> None:
@@ -169,17 +259,24 @@ def prune(keep: int = KEEP_ENTRIES) -> None:
 
 
 def checked_folder(
-    data_dir: str | Path, use_cache: bool = True, trace: bool = True, tables: tuple[str, ...] | None = None
+    data_dir: str | Path,
+    use_cache: bool = True,
+    trace: bool = True,
+    tables: tuple[str, ...] | None = None,
+    geometry: bool = True,
+    years: tuple[int, ...] | None = None,
 ) -> CheckResult:
     """``check_folder(data_dir)``, read from the cache when the folder, the rules and the code are
     unchanged since a previous check; otherwise checked and stored. ``trace=False``: a cached
     check's tables come without their ``_row``/``_source`` columns (faster). ``tables``: only these
-    tables from the cache (a fresh check reads and returns every table)."""
+    tables from the cache (a fresh check reads and returns every table). ``geometry=False``: a
+    cached check's layers come without their outlines (``fetch``); a fresh check has them.
+    ``years``: a cached check's panel only of these years (a fresh check has every year)."""
     folder = paths.resolve(data_dir)
     if not use_cache or not folder.is_dir():
         return check_folder(folder)
     entry = inputs_dir() / folder_key(folder)
-    cached = fetch(entry, trace, tables)
+    cached = fetch(entry, trace, tables, geometry, years)
     if cached is not None:
         return cached
     check = check_folder(folder)
@@ -188,4 +285,4 @@ def checked_folder(
     return check
 
 
-__all__ = ["checked_folder", "folder_key", "fetch", "store", "prune", "inputs_dir"]
+__all__ = ["checked_folder", "folder_key", "file_digests", "fetch", "without_outlines", "store", "prune", "inputs_dir"]

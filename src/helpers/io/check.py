@@ -437,7 +437,9 @@ def check_folder(data_dir: str | Path) -> CheckResult:
 
 
 def check_inventory(folder: Path, inv: Inventory, cfg: dict) -> CheckResult:
-    """The tables of an inventory typed and checked, alone and against each other."""
+    """The tables of an inventory typed and checked, alone and against each other. The inventory
+    is consumed: once a table is typed, its sources' text cells are let go (their labels, skipped
+    lines and notes stay), so a large folder is not held twice, as text and typed."""
     problems = list(inv.problems)
     notes = list(inv.notes)
     excluded: list[dict] = []
@@ -457,6 +459,8 @@ def check_inventory(folder: Path, inv: Inventory, cfg: dict) -> CheckResult:
                 )
             continue
         table, read[name] = _assemble(inv, name, problems, excluded, notes)
+        for src in inv.of(name):
+            src.frame = pd.DataFrame()  # typed now: the text cells are not needed again (a slice would keep them)
         if table is not None:
             tables[name] = table
     if "enterprise_parcels" in tables:

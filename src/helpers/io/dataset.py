@@ -17,6 +17,7 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
+from helpers.core import paths
 from helpers.core.errors import InputError
 from helpers.core.geography import load_boundary, zones_from_parcels
 from helpers.core.industries import chain_of
@@ -48,6 +49,7 @@ class Dataset:
     check: CheckResult | None = None  # the folder check: warnings, notes, rows read/kept/excluded
     anonymized: bool = False
     positions: Positions = field(default_factory=Positions, repr=False, compare=False)
+    outlines: bool = True  # False: the parcels' geometry was not read (an evaluation without maps)
 
     def replace(self, **changes) -> Dataset:
         """A new dataset with ``changes`` (tables or other fields); the row positions and label
@@ -96,7 +98,13 @@ class Dataset:
 
 
 def load_dataset(
-    data_dir: str | Path, anonymize: bool = False, generalize_m: float = 0, use_cache: bool = True, records: bool = True
+    data_dir: str | Path,
+    anonymize: bool = False,
+    generalize_m: float = 0,
+    use_cache: bool = True,
+    records: bool = True,
+    outlines: bool = True,
+    years: tuple[int, ...] | None = None,
 ) -> Dataset:
     """Read and check every table of ``data_dir`` (relative paths are from the project root).
 
@@ -107,10 +115,19 @@ def load_dataset(
     measured first, so the evaluation does not change). The checked tables are read from the
     GeoParquet cache (``helpers.io.cache``) when the folder is unchanged since its last check;
     ``use_cache=False`` reads and checks every file again. ``records=False`` reads only the four
-    core tables from the cache (what the evaluation needs; no programme records).
+    core tables from the cache (what the evaluation needs; no programme records). ``outlines=False``:
+    the parcels' geometry is not read from the cache (``cache.without_outlines``; the evaluation
+    uses the registered and measured areas and the label points the check stored, never the
+    outlines); they are read all the same when the folder has no 街道 zones file, since the
+    indicative zones are drawn from them. A dataset without outlines says so (``outlines``) and
+    draws no map. ``years``: only the panel rows of these years are read from the cache (an
+    evaluation of one year reads a third of a three-year panel); ``Dataset.years`` are then those.
     """
     tables = None if records else CORE_TABLES
-    return dataset_from_check(checked_folder(data_dir, use_cache, trace=False, tables=tables), anonymize, generalize_m)
+    folder = paths.resolve(data_dir)
+    outlines = outlines or not (folder / ZONES_FILE).is_file()
+    check = checked_folder(folder, use_cache, trace=False, tables=tables, geometry=outlines, years=years)
+    return dataset_from_check(check, anonymize, generalize_m)
 
 
 def dataset_from_check(check: CheckResult, anonymize: bool = False, generalize_m: float = 0) -> Dataset:
@@ -119,6 +136,7 @@ def dataset_from_check(check: CheckResult, anonymize: bool = False, generalize_m
     if not check.ok:
         raise InputError.from_problems(check.errors)
     folder = check.folder
+    outlines = not check.tables["parcels"].geometry.isna().all() or check.tables["parcels"].empty
     tables = {name: with_optional_columns(name, t.drop(columns=TRACE, errors="ignore")) for name, t in check.tables.items()}
 
     parcels = gpd.GeoDataFrame(tables["parcels"], geometry="geometry", crs=tables["parcels"].crs)
@@ -147,6 +165,7 @@ def dataset_from_check(check: CheckResult, anonymize: bool = False, generalize_m
         records=records,
         check=check,
         positions=Positions(check.positions),  # rows as in check.tables: same order, trace columns dropped
+        outlines=outlines,
     )
     if anonymize:
         dataset = anonymize_dataset(dataset)

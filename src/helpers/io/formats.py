@@ -8,6 +8,7 @@ one UTF-8 is tried, then GB18030).
 
 from __future__ import annotations
 
+import codecs
 import csv
 import io
 import re
@@ -164,7 +165,11 @@ def cell_text(value) -> str:
 
 def decode_text(path: Path) -> tuple[str, str]:
     """The text of ``path`` and the encoding that read it; an ``InputError`` when neither reads it."""
-    data = path.read_bytes()
+    return decode_bytes(path.read_bytes(), path)
+
+
+def decode_bytes(data: bytes, path: Path) -> tuple[str, str]:
+    """``decode_text`` of the bytes ``data`` read from ``path``."""
     if data.startswith(UTF16_BOMS):
         try:
             return data.decode("utf-16"), "utf-16"
@@ -185,21 +190,29 @@ def decode_text(path: Path) -> tuple[str, str]:
 def delimiter_of(text: str, lines: int = 20) -> str:
     """The cell separator of a delimited text: of ``DELIMITERS``, the one found most often outside
     quotes in its first ``lines`` lines (a comma on a tie or when none is found)."""
-    head = re.sub(r'"[^"]*"', "", "\n".join(text.split("\n", lines)[:lines]))
+    end = -1
+    for _ in range(lines):  # the first lines only: splitting the whole text would copy it
+        end = text.find("\n", end + 1)
+        if end < 0:
+            break
+    head = re.sub(r'"[^"]*"', "", text if end < 0 else text[:end])
     counts = [head.count(d) for d in DELIMITERS]
     return DELIMITERS[counts.index(max(counts))] if max(counts) else ","
 
 
-def _rectangular_columns(text: str, delimiter: str = ",") -> list[pa.Array] | None:
+def _rectangular_columns(text: str, delimiter: str = ",", utf8: memoryview | None = None) -> list[pa.Array] | None:
     """The cells of a CSV whose lines all have the same number of cells (no title or blank lines)
-    as stripped Arrow text columns, read by pyarrow; None for any other file."""
-    first = next(csv.reader(io.StringIO(text.split("\n", 1)[0], newline=""), delimiter=delimiter), None)
+    as stripped Arrow text columns, read by pyarrow; None for any other file. ``utf8``: the text's
+    UTF-8 bytes when the file holds them already (not encoded again)."""
+    first = next(
+        csv.reader(io.StringIO(text[: text.find("\n")] if "\n" in text else text, newline=""), delimiter=delimiter), None
+    )
     if not first:
         return None
     names = [f"c{i}" for i in range(len(first))]
     try:
         table = pacsv.read_csv(
-            io.BytesIO(text.encode("utf-8")),
+            pa.BufferReader(text.encode("utf-8") if utf8 is None else utf8),
             read_options=pacsv.ReadOptions(column_names=names),
             parse_options=pacsv.ParseOptions(delimiter=delimiter, newlines_in_values=True, ignore_empty_lines=False),
             convert_options=pacsv.ConvertOptions(
@@ -216,12 +229,16 @@ def _rectangular_columns(text: str, delimiter: str = ",") -> list[pa.Array] | No
 def read_csv_grid(path: Path) -> Grid:
     """A CSV's cells: rectangular files by pyarrow as text columns (fast, compact), others (title
     rows, blank or short lines) by Python's csv module as rows."""
-    text, enc = decode_text(path)
+    data = path.read_bytes()
+    text, enc = decode_bytes(data, path)
+    # a UTF-8 file's bytes are the text's UTF-8 (after the byte-order mark): pyarrow reads them as they are
+    utf8 = memoryview(data)[len(codecs.BOM_UTF8) if data.startswith(codecs.BOM_UTF8) else 0 :] if enc == "utf-8-sig" else None
     encoding = {"utf-8-sig": "utf-8", "gb18030": "gbk/gb18030"}.get(enc, enc)
     delimiter = delimiter_of(text)
     if delimiter != ",":
         encoding += f", cells separated by {DELIMITER_NAMES[delimiter]}"
-    columns = _rectangular_columns(text, delimiter)
+    columns = _rectangular_columns(text, delimiter, utf8)
+    del utf8, data
     if columns is not None:
         head = [list(r) for r in zip(*(c.slice(0, HEAD_LINES).to_pylist() for c in columns))]
         return Grid(path, None, head, encoding, columns)

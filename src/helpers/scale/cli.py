@@ -51,7 +51,10 @@ def evaluate_at_scale(
     data_dir = paths.resolve(data_dir)
     method_spec = load_method(method)
     if engine == "pandas":
-        dataset = load_dataset(data_dir, records=False)
+        # no map, one year: neither the outlines nor the other years' panel rows are read
+        dataset = load_dataset(data_dir, records=False, outlines=False, years=(int(year),))
+        if not dataset.years:  # not a year of the panel: read them all to name them
+            dataset = load_dataset(data_dir, records=False, outlines=False)
         frame, benchmarks = evaluate_frame(
             enterprise_year_frame(dataset, dataset.require_year(year), land_basis), method_spec, parse_streets(streets)
         )
