@@ -3,13 +3,23 @@
 import numpy as np
 import pandas as pd
 
-from helpers.core.keys import lookup, positions, take_rows
+from helpers.core.keys import is_in, lookup, positions, take_rows
 
 
 def test_positions_of_present_absent_and_missing_keys():
     target = pd.Series(["b", "a", "c"], dtype="string")
     keys = pd.Series(["a", "x", None, "c", "a"], dtype="string")
     assert positions(keys, target).tolist() == [1, -1, -1, 2, 1]
+
+
+def test_is_in_equals_series_isin_and_a_missing_value_is_never_in():
+    rng = np.random.default_rng(5)
+    keys = pd.Series(rng.choice([f"k{i}" for i in range(40)] + [None], size=500), dtype="string")
+    among = pd.Series([f"k{i}" for i in range(0, 40, 3)] + [None], dtype="string")
+    expected = keys.isin(among.dropna()).to_numpy(dtype=bool)
+    assert is_in(keys, among).tolist() == expected.tolist()
+    assert not is_in(keys, among)[keys.isna().to_numpy()].any()
+    assert is_in(keys, among[:0]).sum() == 0
 
 
 def test_lookup_equals_a_left_merge():

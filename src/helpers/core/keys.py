@@ -24,6 +24,13 @@ def positions(keys: pd.Series, target: pd.Series) -> np.ndarray:
     return found.fill_null(-1).to_numpy(zero_copy_only=False).astype(np.int64)
 
 
+def is_in(keys: pd.Series, among: pd.Series) -> np.ndarray:
+    """Whether each value of ``keys`` is one of ``among`` (False where missing): ``Series.isin`` by
+    Arrow's hash set, without the Python object per value of ``among`` that pandas builds for text."""
+    found = pc.is_in(_text(keys), value_set=_text(among), skip_nulls=True)
+    return found.fill_null(False).to_numpy(zero_copy_only=False).astype(bool)
+
+
 def take_rows(frame: pd.DataFrame, pos: np.ndarray) -> pd.DataFrame:
     """Rows ``pos`` of ``frame`` (all NA where ``pos`` is -1), with a fresh RangeIndex."""
     return frame.reset_index(drop=True).reindex(pos).reset_index(drop=True)
@@ -37,4 +44,4 @@ def lookup(left: pd.DataFrame, right: pd.DataFrame, on: str, columns: list[str] 
     return pd.concat([left.reset_index(drop=True), taken], axis=1)
 
 
-__all__ = ["positions", "take_rows", "lookup"]
+__all__ = ["positions", "is_in", "take_rows", "lookup"]

@@ -41,9 +41,9 @@ def above_scale_figures(evaluated: pd.DataFrame, ids: list[str] | None = None) -
     (制造业 only for an indicator that a goal measures over 制造业, ``measured_over``): the given
     ``ids``, or every indicator of data/methods/indicators.yaml."""
     manufacturing = manufacturing_measures()
-    return pd.Series(
-        {i: aggregate_ratio(measured_over(evaluated, i, manufacturing), i) for i in ids or indicator_defs()}, name="规上"
-    )
+    above = measured_over(evaluated, "", set())  # the two sets of enterprises, each found once
+    made = above[is_manufacturing(above)] if manufacturing else above
+    return pd.Series({i: aggregate_ratio(made if i in manufacturing else above, i) for i in ids or indicator_defs()}, name="规上")
 
 
 def figures_by_year(evaluations: dict[int, pd.DataFrame]) -> pd.DataFrame:

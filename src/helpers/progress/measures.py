@@ -9,10 +9,12 @@ year, as the target's basis expects. Measures drawn from district-level outcome 
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
+import numpy as np
 import pandas as pd
 
+from helpers.core.keys import is_in
 from helpers.evaluate.evaluation import Evaluation
 from helpers.io.dataset import Dataset
 from helpers.plan.tasks import PLAN_YEARS
@@ -31,14 +33,26 @@ class Context:
     rule: Rule
     budget: dict
     plan_years: tuple[int, ...] = PLAN_YEARS  # the plan period (plan.tasks.plan_period)
+    # values found once and shared by the contexts ``replace`` makes of this one (keyed by what they depend on)
+    memo: dict = field(default_factory=dict, repr=False, compare=False)
 
     @property
     def years(self) -> list[int]:
         return sorted(self.evaluations)
 
-    def codes(self) -> set[str]:
-        e = self.dataset.enterprises
-        return set(e["credit_code"] if self.streets is None else e.loc[e["street_code"].isin(self.streets), "credit_code"])
+    def codes(self) -> pd.Series:
+        """The credit codes of the register's enterprises in the context's 街道 (all: the district)."""
+        e = self.dataset.enterprises  # read each time: a measure's sources are the tables it reads
+        key = ("codes", id(e), None if self.streets is None else tuple(self.streets))
+        if key not in self.memo:
+            self.memo[key] = (
+                e["credit_code"] if self.streets is None else e.loc[e["street_code"].isin(self.streets), "credit_code"]
+            )
+        return self.memo[key]
+
+    def mine(self, codes: pd.Series) -> np.ndarray:
+        """Which of ``codes`` are enterprises of the context's 街道 (``codes``)."""
+        return is_in(codes, self.codes())
 
     def record(self, name: str) -> pd.DataFrame | None:
         return self.dataset.records.get(name)
@@ -109,7 +123,7 @@ def _remediation_completed(ctx):
     rem = ctx.record("remediation")
     if rem is None:
         return None
-    done = completions(rem[rem["credit_code"].isin(ctx.codes())])
+    done = completions(rem[ctx.mine(rem["credit_code"])])
     return done.groupby("year").size().reindex(ctx.years, fill_value=0)
 
 
@@ -147,7 +161,7 @@ def _green(ctx):
     g = ctx.record("green_factories")
     if g is None:
         return None
-    return g[g["credit_code"].isin(ctx.codes())].groupby("year").size().reindex(ctx.years, fill_value=0)
+    return g[ctx.mine(g["credit_code"])].groupby("year").size().reindex(ctx.years, fill_value=0)
 
 
 def _in_streets(frame: pd.DataFrame, ctx: Context) -> pd.DataFrame:
@@ -197,7 +211,7 @@ def _energy_freed(ctx):
     rem = ctx.record("remediation")
     if rem is None:
         return None
-    e = energy_freed(rem[rem["credit_code"].isin(ctx.codes())], ctx.dataset.panel, ctx.rule)
+    e = energy_freed(rem[ctx.mine(rem["credit_code"])], ctx.dataset.panel, ctx.rule)
     return e.set_index("year")["energy_freed_tce"].reindex(ctx.years, fill_value=0.0)
 
 
@@ -208,7 +222,7 @@ def _attribute(ctx, attribute: str, new: bool):
     a = ctx.record("enterprise_attributes")
     if a is None or not (a["attribute"] == attribute).any():
         return None
-    a = a[(a["attribute"] == attribute) & a["credit_code"].isin(ctx.codes())]
+    a = a[(a["attribute"] == attribute).to_numpy(dtype=bool) & ctx.mine(a["credit_code"])]
     if new:
         return a.groupby("year").size().reindex(ctx.years, fill_value=0)
     return _by_year({y: int((a["year"] <= y).sum()) for y in ctx.years})
@@ -224,8 +238,7 @@ def _coverage(ctx, attribute: str):
     out = {}
     for y, ev in ctx.evaluations.items():
         above = ev.evaluated[ev.evaluated["above_scale"].astype(bool)]["credit_code"]
-        covered = set(a.loc[a["year"] <= y, "credit_code"])
-        out[y] = above.isin(covered).mean() if len(above) else float("nan")
+        out[y] = is_in(above, a.loc[a["year"] <= y, "credit_code"]).mean() if len(above) else float("nan")
     return _by_year(out)
 
 

@@ -86,13 +86,14 @@ def sources_of(measure: str, ctx: Context) -> tuple[pd.Series | None, str]:
     """The measure's series on ``ctx`` and the tables it was computed from (``、``-joined)."""
     read: set = set()
     logged = _Recording(
-        _LoggedDataset(ctx.dataset, read),  # type: ignore[arg-type]  # a stand-in that forwards every attribute
-        _Logged(ctx.evaluations, read),
-        ctx.streets,
-        ctx.rule,
-        ctx.budget,
-        ctx.plan_years,
-        read,
+        dataset=_LoggedDataset(ctx.dataset, read),  # type: ignore[arg-type]  # a stand-in that forwards every attribute
+        evaluations=_Logged(ctx.evaluations, read),
+        streets=ctx.streets,
+        rule=ctx.rule,
+        budget=ctx.budget,
+        plan_years=ctx.plan_years,
+        memo=ctx.memo,
+        read=read,
     )
     series = compute(measure, logged)
     return series, "、".join(sorted(read)) or "—"
