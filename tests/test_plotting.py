@@ -161,3 +161,45 @@ def test_breakdown_keeps_order_when_asked():
     labels = [x.get_text() for x in fig.axes[0].get_yticklabels()]
     assert labels == ["≥100亩", "3-10亩", "<3亩"]  # barh draws bottom-up: table order top to bottom
     plt.close(fig)
+
+
+def _pixels(draw):
+    """The RGB pixels of an axes ``draw`` fills, at 80 dpi."""
+    import io
+
+    import numpy as np
+    from PIL import Image
+
+    fig, ax = plt.subplots(figsize=(4, 4))
+    draw(ax)
+    ax.set_aspect("equal")  # as every map sets it (geopandas sets it for a projected layer)
+    ax.set_axis_off()
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png", dpi=80)
+    plt.close(fig)
+    return np.asarray(Image.open(buf).convert("RGB")).astype(int)
+
+
+@pytest.mark.parametrize("style_kwargs", [{"color": "#2166ac"}, {"facecolor": "#b2182b", "edgecolor": "#252525", "lw": 0.3}])
+def test_a_large_layer_drawn_as_one_path_looks_as_geopandas_draws_it(monkeypatch, style_kwargs):
+    """Above COMPOUND_ABOVE polygons a layer is one compound path: the same fill (holes left open,
+    multipolygons whole) and edges as geopandas' patch per polygon, to within antialiasing."""
+    import geopandas as gpd
+    import numpy as np
+    import shapely
+
+    from helpers.viz import maps
+
+    cells = [shapely.box(x, y, x + 0.8, y + 0.8) for x in range(12) for y in range(12)]
+    cells[5] = cells[5].difference(shapely.box(0.2, 5.2, 0.6, 5.6))  # a hole
+    cells[7] = shapely.MultiPolygon([shapely.box(0, 7, 0.3, 7.8), shapely.box(0.5, 7, 0.8, 7.8)])
+    layer = gpd.GeoDataFrame(geometry=cells, crs="EPSG:4549")
+    monkeypatch.setattr(maps, "COMPOUND_ABOVE", 10**9)
+    by_patches = _pixels(lambda ax: maps.draw_polygons(ax, layer, **style_kwargs))
+    monkeypatch.setattr(maps, "COMPOUND_ABOVE", 0)
+    as_one_path = _pixels(lambda ax: maps.draw_polygons(ax, layer, **style_kwargs))
+    assert by_patches.shape == as_one_path.shape
+    differs = np.abs(by_patches - as_one_path).sum(axis=2) > 60
+    assert differs.mean() < 0.0005, differs.mean()
+    path = maps.polygons_path(layer.geometry.array)
+    assert (path.codes == maps.Path.MOVETO).sum() == 144 + 1 + 1  # every ring: 144 exteriors, a hole, a second part

@@ -195,7 +195,7 @@ def design_matrix(rows: pd.DataFrame, references: dict[str, str] | None = None) 
     x = rows[[c for c in REGRESSOR_LABELS if c in rows.columns]].astype(float)
     for prefix, col in (("chain", "chain"), ("street", "street")):
         largest = (references or {}).get(col) or reference_group(rows[col])
-        for group in sorted(set(rows[col]) - {largest}):
+        for group in sorted(set(rows[col].unique()) - {largest}):  # the few groups, not a Python object per row
             x[f"{prefix}:{group}"] = (rows[col] == group).astype(float)
     return x.loc[:, x.std() > 0]
 

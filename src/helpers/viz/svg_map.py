@@ -8,6 +8,7 @@ from __future__ import annotations
 import html
 
 import geopandas as gpd
+import numpy as np
 import shapely
 
 from helpers.core.units import AREA_CRS
@@ -16,15 +17,29 @@ NEIGHBOUR_FILL, FOCUS_EDGE = "#e0e0e0", "#252525"
 SCALE_STEPS_M = (50, 100, 200, 500, 1000, 2000, 5000)
 
 
-def _path(geom, x0: float, y1: float) -> str:
-    """SVG path data of a (multi)polygon, metres from the top-left corner (y down), to the metre."""
-    parts = []
-    for poly in getattr(geom, "geoms", [geom]):
-        for ring in [poly.exterior, *poly.interiors]:
-            xy = shapely.get_coordinates(ring)
-            pts = " ".join(f"{x - x0:.0f},{y1 - y:.0f}" for x, y in xy)
-            parts.append(f"M{pts}Z")
-    return "".join(parts)
+def _metres(values: np.ndarray) -> np.ndarray:
+    """Each value as ``f"{v:.0f}"`` writes it (half to even, "-0" for a small negative), as text."""
+    rounded = np.rint(values)
+    text = rounded.astype(np.int64).astype(str)
+    return np.where((rounded == 0) & np.signbit(values), "-0", text)
+
+
+def _paths(geoms, x0: float, y1: float) -> list[str]:
+    """SVG path data of each (multi)polygon of ``geoms``: every ring ``M x,y x,y … Z``, metres from
+    the top-left corner (y down), to the metre. The coordinates are written as text all at once
+    (a dense map holds hundreds of thousands); only the joining is per ring."""
+    geoms = np.asarray(geoms)
+    polys, of_geom = shapely.get_parts(geoms, return_index=True)
+    rings, of_poly = shapely.get_rings(polys, return_index=True)
+    xy, of_ring = shapely.get_coordinates(rings, return_index=True)
+    pairs = np.char.add(np.char.add(_metres(xy[:, 0] - x0), ","), _metres(y1 - xy[:, 1])).tolist()
+    ring_ends = np.searchsorted(of_ring, np.arange(len(rings)), side="right")
+    out = [""] * len(geoms)
+    start = 0
+    for r, end in enumerate(ring_ends.tolist()):
+        out[of_geom[of_poly[r]]] += "M" + " ".join(pairs[start:end]) + "Z"
+        start = end
+    return out
 
 
 def parcel_svg(
@@ -47,12 +62,12 @@ def parcel_svg(
     o = others if others.crs == AREA_CRS else others.to_crs(AREA_CRS)  # in metres already: its spatial index is kept
     o = o.iloc[o.sindex.query(shapely.box(x0, y0, x1, y1), predicate="intersects")] if len(o) else o
     shapes = [
-        f'<path d="{_path(g, x0, y1)}" fill="{NEIGHBOUR_FILL}" stroke="#ffffff" stroke-width="{side / 400:.1f}"/>'
-        for g in o.geometry
+        f'<path d="{d}" fill="{NEIGHBOUR_FILL}" stroke="#ffffff" stroke-width="{side / 400:.1f}"/>'
+        for d in _paths(o.geometry.array, x0, y1)
     ]
     shapes += [
-        f'<path d="{_path(g, x0, y1)}" fill="{html.escape(c)}" stroke="{FOCUS_EDGE}" stroke-width="{side / 250:.1f}"/>'
-        for g, c in zip(f.geometry, fills)
+        f'<path d="{d}" fill="{html.escape(c)}" stroke="{FOCUS_EDGE}" stroke-width="{side / 250:.1f}"/>'
+        for d, c in zip(_paths(f.geometry.array, x0, y1), fills)
     ]
     bar = next((s for s in SCALE_STEPS_M if s >= side / 5), SCALE_STEPS_M[-1])
     h = side / 60
