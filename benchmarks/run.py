@@ -149,7 +149,7 @@ def run_child(
             }
         ]
     records = [{**r, "run": run} for r in json.loads((work / f"{engine}.json").read_text(encoding="utf-8"))]
-    total = sum(r["seconds"] for r in records if r["in_total"])
+    total = sum(r["seconds"] for r in records if r["in_total"] or not any(x["in_total"] for x in records))
     print(f"  {engine:<13} {n:>10,} parcels, run {run}: {total:8.2f} s in {len(records)} stages", flush=True)
     return records
 

@@ -239,3 +239,30 @@ def test_the_va_rate_is_over_gross_output_where_given_and_labelled_where_not(sam
     goal, above = va_rate_goal(sample_copy)
     n_revenue = int(above["gross_output_10k_yuan"].isna().sum())
     assert 0 < n_revenue < len(above) and f"（{n_revenue}/{len(above)}家营业收入代工业总产值" in goal["text"]
+
+
+def test_a_parcels_main_user_is_its_largest_share_and_its_class_the_first_there(sample):
+    """parcel_view on the links' parcel rows: the main user is the largest share (then credit code);
+    a parcel whose main user has no class shows the next user's; a link to a parcel the layer lacks
+    adds to no parcel; the tax of the evaluated users is summed per parcel."""
+    from helpers.evaluate.frame import enterprise_year_frame, evaluate_frame
+    from helpers.evaluate.methods import load_method
+    from helpers.evaluate.parcels import parcel_view
+
+    frame, _ = evaluate_frame(enterprise_year_frame(sample, 2023), load_method("linping_default"))
+    links = sample.links
+    shared = links.groupby("parcel_id")["credit_code"].transform("count") > 1
+    parcel = links.loc[shared, "parcel_id"].iloc[0]
+    users = links[links["parcel_id"] == parcel].sort_values(["share", "credit_code"], ascending=[False, True])
+    main, other = users["credit_code"].iloc[0], users["credit_code"].iloc[1]
+    frame = frame.copy()
+    frame.loc[frame["credit_code"] == main, "class"] = pd.NA
+    frame.loc[frame["credit_code"] == other, "class"] = "B"
+    view = parcel_view(sample, frame).set_index("parcel_id")
+    assert view.at[parcel, "main_user"] == main and view.at[parcel, "class"] == "B"
+    assert view.at[parcel, "n_users"] == len(users)
+    fewer = sample.replace(parcels=sample.parcels[sample.parcels["parcel_id"] != parcel].reset_index(drop=True))
+    without = parcel_view(fewer, frame)
+    assert parcel not in set(without["parcel_id"]) and len(without) == len(sample.parcels) - 1
+    kept = view.drop(index=parcel)
+    assert np.allclose(without.set_index("parcel_id").loc[kept.index, "tax_10k_yuan"], kept["tax_10k_yuan"], equal_nan=True)

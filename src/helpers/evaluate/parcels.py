@@ -4,6 +4,7 @@ the area it uses on each, 亩均税收 per parcel, and the class of each parcel'
 from __future__ import annotations
 
 import geopandas as gpd
+import numpy as np
 import pandas as pd
 
 from helpers.core.keys import lookup, take_rows
@@ -39,19 +40,47 @@ def enterprise_rows(dataset: Dataset, frame: pd.DataFrame):
 def parcel_view(dataset: Dataset, frame: pd.DataFrame) -> gpd.GeoDataFrame:
     """Per parcel: tax allocated from its users (each enterprise's tax split over its parcels in
     proportion to the area it uses on each), used area, 亩均税收, and the class of the main user
-    (largest share; ``status`` says 'idle' where no enterprise uses the parcel)."""
+    (largest share; ``status`` says 'idle' where no enterprise uses the parcel).
+
+    The main user is the first link of the parcel by share (largest first), then credit code;
+    ``main_user``, ``status``, ``class`` and ``pool`` are each the first value that is there in
+    that order (a parcel whose main user has no class shows the class of the next user that has
+    one). Found on the links' parcel rows (``Dataset.link_rows``), not by grouping text keys."""
     users = allocate_tax(used_land(dataset), frame, enterprise_rows(dataset, frame))
-    evaluated = users["status"] == "evaluated"
-    agg = users[evaluated].groupby("parcel_id").agg(tax_10k_yuan=("tax_alloc", "sum"), evaluated_mu=("used_mu", "sum"))
-    main = users.sort_values(["parcel_id", "share", "credit_code"], ascending=[True, False, True]).groupby("parcel_id").first()
-    n_users = users.groupby("parcel_id")["credit_code"].count()
+    parcel_row = dataset.link_rows()[0]
+    n = len(dataset.parcels)
+    known = parcel_row >= 0  # a link to a parcel the layer lacks adds to no parcel
+    row = parcel_row[known]
+    evaluated = (users["status"] == "evaluated").to_numpy(dtype=bool, na_value=False)[known]
+
+    def total(column: str) -> np.ndarray:  # the evaluated users' sum per parcel; missing where none
+        values = pd.Series(users[column].to_numpy(dtype=float, na_value=np.nan)[known][evaluated])
+        sums = values.groupby(row[evaluated]).sum()  # pandas' compensated sum, grouped by integer rows
+        out = np.full(n, np.nan)
+        out[sums.index.to_numpy()] = sums.to_numpy()
+        return out
+
     p = dataset.parcels.copy()
-    p = p.merge(agg, left_on="parcel_id", right_index=True, how="left")
+    p["tax_10k_yuan"] = total("tax_alloc")
+    p["evaluated_mu"] = total("used_mu")
     p["tax_per_mu"] = ratio(p["tax_10k_yuan"], p["evaluated_mu"])
-    p["main_user"] = p["parcel_id"].map(main["credit_code"])
-    p["class"] = p["parcel_id"].map(main["class"])
-    p["pool"] = p["parcel_id"].map(main["pool"])
-    p["n_users"] = p["parcel_id"].map(n_users).fillna(0).astype(int)
-    main_status = p["parcel_id"].map(main["status"])
-    p["status"] = main_status.where(p["n_users"] > 0, "idle").fillna("idle")
+
+    share = users["share"].to_numpy(dtype=float, na_value=np.nan)[known]
+    code_rank = pd.factorize(users["credit_code"].to_numpy(dtype=object)[known], sort=True)[0]
+    order = np.lexsort((code_rank, -share, row))  # by parcel; largest share first; then credit code
+    at = np.flatnonzero(known)[order]
+
+    def first(column: str) -> pd.Series:  # per parcel, the first value there is in that order
+        values = users[column].iloc[at]
+        there = values.notna().to_numpy()
+        found, where = np.unique(row[order][there], return_index=True)
+        pick = np.full(n, -1, dtype=np.int64)
+        pick[found] = np.flatnonzero(there)[where]
+        return pd.Series(values.array.take(pick, allow_fill=True), index=p.index)
+
+    p["main_user"] = first("credit_code")
+    p["class"] = first("class")
+    p["pool"] = first("pool")
+    p["n_users"] = np.bincount(row[users["credit_code"].notna().to_numpy()[known]], minlength=n).astype(int)
+    p["status"] = first("status").where(p["n_users"] > 0, "idle").fillna("idle")
     return p
