@@ -320,3 +320,15 @@ def test_file_digests_are_remembered_and_any_write_is_seen(sample_copy, cache_di
     os.utime(panel, ns=(before.st_atime_ns, before.st_mtime_ns))  # and the old modification time
     assert panel.stat().st_size == before.st_size and panel.stat().st_mtime_ns == before.st_mtime_ns
     assert cache.folder_key(sample_copy) != key  # the change time moved: hashed again
+
+
+def test_a_cache_whose_digests_cannot_be_written_still_gives_the_key(sample_copy, cache_dir, monkeypatch):
+    key = cache.folder_key(sample_copy)
+    (cache_dir / cache.DIGESTS_FILE).unlink()
+
+    def refuse(*args, **kwargs):
+        raise PermissionError("read-only cache")
+
+    monkeypatch.setattr(cache.tempfile, "mkstemp", refuse)
+    assert cache.folder_key(sample_copy) == key
+    assert not (cache_dir / cache.DIGESTS_FILE).exists()

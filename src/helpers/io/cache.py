@@ -87,11 +87,14 @@ def _remember_digests(known: dict[str, list[str]], new: dict[str, list[str]]) ->
     merged.update(new)
     kept = dict(list(merged.items())[-DIGESTS_KEPT:])
     root = paths.CACHE_DIR
-    root.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=root, prefix=".digests-")
-    with os.fdopen(fd, "w", encoding="utf-8") as fh:
-        json.dump(kept, fh)
-    os.replace(tmp, root / DIGESTS_FILE)
+    try:
+        root.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=root, prefix=".digests-")
+        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+            json.dump(kept, fh)
+        os.replace(tmp, root / DIGESTS_FILE)
+    except OSError:  # a cache that cannot be written: the digests are found again next time, nothing fails
+        pass
 
 
 def file_digests(files: list[Path]) -> list[str]:
@@ -216,6 +219,8 @@ def fetch(
         with np.load(entry / POSITIONS_FILE) as stored:
             for name in stored.files:
                 rows, needs = rows_and_needs(name)
+                if (needs - {rows}) & kept_rows.keys():  # row numbers into a table read in part: not valid
+                    continue
                 values = stored[name][kept_rows[rows]] if rows in kept_rows else stored[name]
                 if needs <= frames.keys() and len(values) == len(frames[rows]):
                     found[name] = values

@@ -21,11 +21,16 @@ def load_goals() -> tuple[dict, pd.DataFrame]:
     return raw["plan"], goals
 
 
+def above_scale(evaluated: pd.DataFrame) -> pd.DataFrame:
+    """The 规上 enterprises of ``evaluated``."""
+    return evaluated[evaluated["above_scale"].fillna(False).astype(bool)]
+
+
 def measured_over(evaluated: pd.DataFrame, measure: str, manufacturing: set[str]) -> pd.DataFrame:
     """The enterprises a goal's figure is measured over: the evaluated 规上 enterprises, only the
     制造业 ones (GB/T 4754 门类 C, a missing code kept) when ``measure`` is among ``manufacturing``,
     the measures a goal says 制造业 for (``manufacturing_measures``)."""
-    above = evaluated[evaluated["above_scale"].fillna(False).astype(bool)]
+    above = above_scale(evaluated)
     return above[is_manufacturing(above)] if measure in manufacturing else above
 
 
@@ -41,7 +46,7 @@ def above_scale_figures(evaluated: pd.DataFrame, ids: list[str] | None = None) -
     (制造业 only for an indicator that a goal measures over 制造业, ``measured_over``): the given
     ``ids``, or every indicator of data/methods/indicators.yaml."""
     manufacturing = manufacturing_measures()
-    above = measured_over(evaluated, "", set())  # the two sets of enterprises, each found once
+    above = above_scale(evaluated)  # the two sets of enterprises, each found once
     made = above[is_manufacturing(above)] if manufacturing else above
     return pd.Series({i: aggregate_ratio(made if i in manufacturing else above, i) for i in ids or indicator_defs()}, name="规上")
 

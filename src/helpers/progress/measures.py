@@ -222,7 +222,7 @@ def _attribute(ctx, attribute: str, new: bool):
     a = ctx.record("enterprise_attributes")
     if a is None or not (a["attribute"] == attribute).any():
         return None
-    a = a[(a["attribute"] == attribute).to_numpy(dtype=bool) & ctx.mine(a["credit_code"])]
+    a = a[(a["attribute"] == attribute).to_numpy(dtype=bool, na_value=False) & ctx.mine(a["credit_code"])]
     if new:
         return a.groupby("year").size().reindex(ctx.years, fill_value=0)
     return _by_year({y: int((a["year"] <= y).sum()) for y in ctx.years})
