@@ -235,6 +235,7 @@ def summarise(totals: pd.DataFrame) -> pd.DataFrame:
             for peer in PEERS[1:]:
                 if row.get("ours_s") and row.get(f"{peer}_s"):
                     row[f"ours_vs_{peer}"] = row["ours_s"] / row[f"{peer}_s"]
+                if row.get("ours_cpu_s") and row.get(f"{peer}_cpu_s"):  # a tiny path can take no measurable CPU
                     row[f"ours_vs_{peer}_cpu"] = row["ours_cpu_s"] / row[f"{peer}_cpu_s"]
             rows.append(row)
     return pd.DataFrame(rows)
