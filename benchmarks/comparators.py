@@ -75,7 +75,7 @@ def zones_in(folder: Path, points: gpd.GeoSeries) -> list[str | None]:
 FLOOR_TABLES = ("parcels", "links", "panel")
 
 
-def _floor_read_raw(folder: Path, year: int) -> dict[str, pa.Table]:
+def _floor_read_raw(folder: Path) -> dict[str, pa.Table]:
     text = {"credit_code": pa.string(), "parcel_id": pa.string()}
     return {
         "parcels": pq.read_table(folder / "parcels.parquet", columns=["parcel_id", "street_code", "registered_area_mu"]),
@@ -90,7 +90,7 @@ def _floor_read_raw(folder: Path, year: int) -> dict[str, pa.Table]:
 def run_floor(folder: Path, year: int, stages: Stages, cache: Path, first: bool) -> None:
     if first:
         with stages.stage("floor: pyarrow read of the columns from the raw files"):
-            t = _floor_read_raw(folder, year)
+            t = _floor_read_raw(folder)
         with stages.stage("floor: write them as Parquet (its cache)"):
             shutil.rmtree(cache, ignore_errors=True)
             cache.mkdir(parents=True)

@@ -19,6 +19,7 @@ from helpers.io.check import check_inventory, settings  # noqa: E402
 from helpers.io.dataset import CORE_TABLES, dataset_from_check, load_dataset  # noqa: E402
 from helpers.io.inventory import take_inventory  # noqa: E402
 from helpers.report.exports import write_csv, write_gpkg  # noqa: E402
+from helpers.scale.cli import year_dataset  # noqa: E402
 from helpers.viz.interactive import parcel_class_map, standalone_html  # noqa: E402
 from helpers.viz.maps import class_map  # noqa: E402
 from helpers.viz.style import setup_plotting  # noqa: E402
@@ -68,7 +69,7 @@ def run_ours(folder: Path, year: int, stages: Stages, first: bool) -> dict:
         del check
     else:
         with stages.stage("ours: read the cache: no outlines, the year's panel rows (re-run)"):
-            dataset = load_dataset(folder, records=False, outlines=False, years=(year,))
+            dataset = year_dataset(folder, year)  # what make evaluate reads
     frame, totals = _evaluate(dataset, year, stages)
     return {"classes": frame.set_index("credit_code")["class"], "zones": totals}
 

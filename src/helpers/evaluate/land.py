@@ -32,22 +32,25 @@ def used_land(dataset: Dataset, parcel_extra: dict[str, pd.Series] | None = None
     return with_used_area(links)
 
 
+def link_used_mu(dataset: Dataset, column: str = "registered_area_mu") -> np.ndarray:
+    """Each link row's parcel area ``column`` × its share (亩), missing where the link's parcel is
+    not in the layer: ``with_used_area``'s product, taken on the link rows' parcel positions."""
+    parcel_row = dataset.link_rows()[0]
+    has_parcel = parcel_row >= 0
+    area = dataset.parcels[column].to_numpy(dtype=float, na_value=np.nan)
+    share = dataset.links["share"].to_numpy(dtype=float, na_value=np.nan)
+    return np.where(has_parcel, area[np.where(has_parcel, parcel_row, 0)], np.nan) * share
+
+
 def enterprise_land(dataset: Dataset) -> pd.DataFrame:
     """Land each enterprise uses: ``land_mu`` (Σ registered area × share), parcel count, main parcel
     (the largest ``used_mu``; the first link of the table among equals). The products of
-    ``with_used_area``, taken on the link rows' positions (no link table is built)."""
-    parcel_row, who = dataset.link_rows()
-    has_parcel = parcel_row >= 0
-    share = dataset.links["share"].to_numpy(dtype=float, na_value=np.nan)
-
-    def used(column: str) -> np.ndarray:  # each link's area × share; missing where the parcel is unknown
-        area = dataset.parcels[column].to_numpy(dtype=float, na_value=np.nan)
-        return np.where(has_parcel, area[np.where(has_parcel, parcel_row, 0)], np.nan) * share
-
+    ``with_used_area`` (``link_used_mu``), taken on the link rows' positions (no link table is built)."""
+    who = dataset.link_rows()[1]
     codes = dataset.enterprises["credit_code"]
     known = who >= 0
     at = np.flatnonzero(known)
-    who, used_mu, used_geom = who[known], used("registered_area_mu")[known], used("geom_area_mu")[known]
+    who, used_mu, used_geom = who[known], link_used_mu(dataset)[known], link_used_mu(dataset, "geom_area_mu")[known]
     n = len(codes)
     out = pd.DataFrame(
         {
@@ -113,6 +116,7 @@ def land_differences(frame: pd.DataFrame, tolerance: float) -> pd.DataFrame:
 
 
 __all__ = [
+    "link_used_mu",
     "LAND_BASES",
     "check_land_basis",
     "with_used_area",

@@ -22,6 +22,7 @@ import shapely
 from helpers.core.geography import label_points
 from helpers.core.keys import positions
 from helpers.evaluate.indicators import ratio
+from helpers.evaluate.land import link_used_mu
 from helpers.evaluate.parcels import enterprise_rows
 from helpers.io.dataset import Dataset
 
@@ -138,8 +139,7 @@ def dataset_zone_totals(dataset: Dataset, frame: pd.DataFrame, zone: pd.Series |
         labels.append(NO_ZONE)
     link_zone = np.where(has_parcel, zone_code[p_row], labels.index(NO_ZONE))  # a link to no parcel: in no zone
 
-    area = dataset.parcels["registered_area_mu"].to_numpy(dtype=float, na_value=np.nan)
-    used = np.where(has_parcel, area[p_row], np.nan) * dataset.links["share"].to_numpy(dtype=float, na_value=np.nan)
+    used = link_used_mu(dataset)
     tax = frame["tax_10k_yuan"].to_numpy(dtype=float, na_value=np.nan)[f_row]
     land = frame["land_mu"].to_numpy(dtype=float, na_value=np.nan)[f_row]
     with np.errstate(divide="ignore", invalid="ignore"):

@@ -23,7 +23,7 @@ from helpers.evaluate.methods import load_method
 from helpers.evaluate.scope import parse_streets
 from helpers.evaluate.zones import dataset_zone_totals, zone_table
 from helpers.io.cache import folder_key
-from helpers.io.dataset import load_dataset
+from helpers.io.dataset import Dataset, load_dataset
 from helpers.report.exports import write_csv
 
 ENGINES = ("pandas", "dask")
@@ -33,6 +33,14 @@ RESULT_COLUMNS = ["credit_code", "street_code", "status", "reason", "pool", "lan
 
 def partitioned_dir(data_dir: Path) -> Path:
     return paths.CACHE_DIR / "partitioned" / folder_key(data_dir)
+
+
+def year_dataset(data_dir: Path, year: int) -> Dataset:
+    """What the pandas engine evaluates ``year`` on: the core tables without the parcels' outlines
+    and with only that year's panel rows (no map is drawn, no other year is read); every year when
+    ``year`` is not one of the panel's, so that ``require_year`` can name them."""
+    dataset = load_dataset(data_dir, records=False, outlines=False, years=(int(year),))
+    return dataset if dataset.years else load_dataset(data_dir, records=False, outlines=False)
 
 
 def evaluate_at_scale(
@@ -51,10 +59,7 @@ def evaluate_at_scale(
     data_dir = paths.resolve(data_dir)
     method_spec = load_method(method)
     if engine == "pandas":
-        # no map, one year: neither the outlines nor the other years' panel rows are read
-        dataset = load_dataset(data_dir, records=False, outlines=False, years=(int(year),))
-        if not dataset.years:  # not a year of the panel: read them all to name them
-            dataset = load_dataset(data_dir, records=False, outlines=False)
+        dataset = year_dataset(data_dir, year)
         frame, benchmarks = evaluate_frame(
             enterprise_year_frame(dataset, dataset.require_year(year), land_basis), method_spec, parse_streets(streets)
         )
@@ -106,7 +111,7 @@ def main(argv: list[str] | None = None) -> int:
     return 0
 
 
-__all__ = ["evaluate_at_scale", "ENGINES"]
+__all__ = ["evaluate_at_scale", "year_dataset", "ENGINES"]
 
 if __name__ == "__main__":
     raise SystemExit(main())
