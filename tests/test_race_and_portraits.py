@@ -102,3 +102,22 @@ def test_portraits_of_a_long_list_stop_at_portraits_max_lowest_scores_first(ctx)
         with pytest.raises(InputError, match="portraits_max"):
             enterprises_page.portraits(wrong)
     assert enterprises_page.portrait_limit(ctx) == enterprises_page.DEFAULT_PORTRAITS_MAX > len(on_list)  # the sample: all
+
+
+def test_a_ledger_without_a_column_heads_the_others_by_their_own_names(ctx):
+    """A remediation ledger without ``way``: the stage column is headed 整治阶段, not 整治方式; each
+    enterprise's records in year order."""
+    from types import SimpleNamespace
+
+    from helpers.report import portraits
+
+    rec = ctx.dataset.records["remediation"]
+    code = rec["credit_code"].value_counts().index[0]  # an enterprise with the most records
+    without_way = rec.drop(columns="way")
+    prep = SimpleNamespace(
+        remediation=portraits._ledger_rows(without_way), remediation_columns=[c for c in ("year", "stage") if c in without_way]
+    )
+    page = portraits._remediation(prep, code)
+    assert "整治阶段" in page and "整治方式" not in page
+    years = [int(y) for y in re.findall(r"<td>(\d{4})</td>", page)]
+    assert years == sorted(years) and len(years) == int((rec["credit_code"] == code).sum())

@@ -3,6 +3,7 @@ provenance; a failing notebook is reported and the others still render."""
 
 import html as html_lib
 import json
+import os
 import re
 import shutil
 import sqlite3
@@ -275,3 +276,23 @@ def test_the_run_has_a_pdf_of_each_page_and_a_word_briefing(default_run):
     assert len(doc.tables) >= 6 and len(doc.inline_shapes) == 2
     streets = [t for t in doc.tables if t.rows[0].cells[0].text == "名次"]
     assert len(streets) == 1 and len(streets[0].rows) == 1 + 8  # the 8 街道 ranked
+
+
+def test_kernels_run_numerical_libraries_on_one_thread_unless_the_user_chose(tmp_path, monkeypatch):
+    """Two kernels side by side each starting a BLAS thread per core slow each other: kernels get one
+    thread each; a variable the user set is kept, and the runner's own environment is restored."""
+    monkeypatch.delenv("OPENBLAS_NUM_THREADS", raising=False)
+    monkeypatch.setenv("OMP_NUM_THREADS", "3")
+    nb = nbformat.v4.new_notebook()
+    nb.cells = [
+        nbformat.v4.new_code_cell(
+            'import os; print([os.environ.get(v) for v in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS")])'
+        )
+    ]
+    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    nbformat.write(nb, tmp_path / "threads.ipynb")
+    result = runner.run_notebook(tmp_path / "threads.ipynb", tmp_path, {}, progress_bar=False)
+    assert result.ok
+    printed = nbformat.read(tmp_path / "threads.ipynb", as_version=4).cells[0].outputs[0]["text"]
+    assert printed.strip() == str(["1", "3", "1"])
+    assert "OPENBLAS_NUM_THREADS" not in os.environ and os.environ["OMP_NUM_THREADS"] == "3"

@@ -220,7 +220,7 @@ def _knn(rows: pd.DataFrame, k: int):
 
     with warnings.catch_warnings():  # "not fully connected": clusters apart are expected of parcels
         warnings.filterwarnings("ignore", message="The weights matrix is not fully connected")
-        w = KNN.from_array(rows[["x", "y"]].to_numpy(), k=min(k, len(rows) - 1))
+        w = KNN.from_array(rows[["x", "y"]].to_numpy(), k=min(k, len(rows) - 1), silence_warnings=True)
     w.transform = "r"
     return w
 

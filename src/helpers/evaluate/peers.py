@@ -27,8 +27,9 @@ GROUPINGS = {"industry": "行业大类 industry (GB/T 4754, 2-digit)", "industry
 def industry_division(code: pd.Series) -> pd.Series:
     """GB/T 4754 大类 of a 行业代码: the 门类 letter and two digits (``C342`` → ``C34``); None
     where the code does not start that way."""
-    text = code.astype("string").str.strip().str.upper()
-    return text.str.extract(r"^([A-T]\d{2})", expand=False)
+    found, uniques = pd.factorize(code.astype("string").str.strip().str.upper())  # a few hundred codes, not a row each
+    division = pd.Series(uniques, dtype="string").str.extract(r"^([A-T]\d{2})", expand=False)
+    return pd.Series(division.array.take(found, allow_fill=True), index=code.index, name=code.name)
 
 
 def _indicators(ev: Evaluation) -> list[str]:

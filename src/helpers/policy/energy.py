@@ -8,6 +8,7 @@ from pathlib import Path
 import pandas as pd
 
 from helpers.core import paths
+from helpers.core.keys import is_in
 from helpers.core.yamlfile import load_yaml
 from helpers.evaluate.indicators import ratio
 
@@ -53,7 +54,8 @@ def new_producers(current: pd.DataFrame, previous: pd.DataFrame) -> pd.Series:
     """Enterprises evaluated this year that were not producing last year (未投产 or absent): the
     sample's stand-in for new energy-using projects (任务3)."""
     was_producing = previous.loc[previous["status"] == "evaluated", "credit_code"]
-    return (current["status"] == "evaluated") & ~current["credit_code"].isin(was_producing)
+    producing_before = pd.Series(is_in(current["credit_code"], was_producing), index=current.index)
+    return (current["status"] == "evaluated") & ~producing_before
 
 
 def energy_intensity(frame: pd.DataFrame) -> pd.Series:

@@ -38,6 +38,7 @@ import pandas as pd
 from scipy import stats
 
 from helpers.core.errors import InputError
+from helpers.core.keys import is_in
 from helpers.evaluate.indicators import compute_indicators, indicator_defs
 from helpers.evaluate.peers import industry_division
 
@@ -151,7 +152,7 @@ def match_controls(panel: pd.DataFrame, treated: pd.Index, candidates: pd.Index,
         raise InputError("parameter matches", f"{k} comparison enterprises per treated one", expected="a whole number ≥ 1")
     year = int(panel["year"].min())
     first = panel[panel["year"] == year].reset_index(drop=True)
-    pool_of = first[first["credit_code"].isin(candidates)]
+    pool_of = first[is_in(first["credit_code"], pd.Series(candidates))]
     cells: dict[tuple, tuple[np.ndarray, np.ndarray, np.ndarray]] = {}
     for key, group in [*pool_of.groupby(["pool", "industry"], sort=False), *pool_of.groupby("pool", sort=False)]:
         order = np.argsort(group["value"].to_numpy(), kind="stable")
@@ -160,10 +161,9 @@ def match_controls(panel: pd.DataFrame, treated: pd.Index, candidates: pd.Index,
             group.index.to_numpy()[order],  # the panel's order, for ties
             group["credit_code"].to_numpy()[order],
         )
-    me = first.set_index("credit_code")
+    me = first.set_index("credit_code").loc[treated, ["pool", "industry", "value"]]  # KeyError for a code not there
     rows: list[tuple[str, str, int, float, str]] = []
-    for code in treated:
-        pool, industry, value = me.at[code, "pool"], me.at[code, "industry"], me.at[code, "value"]
+    for code, pool, industry, value in zip(treated, me["pool"].tolist(), me["industry"].tolist(), me["value"].to_numpy()):
         in_industry = cells.get((pool, industry))
         cell, found = (
             ("industry", in_industry) if in_industry is not None and len(in_industry[0]) >= k else ("pool", cells.get((pool,)))
@@ -322,13 +322,14 @@ def event_study(
     keep &= out("尚未进入整治 listed, not yet in remediation", keep & who["onset_year"].isna())
     keep &= out("数据中无整治前一年 no year before onset in the data", keep & ~(who["onset_year"] - 1).isin(years))
     keep &= out("整治始于数据末年之后 onset after the last year of the data", keep & (who["onset_year"] > max(years)))
-    keep &= out("未逐年参评或指标缺失 not evaluated with the outcome every year", keep & ~who["credit_code"].isin(balanced))
+    evaluated_every_year = pd.Series(is_in(who["credit_code"], pd.Series(balanced)), index=who.index)
+    keep &= out("未逐年参评或指标缺失 not evaluated with the outcome every year", keep & ~evaluated_every_year)
     treated = who.loc[keep, ["credit_code", "onset_year"]]
     candidates = balanced.difference(pd.Index(who["credit_code"]))
     matches = pd.DataFrame(columns=["treated", "control", "matching_year", "distance", "cell"])
     if comparison == "matched":
         matches = match_controls(panel, pd.Index(treated["credit_code"]), candidates, k)
-        unmatched = ~treated["credit_code"].isin(matches["treated"])
+        unmatched = pd.Series(~is_in(treated["credit_code"], matches["treated"]), index=treated.index)
         counts.append(("同评价组无可比企业 no comparison enterprise in its pool", "out", int(unmatched.sum())))
         treated = treated[~unmatched]
         per_match = matches.groupby("treated")["control"].transform("count")
@@ -345,7 +346,7 @@ def event_study(
     )
     counts.append(("对照组 comparison enterprises", "comparison", len(control_weight)))
     sample = pd.DataFrame(counts, columns=["item", "kind", "enterprises"])
-    rows = panel[panel["credit_code"].isin(treated["credit_code"]) | panel["credit_code"].isin(control_weight.index)]
+    rows = panel[is_in(panel["credit_code"], pd.concat([treated["credit_code"], control_weight.index.to_series()]))]
     rows = rows.merge(treated, on="credit_code", how="left")
     rows["weight"] = rows["credit_code"].map(control_weight).where(rows["onset_year"].isna(), 1.0)
     result = EventStudy(outcome, transform, estimator, comparison, onset, confidence, pd.DataFrame(), {}, None, sample, matches)

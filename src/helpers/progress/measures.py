@@ -103,7 +103,9 @@ def _screening(ctx):
         e = ev.enterprises[ev.enterprises["status"] != "filtered"]
         not_producing = e["has_panel"] & ~e["in_production"].fillna(True).astype(bool)
         gone = (
-            e["credit_code"].isin(rem.loc[(rem["stage"] == EXITED) & (rem["year"] <= y), "credit_code"])
+            pd.Series(
+                is_in(e["credit_code"], rem.loc[(rem["stage"] == EXITED) & (rem["year"] <= y), "credit_code"]), index=e.index
+            )
             if rem is not None
             else False
         )
@@ -202,7 +204,7 @@ def _renewed(ctx):
         return None
     if ctx.streets is not None:
         p = ctx.dataset.parcels
-        lr = lr[lr["parcel_id"].isin(p.loc[p["street_code"].isin(ctx.streets), "parcel_id"])]
+        lr = lr[is_in(lr["parcel_id"], p.loc[p["street_code"].isin(ctx.streets), "parcel_id"])]
     return lr.groupby("year")["area_mu"].sum().reindex(ctx.years, fill_value=0.0)
 
 

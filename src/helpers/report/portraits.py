@@ -14,7 +14,7 @@ import html
 from dataclasses import dataclass
 from pathlib import Path
 
-import geopandas as gpd
+import numpy as np
 import pandas as pd
 
 from helpers.core.errors import InputError
@@ -24,9 +24,10 @@ from helpers.evaluate.indicators import indicator_defs
 from helpers.evaluate.peers import industry_division
 from helpers.report.context import RunContext
 from helpers.viz.style import CLASS_COLORS, UNRATED_COLOR
-from helpers.viz.svg_map import parcel_svg
+from helpers.viz.svg_map import parcel_svgs
 
 PORTRAITS_FILE = "企业画像_{year}.html"
+REMEDIATION_COLUMNS = {"year": "年度", "way": "整治方式", "stage": "整治阶段"}  # ledger columns shown, and their headings
 WHO_LIST, WHO_NONE = "list", "none"
 PRINT_CSS = """
 .portrait{break-before:page;page-break-before:always;border-top:2px solid #444;margin-top:2em;padding-top:.5em}
@@ -86,17 +87,18 @@ def chosen_codes(ctx: RunContext, who: str, listed_codes: list[str]) -> list[str
 @dataclass
 class Prepared:
     """What every portrait reads, indexed once: the enterprises of each year, pool sizes, the peer
-    frame, benchmarks, the lift tables, the remediation ledger, parcels in metres and their classes."""
+    frame, benchmarks, each enterprise's lift rows and 大类, the remediation ledger and each
+    enterprise's parcel map (all maps drawn in one pass: ``viz.svg_map.parcel_svgs``)."""
 
     years: dict[int, dict[str, dict]]
     pool_sizes: dict[int, pd.Series]
     peers: dict[str, dict]
     benchmarks: pd.Series
-    lift: dict[str, pd.DataFrame]
-    remediation: dict[str, pd.DataFrame] | None
-    parcels_m: gpd.GeoDataFrame
-    parcel_rows: dict[str, list[int]]
-    parcel_class: pd.Series
+    lift: dict[str, list[dict]]
+    divisions: dict[str, object]
+    remediation: dict[str, list[list]] | None  # each enterprise's ledger rows (REMEDIATION_COLUMNS there are), by year
+    remediation_columns: list[str]
+    maps: dict[str, str]
     names: pd.Series
 
 
@@ -110,21 +112,44 @@ def prepare(ctx: RunContext, codes: list[str], peers: pd.DataFrame) -> Prepared:
     lift = lift_table(ctx.district_ev, codes)
     rec = ctx.dataset.records.get("remediation")
     links = ctx.dataset.links[ctx.dataset.links["credit_code"].isin(wanted)]
-    parcels = ctx.dataset.parcels
+    lift_rows: dict[str, list[dict]] = {}
+    for r in lift.to_dict("records"):  # once for the page, not a frame per enterprise
+        lift_rows.setdefault(r["credit_code"], []).append(r)
+    now = years.get(ctx.year, {})
     return Prepared(
         years=years,
         pool_sizes=sizes,
         peers=peers[peers["credit_code"].isin(wanted)].set_index("credit_code").to_dict("index"),
         benchmarks=ctx.district_ev.benchmarks.set_index(["pool", "indicator"])["benchmark"],
-        lift={c: g for c, g in lift.groupby("credit_code")} if len(lift) else {},
-        remediation=None
-        if rec is None
-        else {c: g.sort_values("year") for c, g in rec[rec["credit_code"].isin(wanted)].groupby("credit_code")},
-        parcels_m=parcels[["parcel_id", parcels.geometry.name]].to_crs(AREA_CRS),
-        parcel_rows=_parcel_rows(links, parcels["parcel_id"]),
-        parcel_class=ctx.district_ev.parcels.set_index("parcel_id")["class"],
+        lift=lift_rows,
+        divisions=dict(zip(now, industry_division(pd.Series([r.get("industry_code") for r in now.values()], dtype=object)))),
+        remediation=None if rec is None else _ledger_rows(rec[rec["credit_code"].isin(wanted)]),
+        remediation_columns=[] if rec is None else [c for c in REMEDIATION_COLUMNS if c in rec],
+        maps=_maps(ctx, codes, links),
         names=ctx.dataset.enterprises.set_index("credit_code")["name"],
     )
+
+
+def _maps(ctx: RunContext, codes: list[str], links: pd.DataFrame) -> dict[str, str]:
+    """Each enterprise's parcels (in its class colours, the parcels around them in grey) as an SVG
+    with the list of its parcel codes under it; every map drawn in one pass."""
+    parcels = ctx.dataset.parcels
+    parcels_m = parcels[["parcel_id", parcels.geometry.name]].to_crs(AREA_CRS)
+    rows_of = _parcel_rows(links, parcels["parcel_id"])
+    shapes = np.asarray(parcels_m.geometry.array)
+    ids = parcels_m["parcel_id"].to_numpy()
+    classes = ctx.district_ev.parcels.set_index("parcel_id")["class"].reindex(parcels_m["parcel_id"]).to_numpy()
+    drawn = [c for c in codes if rows_of.get(c)]
+    rows = [rows_of[c] for c in drawn]
+    svgs = parcel_svgs(
+        [shapes[r] for r in rows],
+        parcels_m,
+        [[CLASS_COLORS.get(str(c), UNRATED_COLOR) for c in classes[r]] for r in rows],
+        [f"宗地 {', '.join(map(str, ids[r]))}" for r in rows],
+    )
+    return {
+        c: svg + f"<p>宗地 parcels: {'、'.join(_e(i) for i in ids[r])}</p>" for c, r, svg in zip(drawn, rows, svgs, strict=True)
+    }
 
 
 def _parcel_rows(links: pd.DataFrame, parcel_ids: pd.Series) -> dict[str, list[int]]:
@@ -180,51 +205,54 @@ def _indicators(ctx: RunContext, prep: Prepared, code: str) -> str:
 
 def _lift(prep: Prepared, code: str) -> str:
     table = prep.lift.get(code)
-    if table is None or table.empty:
+    if not table:
         return "<p>已在最高档或未分档：无需计算 — in the top class, or not classed.</p>"
-    first = table.iloc[0]
-    rows = [  # records, not itertuples: a namedtuple class per table costs more than the rows
+    first = table[0]
+    rows = [
         [
             _e(r["label"]),
             _num(r["value"], 3),
             _num(r["needed"], 3) if r["reachable"] else "单项封顶，不可达 capped",
             _num(r["change_pct"], 0) + ("%" if pd.notna(r["change_pct"]) else ""),
         ]
-        for r in table.to_dict("records")
+        for r in table
     ]
     return (
-        f"<p>升至 {_chip(first.to_class)} 需综合得分 ≥ {first.threshold:.1f}（现 {first.score:.1f}）；"
+        f"<p>升至 {_chip(first['to_class'])} 需综合得分 ≥ {first['threshold']:.1f}（现 {first['score']:.1f}）；"
         "每行只改变该项指标，其余及基准不变 — each row changes one indicator alone, the others and the benchmarks held.</p>"
         + _table(["指标", "现值", "所需值 needed", "变化 change"], rows)
     )
+
+
+def _ledger_rows(rec: pd.DataFrame) -> dict[str, list[list]]:
+    """Each enterprise's remediation records (the columns of REMEDIATION_COLUMNS the ledger has),
+    by year, read once for the page."""
+    rec = rec.sort_values("year", kind="stable")
+    rows: dict[str, list[list]] = {}
+    columns = [c for c in REMEDIATION_COLUMNS if c in rec]
+    for code, row in zip(rec["credit_code"], rec[columns].to_numpy().tolist()):
+        rows.setdefault(code, []).append(row)
+    return rows
 
 
 def _remediation(prep: Prepared, code: str) -> str:
     if prep.remediation is None:
         return "<p>数据中无整治台账 — no remediation ledger in the data.</p>"
     mine = prep.remediation.get(code)
-    if mine is None or mine.empty:
+    if not mine:
         return "<p>无整治记录 — no remediation record.</p>"
-    cols = [c for c in ("year", "way", "stage") if c in mine]
-    return _table(["年度", "整治方式", "整治阶段"][: len(cols)], [[_e(v) for v in row] for row in mine[cols].to_numpy().tolist()])
+    headings = [REMEDIATION_COLUMNS[c] for c in prep.remediation_columns]
+    return _table(headings, [[_e(v) for v in row] for row in mine])
 
 
 def _map(prep: Prepared, code: str) -> str:
-    mine = prep.parcels_m.iloc[prep.parcel_rows.get(code, [])]
-    if mine.empty:
-        return "<p>无宗地 — no parcel.</p>"
-    fills = [CLASS_COLORS.get(str(c), UNRATED_COLOR) for c in prep.parcel_class.reindex(mine["parcel_id"])]
-    listed = "、".join(_e(i) for i in mine["parcel_id"])
-    return (
-        parcel_svg(mine, prep.parcels_m, fills, title=f"宗地 {', '.join(map(str, mine['parcel_id']))}")
-        + f"<p>宗地 parcels: {listed}</p>"
-    )
+    return prep.maps.get(code, "<p>无宗地 — no parcel.</p>")
 
 
 def portrait(ctx: RunContext, code: str, number: int, prep: Prepared) -> str:
     """One enterprise's portrait, as an HTML section with the anchor ``p-<number>``."""
     r = prep.years[ctx.year][code]
-    division = industry_division(pd.Series([r.get("industry_code")])).iloc[0]
+    division = prep.divisions.get(code)
     evaluated = r["status"] == "evaluated"
     facts = _table(
         ["项目", "内容"],
