@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING
 
 import pandas as pd
 
+from helpers.core.keys import is_in
 from helpers.evaluate.frame import EXCLUSION_REASONS
 from helpers.io.dataset import Dataset
 
@@ -37,7 +38,7 @@ def table_ledger(dataset: Dataset, ev: Evaluation) -> pd.DataFrame:
     excluded in the evaluation (the enterprise's reason in ``ev.exclusions``)."""
     status = ev.enterprises.set_index("credit_code")["status"]
     panel_status = dataset.panel["credit_code"].map(status).where(dataset.panel["year"] == ev.year, "filtered")
-    in_view = dataset.parcels["parcel_id"].isin(ev.parcels["parcel_id"])
+    in_view = pd.Series(is_in(dataset.parcels["parcel_id"], ev.parcels["parcel_id"]), index=dataset.parcels.index)
     kept_status = {
         "enterprises": ev.enterprises["status"],
         "parcels": pd.Series(["evaluated" if v else "filtered" for v in in_view]),

@@ -16,6 +16,7 @@ import pandas as pd
 from helpers.core import paths
 from helpers.core.errors import InputError
 from helpers.core.industries import is_manufacturing
+from helpers.core.keys import is_in
 from helpers.core.yamlfile import load_yaml
 from helpers.evaluate.indicators import compute_indicators, indicator_defs, ratio
 
@@ -154,7 +155,7 @@ def remediation_list(
     if remediation is not None and len(remediation):
         ledger = remediation[remediation["year"] <= year].sort_values("year").drop_duplicates("credit_code", keep="last")
         ledger = ledger.set_index("credit_code")
-        known = e["credit_code"].isin(ledger.index)
+        known = pd.Series(is_in(e["credit_code"], ledger.index.to_series()), index=e.index)
         way = way.where(~known, e["credit_code"].map(ledger["way"]))
         stage = stage.where(~known, e["credit_code"].map(ledger["stage"]))
         source = source.where(~known, "整治台账 ledger")

@@ -86,16 +86,19 @@ def select_exits(
     rule: Rule | None = None,
     land_share: float = 1.0,
     history: list[pd.DataFrame] | None = None,
+    tax_per_mu: pd.Series | None = None,
 ) -> pd.Series:
     """The union of the scenario's selection rules, among enterprises with land. ``land_share``: the
     way's share of land freed (for ``land_freed_up_to``); ``history``: the evaluated enterprises of
-    earlier years, latest first (for ``tax_per_mu_years``)."""
+    earlier years, latest first (for ``tax_per_mu_years``); ``tax_per_mu``: their
+    ``tax_per_mu_over_years`` when already found (a sweep of lines finds it once)."""
     chosen = pd.Series(False, index=evaluated.index)
     if select.get("class_d"):
         chosen |= (evaluated["class"] == "D").fillna(False).astype(bool)
     line = select.get("tax_per_mu_below")
     if line is not None:
-        tax_per_mu = tax_per_mu_over_years(evaluated, history, int(select.get("tax_per_mu_years", 1)))
+        if tax_per_mu is None:
+            tax_per_mu = tax_per_mu_over_years(evaluated, history, int(select.get("tax_per_mu_years", 1)))
         chosen |= tax_per_mu.lt(float(line)).fillna(False)
     if select.get("remediation_list"):
         if rule is None:
@@ -122,15 +125,21 @@ def lowest_first_up_to(evaluated: pd.DataFrame, target_mu: float, land_share: fl
 
 
 def apply_scenario(
-    evaluated: pd.DataFrame, scenario: dict, rule: Rule, defaults: dict, year: int, history: list[pd.DataFrame] | None = None
+    evaluated: pd.DataFrame,
+    scenario: dict,
+    rule: Rule,
+    defaults: dict,
+    year: int,
+    history: list[pd.DataFrame] | None = None,
+    tax_per_mu: pd.Series | None = None,
 ) -> ScenarioResult:
     """Run ``scenario`` on the evaluated enterprises of ``year`` (``history``: those of earlier years,
-    latest first, for exit lines over several years)."""
+    latest first, for exit lines over several years; ``tax_per_mu``: as ``select_exits`` takes it)."""
     way = scenario.get("way", "整体腾退")
     if way not in rule.ways:
         raise ValueError(f"scenario way {way!r} unknown; choose one of {', '.join(rule.ways)}")
     shares = rule.ways[way]
-    exiting = select_exits(evaluated, scenario.get("select", {}), rule, float(shares["land_freed_share"]), history)
+    exiting = select_exits(evaluated, scenario.get("select", {}), rule, float(shares["land_freed_share"]), history, tax_per_mu)
     after = evaluated.copy()
     ex = evaluated[exiting]
     land_freed = ex["land_mu"] * shares["land_freed_share"]
@@ -257,15 +266,16 @@ def sweep(
     alone (the scenario's other selection rules are set aside, so the line's effect is seen clean);
     the way, re-let chain, idle share and delay are the scenario's."""
     rows = []
+    years = scenario.get("select", {}).get("tax_per_mu_years", 1)
+    over_years = tax_per_mu_over_years(evaluated, history, int(years))  # the same for every line: found once
     for line in thresholds:
         for density in densities:
-            years = scenario.get("select", {}).get("tax_per_mu_years", 1)
             s = {
                 **scenario,
                 "select": {"tax_per_mu_below": line, "tax_per_mu_years": years},
                 "relet": {**scenario.get("relet", {}), "density": density},
             }
-            r = apply_scenario(evaluated, s, rule, defaults, year, history)
+            r = apply_scenario(evaluated, s, rule, defaults, year, history, over_years)
             rows.append(
                 {"threshold": line, "density": density, **r.totals.to_dict(), **{f"after_{k}": v for k, v in r.after.items()}}
             )

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import pandas as pd
 
+from helpers.core.keys import is_in
 from helpers.evaluate.peers import DEFAULT_MIN_GROUP, furthest_below, industry_summary, peer_frame
 from helpers.evaluate.transitions import d_persistence, transitions, year_pairs
 from helpers.plan.tasks import plan_period
@@ -135,7 +136,7 @@ def district_peers(ctx: RunContext) -> pd.DataFrame:
 def peers(ctx: RunContext) -> pd.DataFrame:
     """``district_peers`` of the shown enterprises."""
     frame = district_peers(ctx)
-    return frame[frame["credit_code"].isin(ctx.ev.evaluated["credit_code"])]
+    return frame[is_in(frame["credit_code"], ctx.ev.evaluated["credit_code"])]
 
 
 SUMMARY_LABELS = {

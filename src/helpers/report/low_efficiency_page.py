@@ -10,6 +10,7 @@ from __future__ import annotations
 import pandas as pd
 
 from helpers.core.geography import load_streets
+from helpers.core.keys import is_in
 from helpers.evaluate.hotspots import BIN_LABELS, expected_by_chance, hot_spots
 from helpers.plan.tasks import PLAN_YEARS
 from helpers.policy.energy import above_control_line, budget_by, energy_quotas, new_producers
@@ -93,7 +94,7 @@ def records_in_view(ctx: RunContext, name: str, key: str = "credit_code") -> pd.
         return frame
     table = ctx.dataset.enterprises if key == "credit_code" else ctx.dataset.parcels
     keys = table.loc[table["street_code"].isin(ctx.streets), key]
-    return frame[frame[key].isin(keys)]
+    return frame[is_in(frame[key], keys)]
 
 
 def header(ctx: RunContext) -> Section:

@@ -12,6 +12,7 @@ import json
 
 import pandas as pd
 
+from helpers.core.keys import is_in
 from helpers.evaluate.indicators import va_rate_basis
 from helpers.plan.goals import labelled_texts
 from helpers.policy.prices import burden_by, consecutive_years, electricity_surcharge, load_prices, rescore
@@ -242,7 +243,7 @@ def exits_by_street(ctx: RunContext) -> Section:
 
 def exits_map(ctx: RunContext) -> Section:
     exits, parcels = exits_in_view(ctx), ctx.ev.parcels
-    changing = parcels["main_user"].isin(exits["credit_code"])
+    changing = pd.Series(is_in(parcels["main_user"], exits["credit_code"]), index=parcels.index)
     fig = class_map(
         parcels,
         ctx.boundary(),
@@ -361,7 +362,7 @@ def _surcharge_values(ctx: RunContext) -> dict:
     classes = {y: e.evaluated.set_index("credit_code")["class"] for y, e in ctx.district.items() if y <= ctx.year}
     runs = consecutive_years(classes, ctx.year, prices["electricity_yuan_per_kwh"]["repeat_class"])
     remaining = rescore(
-        evaluated[~evaluated["credit_code"].isin(exits.loc[exits["way"] == "整体腾退", "credit_code"])], ctx.method
+        evaluated[~is_in(evaluated["credit_code"], exits.loc[exits["way"] == "整体腾退", "credit_code"])], ctx.method
     )
     if ctx.filtered:
         evaluated = evaluated[evaluated["street_code"].isin(ctx.streets)]
