@@ -21,7 +21,6 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
-from openpyxl.utils import get_column_letter
 
 from helpers.core.errors import InputError, Problem
 from helpers.io.coordinates import place_layer
@@ -238,6 +237,8 @@ def clash_problems(label: str, table: str, header: list, mapped: Mapped | None) 
     """A problem for every column that several headers name: the same header twice is an error
     (which one holds the figures?); different headers are a warning saying which one is read and
     the dataset.yaml line that reads the other."""
+    from openpyxl.utils import get_column_letter  # openpyxl: a fifth of a second every kernel would pay
+
     out = []
     for column, positions in header_clashes(table, header, mapped).items():
         names = [str(header[i]) for i in positions]

@@ -12,7 +12,6 @@ from pathlib import Path
 import geopandas as gpd
 import pandas as pd
 import pyogrio
-from openpyxl.utils import get_column_letter
 
 from helpers.core import disclosure
 from helpers.report.redaction import redactor
@@ -57,6 +56,8 @@ def as_text(ws) -> None:
 
 def write_xlsx(sheets: dict[str, pd.DataFrame], path: Path, notes: list[str]) -> Path:
     """One sheet per table (header frozen, columns sized to their text) and a notes sheet first."""
+    from openpyxl.utils import get_column_letter  # only the workbook needs openpyxl
+
     path.parent.mkdir(parents=True, exist_ok=True)
     with pd.ExcelWriter(path, engine="openpyxl") as xw:
         pd.DataFrame({NOTES_SHEET: notes}).to_excel(xw, sheet_name=NOTES_SHEET, index=False)

@@ -39,7 +39,6 @@ from helpers.report.exports import PARCEL_FIELD_ALIASES, parcel_layer, write_gpk
 from helpers.report.narrative import data_notice
 from helpers.report.sections import Section, md_code, md_text
 from helpers.viz.charts import breakdown_chart, stacked_bars, yearly_bars
-from helpers.viz.interactive import parcel_class_map
 from helpers.viz.maps import choropleth_map, class_map, hotspot_map, parks_map, street_class_maps
 from helpers.viz.qgis_style import parcel_style_qml
 
@@ -631,6 +630,8 @@ def interactive_map(ctx: RunContext) -> Section:
     tip = parcels.merge(ctx.dataset.enterprises[["credit_code", "name"]], left_on="main_user", right_on="credit_code", how="left")
     tip.index = parcels.index
     tip["street_name"] = tip["street_code"].map(street_names())
+    from helpers.viz.interactive import parcel_class_map  # folium: half a second that only this section needs
+
     fmap = parcel_class_map(
         tip,
         ctx.boundary(),

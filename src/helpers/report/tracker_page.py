@@ -11,7 +11,6 @@ import pandas as pd
 from helpers.plan.tasks import NO_DATA, load_policy_measures, plan_period
 from helpers.progress.measures import Context
 from helpers.progress.tracker import goal_rows, parse_tasks, target_rows
-from helpers.report.briefing import briefing_name, write_briefing
 from helpers.report.context import RunContext
 from helpers.report.dashboard import STATUS_FILE, status_counts, status_records, status_table
 from helpers.report.narrative import data_notice
@@ -166,6 +165,8 @@ def policy_measures(ctx: RunContext) -> Section:
 def briefing(ctx: RunContext) -> Section:
     """Write the Word briefing 《腾笼换鸟攻坚行动进展简报》 into the run folder (``report.briefing``) and
     say where it is."""
+    from helpers.report.briefing import briefing_name, write_briefing  # python-docx: only this section writes Word
+
     path = write_briefing(ctx, ctx.out_dir() / briefing_name(ctx.year), goal_records(ctx), targets(ctx))
     return Section(data={"path": path}).html(
         f'<p>Word 简报 briefing: <a href="{html_text(path.name)}">{html_text(path.name)}</a>'
