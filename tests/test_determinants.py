@@ -11,7 +11,7 @@ import pytest
 import shapely
 
 from helpers.core.units import AREA_CRS
-from helpers.evaluate.determinants import design_matrix, determinants
+from helpers.evaluate.determinants import design_matrix, determinants, estimable
 
 N_SIDE = 20  # 400 enterprises on a 20 × 20 grid of parcels, 150 m apart
 
@@ -118,3 +118,45 @@ def test_on_the_sample(sample):
     assert any(t.startswith("chain:") for t in terms) and any(t.startswith("street:") for t in terms)
     assert d.n_obs == sum(len(ev.evaluated) for ev in ctx.evaluations.values())
     assert 0 <= d.moran["p_value"] <= 1
+
+
+def test_estimable_keeps_the_columns_a_rank_test_on_every_row_keeps():
+    """``estimable`` tests each column on the columns' triangular factor (a few rows): it keeps the
+    same columns as testing the rank of the centred columns themselves, on designs with exact
+    combinations, scaled copies, constants, dummies and scales from 10⁻³ to 10⁵."""
+
+    def on_every_row(x, groups=None):
+        centred = x - (x.groupby(groups.to_numpy()).transform("mean") if groups is not None else x.mean())
+        values = centred.to_numpy(dtype=float)
+        kept: list[int] = []
+        for j in range(values.shape[1]):
+            trial = values[:, [*kept, j]]
+            scale = max(1.0, float(np.abs(trial).max()))
+            if np.linalg.matrix_rank(trial, tol=1e-9 * scale * len(trial)) == len(kept) + 1:
+                kept.append(j)
+        return [x.columns[j] for j in kept]
+
+    rng = np.random.default_rng(7)
+    dropped = 0
+    for _ in range(120):
+        n, p = int(rng.choice([2, 5, 40, 600])), int(rng.integers(1, 10))
+        cols: dict[str, np.ndarray] = {}
+        for j in range(p):
+            kind = int(rng.integers(0, 6))
+            earlier = list(cols.values())
+            if kind == 0 and earlier:
+                cols[f"c{j}"] = sum(rng.uniform(-3, 3) * v for v in earlier[:2])
+            elif kind == 1:
+                cols[f"c{j}"] = rng.integers(0, 2, n).astype(float)
+            elif kind == 2:
+                cols[f"c{j}"] = np.full(n, rng.uniform(-5, 5))
+            elif kind == 3 and earlier:
+                cols[f"c{j}"] = earlier[-1] * 1e6
+            else:
+                cols[f"c{j}"] = rng.normal(0, 10.0 ** int(rng.integers(-3, 6)), n)
+        x = pd.DataFrame(cols)
+        groups = pd.Series(rng.integers(0, 3, n)) if rng.random() < 0.5 else None
+        kept = estimable(x, groups)
+        assert kept == on_every_row(x, groups)
+        dropped += p - len(kept)
+    assert dropped > 50  # the designs did hold columns to leave out

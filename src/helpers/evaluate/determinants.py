@@ -206,11 +206,16 @@ def estimable(x: pd.DataFrame, groups: pd.Series | None = None) -> list[str]:
     it, after the constant or the group means are taken out."""
     centred = x - (x.groupby(groups.to_numpy()).transform("mean") if groups is not None else x.mean())
     values = centred.to_numpy(dtype=float)
+    # The columns' triangular factor R (values = QR, Q's columns orthonormal) has the singular values
+    # of any set of the columns in the same columns of R: each test is on a few rows, not on every
+    # enterprise-year (1.3 s at 100,000 parcels).
+    factor: np.ndarray = np.asarray(np.linalg.qr(values, mode="r")) if len(values) > values.shape[1] else values
+    largest = np.abs(values).max(axis=0) if len(values) else np.zeros(values.shape[1])
     kept: list[int] = []
     for j in range(values.shape[1]):
-        trial = values[:, [*kept, j]]
-        scale = max(1.0, float(np.abs(trial).max()))
-        if np.linalg.matrix_rank(trial, tol=1e-9 * scale * len(trial)) == len(kept) + 1:
+        columns = [*kept, j]
+        scale = max(1.0, float(largest[columns].max()))
+        if np.linalg.matrix_rank(factor[:, columns], tol=1e-9 * scale * len(values)) == len(kept) + 1:
             kept.append(j)
     return [x.columns[j] for j in kept]
 
