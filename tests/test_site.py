@@ -41,6 +41,14 @@ def test_links_to_web_pages_become_text_and_scripts_keep_their_namespaces():
     assert "example.org" not in out  # CSS comments dropped
     assert 'createElementNS("http://www.w3.org/2000/svg"' in out
     assert site.network_references(out) == []
+    # a script in capitals is a script too; a page with no address anywhere comes back as it is
+    shouting = PAGE.replace("<script>", "<SCRIPT>").replace("</script>", "</SCRIPT>")
+    assert 'createElementNS("http://www.w3.org/2000/svg"' in site.plain_links(shouting)
+    quiet = '<html><body><svg><path d="M1,2 3,4Z"/></svg><p>宗地 &amp; 企业</p></body></html>'
+    assert (
+        site.plain_links(quiet) == quiet
+        and site.visible_text(quiet) == '<html><body><svg><path d="M1,2 3,4Z"/></svg><p>宗地 & 企业</p></body></html>'
+    )
 
 
 def test_network_references_finds_what_a_browser_would_fetch():

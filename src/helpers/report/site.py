@@ -290,7 +290,7 @@ def with_font_in_frames(page_html: str, style: str) -> str:
         doc = doc.replace("<head>", f"<head><style>{style}</style>", 1) if "<head>" in doc else f"<style>{style}</style>" + doc
         return m.group(1) + html.escape(doc, quote=True) + m.group(3)
 
-    return _SRCDOC.sub(add, page_html)
+    return _SRCDOC.sub(add, page_html) if "<iframe" in page_html else page_html
 
 
 # folium's note for an untrusted notebook, under every map frame: meaningless on a page, and it is
@@ -302,7 +302,8 @@ _TRUST_NOTE = re.compile(
 
 def finish_page(page_html: str, title: str, pages: list[Page], current: str, style: str) -> str:
     """One page as part of the site: title, font, navigation, contents, back link, table script."""
-    out = plain_links(with_font_in_frames(_TRUST_NOTE.sub("", page_html), style))
+    out = _TRUST_NOTE.sub("", page_html) if "Make this Notebook Trusted" in page_html else page_html
+    out = plain_links(with_font_in_frames(out, style))
     out = _TITLE.sub(f"<title>{html.escape(title)}</title>", out, count=1)
     out = out.replace("</head>", f"<style>{style}{SITE_CSS}</style>\n</head>", 1)
     out = re.sub(r"(<body[^>]*>)", lambda m: m.group(1) + nav_html(pages, current), out, count=1)
@@ -330,6 +331,7 @@ def finish_site(run_dir: Path, page_files: list[str], run_title: str) -> list[Pa
     style = font_css(font_subset(characters))
     in_frames = html.escape(style, quote=True)  # a frame's document is an attribute value
     for f, text in finished.items():
-        text = _SRCDOC.sub(lambda m: m.group(1) + m.group(2).replace(FONT_PLACEHOLDER, in_frames) + m.group(3), text)
+        if "<iframe" in text:
+            text = _SRCDOC.sub(lambda m: m.group(1) + m.group(2).replace(FONT_PLACEHOLDER, in_frames) + m.group(3), text)
         (run_dir / f).write_text(text.replace(FONT_PLACEHOLDER, style), encoding="utf-8")
     return pages
