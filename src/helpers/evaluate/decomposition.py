@@ -23,6 +23,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from helpers.core.keys import is_in, positions
 from helpers.evaluate.indicators import column, compute_indicators, indicator_defs
 
 COMPONENTS = {
@@ -60,9 +61,11 @@ def decompose(year1: pd.DataFrame, year2: pd.DataFrame, indicator: str = "tax_pe
     rows, with the indicator's numerator and denominator columns). Returns the aggregates, the
     change, the four ``COMPONENTS`` and the counts and shares of survivors, entries and exits."""
     a, b = _frame(year1, indicator), _frame(year2, indicator)
-    survivors = a.index.intersection(b.index)
-    s1, s2 = a.loc[survivors], b.loc[survivors]
-    exits, entries = a.drop(survivors), b.drop(survivors)
+    codes1, codes2 = a.index.to_series(), b.index.to_series()
+    survives = is_in(codes1, codes2)  # by Arrow's hash set: label lookups on text took seconds at 100,000 parcels
+    survivors = codes1[survives]
+    s1, s2 = a[survives], b.iloc[positions(survivors, codes2)]  # both in year1's order
+    exits, entries = a[~survives], b[~is_in(codes2, codes1)]
     total1, total2 = a["weight"].sum(), b["weight"].sum()
     phi1, phi2 = _aggregate(a), _aggregate(b)
 
@@ -109,7 +112,7 @@ def decomposition_table(
     a, b = evaluations[from_year], evaluations[to_year]
     rows = [{"group": "全部 all", **decompose(a, b, indicator)}]
     if by is not None:
-        for key in sorted(set(a[by].dropna()) | set(b[by].dropna()), key=str):
+        for key in sorted(set(a[by].dropna().unique()) | set(b[by].dropna().unique()), key=str):
             rows.append({"group": str(key), **decompose(a[a[by] == key], b[b[by] == key], indicator)})
     table = pd.DataFrame(rows)
     table.insert(0, "years", f"{from_year}→{to_year}")
