@@ -3,7 +3,7 @@
 import numpy as np
 import pandas as pd
 
-from helpers.core.keys import is_in, lookup, positions, take_rows
+from helpers.core.keys import is_in, lookup, panel_index, positions, take_rows
 
 
 def test_positions_of_present_absent_and_missing_keys():
@@ -39,3 +39,14 @@ def test_lookup_equals_a_left_merge():
     expected = left.merge(right, on="code", how="left")
     pd.testing.assert_frame_equal(lookup(left, right, "code"), expected)
     assert take_rows(right[["amount"]], np.array([-1, 0]))["amount"].isna().tolist() == [True, False]
+
+
+def test_a_panel_index_numbers_entities_in_the_order_of_their_codes():
+    codes = pd.Series(["91330110B", "91330110A", "91330110C", "91330110A", "91330110B"], dtype="string", index=[7, 3, 9, 1, 5])
+    years = pd.Series([2022, 2022, 2023, 2023, 2023], index=codes.index)
+    index = panel_index(codes, years)
+    assert index.get_level_values(0).tolist() == [1, 0, 2, 0, 1]
+    assert index.get_level_values(1).tolist() == [2022, 2022, 2023, 2023, 2023]
+    # the numbers sort and group as the codes do
+    order = np.argsort(index.get_level_values(0).to_numpy(), kind="stable")
+    assert codes.iloc[order].tolist() == sorted(codes.tolist())

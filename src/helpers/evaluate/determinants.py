@@ -31,6 +31,7 @@ import pandas as pd
 from scipy import stats
 
 from helpers.core.errors import InputError
+from helpers.core.keys import panel_index
 from helpers.core.units import AREA_CRS
 from helpers.evaluate.indicators import compute_indicators, indicator_defs
 
@@ -310,7 +311,7 @@ def determinants(
             + ", ".join(label(c) for c in collinear)
         )
     x = x[keep]
-    index = pd.MultiIndex.from_frame(rows[["credit_code", "year"]])
+    index = panel_index(rows["credit_code"], rows["year"])
     exog = x.assign(const=1.0)[["const", *x.columns]].set_axis(index)
     fit = PanelOLS(rows["value"].set_axis(index), exog, time_effects=True).fit(cov_type="clustered", cluster_entity=True)
     panel = _tidy(list(fit.params.index), fit.params.to_numpy(), fit.std_errors.to_numpy(), confidence)

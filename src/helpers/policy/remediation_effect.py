@@ -38,7 +38,7 @@ import pandas as pd
 from scipy import stats
 
 from helpers.core.errors import InputError
-from helpers.core.keys import is_in
+from helpers.core.keys import is_in, panel_index
 from helpers.evaluate.indicators import compute_indicators, indicator_defs
 from helpers.evaluate.peers import industry_division
 
@@ -224,7 +224,7 @@ def estimate(
         raise InputError("parameter estimator", f"{estimator!r} is not an estimator", expected=" or ".join(ESTIMATORS))
     frame = frame.sort_values(["credit_code", "year"], kind="stable").reset_index(drop=True)
     dummies, combos = _design(frame, estimator)
-    index = pd.MultiIndex.from_frame(frame[["credit_code", "year"]])
+    index = panel_index(frame["credit_code"], frame["year"])
     fit = PanelOLS(
         frame["value"].set_axis(index),
         dummies.set_axis(index),
