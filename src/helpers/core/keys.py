@@ -3,6 +3,10 @@ positions. The evaluation's joins are all "each row of A to at most one row of B
 unique: the folder check guarantees it), which is a lookup, not a merge; Arrow's hash index finds
 the positions several times faster than ``DataFrame.merge``, which factorizes text keys anew on
 every call. Results equal those of a left merge, dtypes included (missing rows become NA).
+
+Membership (``is_in``) uses the same hash index: pandas' ``Series.isin`` on Arrow text builds a
+Python object per value of the set (seconds at 100,000 parcels). ``panel_index`` numbers a panel's
+entities in the order of their codes, for estimators that group them many times.
 """
 
 from __future__ import annotations
