@@ -9,6 +9,7 @@ Modules:
                      the legibility checks (smallest text, legends on data) and level unit labels
 - ``charts``         the project's chart types
 - ``maps``           static maps on the real district boundary (EPSG:4549)
+- ``rings``          polygon outlines as flat coordinate arrays, for drawing many polygons at once
 - ``rasterise``      parcels as a class raster, for maps of more parcels than can be drawn one by one
 - ``interactive``    offline folium/Leaflet parcel maps: views (class, clearance, hot spots), 街道 lines, search
 - ``qgis_style``     the QGIS style (QML) of the parcel layer, stored in its GeoPackage

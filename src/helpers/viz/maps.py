@@ -19,6 +19,7 @@ from matplotlib.path import Path
 from helpers.core.geography import BOUNDARY_CREDITS, SYNTHETIC_ZONES_NOTE
 from helpers.core.units import AREA_CRS
 from helpers.viz.rasterise import RASTER_ABOVE, class_grid
+from helpers.viz.rings import polygon_rings
 from helpers.viz.style import CLASS_COLORS, UNRATED_COLOR, finish, without_idle_redraws
 
 UNRATED_LABEL = "未参评/闲置 not rated or idle"
@@ -30,14 +31,14 @@ COMPOUND_ABOVE = 20_000  # polygons drawn in one call: geopandas' patch per poly
 
 def polygons_path(geoms) -> Path:
     """Every ring of the (multi)polygons ``geoms`` as one compound matplotlib path: each ring a
-    move, its segments, a close. Built from shapely's coordinate arrays, not a patch per polygon."""
-    rings = shapely.get_rings(shapely.get_parts(np.asarray(geoms)))
-    coords, ring = shapely.get_coordinates(rings, return_index=True)
+    move, its segments, a close. Built from the rings' coordinate arrays (``viz.rings``), not a
+    patch per polygon."""
+    coords, ring_starts, _ = polygon_rings(geoms)
+    first, end = ring_starts[:-1], ring_starts[1:]
+    drawn = end > first  # every ring that has a coordinate
     codes = np.full(len(coords), Path.LINETO, dtype=Path.code_type)
-    if len(coords):
-        starts = np.r_[True, ring[1:] != ring[:-1]]
-        codes[starts] = Path.MOVETO
-        codes[np.r_[starts[1:], True]] = Path.CLOSEPOLY
+    codes[first[drawn]] = Path.MOVETO
+    codes[end[drawn] - 1] = Path.CLOSEPOLY
     return Path(coords, codes)
 
 

@@ -15,6 +15,7 @@ import pyarrow.compute as pc
 import shapely
 
 from helpers.core.units import AREA_CRS
+from helpers.viz.rings import polygon_rings
 
 NEIGHBOUR_FILL, FOCUS_EDGE = "#e0e0e0", "#252525"
 SCALE_STEPS_M = (50, 100, 200, 500, 1000, 2000, 5000)
@@ -44,19 +45,16 @@ def _spans(starts: np.ndarray, lengths: np.ndarray) -> np.ndarray:
 def _paths(geoms, x0, y1) -> list[str]:
     """SVG path data of each polygon or multipolygon of ``geoms`` (a missing one draws nothing):
     every ring ``M x,y x,y … Z``, metres from the top-left corner ``x0``, ``y1`` (a number, or one
-    per geometry: many maps at once), y down, to the metre. Written by Arrow from shapely's ragged
-    arrays, all maps at once (a page of portraits holds millions of coordinates): the numbers as
-    text, joined into rings, the rings into each geometry's path."""
+    per geometry: many maps at once), y down, to the metre. Written by Arrow from the rings'
+    coordinate arrays (``viz.rings``), all maps at once (a page of portraits holds millions of
+    coordinates): the numbers as text, joined into rings, the rings into each geometry's path."""
     geoms = np.asarray(geoms, dtype=object)
     if not len(geoms):
         return []
     # a parcel drawn on many maps is the same object each time: its coordinates are read once
     identity = np.fromiter(map(id, geoms), dtype=np.int64, count=len(geoms))
     _, first, which = np.unique(identity, return_index=True, return_inverse=True)
-    unique = geoms[first]
-    kind, xy, offsets = shapely.to_ragged_array(np.where(shapely.is_missing(unique), shapely.Polygon(), unique))
-    ring_starts = np.asarray(offsets[0], dtype=np.int64)  # each ring's first coordinate
-    rings_of = np.asarray(offsets[1] if kind == shapely.GeometryType.POLYGON else offsets[1][offsets[2]], dtype=np.int64)
+    xy, ring_starts, rings_of = polygon_rings(geoms[first])
     ring_count = np.diff(rings_of)[which]  # for each geometry drawn, from its unique one
     ring_ids = _spans(rings_of[:-1][which], ring_count)
     ring_length = np.diff(ring_starts)[ring_ids]
