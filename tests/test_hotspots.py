@@ -82,32 +82,60 @@ def test_two_sided_pseudo_p_doubles_and_caps():
     assert two_sided(np.array([0.001, 0.05, 0.5, 0.7])).tolist() == [0.002, 0.1, 1.0, 1.0]
 
 
+def esda_weights(gdf, k=8):
+    """libpysal's k-nearest-neighbour weights between the parcels' centroids in EPSG:4549."""
+    from libpysal.weights import KNN
+
+    pts = gdf.geometry.to_crs("EPSG:4549").centroid
+    return KNN.from_array(np.column_stack([pts.x, pts.y]), k=k, silence_warnings=True)
+
+
 @pytest.mark.parametrize("column", ["v", "shuffled"])
 def test_the_vectorised_inference_gives_esdas_p_values(grid, column):
-    """hot_spots computes the conditional permutations for many parcels at once; with the same seed
-    and permutations its pseudo p-values equal esda's own (G_Local and Moran_Local computing them
-    site by site), value for value, on a clustered and on a shuffled pattern."""
+    """hot_spots computes the statistics on its neighbour array and the conditional permutations for
+    many parcels at once; with the same seed and permutations its statistics, quadrants and pseudo
+    p-values are esda's own (G_Local and Moran_Local on libpysal weights, computing the permutations
+    site by site), on a clustered and on a shuffled pattern."""
     import esda
 
-    from helpers.evaluate.hotspots import knn_weights
+    from helpers.evaluate.hotspots import QUADRANTS
 
     ours = hot_spots(grid, column, permutations=199, seed=7)
     y = grid[column].to_numpy(dtype=float)
-    w = knn_weights(grid, 8)
+    w = esda_weights(grid)
     g = esda.G_Local(y, w, transform="B", star=True, permutations=199, seed=7, keep_simulations=False)
     w.transform = "R"
     m = esda.Moran_Local(y, w, permutations=199, seed=7, keep_simulations=False)
+    assert np.abs(ours["gi_z"] - g.Zs).max() < 1e-10, np.abs(ours["gi_z"] - g.Zs).max()
+    assert np.allclose(ours["moran_i"], m.Is, rtol=1e-12, atol=1e-15)
+    assert ours["moran_quadrant"].tolist() == [QUADRANTS[q] for q in m.q]
     assert np.array_equal(ours["gi_p"].to_numpy(), two_sided(g.p_sim))
     assert np.array_equal(ours["moran_p"].to_numpy(), two_sided(m.p_sim))
     assert np.array_equal(ours["gi_bin"].to_numpy(), confidence_bins(g.Zs, two_sided(g.p_sim)))
     assert ours["gi_p"].nunique() > 10  # not a degenerate case that would pass by accident
 
 
-def test_the_inference_needs_equal_neighbour_counts():
-    from scipy import sparse
+@pytest.mark.parametrize("k", [1, 4, 8])
+def test_neighbours_are_libpysals(k):
+    """The neighbour array holds, row by row, libpysal's KNN neighbours: on scattered points with
+    ties in distance and with coincident points (more than k + 1 at one place, where the site itself
+    can fall outside its k + 1 nearest)."""
+    from helpers.evaluate.hotspots import knn_neighbours
 
-    from helpers.evaluate.hotspots import LocalStatistic, conditional_p_sims
+    rng = np.random.default_rng(3)
+    xy = np.round(rng.uniform(0, 2_000, (300, 2)), -2) + [500_000, 3_360_000]  # a 100 m lattice: ties
+    xy[:12] = xy[0]  # twelve parcels at one place
+    g = gpd.GeoDataFrame(geometry=shapely.points(xy), crs="EPSG:4549")
+    ours = knn_neighbours(g, k)
+    w = esda_weights(g, k)
+    assert ours.shape == (300, k)
+    assert [sorted(row) for row in ours.tolist()] == [sorted(w.neighbors[i]) for i in range(300)]
+    from scipy.spatial import cKDTree
 
-    uneven = sparse.csr_matrix(np.array([[0, 1, 1], [1, 0, 0], [1, 0, 0]], dtype=float))
-    with pytest.raises(ValueError, match="same number of neighbours"):
-        conditional_p_sims([LocalStatistic(np.array([1.0, 2.0, 3.0]), uneven, np.zeros(3), "moran", 1.0)], 9, 1)
+    _, nearest = cKDTree(xy).query(xy, k=k + 1)
+    assert (nearest[:12] != np.arange(12)[:, None]).all(axis=1).any()  # a site crowded out of its own k + 1
+
+
+def test_refuses_k_beyond_the_parcels(grid):
+    with pytest.raises(ValueError, match="needs more than"):
+        hot_spots(grid.iloc[:5], "v", k=8)

@@ -14,7 +14,7 @@ Modules:
 - ``parcels``       tax allocated to parcels by used area, 亩均税收 per parcel, the main user's class
 - ``evaluation``    ``evaluate``: one year end to end, district-wide, with the 街道 view applied after ranking
 - ``zones``         parcels to zones by a spatial join; zone × class totals by one bincount kernel (pandas and dask)
-- ``hotspots``      Getis-Ord Gi* and Local Moran's I over parcels (PySAL esda), two-sided pseudo p-values
+- ``hotspots``      Getis-Ord Gi* and Local Moran's I over parcels (esda's formulas), two-sided pseudo p-values
 - ``robustness``    the evaluation re-run under documented alternative weights, caps, bands and tie rules
 - ``breakdowns``    tables of an evaluation: by 街道 / chain / size, class counts, benchmarks, the weakest
 - ``transitions``   class transitions between years (升降档): matrices, big moves, entries, exits, D streaks
