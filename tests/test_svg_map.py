@@ -74,3 +74,41 @@ def test_many_maps_at_once_equal_each_map_drawn_alone():
     assert parcel_svg(layer.iloc[picks[0]].to_crs(4326), layer, fills[0], title=titles[0]).count("<path") == alone[0].count(
         "<path"
     )
+
+
+def lattice(n_side: int, step: float = 50.0) -> gpd.GeoDataFrame:
+    """A dense estate: n_side × n_side parcels of 40 m on a ``step`` grid (EPSG:4549)."""
+    x, y = np.meshgrid(np.arange(n_side) * step + 500_000, np.arange(n_side) * step + 3_360_000)
+    return gpd.GeoDataFrame(geometry=shapely.box(x.ravel(), y.ravel(), x.ravel() + 40, y.ravel() + 40), crs=AREA_CRS)
+
+
+def test_parcels_far_apart_draw_their_neighbourhoods_not_the_frame():
+    """An enterprise with two parcels 4.5 km apart in a dense estate: its map frames both, but draws
+    only the parcels within 300 m of one of them (the frame holds some 8,000; a 100,000-parcel
+    district had one portrait of 32,855 paths), and a compact enterprise's map is unchanged."""
+    from helpers.viz.svg_map import NEIGHBOURHOOD_M
+
+    layer = lattice(91)  # 4.5 km across
+    shapes_ = np.asarray(layer.geometry.array)
+    spread = shapes_[[0, len(layer) - 1]]  # opposite corners
+    svg = parcel_svg(layer.iloc[[0, len(layer) - 1]], layer, ["#d73027", "#d73027"])
+    near = layer.sindex.query(spread, predicate="dwithin", distance=NEIGHBOURHOOD_M)[1]
+    assert svg.count("<path") == len(np.unique(near)) + 2 < 0.05 * len(layer)
+    # one parcel: everything in its 150-m-margin frame lies within 300 m of it
+    one = parcel_svg(layer.iloc[[len(layer) // 2]], layer, ["#d73027"])
+    x0, y0, x1, y1 = shapes_[len(layer) // 2].bounds
+    framed = layer.sindex.query(shapely.box(x0 - 150, y0 - 150, x1 + 150, y1 + 150), predicate="intersects")
+    assert one.count("<path") == len(framed) + 1
+
+
+def test_the_scale_bar_sits_below_the_map():
+    """A parcel in the frame's bottom-left corner is not hidden by the scale bar: the bar and its
+    label lie in a strip under the map's square."""
+    import re
+
+    layer = lattice(3)
+    svg = parcel_svg(layer.iloc[[0, 8]], layer, ["#d73027", "#d73027"])
+    _, _, width, height = map(float, re.search(r'viewBox="([^"]+)"', svg).group(1).split())
+    bar_y = float(re.search(r'<rect x="[^"]+" y="([^"]+)" width="\d+" height="[^"]+" fill="#252525"', svg).group(1))
+    label_y = float(re.search(r'<text x="[^"]+" y="([^"]+)"', svg).group(1))
+    assert height > width and bar_y >= width and label_y > width

@@ -3,8 +3,8 @@ page of the run (``企业画像_<year>.html``, which the runner adds to the site
 
 Each portrait: the enterprise's facts; its class, rank and score by year; its indicators against
 its pool's benchmarks and its industry (``evaluate.peers``); what would lift it one class
-(``evaluate.headroom``); its remediation record; its parcels on a small map (``viz.svg_map``).
-Every text from the data is escaped; in an anonymised run the names, credit codes and parcel codes
+(``evaluate.headroom``); its remediation record; its parcels on a small map among the parcels
+within 300 m of them (``viz.svg_map``). Every text from the data is escaped; in an anonymised run the names, credit codes and parcel codes
 are the pseudonyms the data were loaded with.
 """
 
