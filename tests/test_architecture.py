@@ -153,3 +153,21 @@ def test_a_page_imports_only_what_every_kernel_needs():
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.strip() == "[]"
+
+
+@pytest.mark.slow
+def test_the_runner_imports_the_notebook_libraries_without_iri_grammars():
+    """The runner's process imports papermill, nbformat and nbconvert without rfc3987_syntax, which
+    jsonschema would import and which compiles 39 grammars (1.8 s before the first notebook), and
+    nbformat still validates a notebook (it validates with fastjsonschema)."""
+    import subprocess
+    import sys
+
+    code = (
+        "import sys, helpers.report.runner, nbformat\n"
+        "nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell('1')])\n"
+        "nbformat.validate(nb)\n"
+        "print(sys.modules['rfc3987_syntax'])"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.strip() == "None"
