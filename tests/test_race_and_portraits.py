@@ -9,6 +9,7 @@ import re
 import matplotlib
 
 matplotlib.use("Agg")
+import pandas as pd  # noqa: E402
 import pytest  # noqa: E402
 
 from helpers.core.errors import InputError  # noqa: E402
@@ -121,3 +122,18 @@ def test_a_ledger_without_a_column_heads_the_others_by_their_own_names(ctx):
     assert "整治阶段" in page and "整治方式" not in page
     years = [int(y) for y in re.findall(r"<td>(\d{4})</td>", page)]
     assert years == sorted(years) and len(years) == int((rec["credit_code"] == code).sum())
+
+
+def test_the_big_moves_file_holds_every_row_the_page_lists(ctx, monkeypatch):
+    """The list of enterprises that moved two classes is written whole to the run's tables; a page
+    showing a part of it (here: five rows of each pair of years) names that file."""
+    from helpers.report import sections
+
+    monkeypatch.setattr(sections, "LONG_LIST_ROWS", 5)
+    s = enterprises_page.big_moves(ctx)
+    written = pd.read_csv(s.data["written"], encoding="utf-8-sig", dtype=str)
+    assert len(written) == len(s.data["big_moves"]) > 10
+    assert written["统一社会信用代码"].tolist() == s.data["big_moves"]["credit_code"].tolist()
+    (kind, note), (_, table) = s.parts
+    assert kind == "markdown" and "tables/big_moves_2023.csv" in note
+    assert table.data.groupby("年份").size().tolist() == [5, 5]

@@ -31,3 +31,18 @@ def test_a_section_displays_its_parts_in_order_and_closes_its_figures(monkeypatc
     assert [type(o).__name__ for o in shown] == ["Markdown", "Figure", "DataFrame", "HTML"]
     assert not plt.fignum_exists(fig.number)  # closed: the inline backend will not draw it a second time
     assert "figure" in repr(s) and "data: t" in repr(s)
+
+
+def test_a_long_list_shows_its_first_rows_and_names_the_file_that_holds_all():
+    from helpers.report.sections import LONG_LIST_ROWS
+
+    frame = pd.DataFrame({"年份": ["2021→2022"] * 150 + ["2022→2023"] * 30, "企业名称": [f"企业{i}" for i in range(180)]})
+    grouped = Section().long_list(frame, "tables/big_moves_2023.csv", per="年份")
+    (kind, note), (_, styler) = grouped.parts
+    assert kind == "markdown" and "180" in note and "`tables/big_moves_2023.csv`" in note
+    assert styler.data["企业名称"].tolist() == [f"企业{i}" for i in range(LONG_LIST_ROWS)] + [f"企业{i}" for i in range(150, 180)]
+    plain = Section().long_list(frame, "tables/x.csv", limit=10)
+    assert len(plain.parts[1][1].data) == 10
+    short = Section().long_list(frame.head(5), "tables/x.csv")
+    assert [k for k, _ in short.parts] == ["table"] and len(short.parts[0][1].data) == 5
+    assert "row_heading" not in short.parts[0][1].to_html()  # shown without its index

@@ -16,6 +16,7 @@ from helpers.evaluate.transitions import d_persistence, transitions, year_pairs
 from helpers.plan.tasks import plan_period
 from helpers.progress.race import DEFAULT_BOTTOM, SUMMONED, street_race
 from helpers.report.context import RunContext
+from helpers.report.exports import write_csv
 from helpers.report.low_efficiency_page import listed
 from helpers.report.narrative import data_notice
 from helpers.report.portraits import chosen_codes, write_portraits
@@ -104,7 +105,11 @@ def big_moves(ctx: RunContext) -> Section:
         }
     )
     shown["档位变化（+降）"] = shown["档位变化（+降）"].astype("Int64")
-    return Section(data={"big_moves": table}).table(shown.style.format({"档位变化（+降）": "{:+d}"}).hide(axis="index"))
+    where = f"tables/big_moves_{ctx.year}.csv"  # every row, as the page heads them (the page shows part of a long list)
+    written = write_csv(shown, ctx.out_dir() / where)
+    return Section(data={"big_moves": table, "written": written}).long_list(
+        shown, where, per="年份", formats={"档位变化（+降）": "{:+d}"}
+    )
 
 
 def d_streaks(ctx: RunContext) -> Section:

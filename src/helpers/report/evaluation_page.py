@@ -276,8 +276,8 @@ def ledger(ctx: RunContext) -> Section:
     zero_rules = "; ".join(dict.fromkeys(ZERO_DENOMINATOR_RULES[i.zero_denominator] for p in pools for i in p.items))
     _placed(s, "按分档规则处理的参评企业 Evaluated enterprises placed by the ranking rules", ranking_rules, ranked)
     _placed(s, "指标分母为0的参评企业 Evaluated enterprises with a zero denominator", zero_rules, zero)
-    return s.markdown(f"未参评企业清单 Excluded enterprises ({len(exclusions)}):").table(
-        exclusions.rename(columns={**ENTERPRISE_LABELS, "reason": "原因 reason"}).style.hide(axis="index")
+    return s.markdown(f"未参评企业清单 Excluded enterprises ({len(exclusions)}):").long_list(
+        exclusions.rename(columns={**ENTERPRISE_LABELS, "reason": "原因 reason"}), f"tables/evaluation_{ctx.year}.csv"
     )
 
 

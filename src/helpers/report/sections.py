@@ -22,6 +22,7 @@ from matplotlib.figure import Figure
 from helpers.core import disclosure
 
 ENTERPRISE_LABELS = {"credit_code": "统一社会信用代码", "name": "企业名称", "street_name": "所属镇街"}  # as offices head them
+LONG_LIST_ROWS = 100  # rows of a long list shown on a page (of each group, when it is grouped); a file of the run holds all
 
 _MARKDOWN_SPECIALS = str.maketrans({c: f"\\{c}" for c in "\\`*_[]<>#|"})
 
@@ -92,6 +93,24 @@ class Section:
             table = disclosure.coarsen(table)
         self.parts.append(("table", table))
         return self
+
+    def long_list(
+        self, frame: pd.DataFrame, where: str, limit: int | None = None, per: str | None = None, formats: dict | None = None
+    ) -> Section:
+        """``frame`` as a table of its first ``limit`` rows (default ``LONG_LIST_ROWS``; of each
+        value of the column ``per``, when given), without its index, formatted by ``formats``; when
+        rows are left out, a line first saying how many there are and that ``where`` (a file of the
+        run) holds them all. At 100,000 parcels two lists ran to 3,002 and 4,647 rows, which no
+        reader scrolls and which took nbconvert's HTML pass 6 s."""
+        limit = LONG_LIST_ROWS if limit is None else limit
+        shown = frame.groupby(per, sort=False).head(limit) if per else frame.head(limit)
+        if len(shown) < len(frame):
+            each = f"每个{md_text(per)}" if per else ""
+            self.markdown(
+                f"共 {len(frame):,} 行，此处{each}列出前 {limit} 行，全部见 {md_code(where)} — {len(frame):,} rows; "
+                f"the first {limit}{' of each ' + md_text(per) if per else ''} are shown, all of them are in {md_code(where)}."
+            )
+        return self.table(shown.style.format(formats or {}).hide(axis="index"))
 
     def figure(self, fig: Figure) -> Section:
         self.parts.append(("figure", fig))
