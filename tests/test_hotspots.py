@@ -139,3 +139,13 @@ def test_neighbours_are_libpysals(k):
 def test_refuses_k_beyond_the_parcels(grid):
     with pytest.raises(ValueError, match="needs more than"):
         hot_spots(grid.iloc[:5], "v", k=8)
+
+
+def test_no_hot_spots_has_the_columns_and_types_of_hot_spots(grid):
+    """The empty result the page uses for a folder of a few parcels is shaped as a real one."""
+    from helpers.evaluate.hotspots import computable, no_hot_spots
+
+    real = hot_spots(grid, "v", permutations=9)
+    empty = no_hot_spots(grid.index)
+    assert empty.empty and list(empty.columns) == list(real.columns) and empty.dtypes.equals(real.dtypes)
+    assert computable(9, 8) and not computable(8, 8) and not computable(5, 0)

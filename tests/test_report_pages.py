@@ -95,3 +95,17 @@ def test_the_scenario_page_sets_energy_per_mu_beside_the_plans_ratio(district):
     assert "每亩 5.7 吨" in text
     assert f"{t['energy_freed_tce'] / t['land_freed_mu']:,.1f} 吨标准煤" in text
     assert scenario_page.SAMPLE_ENERGY_NOTE in text
+
+
+def test_too_few_rated_parcels_for_hot_spots_are_said_not_a_failure(tmp_path):
+    """A folder with no more rated parcels than ``hotspot_k``: the hot-spot section says why it has
+    no map, and the exports and the interactive map, which carry the bins, are still written."""
+    ctx = build_context(output_dir=tmp_path, **QUICK)
+    ev = ctx.district[ctx.year]
+    rated = ev.parcels.index[ev.parcels["tax_per_mu"].notna()]
+    ev.parcels = ev.parcels.drop(rated[6:])  # six rated parcels; k = 8
+    s = low_efficiency_page.hotspot_section(ctx)
+    assert not s.figures and "k=8 需要多于 8 宗" in s.texts[0] and "6 parcels" in s.texts[0]
+    layer = low_efficiency_page.exports(ctx).data["layer"]
+    assert layer["gi_bin"].isna().all() and len(layer) == len(ev.parcels)
+    assert low_efficiency_page.interactive_map(ctx).data["map"] is not None

@@ -58,7 +58,7 @@ def knn_neighbours(gdf: gpd.GeoDataFrame, k: int = 8) -> np.ndarray:
     from scipy.spatial import cKDTree
 
     n = len(gdf)
-    if not 0 < k < n:
+    if not computable(n, k):
         raise ValueError(f"hot_spots: k = {k} nearest neighbours needs more than {k} parcels (there are {n})")
     pts = gdf.geometry.to_crs(AREA_CRS).centroid
     coords = np.column_stack([pts.x.to_numpy(), pts.y.to_numpy()])
@@ -176,12 +176,36 @@ def gi_star_z(y: np.ndarray, gs: np.ndarray, k: int) -> np.ndarray:
     return (gs - expected) / np.sqrt(expected_variance)
 
 
+RESULT_COLUMNS = {
+    "gi_z": "float64",
+    "gi_p": "float64",
+    "gi_bin": "int64",
+    "gi_label": "str",
+    "moran_i": "float64",
+    "moran_p": "float64",
+    "moran_quadrant": "str",
+    "moran_significant": "bool",
+}
+
+
+def computable(n: int, k: int) -> bool:
+    """Whether ``n`` parcels can each have ``k`` nearest neighbours (a data folder of a few parcels
+    cannot: the page then says so instead of a map)."""
+    return 0 < k < n
+
+
+def no_hot_spots(index: pd.Index) -> pd.DataFrame:
+    """``hot_spots``' columns without a row, on an empty slice of ``index``."""
+    return pd.DataFrame({c: pd.Series(dtype=t) for c, t in RESULT_COLUMNS.items()}, index=index[:0])
+
+
 def hot_spots(
     gdf: gpd.GeoDataFrame, column: str, k: int = 8, permutations: int = 999, seed: int = 12345, use_fdr: bool = False
 ) -> pd.DataFrame:
     """Gi* and Local Moran statistics of ``column`` for every row of ``gdf``, with two-sided pseudo
-    p-values (``gi_p``, ``moran_p``) and their bins (rows with a missing value must be dropped by
-    the caller; the function refuses them)."""
+    p-values (``gi_p``, ``moran_p``) and their bins (``RESULT_COLUMNS``; rows with a missing value
+    must be dropped by the caller, and there must be more rows than ``k``: the function refuses
+    either)."""
     y = gdf[column].to_numpy(dtype=float)
     if np.isnan(y).any():
         raise ValueError(f"hot_spots: {int(np.isnan(y).sum())} rows have no {column}; drop them first")

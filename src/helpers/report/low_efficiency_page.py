@@ -11,7 +11,7 @@ import pandas as pd
 
 from helpers.core.geography import load_streets
 from helpers.core.keys import is_in
-from helpers.evaluate.hotspots import BIN_LABELS, expected_by_chance, hot_spots
+from helpers.evaluate.hotspots import BIN_LABELS, computable, expected_by_chance, hot_spots, no_hot_spots
 from helpers.plan.tasks import PLAN_YEARS
 from helpers.policy.energy import above_control_line, budget_by, energy_quotas, new_producers
 from helpers.policy.low_efficiency import (
@@ -536,10 +536,13 @@ def hotspots(ctx: RunContext) -> pd.DataFrame:
     def compute() -> pd.DataFrame:
         parcels = ctx.district_ev.parcels
         rated = parcels[parcels["tax_per_mu"].notna()]
+        k = int(_option(ctx, "hotspot_k"))
+        if not computable(len(rated), k):
+            return no_hot_spots(rated.index)
         return hot_spots(
             rated,
             "tax_per_mu",
-            k=int(_option(ctx, "hotspot_k")),
+            k=k,
             permutations=int(_option(ctx, "hotspot_permutations")),
             use_fdr=bool(_option(ctx, "hotspot_fdr")),
         )
@@ -552,6 +555,13 @@ def hotspot_section(ctx: RunContext) -> Section:
     hot = hotspots(ctx)
     rated = ctx.ev.parcels.loc[hot.index]
     k, permutations, fdr = (_option(ctx, n) for n in ("hotspot_k", "hotspot_permutations", "hotspot_fdr"))
+    if hot.empty:
+        n_rated = int(ctx.district_ev.parcels["tax_per_mu"].notna().sum())
+        return Section(data={"hotspots": hot}).markdown(
+            f"未作冷热点分析：全区有亩均税收的宗地 {n_rated} 宗，K近邻权重 k={k} 需要多于 {k} 宗（可减小 hotspot_k）。"
+            f" No hot-spot analysis: {n_rated} parcels with 亩均税收 in the district, and k = {k} nearest neighbours"
+            f" need more than {k} (lower hotspot_k)."
+        )
     note = (
         f"Getis-Ord Gi*（含自身），K近邻权重 k={k}（宗地质心，EPSG:4549），{permutations}次条件置换；"
         f"双侧伪p值（esda单侧折叠p×2）；{'FDR校正' if fdr else '未作多重检验校正'}"
