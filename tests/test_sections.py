@@ -44,5 +44,6 @@ def test_a_long_list_shows_its_first_rows_and_names_the_file_that_holds_all():
     plain = Section().long_list(frame, "tables/x.csv", limit=10)
     assert len(plain.parts[1][1].data) == 10
     short = Section().long_list(frame.head(5), "tables/x.csv")
-    assert [k for k, _ in short.parts] == ["table"] and len(short.parts[0][1].data) == 5
-    assert "row_heading" not in short.parts[0][1].to_html()  # shown without its index
+    (kind, note), (_, styler) = short.parts
+    assert kind == "markdown" and "`tables/x.csv`" in note and "前" not in note and len(styler.data) == 5
+    assert "row_heading" not in styler.to_html()  # shown without its index

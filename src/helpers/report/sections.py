@@ -97,19 +97,22 @@ class Section:
     def long_list(
         self, frame: pd.DataFrame, where: str, limit: int | None = None, per: str | None = None, formats: dict | None = None
     ) -> Section:
-        """``frame`` as a table of its first ``limit`` rows (default ``LONG_LIST_ROWS``; of each
-        value of the column ``per``, when given), without its index, formatted by ``formats``; when
-        rows are left out, a line first saying how many there are and that ``where`` (a file of the
-        run) holds them all. At 100,000 parcels two lists ran to 3,002 and 4,647 rows, which no
+        """A line naming ``where`` (a file of the run holding every row of ``frame``), then ``frame``
+        as a table of its first ``limit`` rows (default ``LONG_LIST_ROWS``; of each value of the
+        column ``per``, when given), without its index, formatted by ``formats``; the line says how
+        many rows are left out. At 100,000 parcels two lists ran to 3,002 and 4,647 rows, which no
         reader scrolls and which took nbconvert's HTML pass 6 s."""
         limit = LONG_LIST_ROWS if limit is None else limit
         shown = frame.groupby(per, sort=False).head(limit) if per else frame.head(limit)
+        file = md_code(where)
         if len(shown) < len(frame):
             each = f"每个{md_text(per)}" if per else ""
             self.markdown(
-                f"共 {len(frame):,} 行，此处{each}列出前 {limit} 行，全部见 {md_code(where)} — {len(frame):,} rows; "
-                f"the first {limit}{' of each ' + md_text(per) if per else ''} are shown, all of them are in {md_code(where)}."
+                f"共 {len(frame):,} 行，此处{each}列出前 {limit} 行，全部见 {file} — {len(frame):,} rows; "
+                f"the first {limit}{' of each ' + md_text(per) if per else ''} are shown, all of them are in {file}."
             )
+        else:
+            self.markdown(f"共 {len(frame):,} 行，亦见 {file} — {len(frame):,} rows, also in {file}.")
         return self.table(shown.style.format(formats or {}).hide(axis="index"))
 
     def figure(self, fig: Figure) -> Section:
