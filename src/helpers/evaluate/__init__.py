@@ -13,6 +13,7 @@ Modules:
 - ``ledger``        where every enterprise and every core-table row went: read = filtered + excluded + evaluated
 - ``parcels``       tax allocated to parcels by used area, 亩均税收 per parcel, the main user's class
 - ``evaluation``    ``evaluate``: one year end to end, district-wide, with the 街道 view applied after ranking
+- ``stored``        a folder's district evaluations stored once (outside data/) and read by every kernel of a report
 - ``zones``         parcels to zones by a spatial join; zone × class totals by one bincount kernel (pandas and dask)
 - ``hotspots``      Getis-Ord Gi* and Local Moran's I over parcels (esda's formulas), two-sided pseudo p-values
 - ``robustness``    the evaluation re-run under documented alternative weights, caps, bands and tie rules

@@ -13,6 +13,8 @@ from helpers.evaluate.land import used_land
 from helpers.io.dataset import Dataset
 
 USER_COLUMNS = ["credit_code", "parcel_land_mu", "tax_10k_yuan", "status", "class", "pool", "score"]
+# what parcel_view adds to the parcel layer, in its order (``evaluate.stored`` keeps only these)
+PARCEL_COLUMNS = ("tax_10k_yuan", "evaluated_mu", "tax_per_mu", "main_user", "class", "pool", "n_users", "status")
 
 
 def allocate_tax(users: pd.DataFrame, frame: pd.DataFrame, frame_rows=None) -> pd.DataFrame:

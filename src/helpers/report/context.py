@@ -27,6 +27,7 @@ from helpers.evaluate.evaluation import Evaluation, evaluate, view
 from helpers.evaluate.land import check_land_basis
 from helpers.evaluate.methods import Method, load_method
 from helpers.evaluate.scope import parse_streets
+from helpers.evaluate.stored import district_evaluations
 from helpers.io.dataset import Dataset, load_dataset
 from helpers.plan.goals import load_goals
 from helpers.plan.tasks import load_tasks
@@ -200,7 +201,8 @@ def build_context(
     disclosure.use(round_figures)
     codes = parse_streets(streets)
     method_spec = load_method(method)
-    dataset = load_dataset(paths.resolve(data_dir), anonymize=anonymize, generalize_m=generalize_m)
+    folder = paths.resolve(data_dir)
+    dataset = load_dataset(folder, anonymize=anonymize, generalize_m=generalize_m)
     note = ""
     check_land_basis(land_basis)
     if year is None or str(year).strip().lower() == "latest":
@@ -217,10 +219,12 @@ def build_context(
     if clearance_line is not None:
         rule_spec = replace(rule_spec, clearance_line=float(clearance_line))
     budget = load_budget_rule(paths.resolve(budget_rule)) if budget_rule else load_budget_rule()
-    district, shown = {}, {}
+    district = district_evaluations(
+        dataset, folder, method_spec, land_basis, generalize_m
+    )  # evaluated once, read by every kernel
+    shown = {}
     ranked_within = bool(rank_within_streets and codes)
     for y in dataset.years:
-        district[y] = evaluate(dataset, y, method_spec, land_basis=land_basis)
         shown[y] = (
             evaluate(dataset, y, method_spec, codes, rank_within_streets=True, land_basis=land_basis)
             if ranked_within
