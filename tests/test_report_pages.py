@@ -109,3 +109,13 @@ def test_too_few_rated_parcels_for_hot_spots_are_said_not_a_failure(tmp_path):
     layer = low_efficiency_page.exports(ctx).data["layer"]
     assert layer["gi_bin"].isna().all() and len(layer) == len(ev.parcels)
     assert low_efficiency_page.interactive_map(ctx).data["map"] is not None
+
+
+def test_a_view_without_rated_parcels_is_not_told_the_district_has_too_few(tmp_path):
+    """Hot spots are computed district-wide: a 街道 view whose parcels have no 亩均税收 gets the
+    section with its counts (all zero), not the sentence for a folder of too few parcels."""
+    ctx = build_context(streets="乔司街道", output_dir=tmp_path, **QUICK)
+    shown = ctx.evaluations[ctx.year]
+    shown.parcels = shown.parcels[shown.parcels["tax_per_mu"].isna()]
+    s = low_efficiency_page.hotspot_section(ctx)
+    assert s.data["hotspots"].empty and s.figures and "需要多于" not in " ".join(s.texts)

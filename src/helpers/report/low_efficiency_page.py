@@ -555,8 +555,8 @@ def hotspot_section(ctx: RunContext) -> Section:
     hot = hotspots(ctx)
     rated = ctx.ev.parcels.loc[hot.index]
     k, permutations, fdr = (_option(ctx, n) for n in ("hotspot_k", "hotspot_permutations", "hotspot_fdr"))
-    if hot.empty:
-        n_rated = int(ctx.district_ev.parcels["tax_per_mu"].notna().sum())
+    n_rated = int(ctx.district_ev.parcels["tax_per_mu"].notna().sum())  # hot spots are computed district-wide
+    if not computable(n_rated, int(k)):
         return Section(data={"hotspots": hot}).markdown(
             f"未作冷热点分析：全区有亩均税收的宗地 {n_rated} 宗，K近邻权重 k={k} 需要多于 {k} 宗（可减小 hotspot_k）。"
             f" No hot-spot analysis: {n_rated} parcels with 亩均税收 in the district, and k = {k} nearest neighbours"
