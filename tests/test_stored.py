@@ -103,3 +103,28 @@ def test_frames_parquet_would_not_give_back_are_not_stored(dataset, cache):
         mp.setattr(stored, "evaluate", odd)
         out = stored.district_evaluations(dataset, paths.SAMPLE_DIR, method, "declared")
     assert "note" in out[dataset.years[-1]].enterprises and not list(cache.glob("*/*.parquet"))
+
+
+def test_a_read_only_cache_is_still_read(dataset, cache, monkeypatch):
+    """Marking an entry as recently used may fail (a cache on a read-only disk): it is read all the same."""
+    method = load_method("linping_default")
+    first = stored.district_evaluations(dataset, paths.SAMPLE_DIR, method, "declared")
+
+    def refuse(*args, **kwargs):
+        raise PermissionError("read-only file system")
+
+    monkeypatch.setattr(stored.os, "utime", refuse)
+    monkeypatch.setattr(stored, "evaluate", lambda *a, **k: pytest.fail("read, not computed"))
+    again = stored.district_evaluations(dataset, paths.SAMPLE_DIR, method, "declared")
+    assert_same(again[dataset.years[-1]], first[dataset.years[-1]])
+
+
+def test_pruning_keeps_the_most_recently_used_entries(cache):
+    import os
+
+    for i in range(10):
+        (cache / f"entry{i}").mkdir(parents=True)
+        os.utime(cache / f"entry{i}", (1_000_000 + i, 1_000_000 + i))
+    (cache / ".tmp-writing").mkdir()  # another kernel's entry being written
+    stored._prune(keep=8)
+    assert sorted(p.name for p in cache.iterdir()) == sorted([".tmp-writing"] + [f"entry{i}" for i in range(2, 10)])

@@ -21,6 +21,7 @@ runs; a shared run is not where seconds count).
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import os
 import shutil
@@ -90,9 +91,13 @@ def _write(entry: Path, frames: dict[int, dict[str, pd.DataFrame]]) -> None:
 
 
 def _prune(keep: int = KEEP_ENTRIES) -> None:
+    """Remove all but the ``keep`` most recently used entries (another kernel may be pruning too)."""
     root = evaluations_dir()
-    entries = [p for p in root.iterdir() if p.is_dir() and not p.name.startswith(".")] if root.is_dir() else []
-    for old in sorted(entries, key=lambda p: p.stat().st_mtime, reverse=True)[keep:]:
+    try:
+        entries = [(p.stat().st_mtime, p) for p in root.iterdir() if p.is_dir() and not p.name.startswith(".")]
+    except OSError:  # gone meanwhile, or not readable: pruned next time
+        return
+    for _, old in sorted(entries, reverse=True)[keep:]:
         shutil.rmtree(old, ignore_errors=True)
 
 
@@ -109,7 +114,8 @@ def district_evaluations(
     found = {year: _read(entry, year) for year in dataset.years} if entry.is_dir() else {}
     whole = {y: f for y, f in found.items() if f is not None and f["parcels"].index.equals(dataset.parcels.index)}
     if found and len(whole) == len(dataset.years):
-        os.utime(entry)  # recently used: kept by the pruning
+        with contextlib.suppress(OSError):  # a read-only cache is still read
+            os.utime(entry)  # recently used: kept by the pruning
         return {year: _rebuilt(dataset, year, method, land_basis, frames) for year, frames in whole.items()}
     out = {year: evaluate(dataset, year, method, land_basis=land_basis) for year in dataset.years}
     _write(
