@@ -103,16 +103,17 @@ class LocalStatistic:
         total = lag + self.self_weight * zi
         return total / self.scaling if self.stat == "gi_star" else zi * total * self.scaling
 
-    def observed(self, neighbours: np.ndarray) -> np.ndarray:
-        """The statistic at every site with its own neighbours (``neighbours``: n × k positions)."""
-        z = np.asarray(self.z, dtype=float)
-        return self.value(self.lag(z[neighbours]), z)
-
 
 def conditional_p_sims(
-    statistics: list[LocalStatistic], neighbours: np.ndarray, permutations: int, seed: int, chunk: int = 1024
+    statistics: list[LocalStatistic],
+    observed: list[np.ndarray],
+    neighbours: np.ndarray,
+    permutations: int,
+    seed: int,
+    chunk: int = 1024,
 ) -> list[np.ndarray]:
-    """esda's folded ("directed") pseudo p-values of each local statistic by conditional permutation,
+    """esda's folded ("directed") pseudo p-values of each local statistic (its ``observed`` value at
+    every site, with its own ``neighbours``: n × k positions) by conditional permutation,
     computed for many sites at once. The draws are esda's (``permuted_ids``: the same seed, so every
     statistic gets the same draws). Site i's simulated neighbours are the drawn ids among the other
     sites: id j stands for site j below i and j + 1 from i on. In a chunk of consecutive sites a
@@ -126,7 +127,6 @@ def conditional_p_sims(
     n, k = neighbours.shape
     ids = permuted_ids(n, k, permutations, seed)
     values = [np.asarray(st.z, dtype=float) for st in statistics]
-    observed = [st.observed(neighbours) for st in statistics]
     p_sims = [np.empty(n) for _ in statistics]
     for start in range(0, n, chunk):
         stop = min(start + chunk, n)
@@ -213,13 +213,14 @@ def hot_spots(
     gi = LocalStatistic(y, 1.0, 1.0, "gi_star", y.sum())
     z = (y - y.mean()) / y.std()  # Local Moran's standardised values (esda's, population std)
     moran = LocalStatistic(z, 1.0 / k, 0.0, "moran", (len(z) - 1) / (z * z).sum())
-    gs, moran_i = gi.observed(neighbours), moran.observed(neighbours)
+    moran_lag = moran.lag(z[neighbours])  # the observed statistics, each site with its own neighbours
+    gs, moran_i = gi.value(gi.lag(y[neighbours]), y), moran.value(moran_lag, z)
     gi_z = gi_star_z(y, gs, k)
-    gi_sim, moran_sim = conditional_p_sims([gi, moran], neighbours, permutations, seed)
+    gi_sim, moran_sim = conditional_p_sims([gi, moran], [gs, moran_i], neighbours, permutations, seed)
     gi_p, moran_p = two_sided(gi_sim), two_sided(moran_sim)
     bins = confidence_bins(gi_z, gi_p, use_fdr)
     sig_m = moran_p <= (esda_module().fdr(moran_p, 0.05) if use_fdr else 0.05)
-    lag_positive = moran.lag(z[neighbours]) > 0
+    lag_positive = moran_lag > 0
     quadrant = np.where(z > 0, np.where(lag_positive, 1, 4), np.where(lag_positive, 2, 3))  # esda's q
     return pd.DataFrame(
         {

@@ -530,12 +530,17 @@ def green_parks_incubators(ctx: RunContext) -> Section:
     return s
 
 
+def district_rated(ctx: RunContext) -> pd.DataFrame:
+    """The whole district's parcels with a 亩均税收: what the hot spots are computed on."""
+    parcels = ctx.district_ev.parcels
+    return parcels[parcels["tax_per_mu"].notna()]
+
+
 def hotspots(ctx: RunContext) -> pd.DataFrame:
     """Gi* and Local Moran's I over the whole district's rated parcels, restricted to the view."""
 
     def compute() -> pd.DataFrame:
-        parcels = ctx.district_ev.parcels
-        rated = parcels[parcels["tax_per_mu"].notna()]
+        rated = district_rated(ctx)
         k = int(_option(ctx, "hotspot_k"))
         if not computable(len(rated), k):
             return no_hot_spots(rated.index)
@@ -555,7 +560,7 @@ def hotspot_section(ctx: RunContext) -> Section:
     hot = hotspots(ctx)
     rated = ctx.ev.parcels.loc[hot.index]
     k, permutations, fdr = (_option(ctx, n) for n in ("hotspot_k", "hotspot_permutations", "hotspot_fdr"))
-    n_rated = int(ctx.district_ev.parcels["tax_per_mu"].notna().sum())  # hot spots are computed district-wide
+    n_rated = len(district_rated(ctx))  # hot spots are computed district-wide
     if not computable(n_rated, int(k)):
         return Section(data={"hotspots": hot}).markdown(
             f"未作冷热点分析：全区有亩均税收的宗地 {n_rated} 宗，K近邻权重 k={k} 需要多于 {k} 宗（可减小 hotspot_k）。"
