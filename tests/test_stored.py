@@ -122,9 +122,11 @@ def test_a_read_only_cache_is_still_read(dataset, cache, monkeypatch):
 def test_pruning_keeps_the_most_recently_used_entries(cache):
     import os
 
+    from helpers.io.cache import prune
+
     for i in range(10):
         (cache / f"entry{i}").mkdir(parents=True)
         os.utime(cache / f"entry{i}", (1_000_000 + i, 1_000_000 + i))
     (cache / ".tmp-writing").mkdir()  # another kernel's entry being written
-    stored._prune(keep=8)
+    prune(8, cache)  # io.cache's pruning, which the stored evaluations use
     assert sorted(p.name for p in cache.iterdir()) == sorted([".tmp-writing"] + [f"entry{i}" for i in range(2, 10)])

@@ -35,7 +35,7 @@ from helpers.core import paths
 from helpers.evaluate.evaluation import Evaluation, evaluate
 from helpers.evaluate.methods import Method
 from helpers.evaluate.parcels import PARCEL_COLUMNS
-from helpers.io.cache import folder_key
+from helpers.io.cache import folder_key, hash_sources, prune
 from helpers.io.dataset import Dataset
 
 FORMAT = 1
@@ -52,9 +52,7 @@ def evaluation_key(folder: Path, method: Method, land_basis: str, generalize_m: 
     h = hashlib.blake2b(digest_size=16)
     versions = f"pandas {pd.__version__} pyarrow {pa.__version__}"
     h.update(f"format {FORMAT}\n{folder_key(folder)}\n{method!r}\n{land_basis}\n{generalize_m!r}\n{versions}".encode())
-    for path in sorted(Path(__file__).resolve().parent.glob("*.py")):
-        h.update(f"\n{path.name}\n".encode())
-        h.update(path.read_bytes())
+    hash_sources(h, sorted(Path(__file__).resolve().parent.glob("*.py")))
     return h.hexdigest()
 
 
@@ -90,17 +88,6 @@ def _write(entry: Path, frames: dict[int, dict[str, pd.DataFrame]]) -> None:
             shutil.rmtree(tmp, ignore_errors=True)
 
 
-def _prune(keep: int = KEEP_ENTRIES) -> None:
-    """Remove all but the ``keep`` most recently used entries (another kernel may be pruning too)."""
-    root = evaluations_dir()
-    try:
-        entries = [(p.stat().st_mtime, p) for p in root.iterdir() if p.is_dir() and not p.name.startswith(".")]
-    except OSError:  # gone meanwhile, or not readable: pruned next time
-        return
-    for _, old in sorted(entries, reverse=True)[keep:]:
-        shutil.rmtree(old, ignore_errors=True)
-
-
 def district_evaluations(
     dataset: Dataset, folder: Path, method: Method, land_basis: str, generalize_m: float = 0
 ) -> dict[int, Evaluation]:
@@ -129,7 +116,7 @@ def district_evaluations(
             for year, ev in out.items()
         },
     )
-    _prune()
+    prune(KEEP_ENTRIES, evaluations_dir())
     return out
 
 

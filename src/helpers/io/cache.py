@@ -124,11 +124,16 @@ def folder_key(folder: Path) -> str:
         h.update(f"\n{path.name}\n{digest}".encode())
     rules = sorted((paths.DATA_DIR / "reference").glob("*.yaml"))
     helpers_dir = Path(__file__).resolve().parents[1]
-    code = sorted(p for pkg in CHECK_PACKAGES for p in (helpers_dir / pkg).glob("*.py"))
-    for path in rules + code:
+    hash_sources(h, rules + sorted(p for pkg in CHECK_PACKAGES for p in (helpers_dir / pkg).glob("*.py")))
+    return h.hexdigest()
+
+
+def hash_sources(h, files: list[Path]) -> None:
+    """Each file's folder, name and bytes into the hash ``h``: the rule and code files a cache key
+    covers, so that an edited rule or module gives a new key."""
+    for path in files:
         h.update(f"\n{path.parent.name}/{path.name}\n".encode())
         _digest_file(path, h)
-    return h.hexdigest()
 
 
 def store(check: CheckResult, entry: Path) -> None:
@@ -251,15 +256,17 @@ def without_outlines(path: Path, columns: list[str] | None) -> gpd.GeoDataFrame:
     return gpd.GeoDataFrame(frame, geometry=outlines.rename(name), crs=crs)
 
 
-def prune(keep: int = KEEP_ENTRIES) -> None:
-    """Remove all but the ``keep`` most recently used entries."""
-    root = inputs_dir()
-    if not root.is_dir():
+def prune(keep: int = KEEP_ENTRIES, root: Path | None = None) -> None:
+    """Remove all but the ``keep`` most recently used entries of ``root`` (default the checked
+    folders', ``inputs_dir()``); entries being written (``.tmp-…``) are left alone. Another process
+    may be pruning or writing at the same time: an entry gone meanwhile leaves the pruning to the
+    next call."""
+    root = inputs_dir() if root is None else root
+    try:
+        entries = [(p.stat().st_mtime, p) for p in root.iterdir() if p.is_dir() and not p.name.startswith(".")]
+    except OSError:
         return
-    entries = sorted(
-        (p for p in root.iterdir() if p.is_dir() and not p.name.startswith(".")), key=lambda p: p.stat().st_mtime, reverse=True
-    )
-    for old in entries[keep:]:
+    for _, old in sorted(entries, reverse=True)[keep:]:
         shutil.rmtree(old, ignore_errors=True)
 
 
@@ -290,4 +297,14 @@ def checked_folder(
     return check
 
 
-__all__ = ["checked_folder", "folder_key", "file_digests", "fetch", "without_outlines", "store", "prune", "inputs_dir"]
+__all__ = [
+    "checked_folder",
+    "folder_key",
+    "file_digests",
+    "fetch",
+    "hash_sources",
+    "without_outlines",
+    "store",
+    "prune",
+    "inputs_dir",
+]
