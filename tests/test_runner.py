@@ -189,11 +189,14 @@ def chart_images(executed: Path) -> list[str]:
 
 
 def test_a_sequential_rerun_gives_the_parallel_runs_charts_and_tables_byte_for_byte(default_run, tmp_path):
-    """The default run runs notebooks two at a time (``--jobs``, the cores); one at a time gives the
-    same tables, exports and charts, byte for byte."""
+    """The default run runs notebooks two at a time (``--jobs``, the cores) in kernels forked from the
+    warmed server (``report.kernels``); one at a time in kernels started the usual way gives the same
+    tables, exports and charts, byte for byte."""
     _, run = default_run
     assert json.loads((run / "provenance.json").read_text(encoding="utf-8"))["notebooks"]  # the parallel run
-    code = runner.main(["--no-pdf", "--jobs", "1", "--reports-dir", str(tmp_path), "--run", "again", "--only", "02", "03"])
+    code = runner.main(
+        ["--no-pdf", "--jobs", "1", "--cold-kernels", "--reports-dir", str(tmp_path), "--run", "again", "--only", "02", "03"]
+    )
     assert code == 0
     again = tmp_path / "again"
     compared = [p.relative_to(again) for p in again.rglob("*") if p.suffix in (".csv", ".xlsx", ".gpkg")]

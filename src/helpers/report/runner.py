@@ -29,7 +29,7 @@ import json
 import os
 import sys
 import time
-from contextlib import contextmanager
+from contextlib import ExitStack
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -39,6 +39,11 @@ from pathlib import Path
 # are validated by fastjsonschema against nbformat's draft-4 schema, which has no IRI format, so the
 # runner's own process goes without it; kernels and a researcher's session are untouched.
 sys.modules.setdefault("rfc3987_syntax", None)  # type: ignore[arg-type]
+
+from helpers.report import kernels
+
+if __name__ == "__main__" and "--cold-kernels" not in sys.argv:
+    kernels.start_shared()  # the kernel server imports the pages while this process imports the rest
 
 import nbformat
 import pandas as pd
@@ -63,12 +68,6 @@ from helpers.report.site import finish_site
 KERNEL = "python3"
 OUTPUT_PARAMETER = "output_dir"
 REMOVED_CELL_TAGS = ("remove_cell",)  # cells kept in the executed notebook but not in the HTML
-KERNEL_THREADS = {"OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1"}
-"""Each kernel's numerical libraries run on one thread (unless the user set these variables):
-notebooks run side by side, and two kernels each starting a thread per core slow each other
-(determinants and hot spots at 100,000 parcels, side by side: 16.8 and 16.4 s, on one thread each
-13.0 and 13.6 s on two cores); and a report's figures do not depend on how many notebooks ran at a
-time."""
 REFERENCE_DIRS = [paths.METHODS_DIR, paths.PLAN_DIR, paths.DATA_DIR / "reference", paths.GEO_DIR]
 
 
@@ -92,6 +91,7 @@ class RunConfig:
     overrides: dict = field(default_factory=dict)  # -p values and a batch run's parameters
     pdf: bool = True  # print each page to PDF after the HTML (``report.pdf``); --no-pdf
     jobs: int = 1  # notebooks run at a time (--jobs; the command line's default is the machine's cores)
+    warm_kernels: bool = True  # kernels forked from a process that imported the pages once (``report.kernels``)
 
     def problems(self) -> list[str]:
         """Unknown or mistyped parameters: the config file's checked against all its notebooks,
@@ -190,26 +190,19 @@ def record_shared_parameters(executed: Path, shared: dict) -> None:
     nbformat.write(nb, executed)
 
 
-@contextmanager
-def kernel_threads():
-    """Within it, kernels start with ``KERNEL_THREADS`` (a variable the user set is kept); the
-    environment is restored after."""
-    saved = {name: os.environ.get(name) for name in KERNEL_THREADS}
-    os.environ.update({name: value for name, value in KERNEL_THREADS.items() if saved[name] is None})
-    try:
-        yield
-    finally:
-        for name, value in saved.items():
-            if value is None:
-                os.environ.pop(name, None)
-
-
 def run_notebook(
-    notebook: Path, run_dir: Path, parameters: dict, anonymized: bool = False, progress_bar: bool = True
+    notebook: Path,
+    run_dir: Path,
+    parameters: dict,
+    anonymized: bool = False,
+    progress_bar: bool = True,
+    kernel_server: str | None = None,
 ) -> NotebookResult:
     """Execute ``notebook`` with the parameters it declares into ``run_dir`` and render it to HTML;
-    ``anonymized``: record its parameters as ``redaction.shared_parameters`` gives them. The
-    executed notebook is saved once, at the end (or at the failing cell), not after every cell."""
+    ``anonymized``: record its parameters as ``redaction.shared_parameters`` gives them;
+    ``kernel_server``: the socket of a ``kernels.server`` to fork the kernel from (None: start
+    it the usual way). The executed notebook is saved once, at the end (or at the failing cell), not
+    after every cell."""
     declared = declared_parameters(notebook)
     given = {k: v for k, v in parameters.items() if k in declared}
     if OUTPUT_PARAMETER in declared:  # notebooks that write files write them into the run folder
@@ -219,7 +212,7 @@ def run_notebook(
     ok, error = True, None
     print(f"\n=== {notebook.name} ===", file=sys.stderr, flush=True)
     try:
-        with kernel_threads():
+        with kernels.kernel_threads():
             pm.execute_notebook(
                 str(notebook),
                 str(executed),
@@ -228,6 +221,7 @@ def run_notebook(
                 progress_bar=progress_bar,
                 request_save_on_cell_execute=False,
                 cwd=str(paths.PROJECT_ROOT),
+                **({"kernel_manager_class": kernels.manager_class(kernel_server)} if kernel_server else {}),
             )
     except pm.PapermillExecutionError as exc:
         ok = False
@@ -279,19 +273,21 @@ def longest_first(notebooks: list[Path], seconds: dict[str, float]) -> list[Path
     return sorted(notebooks, key=lambda nb: -seconds.get(nb.name, float("inf")))
 
 
-def run_notebooks(notebooks: list[Path], run_dir: Path, parameters: dict, anonymized: bool, jobs: int) -> list[NotebookResult]:
+def run_notebooks(
+    notebooks: list[Path], run_dir: Path, parameters: dict, anonymized: bool, jobs: int, kernel_server: str | None = None
+) -> list[NotebookResult]:
     """``run_notebook`` for each notebook, ``jobs`` at a time in separate processes (each with its
     own kernel), the longest first; the results in the order of ``notebooks``. Each notebook writes
     only its own files, so the outputs are the same whatever ``jobs`` is (tests/test_runner.py)."""
     if jobs <= 1 or len(notebooks) <= 1:
-        return [run_notebook(nb, run_dir, parameters, anonymized) for nb in notebooks]
+        return [run_notebook(nb, run_dir, parameters, anonymized, kernel_server=kernel_server) for nb in notebooks]
     import multiprocessing
     from concurrent.futures import ProcessPoolExecutor
 
     order = longest_first(notebooks, previous_seconds(run_dir.parent))  # the runs beside this one
     context = multiprocessing.get_context("fork")  # the runner holds no threads yet; fork starts at once
     with ProcessPoolExecutor(max_workers=min(jobs, len(notebooks)), mp_context=context) as pool:
-        futures = {nb: pool.submit(run_notebook, nb, run_dir, parameters, anonymized, False) for nb in order}
+        futures = {nb: pool.submit(run_notebook, nb, run_dir, parameters, anonymized, False, kernel_server) for nb in order}
         return [futures[nb].result() for nb in notebooks]
 
 
@@ -413,7 +409,16 @@ Fix them and run again (or run <code>make check DATA=…</code> first). Also in 
 def execute_run(cfg: RunConfig, run_dir: Path, config_path: str, name: str | None = None) -> tuple[list[NotebookResult], Path]:
     """Check the data folder, then run every notebook of ``cfg`` into ``run_dir`` (a run's staging
     folder, ``report.runs``) and write parameters, provenance and the index; with problems in the
-    folder, write the list instead. ``name``: the run's name (default the folder's)."""
+    folder, write the list instead. ``name``: the run's name (default the folder's). A kernel server
+    (``kernels.server``) is running before the folder is checked, so that it imports meanwhile."""
+    with ExitStack() as server:
+        kernel_server = server.enter_context(kernels.server(cfg.notebooks, cfg.warm_kernels))
+        return _execute_run(cfg, run_dir, config_path, name, kernel_server, server)
+
+
+def _execute_run(
+    cfg: RunConfig, run_dir: Path, config_path: str, name: str | None, kernel_server: str | None, server: ExitStack
+) -> tuple[list[NotebookResult], Path]:
     name = name or run_dir.name
     data_dir = paths.resolve(cfg.parameters.get("data_dir", paths.SAMPLE_DIR))
     problems = folder_problems(data_dir)
@@ -433,7 +438,8 @@ def execute_run(cfg: RunConfig, run_dir: Path, config_path: str, name: str | Non
         config_path = Path(config_path).name
     started = datetime.now().isoformat(timespec="seconds")
     clock = time.perf_counter()
-    results = run_notebooks(cfg.notebooks, run_dir, cfg.parameters, anonymized, cfg.jobs)
+    results = run_notebooks(cfg.notebooks, run_dir, cfg.parameters, anonymized, cfg.jobs, kernel_server)
+    server.close()  # a run's own server ends with its last notebook
     info_file = data_dir / "sample_info.yaml"
     synthetic = bool(info_file.is_file() and (load_yaml(info_file) or {}).get("synthetic"))
     prov = {
@@ -523,7 +529,7 @@ def _cell(value) -> str:
     return html.escape("—" if value is None else str(value))
 
 
-def run_batch(batch_file: Path, reports_dir: Path, overwrite: bool, jobs: int = 1) -> int:
+def run_batch(batch_file: Path, reports_dir: Path, overwrite: bool, jobs: int = 1, warm: bool = True) -> int:
     """One run per parameter set of ``batch_file`` under reports/<batch>/<name>/, and a comparison
     page; every name and parameter set is checked before the first run starts."""
     batch = load_yaml(batch_file)
@@ -542,6 +548,7 @@ def run_batch(batch_file: Path, reports_dir: Path, overwrite: bool, jobs: int = 
             for run_name, given, cfg in configs:
                 cfg.pdf = False  # a batch compares runs; print a run on its own for its PDFs
                 cfg.jobs = jobs
+                cfg.warm_kernels = warm
                 run_dir = batch_dir / run_name
                 run_dir.mkdir()
                 results, _ = execute_run(cfg, run_dir, str(config))
@@ -577,15 +584,21 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument(
         "--jobs", type=int, default=os.cpu_count() or 1, help="notebooks run at a time, the longest first (default: the cores)"
     )
+    ap.add_argument(
+        "--cold-kernels",
+        action="store_true",
+        help="start each notebook's kernel from scratch instead of forking it from one that imported the pages once",
+    )
     a = ap.parse_args(argv)
 
     reports_dir = paths.resolve(a.reports_dir, Path.cwd())
     if a.batch:
-        return run_batch(paths.resolve(a.batch, Path.cwd()), reports_dir, a.overwrite, max(1, a.jobs))
+        return run_batch(paths.resolve(a.batch, Path.cwd()), reports_dir, a.overwrite, max(1, a.jobs), not a.cold_kernels)
     overrides = {name: parse_value(value) for name, value in a.parameter}
     cfg = load_run_config(paths.resolve(a.config, Path.cwd()), overrides, a.only)
     cfg.pdf = not a.no_pdf
     cfg.jobs = max(1, a.jobs)
+    cfg.warm_kernels = not a.cold_kernels
     name = a.run if a.run is not None else default_run_name()
     try:
         problems = cfg.problems()

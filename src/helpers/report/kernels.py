@@ -1,0 +1,473 @@
+"""How the runner's kernels start: numerical libraries on one thread each, and forked from a warmed
+process that imported the libraries and page modules once.
+
+A report runs seven notebooks, each in a fresh kernel that starts Python and ipykernel (0.5 s) and
+imports pandas, geopandas, matplotlib and its page module (0.8–1.7 s): on the sample about a quarter of
+the notebooks' own time. The runner starts one server per run (``server``), which imports ipykernel and
+the modules the notebooks import (``notebook_imports``) once, then forks a kernel for each notebook on
+request. The kernel is the same ipykernel with the same connection file, working folder, environment
+and command-line arguments that a started one would have; only the imports are done already
+(tests/test_warm_kernels.py runs a probe notebook both ways and compares what it sees).
+
+The runner started as a command (``python -m helpers.report.runner``, ``make report``) starts the
+server before its own imports (``start_shared``, the modules of every notebook in ``notebooks/``), so
+that the two import side by side; a run started otherwise (``runner.main`` from Python, a batch before
+its first run) starts one for its own notebooks (``server``).
+
+The server forks a kernel only when the request is exactly what it can reproduce: the standard Python
+kernel command (``<this interpreter> -m ipykernel_launcher -f <file>``) and the server's own
+environment (apart from the ``JPY_`` variables Jupyter adds). Anything else — another kernel, a changed
+environment, a server that died or could not start, a platform without ``fork`` — starts the kernel the
+usual way, with a line on standard error saying why. ``python -m helpers.report.runner --cold-kernels``
+starts every kernel the usual way.
+
+    python -m helpers.report.kernels LISTENING_SOCKET_FD [MODULE ...]
+
+is the server (started by ``server``, not by hand).
+"""
+
+from __future__ import annotations
+
+import ast
+import atexit
+import contextlib
+import json
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+from jupyter_client.manager import AsyncKernelManager
+from jupyter_client.provisioning import LocalProvisioner
+
+from helpers.core import paths
+
+KERNEL_THREADS = {"OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1"}
+"""Each kernel's numerical libraries run on one thread (unless the user set these variables):
+notebooks run side by side, and two kernels each starting a thread per core slow each other
+(determinants and hot spots at 100,000 parcels, side by side: 16.8 and 16.4 s, on one thread each
+13.0 and 13.6 s on two cores); and a report's figures do not depend on how many notebooks ran at a
+time."""
+LAUNCHER = ["-m", "ipykernel_launcher"]  # the standard Python kernel's command after the interpreter
+OWN_VARIABLES = ("JPY_",)  # environment variables Jupyter sets per kernel; they may differ from the server's
+MATPLOTLIB_INLINE = "module://matplotlib_inline.backend_inline"
+SOCKET_NAME = "kernels.sock"
+PARENT_CHECK_S = 1.0  # how often the server checks that the runner still lives (seconds)
+MAX_SOCKET_PATH = 100  # AF_UNIX paths are limited to 104–108 bytes
+
+
+def kernel_environment() -> dict[str, str]:
+    """The environment kernels start with: this process's, with ``KERNEL_THREADS`` where the user set
+    none of them."""
+    return {**{name: value for name, value in KERNEL_THREADS.items() if name not in os.environ}, **os.environ}
+
+
+@contextlib.contextmanager
+def kernel_threads():
+    """Within it, kernels start with ``KERNEL_THREADS`` (a variable the user set is kept); the
+    environment is restored after."""
+    saved = {name: os.environ.get(name) for name in KERNEL_THREADS}
+    os.environ.update(kernel_environment())
+    try:
+        yield
+    finally:
+        for name, value in saved.items():
+            if value is None:
+                os.environ.pop(name, None)
+
+
+def available() -> bool:
+    """Forking a warmed process is safe here: Linux (macOS's system frameworks refuse to run
+    after ``fork`` without ``exec``; Windows has no ``fork``)."""
+    return sys.platform.startswith("linux") and hasattr(os, "fork")
+
+
+def notebook_imports(notebooks: list[Path]) -> list[str]:
+    """The ``helpers`` modules the notebooks' code cells import, in the order first met (``from
+    helpers.report import tracker_page`` gives ``helpers.report.tracker_page``; a name that is not a
+    module, such as a function's, is skipped when the server imports). A notebook that
+    cannot be read or parsed adds nothing (its run reports it). Read as plain JSON: this runs before
+    the runner imports nbformat."""
+    found: dict[str, None] = {}
+    for notebook in notebooks:
+        try:
+            raw = json.loads(Path(notebook).read_text(encoding="utf-8"))["cells"]
+            cells = [
+                "".join(c["source"]) if isinstance(c["source"], list) else c["source"] for c in raw if c["cell_type"] == "code"
+            ]
+        except (OSError, ValueError, KeyError, TypeError):  # the run itself reports an unreadable notebook
+            continue
+        for source in cells:
+            try:
+                tree = ast.parse(source)
+            except SyntaxError:  # magics, or a cell the kernel will reject itself
+                continue
+            for node in ast.walk(tree):
+                if isinstance(node, ast.Import):
+                    names = [a.name for a in node.names]
+                elif isinstance(node, ast.ImportFrom) and node.module and not node.level:
+                    names = [node.module] + [f"{node.module}.{a.name}" for a in node.names]
+                else:
+                    continue
+                found.update((n, None) for n in names if n == "helpers" or n.startswith("helpers."))
+    return list(found)
+
+
+def server_environment(environ: dict[str, str]) -> dict[str, str]:
+    """``environ`` as the server compares it with a kernel's: without Jupyter's per-kernel variables."""
+    return {k: v for k, v in environ.items() if not k.startswith(OWN_VARIABLES)}
+
+
+def refusal(request: dict, environ: dict[str, str]) -> str | None:
+    """Why the server cannot fork the kernel ``request`` asks for (None: it can). ``environ``: the
+    server's environment when it started."""
+    argv = request.get("argv") or []
+    if len(argv) < 5 or os.path.abspath(argv[0]) != os.path.abspath(sys.executable) or argv[1:3] != LAUNCHER:
+        return f"not the standard Python kernel of {sys.executable}: {' '.join(map(str, argv[:3]))}"
+    if "-f" not in argv[3:]:
+        return "no connection file"
+    env = request.get("env")
+    if not isinstance(env, dict):
+        return "no environment"
+    theirs, ours = server_environment(env), server_environment(environ)
+    changed = sorted(k for k in theirs.keys() | ours.keys() if theirs.get(k) != ours.get(k))
+    if changed:
+        return f"environment differs from the server's: {', '.join(changed[:5])}"
+    if not Path(str(request.get("cwd", ""))).is_dir():
+        return f"no such working folder: {request.get('cwd')}"
+    return None
+
+
+# --- the server ---------------------------------------------------------------------------------
+
+
+KERNEL_PANDAS_DEFAULTS = {"display.max_columns": 20, "display.encoding": "UTF-8"}
+"""Two display defaults pandas takes from its surroundings when imported (``pandas.core.config_init``:
+no column limit in a terminal, 20 in a Jupyter kernel; the encoding of ``sys.stdout``, which in a
+kernel is ipykernel's stream, "UTF-8"). The server imported pandas outside a kernel, so its kernels
+are given the values a kernel's own import gives (tests/test_kernels.py compares every option)."""
+
+
+def _pandas_as_in_a_kernel() -> None:
+    """Set ``KERNEL_PANDAS_DEFAULTS`` as defaults and values, if the server imported pandas."""
+    config = sys.modules.get("pandas._config.config")
+    if config is None:
+        return
+    registered = config._registered_options
+    for key, value in KERNEL_PANDAS_DEFAULTS.items():
+        if key in registered:
+            registered[key] = registered[key]._replace(defval=value)
+            config.set_option(key, value)
+
+
+def _launcher_path() -> None:
+    """``sys.path`` as a kernel's is when the notebook's first cell runs: without the working folder
+    ``python -m`` put first (ipykernel_launcher removes it) and with ``''`` before the first
+    site-packages (IPython's ``init_path``, unless Python runs with a safe path)."""
+    if sys.path and (sys.path[0] == "" or Path(sys.path[0]) == Path.cwd()):
+        del sys.path[0]
+    if "" in sys.path or sys.flags.safe_path:
+        return
+    at = next((i for i, p in enumerate(sys.path) if os.path.basename(p) in ("site-packages", "dist-packages")), 0)
+    sys.path.insert(at, "")
+
+
+def _run_kernel(request: dict) -> int:
+    """In the forked child: become what ``python -m ipykernel_launcher -f FILE`` started by
+    jupyter_client would be (own session, the request's folder, environment and arguments), run the
+    kernel until it is shut down, and give its exit code."""
+    signal.signal(signal.SIGCHLD, signal.SIG_DFL)
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    os.setsid()  # as jupyter_client's start_new_session: interrupts go to the kernel's own group
+    cwd = str(request["cwd"])
+    os.chdir(cwd)
+    os.environ.clear()
+    os.environ.update(request["env"])
+    parent = os.getppid()
+    os.environ["JPY_PARENT_PID"] = str(parent)  # the kernel ends when the server does
+    null = os.open(os.devnull, os.O_RDONLY)
+    os.dup2(null, 0)
+    os.close(null)
+    _pandas_as_in_a_kernel()
+    import ipykernel
+    from ipykernel import kernelapp
+
+    args = [str(a) for a in request["argv"][3:]]
+    sys.argv = [str(Path(ipykernel.__file__).parent.parent / "ipykernel_launcher.py"), *args]
+    try:
+        # ipykernel read JPY_PARENT_PID when the server imported it: the parent is given here instead
+        kernelapp.IPKernelApp.launch_instance(argv=args, parent_handle=parent)
+        return 0
+    except SystemExit as exc:
+        return exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 1)
+
+
+def _fork_kernel(request: dict, listener: socket.socket, connection: socket.socket) -> int:
+    """Fork the kernel ``request`` asks for; its process id. The child never returns: it runs the
+    kernel, the exit handlers, and ends."""
+    pid = os.fork()
+    if pid:
+        return pid
+    code = 1
+    try:
+        listener.close()
+        connection.close()
+        code = _run_kernel(request)
+    except BaseException:  # noqa: BLE001 - reported on stderr like a kernel that fails to start
+        import traceback
+
+        traceback.print_exc()
+    finally:
+        import atexit
+
+        with contextlib.suppress(BaseException):
+            atexit._run_exitfuncs()
+        with contextlib.suppress(BaseException):
+            sys.stdout.flush()
+            sys.stderr.flush()
+        os._exit(code)
+
+
+def serve(listener_fd: int, modules: list[str]) -> None:
+    """Import ipykernel and ``modules``, then fork a kernel for each request on the listening socket
+    ``listener_fd`` (one JSON line: argv, env, cwd) and answer its process id, or why not. The runner
+    made the socket before starting the server, so requests made while it imports wait. Ends when
+    the runner that started it ends or terminates it."""
+    parent = os.getppid()
+    own_backend = "MPLBACKEND" not in os.environ
+    os.environ.setdefault("MPLBACKEND", MATPLOTLIB_INLINE)  # as ipykernel does before a notebook's first import
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # a ^C in the terminal is the runner's to handle
+    signal.signal(signal.SIGCHLD, signal.SIG_IGN)  # finished kernels are reaped by the system
+    listener = socket.socket(fileno=listener_fd)
+    _launcher_path()
+    import importlib
+
+    import ipykernel.kernelapp  # noqa: F401 - what every kernel imports first
+
+    for name in modules:
+        with contextlib.suppress(Exception):  # the notebook meets the same error in its own cell
+            importlib.import_module(name)
+    if own_backend:
+        del os.environ["MPLBACKEND"]
+    # kernels' environments are compared with the server's after its imports: some set variables
+    # (pyogrio and pyproj their CA bundles), as they did in the runner that asks for the kernels
+    environ = dict(os.environ)
+    listener.settimeout(PARENT_CHECK_S)
+    while os.getppid() == parent:
+        try:
+            connection, _ = listener.accept()
+        except TimeoutError:
+            continue
+        with connection:
+            connection.settimeout(30)
+            try:
+                request = json.loads(connection.makefile("r", encoding="utf-8").readline())
+                reason = refusal(request, environ)
+                answer = {"refused": reason} if reason else {"pid": _fork_kernel(request, listener, connection)}
+                connection.sendall((json.dumps(answer) + "\n").encode("utf-8"))
+            except (OSError, ValueError) as exc:
+                with contextlib.suppress(OSError):
+                    connection.sendall((json.dumps({"refused": f"bad request: {exc}"}) + "\n").encode("utf-8"))
+
+
+# --- the runner's side ---------------------------------------------------------------------------
+
+
+class ForkedKernel:
+    """The part of ``subprocess.Popen`` jupyter_client uses, for a kernel the server forked (a child
+    of the server, not of this process: it is watched by its process id)."""
+
+    def __init__(self, pid: int):
+        self.pid = pid
+        self.returncode: int | None = None
+        self.stdin = self.stdout = self.stderr = None
+
+    def poll(self) -> int | None:
+        """None while the kernel runs; 0 once it has ended (its exit status is its parent's to know)."""
+        if self.returncode is None:
+            try:
+                os.kill(self.pid, 0)
+                with open(f"/proc/{self.pid}/stat", encoding="ascii") as stat:  # a zombie has ended too
+                    ended = stat.read().rsplit(")", 1)[1].split()[0] == "Z"
+            except (ProcessLookupError, PermissionError, FileNotFoundError):  # ended and reaped
+                ended = True
+            if ended:
+                self.returncode = 0
+        return self.returncode
+
+    def wait(self, timeout: float | None = None) -> int:
+        import time
+
+        deadline = None if timeout is None else time.monotonic() + timeout
+        while self.poll() is None:
+            if deadline is not None and time.monotonic() > deadline:
+                raise subprocess.TimeoutExpired(str(self.pid), timeout or 0)
+            time.sleep(0.05)
+        return self.returncode or 0
+
+    def send_signal(self, signum: int) -> None:
+        os.kill(self.pid, signum)
+
+    def kill(self) -> None:
+        self.send_signal(signal.SIGKILL)
+
+    def terminate(self) -> None:
+        self.send_signal(signal.SIGTERM)
+
+
+def request_kernel(socket_path: str, argv: list[str], env: dict, cwd: str) -> tuple[int | None, str | None]:
+    """Ask the server at ``socket_path`` for a kernel: its process id, or None and why not."""
+    try:
+        with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as s:
+            s.connect(socket_path)
+            s.sendall((json.dumps({"argv": argv, "env": env, "cwd": cwd}) + "\n").encode("utf-8"))
+            line = s.makefile("r", encoding="utf-8").readline()
+    except OSError as exc:
+        return None, f"no kernel server ({exc.strerror or exc})"
+    try:
+        answer = json.loads(line)
+    except ValueError:
+        return None, "the kernel server ended while starting"
+    if "pid" in answer:
+        return int(answer["pid"]), None
+    return None, str(answer.get("refused"))
+
+
+class WarmProvisioner(LocalProvisioner):
+    """jupyter_client's local provisioner, launching through the server when it can."""
+
+    socket_path: str = ""
+
+    async def launch_kernel(self, cmd: list[str], **kwargs):
+        cwd = str(kwargs.get("cwd") or os.getcwd())
+        pid, reason = request_kernel(self.socket_path, list(cmd), dict(kwargs.get("env") or os.environ), cwd)
+        if pid is None:
+            print(f"warm kernels: {reason}; starting this kernel the usual way", file=sys.stderr, flush=True)
+            return await super().launch_kernel(cmd, **kwargs)
+        self.process = ForkedKernel(pid)  # type: ignore[assignment]
+        self.pid = pid
+        self.pgid = pid  # the kernel leads its own session
+        self.cwd = cwd
+        return self.connection_info
+
+
+class WarmKernelManager(AsyncKernelManager):
+    """An ``AsyncKernelManager`` whose kernels come from the server at ``socket_path``."""
+
+    socket_path: str = ""
+
+    async def _async_pre_start_kernel(self, **kw):
+        if self.provisioner is None:
+            self.kernel_id = self.kernel_id or kw.pop("kernel_id", str(uuid.uuid4()))
+            provisioner = WarmProvisioner(kernel_id=self.kernel_id, kernel_spec=self.kernel_spec, parent=self)
+            provisioner.socket_path = self.socket_path
+            self.provisioner = provisioner
+        return await super()._async_pre_start_kernel(**kw)
+
+
+def manager_class(socket_path: str) -> type[AsyncKernelManager]:
+    """The kernel manager class papermill should use for kernels from the server at ``socket_path``."""
+    return type("WarmKernelManager", (WarmKernelManager,), {"socket_path": socket_path})
+
+
+@dataclass
+class Server:
+    """A running kernel server: its process, and the private folder holding its socket."""
+
+    process: subprocess.Popen
+    folder: str
+
+    @property
+    def socket_path(self) -> str | None:
+        """The socket to ask for kernels at; None once the server has ended."""
+        return os.path.join(self.folder, SOCKET_NAME) if self.process.poll() is None else None
+
+    @classmethod
+    def start(cls, modules: list[str], env: dict[str, str]) -> Server | None:
+        """Start a server that imports ``modules``, with ``env`` (the kernels' environment) and the
+        project root as working folder. The runner makes the socket and passes it to the server, so a
+        kernel asked for while the server imports waits for it. None where it cannot start."""
+        if not available():
+            return None
+        folder = tempfile.mkdtemp(prefix="mujun-kernels-")  # 0700: only this user may ask for kernels
+        socket_path = os.path.join(folder, SOCKET_NAME)
+        try:
+            if len(socket_path.encode()) > MAX_SOCKET_PATH:
+                raise OSError(f"socket path too long: {socket_path}")
+            with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as listener:
+                listener.bind(socket_path)
+                listener.listen(64)
+                process = subprocess.Popen(
+                    [sys.executable, "-m", "helpers.report.kernels", str(listener.fileno()), *modules],
+                    cwd=str(paths.PROJECT_ROOT),
+                    env=env,
+                    stdin=subprocess.DEVNULL,
+                    pass_fds=[listener.fileno()],
+                )
+        except OSError:
+            shutil.rmtree(folder, ignore_errors=True)
+            return None
+        return cls(process, folder)
+
+    def stop(self) -> None:
+        """Terminate the server (kernels it forked end with it) and remove its socket folder."""
+        if self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
+        shutil.rmtree(self.folder, ignore_errors=True)
+
+
+_shared: Server | None = None
+
+
+def start_shared(notebooks_dir: Path = paths.NOTEBOOKS_DIR) -> None:
+    """Start the process's shared server, importing the modules of every notebook in
+    ``notebooks_dir``; stopped by ``stop_shared`` or when the process exits. Called by the runner's
+    command before its own imports."""
+    global _shared
+    if _shared is None:
+        _shared = Server.start(notebook_imports(sorted(Path(notebooks_dir).glob("*.ipynb"))), kernel_environment())
+        if _shared is not None:
+            atexit.register(stop_shared)
+
+
+def stop_shared() -> None:
+    """Stop the shared server, if there is one."""
+    global _shared
+    if _shared is not None:
+        _shared.stop()
+        _shared = None
+
+
+@contextlib.contextmanager
+def server(notebooks: list[Path], enabled: bool = True) -> Iterator[str | None]:
+    """The socket of a kernel server for a run of ``notebooks`` (None: start kernels the usual way):
+    the shared one when it runs, else one started now and stopped on leaving."""
+    if not enabled:
+        yield None
+        return
+    if _shared is not None and _shared.socket_path:
+        yield _shared.socket_path
+        return
+    own = Server.start(notebook_imports(notebooks), kernel_environment())
+    try:
+        yield own.socket_path if own else None
+    finally:
+        if own:
+            own.stop()
+
+
+if __name__ == "__main__":
+    serve(int(sys.argv[1]), sys.argv[2:])
