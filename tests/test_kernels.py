@@ -207,3 +207,27 @@ def test_a_forked_kernel_is_watched_by_its_process_id():
     assert kernel.wait(timeout=5) == 0 and kernel.poll() == 0
     with pytest.raises(ProcessLookupError):
         os.kill(pid, signal.SIGTERM)
+
+
+@pytest.mark.notebook
+def test_a_forked_kernel_that_dies_is_reported_as_a_started_one_is(tmp_path):
+    """A cell that kills its own kernel: the run reports the dead kernel (no hang, no traceback), the
+    same error a started kernel gives."""
+    nb = nbformat.v4.new_notebook(
+        cells=[
+            nbformat.v4.new_code_cell("import os, signal\nos.kill(os.getpid(), signal.SIGKILL)"),
+            nbformat.v4.new_code_cell("1"),
+        ]
+    )
+    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    errors = {}
+    for warm in (True, False):
+        folder = tmp_path / str(warm)
+        folder.mkdir()
+        nbformat.write(nb, folder / "dies.ipynb")
+        with kernels.server([], enabled=warm) as socket_path:
+            assert (socket_path is not None) == warm
+            result = runner.run_notebook(folder / "dies.ipynb", folder, {}, progress_bar=False, kernel_server=socket_path)
+        assert not result.ok
+        errors[warm] = result.error
+    assert errors[True] == errors[False] == {"cell_index": None, "ename": "DeadKernelError", "evalue": "Kernel died"}
