@@ -44,6 +44,11 @@ def test_links_to_web_pages_become_text_and_scripts_keep_their_namespaces():
     # a script in capitals is a script too; a page with no address anywhere comes back as it is
     shouting = PAGE.replace("<script>", "<SCRIPT>").replace("</script>", "</SCRIPT>")
     assert 'createElementNS("http://www.w3.org/2000/svg"' in site.plain_links(shouting)
+    mixed = PAGE.replace("<script>", "<ScRiPt>").replace("</script>", "</sCRIPT>")
+    assert 'createElementNS("http://www.w3.org/2000/svg"' in site.plain_links(mixed)
+    # an attribute that only ends in "srcdoc" is not a frame: its address is made plain like any other
+    assert "https://" not in site.plain_links('<p data-xsrcdoc="see https://example.org/a">x</p>')
+    assert 'SRCDOC="<a href=https://example.org>' in site.plain_links('<iframe SRCDOC="<a href=https://example.org>"></iframe>')
     quiet = '<html><body><svg><path d="M1,2 3,4Z"/></svg><p>宗地 &amp; 企业</p></body></html>'
     assert (
         site.plain_links(quiet) == quiet

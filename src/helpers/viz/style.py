@@ -19,6 +19,8 @@ import numpy as np
 from cycler import cycler
 from matplotlib import font_manager
 
+from helpers.plan.tasks import STREET_VIEW
+
 CJK_FONT_FILE = "NotoSansCJKsc-Regular.otf"
 CJK_FAMILY = "Noto Sans CJK SC"
 # A–D from ColorBrewer's RdBu (blue best, red worst): distinct for protanopes, deuteranopes and
@@ -27,6 +29,27 @@ CLASS_COLORS = {"A": "#2166ac", "B": "#92c5de", "C": "#f4a582", "D": "#b2182b"}
 UNRATED_COLOR = "#bdbdbd"
 SYNTHETIC_NOTE = "数据为合成样本，非真实企业数据 / Synthetic sample data"
 MET_COLOR, MISSED_COLOR, TARGET_COLOR = "#1a9850", "#d73027", "#252525"
+
+STATUS_COLORS = {  # a target's status, in the dashboards' chips and the task charts' titles
+    "达标": "#1a9850",
+    "按进度": "#91cf60",
+    "落后": "#d73027",
+    "无数据": "#bdbdbd",
+    "无量化目标": "#d9d9d9",
+    STREET_VIEW: "#6baed6",
+}
+STATUS_TEXT_WHITE = ("达标", "落后")  # statuses whose colour is dark enough for white text
+
+
+def format_value(value, unit: str) -> str:
+    """A target's or an actual value as the dashboards and task charts print it (比例 as %)."""
+    if value is None or value != value:
+        return "—"
+    if unit == "比例":
+        return f"{100 * value:.2f}%" if abs(value) < 0.1 else f"{100 * value:.1f}%"
+    return f"{value:,.0f}" if abs(value) >= 100 else f"{value:,.2f}".rstrip("0").rstrip(".")
+
+
 PAGE_WIDTH_PX = 1000  # the width a report page shows a chart at (a laptop's reading column), px
 MIN_TEXT_PX = 8.0  # no chart text smaller than this at PAGE_WIDTH_PX (tests/test_chart_style.py)
 
