@@ -3,11 +3,11 @@ process that imported the libraries and page modules once.
 
 A report runs seven notebooks, each in a fresh kernel that starts Python and ipykernel (0.5 s) and
 imports pandas, geopandas, matplotlib and its page module (0.8–1.7 s): on the sample about a quarter of
-the notebooks' own time. The runner starts one server per run (``server``), which imports ipykernel and
-the modules the notebooks import (``notebook_imports``) once, then forks a kernel for each notebook on
-request. The kernel is the same ipykernel with the same connection file, working folder, environment
-and command-line arguments that a started one would have; only the imports are done already
-(tests/test_warm_kernels.py runs a probe notebook both ways and compares what it sees).
+the notebooks' own time. A server imports ipykernel and the modules the notebooks import
+(``notebook_imports``) once, then forks a kernel for each notebook on request. The kernel is the same
+ipykernel with the same connection file, working folder, environment and command-line arguments that a
+started one would have; only the imports are done already (tests/test_kernels.py runs a probe notebook
+both ways and compares what it sees).
 
 The runner started as a command (``python -m helpers.report.runner``, ``make report``) starts the
 server before its own imports (``start_shared``, the modules of every notebook in ``notebooks/``), so
@@ -39,6 +39,7 @@ import socket
 import subprocess
 import sys
 import tempfile
+import time
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -127,7 +128,8 @@ def server_environment(environ: dict[str, str]) -> dict[str, str]:
 
 def refusal(request: dict, environ: dict[str, str]) -> str | None:
     """Why the server cannot fork the kernel ``request`` asks for (None: it can). ``environ``: the
-    server's environment when it started."""
+    server's environment after its imports. Only the names of differing variables are given (their
+    values may be secrets)."""
     argv = request.get("argv") or []
     if len(argv) < 5 or os.path.abspath(argv[0]) != os.path.abspath(sys.executable) or argv[1:3] != LAUNCHER:
         return f"not the standard Python kernel of {sys.executable}: {' '.join(map(str, argv[:3]))}"
@@ -193,7 +195,7 @@ def _run_kernel(request: dict) -> int:
     os.environ.update(request["env"])
     parent = os.getppid()
     os.environ["JPY_PARENT_PID"] = str(parent)  # the kernel ends when the server does
-    null = os.open(os.devnull, os.O_RDONLY)
+    null = os.open(os.devnull, os.O_RDONLY)  # a started kernel's stdin is a pipe nobody writes to
     os.dup2(null, 0)
     os.close(null)
     _pandas_as_in_a_kernel()
@@ -226,8 +228,6 @@ def _fork_kernel(request: dict, listener: socket.socket, connection: socket.sock
 
         traceback.print_exc()
     finally:
-        import atexit
-
         with contextlib.suppress(BaseException):
             atexit._run_exitfuncs()
         with contextlib.suppress(BaseException):
@@ -269,7 +269,8 @@ def serve(listener_fd: int, modules: list[str]) -> None:
         with connection:
             connection.settimeout(30)
             try:
-                request = json.loads(connection.makefile("r", encoding="utf-8").readline())
+                with connection.makefile("r", encoding="utf-8") as lines:  # closed before the fork
+                    request = json.loads(lines.readline())
                 reason = refusal(request, environ)
                 answer = {"refused": reason} if reason else {"pid": _fork_kernel(request, listener, connection)}
                 connection.sendall((json.dumps(answer) + "\n").encode("utf-8"))
@@ -304,8 +305,6 @@ class ForkedKernel:
         return self.returncode
 
     def wait(self, timeout: float | None = None) -> int:
-        import time
-
         deadline = None if timeout is None else time.monotonic() + timeout
         while self.poll() is None:
             if deadline is not None and time.monotonic() > deadline:
