@@ -204,3 +204,41 @@ def test_the_recorded_theme_is_seaborns():
             mpl.colors.colorConverter.colors[c] = v
     assert ours == theirs
     assert our_codes == their_codes and our_codes["k"] == (0.1, 0.1, 0.1)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("n", [1, 4, 9])
+def test_a_chart_laid_out_with_each_box_measured_once_is_the_same_to_the_pixel(n, monkeypatch):
+    """``finish`` lets matplotlib's tight layout measure each axes once (``measured_once``): the
+    axes land where the plain layout puts them and the PNG is the same byte for byte; each axes is
+    measured once, not twice, and measures as usual afterwards."""
+    import contextlib
+    import io
+
+    from helpers.viz import style
+
+    setup_plotting()
+    pngs, positions, calls = {}, {}, {}
+    original = matplotlib.axes.Axes.get_tightbbox
+    for plain in (True, False):
+        counted = {"n": 0}
+
+        def counting(self, *args, _counted=counted, **kwargs):
+            _counted["n"] += kwargs.get("for_layout_only", False)
+            return original(self, *args, **kwargs)
+
+        with monkeypatch.context() as m:
+            m.setattr(matplotlib.axes.Axes, "get_tightbbox", counting)
+            if plain:
+                m.setattr(style, "measured_once", contextlib.nullcontext)
+            fig = charts.task_chart(_task_rows(n), 2023, "任务17", True)
+        calls[plain] = counted["n"]
+        positions[plain] = [tuple(ax.get_position().bounds) for ax in fig.axes]
+        buffer = io.BytesIO()
+        fig.savefig(buffer, format="png", bbox_inches="tight")
+        pngs[plain] = buffer.getvalue()
+        assert all("get_tightbbox" not in vars(ax) for ax in fig.axes)
+        plt.close(fig)
+    assert positions[True] == positions[False] and pngs[True] == pngs[False]
+    visible = sum(1 for k in range(-(-n // charts.PANELS_PER_ROW) * min(n, charts.PANELS_PER_ROW)) if k < n)
+    assert calls[True] == 2 * visible and calls[False] == visible

@@ -9,6 +9,7 @@ fall back to Noto Sans CJK SC.
 
 from __future__ import annotations
 
+import contextlib
 import importlib.util
 import json
 import textwrap
@@ -186,7 +187,39 @@ def finish(
     lines = textwrap.wrap("；".join(foot), width=width_chars)
     fig.text(0.01, 0.005, "\n".join(lines), ha="left", va="bottom", fontsize=8, color="#555555")
     bottom = 0.015 + 0.11 * len(lines) / fig.get_figheight()
-    fig.tight_layout(rect=(0, bottom, 1, top))
+    with measured_once(fig):
+        fig.tight_layout(rect=(0, bottom, 1, top))
+
+
+@contextlib.contextmanager
+def measured_once(fig):
+    """Within it, each axes of ``fig`` measures its tight bounding box once per renderer. Matplotlib's
+    tight layout with a ``rect`` measures every axes twice without moving any in between (two passes
+    of ``_auto_adjust_subplotpars``, the second with the margins the first found), and the measure —
+    every tick label's extent, the title's place — is most of a chart's time: the second pass is
+    given the first one's boxes. The layout, and so every pixel, is the same
+    (tests/test_chart_style.py); outside the block the axes measure as usual."""
+    patched = []
+    for ax in fig.axes:
+        if "get_tightbbox" in vars(ax):  # already wrapped or replaced: leave it
+            continue
+        measure, boxes = ax.get_tightbbox, {}
+
+        def once(renderer=None, *args, _measure=measure, _boxes=boxes, **kwargs):
+            if args or set(kwargs) - {"for_layout_only"}:
+                return _measure(renderer, *args, **kwargs)
+            key = (id(renderer), bool(kwargs.get("for_layout_only")))
+            if key not in _boxes:
+                _boxes[key] = _measure(renderer, **kwargs)
+            return _boxes[key]
+
+        ax.get_tightbbox = once
+        patched.append(ax)
+    try:
+        yield fig
+    finally:
+        for ax in patched:
+            vars(ax).pop("get_tightbbox", None)
 
 
 def legends_on_data(fig) -> list[str]:
