@@ -16,6 +16,8 @@ import pytest
 from helpers.core import paths
 from helpers.report import kernels, runner
 
+from . import pages as page_modules
+
 PAGES = sorted(paths.NOTEBOOKS_DIR.glob("*.ipynb"))
 
 # What a notebook's first cell can observe of its kernel, as JSON: options and state that libraries
@@ -173,18 +175,7 @@ def test_the_server_preloads_what_the_notebooks_import(tmp_path):
     JSON, or a cell with a magic, adds nothing and breaks nothing."""
     modules = kernels.notebook_imports(PAGES)
     assert "helpers.report.context" in modules and "helpers.report.tracker_page" in modules
-    assert {m for m in modules if m.endswith("_page")} == {
-        f"helpers.report.{name}"
-        for name in (
-            "tracker_page",
-            "overview_page",
-            "evaluation_page",
-            "low_efficiency_page",
-            "scenario_page",
-            "enterprises_page",
-            "effects_page",
-        )
-    }
+    assert {m for m in modules if m.endswith("_page")} == {page.__name__ for page in page_modules.PAGES}
     (tmp_path / "broken.ipynb").write_text("{not json", encoding="utf-8")
     magic = probe_notebook(tmp_path, "%matplotlib inline\nimport helpers.viz.maps")
     plain = tmp_path / "plain.ipynb"
