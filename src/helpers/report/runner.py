@@ -29,7 +29,6 @@ import json
 import os
 import sys
 import time
-from contextlib import ExitStack
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -410,36 +409,29 @@ def execute_run(cfg: RunConfig, run_dir: Path, config_path: str, name: str | Non
     """Check the data folder, then run every notebook of ``cfg`` into ``run_dir`` (a run's staging
     folder, ``report.runs``) and write parameters, provenance and the index; with problems in the
     folder, write the list instead. ``name``: the run's name (default the folder's). A kernel server
-    (``kernels.server``) is running before the folder is checked, so that it imports meanwhile."""
-    with ExitStack() as server:
-        kernel_server = server.enter_context(kernels.server(cfg.notebooks, cfg.warm_kernels))
-        return _execute_run(cfg, run_dir, config_path, name, kernel_server, server)
-
-
-def _execute_run(
-    cfg: RunConfig, run_dir: Path, config_path: str, name: str | None, kernel_server: str | None, server: ExitStack
-) -> tuple[list[NotebookResult], Path]:
+    (``kernels.server``) is running before the folder is checked, so that it imports meanwhile; a
+    run's own server ends with its last notebook."""
     name = name or run_dir.name
     data_dir = paths.resolve(cfg.parameters.get("data_dir", paths.SAMPLE_DIR))
-    problems = folder_problems(data_dir)
-    if problems:
-        print(f"\n{len(problems)} problem(s) in {data_dir}; no notebook ran:", file=sys.stderr)
-        for p in problems:
-            print(f"  {p}", file=sys.stderr)
-        return [], write_problems_page(run_dir, cfg.title, data_dir, problems)
-    anonymized = bool(cfg.parameters.get("anonymize"))
-    inputs = provenance.hash_tree(data_dir) if data_dir.is_dir() else {}
-    for d in REFERENCE_DIRS:
-        inputs.update(provenance.hash_tree(d))
-    inputs = shared_inputs(inputs, data_dir, anonymized)
-    parameters = shared_parameters(cfg.parameters, anonymized)
-    config_path = paths.display(config_path)
-    if anonymized and Path(config_path).is_absolute():
-        config_path = Path(config_path).name
-    started = datetime.now().isoformat(timespec="seconds")
-    clock = time.perf_counter()
-    results = run_notebooks(cfg.notebooks, run_dir, cfg.parameters, anonymized, cfg.jobs, kernel_server)
-    server.close()  # a run's own server ends with its last notebook
+    with kernels.server(cfg.notebooks, cfg.warm_kernels) as kernel_server:
+        problems = folder_problems(data_dir)
+        if problems:
+            print(f"\n{len(problems)} problem(s) in {data_dir}; no notebook ran:", file=sys.stderr)
+            for p in problems:
+                print(f"  {p}", file=sys.stderr)
+            return [], write_problems_page(run_dir, cfg.title, data_dir, problems)
+        anonymized = bool(cfg.parameters.get("anonymize"))
+        inputs = provenance.hash_tree(data_dir) if data_dir.is_dir() else {}
+        for d in REFERENCE_DIRS:
+            inputs.update(provenance.hash_tree(d))
+        inputs = shared_inputs(inputs, data_dir, anonymized)
+        parameters = shared_parameters(cfg.parameters, anonymized)
+        config_path = paths.display(config_path)
+        if anonymized and Path(config_path).is_absolute():
+            config_path = Path(config_path).name
+        started = datetime.now().isoformat(timespec="seconds")
+        clock = time.perf_counter()
+        results = run_notebooks(cfg.notebooks, run_dir, cfg.parameters, anonymized, cfg.jobs, kernel_server)
     info_file = data_dir / "sample_info.yaml"
     synthetic = bool(info_file.is_file() and (load_yaml(info_file) or {}).get("synthetic"))
     prov = {
