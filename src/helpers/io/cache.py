@@ -39,6 +39,7 @@ from helpers.io.schema import TRACE
 CACHE_FORMAT = 2
 HASH_THREADS = 2
 READ_THREADS = 2
+WRITE_THREADS = 2
 KEEP_ENTRIES = 6  # most recently used checked folders kept
 # Every module of these packages can change what a check finds or caches (readers, rules, CRS,
 # label points): the cache key covers their whole source, so no module can be left out by hand.
@@ -136,20 +137,32 @@ def hash_sources(h, files: list[Path]) -> None:
         _digest_file(path, h)
 
 
+def _write_table(table: pd.DataFrame, path: Path) -> None:
+    if isinstance(table, gpd.GeoDataFrame):
+        # GeoArrow-encoded geometry (GeoParquet 1.1) decodes faster than WKB; bbox covering for readers
+        table.to_parquet(path, index=False, write_covering_bbox=True, geometry_encoding="geoarrow")
+    else:
+        table.to_parquet(path, index=False)
+
+
 def store(check: CheckResult, entry: Path) -> None:
     """Write ``check`` into ``entry`` atomically (a half-written entry is never read); fills
-    ``check.positions`` (``row_positions`` and ``parcel_label_points``) on the way."""
+    ``check.positions`` (``row_positions`` and ``parcel_label_points``) on the way. The tables are
+    written and the positions found in ``WRITE_THREADS`` threads, largest table first: Parquet
+    encoding, Arrow hashing and shapely release the GIL, so they overlap; every file is what one
+    thread writes alone."""
     entry.parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(dir=entry.parent, prefix=".tmp-"))
     try:
-        for name, table in check.tables.items():
-            if isinstance(table, gpd.GeoDataFrame):
-                # GeoArrow-encoded geometry (GeoParquet 1.1) decodes faster than WKB; bbox covering for readers
-                table.to_parquet(tmp / f"{name}.parquet", index=False, write_covering_bbox=True, geometry_encoding="geoarrow")
-            else:
-                table.to_parquet(tmp / f"{name}.parquet", index=False)
-        check.excluded.to_parquet(tmp / "_excluded.parquet", index=False)
-        check.positions = {**row_positions(check.tables), **parcel_label_points(check.tables)}  # the caller's check too
+        with ThreadPoolExecutor(WRITE_THREADS) as pool:
+            points = pool.submit(parcel_label_points, check.tables)
+            largest_first = sorted(check.tables.items(), key=lambda item: len(item[1]) * item[1].shape[1], reverse=True)
+            writes = [pool.submit(_write_table, table, tmp / f"{name}.parquet") for name, table in largest_first]
+            writes.append(pool.submit(check.excluded.to_parquet, tmp / "_excluded.parquet", index=False))
+            found = row_positions(check.tables)  # two threads of its own: Arrow hashing while the pool writes
+            for job in writes:
+                job.result()
+            check.positions = {**found, **points.result()}  # the caller's check too
         if check.positions:
             np.savez(tmp / POSITIONS_FILE, **check.positions)  # type: ignore[arg-type]  # numpy stubs type **kwds as bool
         meta = {

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from functools import cache, partial
 from pathlib import Path
@@ -39,6 +40,7 @@ from helpers.io.schema import (
     SOURCE,
     check_reference,
     coerce_source,
+    contained,
     duplicate_keys,
     exact_copies,
     missing_columns,
@@ -50,6 +52,8 @@ from helpers.io.shares import fill_shares
 SETTINGS_FILE = paths.DATA_DIR / "reference" / "validation.yaml"
 SHARE_TOLERANCE = 1e-6
 NEGATIVE_TAX_RULES = ("keep", "zero")
+LAYERS = ("parcels", "parks")
+CHECK_THREADS = 2  # tables typed at once: Arrow's kernels, shapely and PROJ release the GIL
 
 
 @cache
@@ -405,16 +409,36 @@ def check_negative_tax(panel: pd.DataFrame, rule: str) -> list[Problem]:
 
 
 def check_links(tables: dict, problems: list[Problem]) -> None:
+    """Every reference between tables (``references:`` in the contract) to a value the other table
+    holds, and the shares of each parcel to at most 1. The columns that refer to one target are
+    looked up together (one hash set of the target), the targets in two threads."""
     specs = table_specs()
-    for name, table in tables.items():
-        for col, c_spec in specs[name].columns.items():
-            ref = c_spec.get("references")
-            if ref and col in table:
-                target_table, target_col = ref.split(".")
-                if target_table in tables:
-                    problems += check_reference(
-                        table, col, tables[target_table][target_col], specs[name], f"{target_col} of {specs[target_table].title}"
-                    )
+    references = [
+        (name, col, *c_spec["references"].split("."))
+        for name, table in tables.items()
+        for col, c_spec in specs[name].columns.items()
+        if c_spec.get("references") and col in table and c_spec["references"].split(".")[0] in tables
+    ]
+    targets: dict[tuple[str, str], list[tuple[str, str]]] = {}
+    for name, col, target_table, target_col in references:
+        targets.setdefault((target_table, target_col), []).append((name, col))
+
+    def look_up(target: tuple[str, str]) -> dict[tuple[str, str], np.ndarray]:
+        columns = targets[target]
+        found = contained([tables[name][col] for name, col in columns], tables[target[0]][target[1]])
+        return dict(zip(columns, found))
+
+    with ThreadPoolExecutor(CHECK_THREADS) as pool:
+        found = {k: v for part in pool.map(look_up, targets) for k, v in part.items()}
+    for name, col, target_table, target_col in references:
+        problems += check_reference(
+            tables[name],
+            col,
+            tables[target_table][target_col],
+            specs[name],
+            f"{target_col} of {specs[target_table].title}",
+            found[name, col],
+        )
     links = tables.get("enterprise_parcels")
     if links is not None and "share" in links:
         total = links.groupby("parcel_id")["share"].transform("sum")
@@ -436,47 +460,90 @@ def check_folder(data_dir: str | Path) -> CheckResult:
     return check_inventory(folder, take_inventory(folder, cfg), cfg)
 
 
+@dataclass
+class _Assembled:
+    """One table of an inventory, typed and checked alone (``_assemble_table``), with what was found."""
+
+    table: pd.DataFrame | None
+    n_read: int
+    problems: list[Problem]
+    excluded: list[dict]
+    notes: list[str]
+    geometry_problems: list[Problem] = field(default_factory=list)  # a layer's outlines (``_check_layer``)
+
+
+def _check_layer(name: str, table: gpd.GeoDataFrame) -> tuple[gpd.GeoDataFrame, list[Problem]]:
+    """A layer's outlines checked (empty parts dropped, then empty, broken, invalid or not polygons);
+    the parcels also get their measured area (``geom_area_mu``)."""
+    what = "parcel" if name == "parcels" else "park"
+    table, mended = drop_empty_parts(table, what)
+    problems = mended + check_geometries(table, what)
+    if name == "parcels" and table.crs is not None:
+        table["geom_area_mu"] = measured_area_mu(table)
+    return table, problems
+
+
+def _assemble_table(inv: Inventory, name: str) -> _Assembled:
+    """``_assemble`` of one table with lists of its own (tables are assembled in threads), then its
+    sources' text cells let go; a layer's outlines are checked here too, while other tables are typed."""
+    problems: list[Problem] = []
+    excluded: list[dict] = []
+    notes: list[str] = []
+    table, n_read = _assemble(inv, name, problems, excluded, notes)
+    for src in inv.of(name):
+        src.frame = pd.DataFrame()  # typed now: the text cells are not needed again (a slice would keep them)
+    done = _Assembled(table, n_read, problems, excluded, notes)
+    if name in LAYERS and table is not None:
+        done.table, done.geometry_problems = _check_layer(name, table)
+    return done
+
+
 def check_inventory(folder: Path, inv: Inventory, cfg: dict) -> CheckResult:
     """The tables of an inventory typed and checked, alone and against each other. The inventory
     is consumed: once a table is typed, its sources' text cells are let go (their labels, skipped
-    lines and notes stay), so a large folder is not held twice, as text and typed."""
+    lines and notes stay), so a large folder is not held twice, as text and typed. Tables are typed
+    in ``CHECK_THREADS`` threads, the largest first; what each finds is gathered in the contract's
+    order of tables, so problems, notes and exclusions come in the same order as one by one."""
     problems = list(inv.problems)
     notes = list(inv.notes)
     excluded: list[dict] = []
     tables, read = {}, {}
     specs = table_specs()
-    for name, spec in specs.items():
-        if not inv.of(name):
-            if not spec.optional:
-                problems.append(
-                    Problem(
-                        str(folder / spec.file),
-                        f"no file or sheet holds the table {spec.title}",
-                        expected=f"a file named {spec.file} (or .xlsx/.gpkg/.shp…), or a file or sheet "
-                        f"whose name or headers say it holds {name}"
-                        + (f"; files not recognised: {'; '.join(inv.ignored)}" if inv.ignored else ""),
+    present = [name for name in specs if inv.of(name)]
+    largest_first = sorted(present, key=lambda n: sum(len(s.frame) * s.frame.shape[1] for s in inv.of(n)), reverse=True)
+    geometry_problems: dict[str, list[Problem]] = {}
+    with ThreadPoolExecutor(CHECK_THREADS) as pool:
+        jobs = {name: pool.submit(_assemble_table, inv, name) for name in largest_first}
+        for name, spec in specs.items():
+            if name not in jobs:
+                if not spec.optional:
+                    problems.append(
+                        Problem(
+                            str(folder / spec.file),
+                            f"no file or sheet holds the table {spec.title}",
+                            expected=f"a file named {spec.file} (or .xlsx/.gpkg/.shp…), or a file or sheet "
+                            f"whose name or headers say it holds {name}"
+                            + (f"; files not recognised: {'; '.join(inv.ignored)}" if inv.ignored else ""),
+                        )
                     )
-                )
-            continue
-        table, read[name] = _assemble(inv, name, problems, excluded, notes)
-        for src in inv.of(name):
-            src.frame = pd.DataFrame()  # typed now: the text cells are not needed again (a slice would keep them)
-        if table is not None:
-            tables[name] = table
+                continue
+            done = jobs.pop(name).result()
+            read[name] = done.n_read
+            problems += done.problems
+            excluded += done.excluded
+            notes += done.notes
+            geometry_problems[name] = done.geometry_problems
+            if done.table is not None:
+                tables[name] = done.table
     if "enterprise_parcels" in tables:
         tables["enterprise_parcels"], share_notes = fill_shares(
             tables["enterprise_parcels"], tables.get("panel"), cfg["missing_shares"]
         )
         notes += share_notes
-    for name in ("parcels", "parks"):
-        if name in tables:
-            what = "parcel" if name == "parcels" else "park"
-            tables[name], mended = drop_empty_parts(tables[name], what)
-            problems += mended + check_geometries(tables[name], what)
-    if "parcels" in tables and tables["parcels"].crs is not None:
-        tables["parcels"]["geom_area_mu"] = measured_area_mu(tables["parcels"])
-        if "registered_area_mu" in tables["parcels"]:
-            problems += check_areas(tables["parcels"], cfg["area_check"])
+    for name in LAYERS:
+        problems += geometry_problems.get(name, [])
+    if "parcels" in tables and "geom_area_mu" in tables["parcels"] and "registered_area_mu" in tables["parcels"]:
+        problems += check_areas(tables["parcels"], cfg["area_check"])
     problems += check_magnitudes(tables, float(cfg["max_magnitude"]))
     if "panel" in tables:
         problems += check_yuan(tables["panel"], cfg["yuan_for_10k_yuan"])

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -386,102 +387,135 @@ def unused_columns(label: str, header: list, tables: list[str], mapped: Mapped |
     return [f"{label}: 未使用的列 columns not used: {', '.join(unused)}"] if unused else []
 
 
-def take_inventory(folder: Path, settings: dict) -> Inventory:
-    """Read every data file of ``folder`` into table sources; problems are collected, not raised."""
-    manifest = load_manifest(folder)
-    total_words = {normalise(w) for w in settings["total_row_words"]}
-    sources, problems, notes, ignored = [], [], [], []
-    for sub in sorted(p for p in folder.iterdir() if p.is_dir() and not p.name.startswith(".")):
-        ignored.append(f"{sub}: a subfolder; files in subfolders are not read (move them into the data folder to use them)")
-    for path in sorted(p for p in folder.iterdir() if p.is_file()):
-        suffix = path.suffix.lower()
-        if (
-            path.name.startswith((".", "~$"))
-            or path.name in RESERVED_FILES
-            or path.name == MANIFEST
-            or suffix in SHAPEFILE_SIDECARS
-            or suffix in NOT_DATA_SUFFIXES
-        ):
-            continue
-        if suffix not in KIND_OF_SUFFIX:
-            ignored.append(f"{path}: not a data file this project reads ({suffix or 'no extension'})")
-            continue
-        problem = kind_problem(path)
-        if problem:
-            problems.append(problem)
-            continue
-        kind = sniff(path)
-        if kind != KIND_OF_SUFFIX[suffix]:  # only a workbook renamed between .xls and .xlsx gets here
-            notes.append(f"{path}: named {suffix} but it is {KIND_NAMES[kind]}; read as such")
-        if kind in LAYER_KINDS:
-            src, found, skipped = _layer_source(path, kind, manifest, settings)
-            problems += found
-            ignored += skipped
-            if src:
-                sources.append(src)
-            continue
-        try:
-            grids, hidden = _read_grids(path, kind)
-        except InputError as exc:
-            problems += exc.problems
-            continue
-        except Exception as exc:  # openpyxl / xlrd / csv raise many types on a damaged file; name the file
-            problems.append(
+@dataclass
+class _FileRead:
+    """What one file of a folder gives: its table sources, problems, notes and what was not read."""
+
+    sources: list[TableSource] = field(default_factory=list)
+    problems: list[Problem] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+    ignored: list[str] = field(default_factory=list)
+
+
+def _is_data_file(path: Path) -> bool:
+    suffix = path.suffix.lower()
+    return not (
+        path.name.startswith((".", "~$"))
+        or path.name in RESERVED_FILES
+        or path.name == MANIFEST
+        or suffix in SHAPEFILE_SIDECARS
+        or suffix in NOT_DATA_SUFFIXES
+    )
+
+
+def _read_file(path: Path, manifest: Manifest, settings: dict, total_words: set[str]) -> _FileRead:
+    """Every table source of one data file; problems are collected, not raised."""
+    out = _FileRead()
+    suffix = path.suffix.lower()
+    if suffix not in KIND_OF_SUFFIX:
+        out.ignored.append(f"{path}: not a data file this project reads ({suffix or 'no extension'})")
+        return out
+    problem = kind_problem(path)
+    if problem:
+        out.problems.append(problem)
+        return out
+    kind = sniff(path)
+    if kind != KIND_OF_SUFFIX[suffix]:  # only a workbook renamed between .xls and .xlsx gets here
+        out.notes.append(f"{path}: named {suffix} but it is {KIND_NAMES[kind]}; read as such")
+    if kind in LAYER_KINDS:
+        src, found, skipped = _layer_source(path, kind, manifest, settings)
+        out.problems += found
+        out.ignored += skipped
+        if src:
+            out.sources.append(src)
+        return out
+    try:
+        grids, hidden = _read_grids(path, kind)
+    except InputError as exc:
+        out.problems += exc.problems
+        return out
+    except Exception as exc:  # openpyxl / xlrd / csv raise many types on a damaged file; name the file
+        out.problems.append(
+            Problem(
+                str(path),
+                f"cannot be read as {KIND_NAMES[kind]} ({type(exc).__name__}: {exc}"
+                + (f"; cause: {type(exc.__cause__).__name__}" if exc.__cause__ else "")
+                + ")",
+                expected="a CSV file (UTF-8 or GBK) that Excel or WPS opens; save it again from there (另存为 CSV)"
+                if kind == "csv"
+                else "a workbook that Excel or WPS opens; open it there and save it again (另存为)",
+            )
+        )
+        return out
+    out.notes += hidden
+    for grid in grids:
+        if grid.uncomputed:
+            cells = ", ".join(c for _, c in grid.uncomputed[:12]) + (" …" if len(grid.uncomputed) > 12 else "")
+            out.problems.append(
                 Problem(
-                    str(path),
-                    f"cannot be read as {KIND_NAMES[kind]} ({type(exc).__name__}: {exc}"
-                    + (f"; cause: {type(exc.__cause__).__name__}" if exc.__cause__ else "")
-                    + ")",
-                    expected="a CSV file (UTF-8 or GBK) that Excel or WPS opens; save it again from there (另存为 CSV)"
-                    if kind == "csv"
-                    else "a workbook that Excel or WPS opens; open it there and save it again (另存为)",
+                    grid.label,
+                    f"formula cells without a stored value ({cells}): the workbook was written by a program that "
+                    "does not compute formulas, so these cells read as empty",
+                    rows=tuple(sorted({r for r, _ in grid.uncomputed})),
+                    expected="open the workbook in Excel or WPS and save it (this stores the values), or type the values",
                 )
             )
+        table = manifest.table_of(path, grid.sheet)
+        by_sheet = _tables_named(grid.sheet, geometry=False)
+        named = [table] if table else by_sheet or _tables_named(path.stem, geometry=False)
+        # a name is trusted when it is the manifest's, the sheet's, or the file's of a one-table file;
+        # a sheet of a workbook whose file name alone suggests a table must show it in its headers
+        trusted = bool(table or by_sheet or (named and len(grids) == 1))
+        candidates = named or [t for t, s in table_specs().items() if not s.geometry]
+        held_declared = manifest.sheet_tables(grid.sheet) or []
+        candidates = held_declared[:1] or candidates
+        index, best, score = find_header_row(grid.rows, candidates, manifest.mapped)
+        trusted = trusted or bool(held_declared)
+        if best is None or (not trusted and score < MIN_HEADER_SCORE):
+            # the sheet's text is not quoted: it may hold names that an anonymised report must not show
+            out.ignored.append(
+                f"{grid.label}: no table recognised from its name or headers ({grid.n_lines} lines); "
+                "name it in dataset.yaml if it holds one"
+            )
             continue
-        notes += hidden
-        for grid in grids:
-            if grid.uncomputed:
-                cells = ", ".join(c for _, c in grid.uncomputed[:12]) + (" …" if len(grid.uncomputed) > 12 else "")
-                problems.append(
-                    Problem(
-                        grid.label,
-                        f"formula cells without a stored value ({cells}): the workbook was written by a program that "
-                        "does not compute formulas, so these cells read as empty",
-                        rows=tuple(sorted({r for r, _ in grid.uncomputed})),
-                        expected="open the workbook in Excel or WPS and save it (this stores the values), or type the values",
-                    )
-                )
-            table = manifest.table_of(path, grid.sheet)
-            by_sheet = _tables_named(grid.sheet, geometry=False)
-            named = [table] if table else by_sheet or _tables_named(path.stem, geometry=False)
-            # a name is trusted when it is the manifest's, the sheet's, or the file's of a one-table file;
-            # a sheet of a workbook whose file name alone suggests a table must show it in its headers
-            trusted = bool(table or by_sheet or (named and len(grids) == 1))
-            candidates = named or [t for t, s in table_specs().items() if not s.geometry]
-            held_declared = manifest.sheet_tables(grid.sheet) or []
-            candidates = held_declared[:1] or candidates
-            index, best, score = find_header_row(grid.rows, candidates, manifest.mapped)
-            trusted = trusted or bool(held_declared)
-            if best is None or (not trusted and score < MIN_HEADER_SCORE):
-                # the sheet's text is not quoted: it may hold names that an anonymised report must not show
-                ignored.append(
-                    f"{grid.label}: no table recognised from its name or headers ({grid.n_lines} lines); "
-                    "name it in dataset.yaml if it holds one"
-                )
-                continue
-            header = list(grid.rows[index])
-            held = held_declared or sheet_tables(header, best, manifest.mapped)
-            for t in held:
-                settings_t = manifest.settings(t, grid.sheet)
-                src, found = grid_source(grid, t, index, settings_t, total_words, t != held[0], manifest.mapped)
-                sources.append(src)
-                problems += found
-            if len(held) > 1:
-                titles = ", ".join(table_specs()[t].title.split(" / ")[0] for t in held)
-                notes.append(f"{grid.label}: one sheet holds {titles} (enterprise, yearly and parcel columns on each row); split")
-            notes += unused_columns(grid.label, header, held, manifest.mapped)
-    for src in sources:
-        notes += src.notes
+        header = list(grid.rows[index])
+        held = held_declared or sheet_tables(header, best, manifest.mapped)
+        for t in held:
+            settings_t = manifest.settings(t, grid.sheet)
+            src, found = grid_source(grid, t, index, settings_t, total_words, t != held[0], manifest.mapped)
+            out.sources.append(src)
+            out.problems += found
+        if len(held) > 1:
+            titles = ", ".join(table_specs()[t].title.split(" / ")[0] for t in held)
+            out.notes.append(f"{grid.label}: one sheet holds {titles} (enterprise, yearly and parcel columns on each row); split")
+        out.notes += unused_columns(grid.label, header, held, manifest.mapped)
+    return out
+
+
+READ_THREADS = 2  # files read at once: pyarrow's CSV reader, shapely and PROJ release the GIL
+
+
+def take_inventory(folder: Path, settings: dict) -> Inventory:
+    """Read every data file of ``folder`` into table sources; problems are collected, not raised.
+    Files are read in ``READ_THREADS`` threads, the largest first, and gathered in the folder's
+    (sorted) order, so sources, problems and notes come in the same order as one by one."""
+    manifest = load_manifest(folder)
+    total_words = {normalise(w) for w in settings["total_row_words"]}
+    ignored = [
+        f"{sub}: a subfolder; files in subfolders are not read (move them into the data folder to use them)"
+        for sub in sorted(p for p in folder.iterdir() if p.is_dir() and not p.name.startswith("."))
+    ]
+    files = [p for p in sorted(p for p in folder.iterdir() if p.is_file()) if _is_data_file(p)]
+    with ThreadPoolExecutor(READ_THREADS) as pool:
+        jobs = {
+            path: pool.submit(_read_file, path, manifest, settings, total_words)
+            for path in sorted(files, key=lambda p: p.stat().st_size, reverse=True)
+        }
+        reads = [jobs[path].result() for path in files]
+    sources = [src for r in reads for src in r.sources]
+    problems = [p for r in reads for p in r.problems]
+    notes = [n for r in reads for n in r.notes] + [n for src in sources for n in src.notes]
+    ignored += [i for r in reads for i in r.ignored]
     return Inventory(sources, problems, notes, ignored)
 
 
