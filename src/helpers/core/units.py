@@ -13,6 +13,7 @@ import pandas as pd
 M2_PER_MU = 10000 / 15
 AREA_CRS = "EPSG:4549"
 BOUNDARY_CRS = "EPSG:4490"
+AREA_CHUNK = 100_000  # geometries projected at a time: the projected copies of a million parcels are not held at once
 
 
 def m2_to_mu(m2):
@@ -20,8 +21,12 @@ def m2_to_mu(m2):
 
 
 def area_mu(gdf: gpd.GeoDataFrame | gpd.GeoSeries) -> pd.Series:
-    """Area of each geometry in 亩, measured in EPSG:4549 whatever the input CRS."""
+    """Area of each geometry in 亩, measured in EPSG:4549 whatever the input CRS (projected
+    ``AREA_CHUNK`` geometries at a time: each area is its own geometry's, the copies stay small)."""
     if gdf.crs is None:
         raise ValueError("area_mu: the geometries have no CRS, so their area cannot be measured")
     geoms = gdf.geometry if isinstance(gdf, gpd.GeoDataFrame) else gdf
-    return m2_to_mu(geoms.to_crs(AREA_CRS).area)
+    if len(geoms) <= AREA_CHUNK:
+        return m2_to_mu(geoms.to_crs(AREA_CRS).area)
+    parts = [geoms.iloc[i : i + AREA_CHUNK].to_crs(AREA_CRS).area for i in range(0, len(geoms), AREA_CHUNK)]
+    return m2_to_mu(pd.concat(parts))

@@ -32,6 +32,7 @@ import pyarrow.parquet as pq
 
 from helpers.core import paths
 from helpers.core.errors import Problem
+from helpers.core.memory import release_freed_memory
 from helpers.io.check import CheckResult, check_folder
 from helpers.io.positions import parcel_label_points, row_positions, rows_and_needs
 from helpers.io.schema import TRACE
@@ -175,6 +176,7 @@ def store(check: CheckResult, entry: Path) -> None:
             "geo": [n for n, t in check.tables.items() if isinstance(t, gpd.GeoDataFrame)],
         }
         (tmp / "check.json").write_text(json.dumps(meta, ensure_ascii=False), encoding="utf-8")
+        release_freed_memory()  # the Arrow copies of the tables, freed in the writing threads
         try:
             os.rename(tmp, entry)
         except OSError:  # another process stored the same key first

@@ -30,6 +30,7 @@ import shapely
 from helpers.core import paths
 from helpers.core.errors import InputError, Problem
 from helpers.core.geography import load_streets
+from helpers.core.memory import release_freed_memory
 from helpers.core.units import area_mu
 from helpers.core.yamlfile import load_yaml
 from helpers.io.coordinates import finite_coordinates, has_geometry
@@ -45,6 +46,7 @@ from helpers.io.schema import (
     exact_copies,
     missing_columns,
     problems_at,
+    repeated_keys,
     table_specs,
 )
 from helpers.io.shares import fill_shares
@@ -199,7 +201,9 @@ def _assemble(
             notes.append(f"{src.label}: not read as {spec.title} ({missing[0].problem}); the table's own file is")
             continue
         frame, default_notes = with_defaults(src.frame, spec, src.label)
-        typed, found = coerce_source(frame, spec, street_lookup(), src.factors)
+        src.frame = pd.DataFrame()  # typed in place below: each column's text is let go once it is typed
+        typed, found = coerce_source(frame, spec, street_lookup(), src.factors, in_place=True)
+        del frame
         problems += missing + found  # the cells of a source that misses a column are checked too: one pass
         if missing:
             continue
@@ -220,7 +224,8 @@ def _assemble(
     table = pd.concat(parts, ignore_index=True) if len(parts) > 1 else parts[0].reset_index(drop=True)
     if spec.geometry:
         table = gpd.GeoDataFrame(table, geometry="geometry", crs=parts[0].crs)
-    copies = exact_copies(table, spec)
+    repeated = repeated_keys(table, spec)  # found once for both: exact copies, then repeated keys
+    copies = exact_copies(table, spec, repeated)
     if copies.any():
         first_rows = table.loc[~copies].assign(_k=lambda d: d[spec.key].astype("string").agg("|".join, axis=1))
         first_of = dict(zip(first_rows["_k"], zip(first_rows[SOURCE], first_rows[ROW])))
@@ -235,11 +240,12 @@ def _assemble(
                 }
             )
         table = table.loc[~copies].reset_index(drop=True)
-    repeated = duplicate_keys(table, spec)
-    if "year" in spec.key and len({p.file for p in repeated}) > 1:  # the same year in several files or sheets
+    whole_key = copies.any() or any(k not in table for k in spec.key)  # else the repeats found above are the key's
+    same_key = duplicate_keys(table, spec, None if whole_key else repeated)
+    if "year" in spec.key and len({p.file for p in same_key}) > 1:  # the same year in several files or sheets
         hint = f"; if the files or sheets hold different years, give each its year: {year_line('<sheet>')}"
-        repeated = [dataclasses.replace(p, expected=f"{p.expected}{hint}") for p in repeated]
-    problems += repeated
+        same_key = [dataclasses.replace(p, expected=f"{p.expected}{hint}") for p in same_key]
+    problems += same_key
     for col, c_spec in spec.columns.items():
         if "unique" in c_spec.get("rules", []) and col not in spec.key and col in table:
             dup = table[col].notna() & table.duplicated(subset=[col], keep=False)
@@ -373,12 +379,13 @@ def check_yuan(panel: pd.DataFrame, cfg: dict) -> list[Problem]:
     """Amounts that look like 元 in columns meant to hold 万元."""
     spec = table_specs()["panel"]
     out = []
+    parts = [part for _source, part in panel.groupby(SOURCE, sort=False)]  # grouped once for every column
     for col, limits in cfg.items():
         if col not in panel:
             continue
         label = spec.label(col)
         expected = "万元 (1 万元 = 10,000 元); a header such as 税收实际贡献(元) converts 元 automatically"
-        for _source, part in panel.groupby(SOURCE, sort=False):
+        for part in parts:
             med = part[col].median()
             if pd.notna(med) and med > limits["median_above"]:
                 out += problems_at(part, part[col].notna(), f"median {med:,.0f} looks like 元, not 万元", label, expected)
@@ -428,7 +435,10 @@ def check_links(tables: dict, problems: list[Problem]) -> None:
         found = contained([tables[name][col] for name, col in columns], tables[target[0]][target[1]])
         return dict(zip(columns, found))
 
+    links = tables.get("enterprise_parcels")
     with ThreadPoolExecutor(CHECK_THREADS) as pool:
+        if links is not None and "share" in links:  # each parcel's total share, while the lookups run
+            totals = pool.submit(lambda: links.groupby("parcel_id")["share"].transform("sum"))
         found = {k: v for part in pool.map(look_up, targets) for k, v in part.items()}
     for name, col, target_table, target_col in references:
         problems += check_reference(
@@ -439,12 +449,10 @@ def check_links(tables: dict, problems: list[Problem]) -> None:
             f"{target_col} of {specs[target_table].title}",
             found[name, col],
         )
-    links = tables.get("enterprise_parcels")
     if links is not None and "share" in links:
-        total = links.groupby("parcel_id")["share"].transform("sum")
         problems += problems_at(
             links,
-            total > 1 + SHARE_TOLERANCE,
+            totals.result() > 1 + SHARE_TOLERANCE,
             "shares of one parcel add up to more than 1",
             specs["enterprise_parcels"].label("share"),
             "the shares of the enterprises on a parcel to total at most 1",
@@ -554,6 +562,7 @@ def check_inventory(folder: Path, inv: Inventory, cfg: dict) -> CheckResult:
     check_links(tables, problems)
     problems = list(dict.fromkeys(problems))  # a sheet split into several tables finds a bad cell once per table
     excl = pd.DataFrame(excluded, columns=["table", "file", "row", "reason"])
+    release_freed_memory()  # the text cells and what the threads freed: back to the system
     return CheckResult(folder, tables, problems, notes + optional_notes(tables), inv.ignored, excl, read)
 
 

@@ -38,15 +38,19 @@ def has_geometry(geoms: gpd.GeoSeries) -> np.ndarray:
     return ~(shapely.is_missing(geoms.array) | geoms.is_empty.to_numpy())
 
 
+COORDINATE_CHUNK = 100_000  # geometries whose coordinates are taken at a time (not a million parcels' at once)
+
+
 def finite_coordinates(geoms: gpd.GeoSeries) -> np.ndarray:
-    """False where a geometry holds a NaN or infinite coordinate (a broken export); True elsewhere,
-    missing geometries included (they are reported as missing)."""
-    coords, which = shapely.get_coordinates(np.asarray(geoms.array), include_z=True, return_index=True)
-    bad = ~np.isfinite(coords).all(axis=1) if coords.size else np.zeros(0, dtype=bool)
-    if coords.shape[1] == 3:  # a 2-D geometry reports z as NaN: only x and y count
-        bad = ~np.isfinite(coords[:, :2]).all(axis=1)
-    out = np.ones(len(geoms), dtype=bool)
-    out[np.unique(which[bad])] = False
+    """False where a geometry holds a NaN or infinite x or y (a broken export); True elsewhere,
+    missing geometries included (they are reported as missing). Taken ``COORDINATE_CHUNK``
+    geometries at a time."""
+    array = np.asarray(geoms.array)
+    out = np.ones(len(array), dtype=bool)
+    for start in range(0, len(array), COORDINATE_CHUNK):
+        coords, which = shapely.get_coordinates(array[start : start + COORDINATE_CHUNK], return_index=True)
+        bad = ~np.isfinite(coords).all(axis=1)
+        out[start + np.unique(which[bad])] = False
     return out
 
 

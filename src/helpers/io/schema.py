@@ -138,14 +138,20 @@ def missing_columns(df: pd.DataFrame, spec: TableSpec, file: str, hint: Callable
 
 
 def coerce_source(
-    df: pd.DataFrame, spec: TableSpec, streets: dict[str, str], factors: dict[str, float] | None = None
+    df: pd.DataFrame,
+    spec: TableSpec,
+    streets: dict[str, str],
+    factors: dict[str, float] | None = None,
+    in_place: bool = False,
 ) -> tuple[pd.DataFrame, list[Problem]]:
     """Type the columns of one source's rows (text cells, ``_row`` and ``_source`` columns) and check
     each cell against ``spec``. ``streets`` maps codes and names of 街道/镇 to their code; ``factors``
-    multiplies numeric columns into the schema unit. Bad cells become missing; every one is a problem."""
+    multiplies numeric columns into the schema unit. Bad cells become missing; every one is a problem.
+    ``in_place``: ``df`` itself gets the typed columns (and is returned), so each text column is let
+    go as soon as it is typed; for a caller that holds ``df`` alone (the folder check)."""
     factors = factors or {}
     problems: list[Problem] = []
-    out = df.copy()
+    out = df if in_place else df.copy()
     for col, c_spec in spec.columns.items():
         if col not in out.columns:
             continue
@@ -271,13 +277,19 @@ def coerce_source(
     return out, problems
 
 
-def exact_copies(df: pd.DataFrame, spec: TableSpec) -> pd.Series:
-    """Rows that repeat an earlier row in every column of the table (the later copies). A copy
-    repeats the key too, so only rows whose key repeats are compared column by column."""
-    cols = [c for c in spec.columns if c in df.columns]
+def repeated_keys(df: pd.DataFrame, spec: TableSpec) -> np.ndarray:
+    """Rows whose key (the key columns ``df`` has) another row repeats; every row when it has none."""
     key = [c for c in spec.key if c in df.columns]
+    return df.duplicated(subset=key, keep=False).to_numpy() if key else np.ones(len(df), dtype=bool)
+
+
+def exact_copies(df: pd.DataFrame, spec: TableSpec, repeated: np.ndarray | None = None) -> pd.Series:
+    """Rows that repeat an earlier row in every column of the table (the later copies). A copy
+    repeats the key too, so only rows whose key repeats are compared column by column
+    (``repeated``: ``repeated_keys`` of ``df`` when already found)."""
+    cols = [c for c in spec.columns if c in df.columns]
     out = pd.Series(False, index=df.index)
-    candidates = df.duplicated(subset=key, keep=False).to_numpy() if key else np.ones(len(df), dtype=bool)
+    candidates = repeated_keys(df, spec) if repeated is None else repeated
     if not candidates.any():
         return out
     frame = df.loc[candidates, cols].copy()
@@ -287,9 +299,12 @@ def exact_copies(df: pd.DataFrame, spec: TableSpec) -> pd.Series:
     return out
 
 
-def duplicate_keys(df: pd.DataFrame, spec: TableSpec) -> list[Problem]:
-    """Rows sharing a key (after exact copies are set aside): every such row is named."""
-    dup = df.duplicated(subset=spec.key, keep=False) & df[spec.key].notna().all(axis=1)
+def duplicate_keys(df: pd.DataFrame, spec: TableSpec, repeated: np.ndarray | None = None) -> list[Problem]:
+    """Rows sharing a key (after exact copies are set aside): every such row is named.
+    ``repeated``: ``repeated_keys`` of ``df`` when already found (a table without exact copies
+    has the key repeats found before they were looked for)."""
+    repeats = df.duplicated(subset=spec.key, keep=False) if repeated is None else pd.Series(repeated, index=df.index)
+    dup = repeats & df[spec.key].notna().all(axis=1)
     if not dup.any():
         return []
     return problems_at(

@@ -1,0 +1,172 @@
+"""The folder check's fast paths give what the plain ones give.
+
+Files are read and tables typed in threads: a messy folder (problems in every core table, a 合计 row,
+blank lines, an exact copy, a file that is not data) and the county export shapes are checked one
+file and one table at a time and in threads; problems, notes, exclusions, row counts and tables are
+equal, in the same order. Areas and coordinates are taken in chunks, cells typed in place, key repeats
+found once, the distance test settled on the layer's box when it can be: each against the plain way.
+"""
+
+import shutil
+
+import geopandas as gpd
+import pandas as pd
+import pytest
+
+from helpers.core import paths
+from helpers.io import check as check_module
+from helpers.io import inventory
+from helpers.io.check import check_folder
+from tests import county_exports as ce
+
+from .conftest import read_table, write_table
+
+
+def _messy(folder):
+    for path in paths.SAMPLE_DIR.iterdir():  # the optional tables too: a dozen files
+        if path.is_file() and not (folder / path.name).exists():
+            shutil.copy(path, folder / path.name)
+    panel = read_table(folder, "panel.csv")
+    panel.loc[3, "tax_10k_yuan"] = "abc"
+    panel.loc[5, "revenue_10k_yuan"] = "1,234.5"
+    panel = pd.concat([panel, panel.iloc[[7]], panel.iloc[[9]].assign(tax_10k_yuan="99")], ignore_index=True)
+    write_table(panel, folder, "panel.csv")
+    enterprises = read_table(folder, "enterprises.csv")
+    enterprises.loc[2, "credit_code"] = "91330110MA2AXXXXXX"
+    enterprises.loc[4, "street_code"] = "火星街道"
+    write_table(enterprises, folder, "enterprises.csv")
+    links = read_table(folder, "enterprise_parcels.csv")
+    links.loc[1, "parcel_id"] = "NO-SUCH-PARCEL"
+    links.loc[6, "share"] = "1.5"
+    text = links.to_csv(index=False) + "\n\n合计,,\n"
+    (folder / "enterprise_parcels.csv").write_text(text, encoding="utf-8")
+    parcels = gpd.read_parquet(folder / "parcels.parquet")
+    parcels.loc[0, "geometry"] = None
+    parcels.loc[1, "registered_area_mu"] = -3.0
+    parcels.to_parquet(folder / "parcels.parquet")
+    (folder / "notes.docx.bak").write_text("not data", encoding="utf-8")
+    return folder
+
+
+def _found(folder, monkeypatch, threads: int):
+    monkeypatch.setattr(inventory, "READ_THREADS", threads)
+    monkeypatch.setattr(check_module, "CHECK_THREADS", threads)
+    return check_folder(folder)
+
+
+def _assert_same(one, two):
+    assert [str(p) for p in one.problems] == [str(p) for p in two.problems]
+    assert one.problems == two.problems
+    assert one.notes == two.notes and one.ignored == two.ignored and one.read == two.read
+    pd.testing.assert_frame_equal(one.excluded, two.excluded)
+    assert list(one.tables) == list(two.tables)
+    for name, table in one.tables.items():
+        other = two.tables[name]
+        if isinstance(table, gpd.GeoDataFrame):
+            assert table.crs == other.crs
+            table, other = table.to_wkb(), other.to_wkb()
+        pd.testing.assert_frame_equal(table, other, check_exact=True)
+
+
+def test_a_messy_folder_is_found_the_same_one_by_one_and_in_threads(sample_copy, monkeypatch):
+    folder = _messy(sample_copy)
+    one = _found(folder, monkeypatch, 1)
+    assert len(one.errors) >= 5 and len(one.excluded) >= 2  # the mess is found
+    _assert_same(one, _found(folder, monkeypatch, 2))
+    _assert_same(one, _found(folder, monkeypatch, 4))
+    # in the folder's order of files, whatever order they were read in (the largest first)
+    labels = [src.label for src in inventory.take_inventory(folder, check_module.settings()).sources]
+    assert labels == sorted(labels) and len(labels) == len(set(labels)) >= 10
+
+
+@pytest.mark.slow
+def test_county_exports_are_found_the_same_one_by_one_and_in_threads(tmp_path, monkeypatch):
+    folders = ce.write_all(tmp_path / "county")
+    for folder in folders.values():
+        one = _found(folder, monkeypatch, 1)
+        _assert_same(one, _found(folder, monkeypatch, 2))
+    shutil.rmtree(tmp_path / "county")
+
+
+def test_cells_typed_in_place_are_the_cells_typed_on_a_copy():
+    from helpers.io.check import street_lookup
+    from helpers.io.inventory import take_inventory
+    from helpers.io.schema import coerce_source, table_specs
+
+    inv = take_inventory(paths.SAMPLE_DIR, check_module.settings())
+    for src in inv.sources:
+        spec = table_specs()[src.table]
+        text = src.frame.copy()
+        copied, found = coerce_source(src.frame, spec, street_lookup(), src.factors)
+        pd.testing.assert_frame_equal(src.frame, text)  # the plain way leaves its input alone
+        in_place, found_in_place = coerce_source(src.frame, spec, street_lookup(), src.factors, in_place=True)
+        assert in_place is src.frame and found_in_place == found
+        pd.testing.assert_frame_equal(in_place, copied)
+
+
+def test_key_repeats_found_once_give_the_same_copies_and_repeats(sample_copy):
+    panel = read_table(sample_copy, "panel.csv")
+    n = len(panel)
+    copy_of_3 = panel.iloc[[3]]
+    other_values_of_0 = panel.iloc[[0]].assign(revenue_10k_yuan="1")
+    write_table(pd.concat([panel, copy_of_3, other_values_of_0], ignore_index=True), sample_copy, "panel.csv")
+    result = check_folder(sample_copy)
+    assert list(result.excluded["row"]) == [n + 2] and "exact copy of row 5" in result.excluded["reason"].iloc[0]
+    repeats = [p for p in result.problems if "duplicate ids" in p.problem]
+    assert len(repeats) == 1 and repeats[0].rows == (2, n + 3)  # not the copy's line: it was set aside first
+    write_table(pd.concat([panel, other_values_of_0], ignore_index=True), sample_copy, "panel.csv")
+    (alone,) = [p for p in check_folder(sample_copy).problems if "duplicate ids" in p.problem]
+    assert alone.rows == (2, n + 2)  # no copy: the repeats found before the copies were looked for
+
+
+def test_areas_and_coordinates_taken_in_chunks_are_those_taken_at_once(monkeypatch):
+    import numpy as np
+    import shapely
+
+    from helpers.core import units
+    from helpers.io import coordinates
+
+    parcels = gpd.read_parquet(paths.SAMPLE_DIR / "parcels.parquet")
+    whole = units.m2_to_mu(parcels.geometry.to_crs(units.AREA_CRS).area)
+    geoms = np.asarray(parcels.geometry.array).copy()
+    broken = [5, 6, 99, len(geoms) - 1]  # around the chunks' edges below
+    for i in broken:
+        xy = shapely.get_coordinates(geoms[i])
+        xy[2] = [np.nan, xy[2][1]] if i % 2 else [xy[2][0], np.inf]
+        geoms[i] = shapely.set_coordinates(geoms[i], xy)
+    with_broken = gpd.GeoSeries(geoms, crs=parcels.crs)
+    at_once = coordinates.finite_coordinates(with_broken)
+    assert list(np.flatnonzero(~at_once)) == broken
+    monkeypatch.setattr(units, "AREA_CHUNK", 7)
+    monkeypatch.setattr(coordinates, "COORDINATE_CHUNK", 7)
+    pd.testing.assert_series_equal(units.area_mu(parcels), whole, check_exact=True)
+    np.testing.assert_array_equal(coordinates.finite_coordinates(with_broken), at_once)
+
+
+def test_a_layer_whose_box_lies_within_the_distance_is_settled_without_a_point(monkeypatch):
+    from helpers.core.units import AREA_CRS
+    from helpers.io import coordinates
+
+    parcels = gpd.read_parquet(paths.SAMPLE_DIR / "parcels.parquet").geometry
+    for km in (5, 200):
+        projected = parcels.to_crs(AREA_CRS).centroid.within(coordinates._district_m().buffer(km * 1000)).mean()
+        assert coordinates.share_near_district(parcels, km) == projected == 1.0
+
+    def no_centroids(*args, **kwargs):
+        raise AssertionError("a centroid was taken although the box settles it")
+
+    monkeypatch.setattr(coordinates.shapely, "centroid", no_centroids)
+    assert coordinates.share_near_district(parcels, 200) == 1.0
+    far = parcels.translate(xoff=0.6)  # half a degree east: the box reaches past 5 km, the points decide
+    with pytest.raises(AssertionError, match="a centroid was taken"):
+        coordinates.share_near_district(far, 5)
+
+
+def test_memory_is_given_back_where_glibc_is_the_allocator():
+    import platform
+
+    from helpers.core import memory
+
+    if platform.system() == "Linux" and platform.libc_ver()[0] == "glibc":
+        assert memory._malloc_trim() is not None
+    assert isinstance(memory.release_freed_memory(), bool)
