@@ -170,3 +170,43 @@ def test_memory_is_given_back_where_glibc_is_the_allocator():
     if platform.system() == "Linux" and platform.libc_ver()[0] == "glibc":
         assert memory._malloc_trim() is not None
     assert isinstance(memory.release_freed_memory(), bool)
+
+
+def _cells(grid) -> list[list[str]]:
+    if grid.columns is None:
+        return grid.rows
+    return [list(r) for r in zip(*(c.to_pylist() for c in grid.columns))]
+
+
+@pytest.mark.parametrize(
+    "case, encoding, expected_encoding, rectangular",
+    [
+        ("utf8_bom", "utf-8-sig", "utf-8", True),
+        ("utf8_title_row", "utf-8", "utf-8", False),
+        ("gbk_after_20_ascii_lines", "gbk", "gbk/gb18030", True),
+        ("gbk_semicolons", "gbk", "gbk/gb18030, cells separated by semicolons", True),
+        ("utf8_tabs", "utf-8", "utf-8, cells separated by tabs", True),
+    ],
+)
+def test_a_csv_read_from_its_bytes_has_the_cells_of_its_decoded_text(tmp_path, case, encoding, expected_encoding, rectangular):
+    """UTF-8 goes to pyarrow undecoded; anything else (a GBK cell on line 25, a title row) is read
+    from the decoded text, as before: the cells are those of the text either way."""
+    import csv
+    import io
+
+    from helpers.io.formats import decode_bytes, read_csv_grid
+
+    sep = ";" if "semicolons" in case else "\t" if "tabs" in case else ","
+    lines = [sep.join(["credit_code", "name", "tax_10k_yuan"])]
+    lines += [sep.join([f"9133011000000000{i:02d}", f"firm {i}", f" {i}.5 "]) for i in range(24)]
+    lines += [sep.join(["913301100000000099", "示例临平机械有限公司", "7"])]
+    if "title" in case:
+        lines.insert(0, "2023年 亩均效益 汇总表")
+    path = tmp_path / f"{case}.csv"
+    path.write_bytes("\r\n".join(lines).encode(encoding) + b"\r\n")
+    grid = read_csv_grid(path)
+    text, _ = decode_bytes(path.read_bytes(), path)
+    expected = [[c.strip() for c in r] for r in csv.reader(io.StringIO(text, newline=""), delimiter=sep)]
+    assert grid.encoding == expected_encoding and (grid.columns is not None) == rectangular
+    assert _cells(grid) == expected
+    assert grid.rows[: len(grid.rows)] == expected[: len(grid.rows)]

@@ -226,10 +226,37 @@ def _rectangular_columns(text: str, delimiter: str = ",", utf8: memoryview | Non
     return [pc.utf8_trim_whitespace(col).combine_chunks() for col in table.columns]
 
 
+def _utf8_head(data: bytes, lines: int = HEAD_LINES) -> str | None:
+    """The first ``lines`` lines of UTF-8 bytes (after a byte-order mark) as text; None when they
+    are not UTF-8. A newline byte never falls inside a UTF-8 character, so the cut is clean."""
+    end = -1
+    for _ in range(lines):
+        end = data.find(b"\n", end + 1)
+        if end < 0:
+            break
+    start = len(codecs.BOM_UTF8) if data.startswith(codecs.BOM_UTF8) else 0
+    try:
+        return data[start : None if end < 0 else end].decode("utf-8")
+    except UnicodeDecodeError:
+        return None
+
+
 def read_csv_grid(path: Path) -> Grid:
     """A CSV's cells: rectangular files by pyarrow as text columns (fast, compact), others (title
-    rows, blank or short lines) by Python's csv module as rows."""
+    rows, blank or short lines) by Python's csv module as rows. A UTF-8 file goes to pyarrow as its
+    bytes (pyarrow checks that every cell is UTF-8): the text is decoded in Python only when pyarrow
+    does not read it (not rectangular, or not UTF-8), with the encodings ``decode_bytes`` tries."""
     data = path.read_bytes()
+    head = None if data.startswith(UTF16_BOMS) else _utf8_head(data)
+    if head is not None:
+        delimiter = delimiter_of(head)
+        body = memoryview(data)[len(codecs.BOM_UTF8) if data.startswith(codecs.BOM_UTF8) else 0 :]
+        columns = _rectangular_columns(head, delimiter, body)
+        del body
+        if columns is not None:
+            encoding = "utf-8" + (f", cells separated by {DELIMITER_NAMES[delimiter]}" if delimiter != "," else "")
+            rows = [list(r) for r in zip(*(c.slice(0, HEAD_LINES).to_pylist() for c in columns))]
+            return Grid(path, None, rows, encoding, columns)
     text, enc = decode_bytes(data, path)
     # a UTF-8 file's bytes are the text's UTF-8 (after the byte-order mark): pyarrow reads them as they are
     utf8 = memoryview(data)[len(codecs.BOM_UTF8) if data.startswith(codecs.BOM_UTF8) else 0 :] if enc == "utf-8-sig" else None
@@ -237,11 +264,12 @@ def read_csv_grid(path: Path) -> Grid:
     delimiter = delimiter_of(text)
     if delimiter != ",":
         encoding += f", cells separated by {DELIMITER_NAMES[delimiter]}"
-    columns = _rectangular_columns(text, delimiter, utf8)
+    # pyarrow has had these very bytes when the file is UTF-8: it found them not rectangular
+    columns = None if head is not None and enc == "utf-8-sig" else _rectangular_columns(text, delimiter, utf8)
     del utf8, data
     if columns is not None:
-        head = [list(r) for r in zip(*(c.slice(0, HEAD_LINES).to_pylist() for c in columns))]
-        return Grid(path, None, head, encoding, columns)
+        rows = [list(r) for r in zip(*(c.slice(0, HEAD_LINES).to_pylist() for c in columns))]
+        return Grid(path, None, rows, encoding, columns)
     rows = [[c.strip() for c in r] for r in csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)]
     return Grid(path, None, rows, encoding)
 

@@ -134,13 +134,23 @@ def _body_flags(
     columns for a column grid (no Python string per cell), on the padded cell array ``cells`` otherwise."""
     if grid.columns is not None:
         cols = [c.slice(header_index + 1) for c in grid.columns]
-        empty = [pc.equal(c, "") for c in cols]
-        blank = np.logical_and.reduce([e.to_numpy(zero_copy_only=False) for e in empty])
-        first = pc.coalesce(*[pc.if_else(e, pa.scalar(None, pa.string()), c) for e, c in zip(empty, cols)])
-        maybe = pc.fill_null(pc.match_substring_regex(first, f"[{re.escape(total_chars)}]"), False)
-        candidates = np.full(len(blank), None, dtype=object)
-        hits = np.flatnonzero(maybe.to_numpy(zero_copy_only=False))
-        candidates[hits] = first.take(pa.array(hits)).to_pylist()
+        total_like = f"[{re.escape(total_chars)}]"
+        blank = np.zeros(len(cols[0]), dtype=bool)
+        candidates = np.full(len(cols[0]), None, dtype=object)
+        # a line whose first cell is filled has it as its first filled cell and is not blank: only the
+        # lines whose first cell is empty (a few, as a rule) are looked at across their other cells
+        lead = pc.fill_null(pc.match_substring_regex(cols[0], total_like), False).to_numpy(zero_copy_only=False)
+        hits = np.flatnonzero(lead)
+        candidates[hits] = cols[0].take(pa.array(hits)).to_pylist()
+        later = np.flatnonzero(pc.equal(cols[0], "").to_numpy(zero_copy_only=False))
+        if len(later):
+            rest = [c.take(pa.array(later)) for c in cols]
+            empty = [pc.equal(c, "") for c in rest]
+            blank[later] = np.logical_and.reduce([e.to_numpy(zero_copy_only=False) for e in empty])
+            first = pc.coalesce(*[pc.if_else(e, pa.scalar(None, pa.string()), c) for e, c in zip(empty, rest)])
+            maybe = pc.fill_null(pc.match_substring_regex(first, total_like), False).to_numpy(zero_copy_only=False)
+            hits = np.flatnonzero(maybe)
+            candidates[later[hits]] = first.take(pa.array(hits)).to_pylist()
         like_header = pc.equal(cols[0], header[0]).to_numpy(zero_copy_only=False)
         return blank, candidates, like_header, lambda i: [c[int(i)].as_py() for c in cols[: len(header)]]
     assert cells is not None, "a row grid comes with its padded cell array"
