@@ -210,3 +210,29 @@ def test_a_csv_read_from_its_bytes_has_the_cells_of_its_decoded_text(tmp_path, c
     assert grid.encoding == expected_encoding and (grid.columns is not None) == rectangular
     assert _cells(grid) == expected
     assert grid.rows[: len(grid.rows)] == expected[: len(grid.rows)]
+
+
+def test_cells_trimmed_by_arrow_are_not_trimmed_again_and_type_the_same():
+    from helpers.io.check import street_lookup
+    from helpers.io.inventory import take_inventory
+    from helpers.io.schema import coerce_source, table_specs
+
+    inv = take_inventory(paths.SAMPLE_DIR, check_module.settings())
+    assert any(src.trimmed for src in inv.sources) and not any(src.trimmed for src in inv.of("parcels"))  # a layer's are not
+    for src in inv.sources:
+        spec = table_specs()[src.table]
+        plain, found = coerce_source(src.frame, spec, street_lookup(), src.factors)
+        fast, found_fast = coerce_source(src.frame, spec, street_lookup(), src.factors, trimmed=src.trimmed)
+        pd.testing.assert_frame_equal(fast, plain)
+        assert found_fast == found
+
+
+def test_invisible_characters_are_found_in_the_cells_that_are_not_ascii():
+    from helpers.io.schema import INVISIBLE, has_invisible
+
+    cells = ["91330110MA2A1B2C3D", "示例公司", "9133\u200b0110MA2A1B2C3D", None, "", "\ufeffP001", "临平\u00ad区", "plain"] * 3
+    for dtype in ("string[pyarrow]", "string[python]", object):
+        values = pd.Series(cells, dtype=dtype)
+        expected = pd.Series(cells, dtype="string").str.contains(INVISIBLE, regex=True).fillna(False).to_numpy(dtype=bool)
+        assert list(has_invisible(values)) == list(expected)
+        assert sum(expected) == 9

@@ -202,7 +202,7 @@ def _assemble(
             continue
         frame, default_notes = with_defaults(src.frame, spec, src.label)
         src.frame = pd.DataFrame()  # typed in place below: each column's text is let go once it is typed
-        typed, found = coerce_source(frame, spec, street_lookup(), src.factors, in_place=True)
+        typed, found = coerce_source(frame, spec, street_lookup(), src.factors, in_place=True, trimmed=src.trimmed)
         del frame
         problems += missing + found  # the cells of a source that misses a column are checked too: one pass
         if missing:

@@ -73,6 +73,9 @@ class TableSource:
     # one row per key when assembled, its lines counted once, under the table the sheet holds
     derived: bool = False
     sheet: str | None = None  # the sheet it came from (workbooks)
+    # columns whose cells are Arrow text already trimmed by Arrow (``formats._rectangular_columns``):
+    # trimming them again changes nothing, so the check does not
+    trimmed: frozenset[str] = frozenset()
 
 
 @dataclass
@@ -333,7 +336,11 @@ def grid_source(
     if not derived:
         problems += clash_problems(grid.label, table, header, mapped)
     skipped = [] if derived else skipped  # a derived source's lines are counted and listed under the sheet's table
-    return TableSource(table, grid.label, frame, factors, skipped, notes + unit_notes, derived, grid.sheet), problems
+    names = {m.column for m in matches.values()}
+    trimmed = frozenset(
+        c for c in names if grid.columns is not None and c in frame and isinstance(frame[c].array, pd.arrays.ArrowStringArray)
+    )  # a column split into several parcels per cell is Python text now, trimmed by Python: not among them
+    return TableSource(table, grid.label, frame, factors, skipped, notes + unit_notes, derived, grid.sheet, trimmed), problems
 
 
 def _read_grids(path: Path, kind: str) -> tuple[list[Grid], list[str]]:

@@ -115,8 +115,23 @@ def boolean_words(c_spec: dict) -> tuple[set[str], set[str]]:
     )
 
 
-def _blank(s: pd.Series) -> pd.Series:
-    return s.isna() | (s.astype("string").str.strip() == "")
+def _blank(s: pd.Series, trimmed: bool = False) -> pd.Series:
+    return s.isna() | ((s if trimmed else s.astype("string").str.strip()) == "")
+
+
+def has_invisible(values: pd.Series) -> pd.Series:
+    """``values.str.contains(INVISIBLE)`` (False where missing) for text ``values``. Every invisible
+    character is outside ASCII: the pattern is searched only in the cells that are not plain ASCII
+    (a column of a million codes has none), which Arrow tells without a regular expression."""
+    out = pd.Series(False, index=values.index)
+    if isinstance(values.array, pd.arrays.ArrowStringArray):
+        ascii_only = pc.string_is_ascii(pa.array(values.array)).fill_null(True).to_numpy(zero_copy_only=False)
+        rows = np.flatnonzero(~ascii_only)
+    else:
+        rows = np.arange(len(values))
+    if len(rows):
+        out.iloc[rows] = values.iloc[rows].str.contains(INVISIBLE, regex=True).fillna(False).to_numpy(dtype=bool)
+    return out
 
 
 def missing_columns(df: pd.DataFrame, spec: TableSpec, file: str, hint: Callable[[str], str] | None = None) -> list[Problem]:
@@ -143,12 +158,14 @@ def coerce_source(
     streets: dict[str, str],
     factors: dict[str, float] | None = None,
     in_place: bool = False,
+    trimmed: frozenset[str] = frozenset(),
 ) -> tuple[pd.DataFrame, list[Problem]]:
     """Type the columns of one source's rows (text cells, ``_row`` and ``_source`` columns) and check
     each cell against ``spec``. ``streets`` maps codes and names of 街道/镇 to their code; ``factors``
     multiplies numeric columns into the schema unit. Bad cells become missing; every one is a problem.
     ``in_place``: ``df`` itself gets the typed columns (and is returned), so each text column is let
-    go as soon as it is typed; for a caller that holds ``df`` alone (the folder check)."""
+    go as soon as it is typed; for a caller that holds ``df`` alone (the folder check). ``trimmed``:
+    columns whose cells Arrow has trimmed already (``TableSource.trimmed``), not trimmed again."""
     factors = factors or {}
     problems: list[Problem] = []
     out = df if in_place else df.copy()
@@ -161,7 +178,8 @@ def coerce_source(
             problems.extend(problems_at(out, mask, problem, label, expected, severity))  # noqa: B023 (called in this loop)
 
         raw = out[col]
-        blank = _blank(raw)
+        is_trimmed = col in trimmed
+        blank = _blank(raw, is_trimmed)
         rules = c_spec.get("rules", [])
         must_fill = (
             c_spec.get("not_null")
@@ -173,8 +191,8 @@ def coerce_source(
             flag(blank, "empty cells", "a value in every row")
         kind = c_spec["type"]
         if kind == "text":
-            values = raw.astype("string").str.strip()
-            hidden = values.str.contains(INVISIBLE, regex=True).fillna(False)
+            values = raw.astype("string") if is_trimmed else raw.astype("string").str.strip()
+            hidden = has_invisible(values)
             if hidden.any():  # a code copied from a web page or a chat: looks the same, joins with nothing
                 values = values.str.replace(INVISIBLE, "", regex=True).str.strip()
                 flag(
@@ -231,7 +249,7 @@ def coerce_source(
             else:
                 values = values.astype(float) * factors.get(col, 1.0)
         elif kind == "boolean":
-            text = raw.astype("string").str.strip().str.lower()
+            text = (raw.astype("string") if is_trimmed else raw.astype("string").str.strip()).str.lower()
             yes, no = boolean_words(c_spec)
             is_true, is_false = text.isin(yes), text.isin(no)
             odd = ~(is_true | is_false) & ~blank
