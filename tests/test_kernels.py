@@ -7,6 +7,7 @@ import json
 import os
 import signal
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -222,3 +223,52 @@ def test_a_forked_kernel_that_dies_is_reported_as_a_started_one_is(tmp_path):
         assert not result.ok
         errors[warm] = result.error
     assert errors[True] == errors[False] == {"cell_index": None, "ename": "DeadKernelError", "evalue": "Kernel died"}
+
+
+@pytest.mark.skipif(os.name != "posix", reason="Unix sockets: POSIX only (Windows keeps TCP)")
+def test_kernels_talk_over_private_unix_sockets_quietly_and_leave_nothing(tmp_path, capfd):
+    """Warm or started, a kernel listens on Unix sockets in a folder of its own (0700, a short path),
+    not on TCP ports: ipykernel does not warn about unencrypted TCP, no KeyboardInterrupt is logged at
+    shutdown, and the folder is gone afterwards."""
+    manager = kernels.manager_class(None)(kernel_name=runner.KERNEL)
+    assert manager.transport == "ipc"
+    folder = Path(manager.ip).parent
+    assert oct(folder.stat().st_mode & 0o777) == "0o700" and len(manager.ip) + len("-12345") < 107
+    del manager
+    assert not folder.exists()  # a manager that never started a kernel leaves no folder either
+    nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell("print(6 * 7)")])
+    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    before = set(Path(tempfile.gettempdir()).glob("mujun-ipc-*"))
+    for warm in (True, False):
+        run = tmp_path / str(warm)
+        run.mkdir()
+        nbformat.write(nb, run / "answer.ipynb")
+        with kernels.server([], enabled=warm) as socket_path:
+            result = runner.run_notebook(run / "answer.ipynb", run, {}, progress_bar=False, kernel_server=socket_path)
+        assert result.ok
+        assert "42" in (run / "answer.ipynb").read_text(encoding="utf-8")
+    err = capfd.readouterr().err
+    assert "without encryption" not in err and "KeyboardInterrupt" not in err and "usual way" not in err
+    assert set(Path(tempfile.gettempdir()).glob("mujun-ipc-*")) == before
+
+
+def test_a_kernel_is_not_interrupted_to_be_shut_down(monkeypatch):
+    """jupyter_client interrupts a kernel before asking it to shut down, and an idle ipykernel logs
+    the interrupt as an error; ours asks without interrupting (an interrupt asked for still goes)."""
+    from jupyter_client.manager import AsyncKernelManager
+
+    interrupts = []
+
+    async def record(self):
+        interrupts.append(self.shutting_down)
+
+    monkeypatch.setattr(AsyncKernelManager, "_async_interrupt_kernel", record)
+    manager = kernels.manager_class(None)(kernel_name=runner.KERNEL)
+
+    async def start_and_stop():
+        await manager.start_kernel(cwd=str(paths.PROJECT_ROOT))
+        await manager._async_interrupt_kernel()  # a cell that runs too long is still interrupted
+        await manager.shutdown_kernel()
+
+    asyncio.run(start_and_stop())
+    assert interrupts == [False] and not manager.has_kernel

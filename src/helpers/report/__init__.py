@@ -24,7 +24,7 @@ Modules:
 - ``pdf``                    PDFs of the run's pages, printed by headless Chromium after the HTML
 - ``site``                   the run's pages as one offline site: titles, navigation, contents, embedded CJK font
 - ``runner``                 papermill runner: checks the folder, runs the notebooks, writes reports/<run>/
-- ``kernels``                how kernels start: one thread each for numerical libraries, forked from a warmed server
+- ``kernels``                how kernels start: one thread each for numerical libraries, forked from a warmed server, over private Unix sockets
 - ``runs``                   run folders: plain names, a lock per name, staged and moved into place when done
 - ``parameters``             a run's parameters checked against the notebooks' declarations
 - ``redaction``              the data check's texts in an anonymised run: no folder path, file, sheet or parcel code

@@ -21,6 +21,11 @@ environment, a server that died or could not start, a platform without ``fork`` 
 usual way, with a line on standard error saying why. ``python -m helpers.report.runner --cold-kernels``
 starts every kernel the usual way.
 
+Either way a kernel talks to the runner over Unix sockets in a private folder of its own
+(``LocalKernelManager``), not TCP ports on localhost, and is asked to shut down without being
+interrupted first: ipykernel 7.4 otherwise logs a warning about unencrypted TCP and, now and then, a
+``KeyboardInterrupt`` error for every kernel of a report.
+
     python -m helpers.report.kernels LISTENING_SOCKET_FD [MODULE ...]
 
 is the server (started by ``server``, not by hand).
@@ -41,12 +46,14 @@ import sys
 import tempfile
 import time
 import uuid
+import weakref
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 from jupyter_client.manager import AsyncKernelManager
 from jupyter_client.provisioning import LocalProvisioner
+from traitlets import CaselessStrEnum
 
 from helpers.core import paths
 
@@ -358,8 +365,42 @@ class WarmProvisioner(LocalProvisioner):
         return self.connection_info
 
 
-class WarmKernelManager(AsyncKernelManager):
-    """An ``AsyncKernelManager`` whose kernels come from the server at ``socket_path``."""
+class LocalKernelManager(AsyncKernelManager):
+    """An ``AsyncKernelManager`` whose kernel talks over Unix sockets in a private folder (0700, its
+    own, removed with the kernel) instead of TCP ports on localhost (POSIX): no other user of the
+    machine can reach it, and ipykernel (7.4 and later) has no reason to warn, once per kernel, that
+    it runs over TCP without encryption. Windows keeps TCP."""
+
+    transport = CaselessStrEnum(["tcp", "ipc"], default_value="ipc" if os.name == "posix" else "tcp", config=True)
+    _ipc_folder: str | None = None
+
+    def _ip_default(self) -> str:
+        if self.transport == "ipc":  # a short path: a Unix socket's name may not exceed 107 bytes
+            self._ipc_folder = tempfile.mkdtemp(prefix="mujun-ipc-")
+            # removed with the kernel's resources, and at the latest with this manager (nbclient does not
+            # clean up after a kernel that died)
+            weakref.finalize(self, shutil.rmtree, self._ipc_folder, True)
+            return os.path.join(self._ipc_folder, "k")
+        return super()._ip_default()
+
+    async def _async_interrupt_kernel(self) -> None:
+        # jupyter_client interrupts every kernel before asking it to shut down; an idle ipykernel then
+        # logs "KeyboardInterrupt caught in kernel" as an error. A shutdown request needs no interrupt
+        # (it goes over the control channel, and an unresponsive kernel is terminated after it).
+        if self.shutting_down:
+            return
+        await super()._async_interrupt_kernel()
+
+    async def _async_cleanup_resources(self, restart: bool = False) -> None:
+        await super()._async_cleanup_resources(restart=restart)
+        if not restart and self._ipc_folder:
+            shutil.rmtree(self._ipc_folder, ignore_errors=True)
+
+    cleanup_resources = _async_cleanup_resources  # AsyncKernelManager binds the name to its own
+
+
+class WarmKernelManager(LocalKernelManager):
+    """A ``LocalKernelManager`` whose kernels come from the server at ``socket_path``."""
 
     socket_path: str = ""
 
@@ -372,8 +413,11 @@ class WarmKernelManager(AsyncKernelManager):
         return await super()._async_pre_start_kernel(**kw)
 
 
-def manager_class(socket_path: str) -> type[AsyncKernelManager]:
-    """The kernel manager class papermill should use for kernels from the server at ``socket_path``."""
+def manager_class(socket_path: str | None) -> type[AsyncKernelManager]:
+    """The kernel manager class papermill should use: kernels from the server at ``socket_path``, or
+    started the usual way when there is none; over Unix sockets either way (``LocalKernelManager``)."""
+    if socket_path is None:
+        return LocalKernelManager
     return type("WarmKernelManager", (WarmKernelManager,), {"socket_path": socket_path})
 
 

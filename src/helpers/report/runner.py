@@ -220,7 +220,7 @@ def run_notebook(
                 progress_bar=progress_bar,
                 request_save_on_cell_execute=False,
                 cwd=str(paths.PROJECT_ROOT),
-                **({"kernel_manager_class": kernels.manager_class(kernel_server)} if kernel_server else {}),
+                kernel_manager_class=kernels.manager_class(kernel_server),
             )
     except pm.PapermillExecutionError as exc:
         ok = False
