@@ -17,6 +17,7 @@ import numpy as np
 import prcoords
 import shapely
 from pyproj import CRS
+from pyproj.exceptions import ProjError
 
 from helpers.core.errors import Problem
 from helpers.core.geography import load_boundary
@@ -103,8 +104,11 @@ def share_near_district(geoms: gpd.GeoSeries, km: float) -> float:
         return 1.0
     area = _near_district_m(float(km))
     if geoms.crs is not None:
-        box = shapely.box(*transform_bounds(geoms.crs, geoms.total_bounds)).buffer(BOX_MARGIN_M, join_style="mitre")
-        if shapely.contains(area, box):
+        try:
+            box = shapely.box(*transform_bounds(geoms.crs, geoms.total_bounds)).buffer(BOX_MARGIN_M, join_style="mitre")
+        except (ProjError, ValueError):  # a box PROJ cannot project: the points decide
+            box = None
+        if box is not None and shapely.contains(area, box):
             return 1.0
     centres = gpd.GeoSeries(shapely.centroid(np.asarray(geoms.array)), crs=geoms.crs).to_crs(AREA_CRS).array
     return float(shapely.contains_xy(area, shapely.get_x(centres), shapely.get_y(centres)).mean())
