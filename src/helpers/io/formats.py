@@ -226,6 +226,11 @@ def _rectangular_columns(text: str, delimiter: str = ",", utf8: memoryview | Non
     return [pc.utf8_trim_whitespace(col).combine_chunks() for col in table.columns]
 
 
+def _after_bom(data: bytes) -> int:
+    """Where the text of UTF-8 bytes starts: after a byte-order mark, if any."""
+    return len(codecs.BOM_UTF8) if data.startswith(codecs.BOM_UTF8) else 0
+
+
 def _utf8_head(data: bytes, lines: int = HEAD_LINES) -> str | None:
     """The first ``lines`` lines of UTF-8 bytes (after a byte-order mark) as text; None when they
     are not UTF-8. A newline byte never falls inside a UTF-8 character, so the cut is clean."""
@@ -234,9 +239,8 @@ def _utf8_head(data: bytes, lines: int = HEAD_LINES) -> str | None:
         end = data.find(b"\n", end + 1)
         if end < 0:
             break
-    start = len(codecs.BOM_UTF8) if data.startswith(codecs.BOM_UTF8) else 0
     try:
-        return data[start : None if end < 0 else end].decode("utf-8")
+        return data[_after_bom(data) : None if end < 0 else end].decode("utf-8")
     except UnicodeDecodeError:
         return None
 
@@ -248,28 +252,23 @@ def read_csv_grid(path: Path) -> Grid:
     does not read it (not rectangular, or not UTF-8), with the encodings ``decode_bytes`` tries."""
     data = path.read_bytes()
     head = None if data.startswith(UTF16_BOMS) else _utf8_head(data)
-    if head is not None:
+    columns, text, enc = None, None, "utf-8-sig"
+    if head is not None:  # UTF-8 as far as the first lines go
         delimiter = delimiter_of(head)
-        body = memoryview(data)[len(codecs.BOM_UTF8) if data.startswith(codecs.BOM_UTF8) else 0 :]
-        columns = _rectangular_columns(head, delimiter, body)
-        del body
-        if columns is not None:
-            encoding = "utf-8" + (f", cells separated by {DELIMITER_NAMES[delimiter]}" if delimiter != "," else "")
-            rows = [list(r) for r in zip(*(c.slice(0, HEAD_LINES).to_pylist() for c in columns))]
-            return Grid(path, None, rows, encoding, columns)
-    text, enc = decode_bytes(data, path)
-    # a UTF-8 file's bytes are the text's UTF-8 (after the byte-order mark): pyarrow reads them as they are
-    utf8 = memoryview(data)[len(codecs.BOM_UTF8) if data.startswith(codecs.BOM_UTF8) else 0 :] if enc == "utf-8-sig" else None
+        columns = _rectangular_columns(head, delimiter, memoryview(data)[_after_bom(data) :])
+    if columns is None:
+        text, enc = decode_bytes(data, path)
+        delimiter = delimiter_of(text)
+        if head is None or enc != "utf-8-sig":  # pyarrow has not had this text yet (UTF-16, GBK)
+            columns = _rectangular_columns(text, delimiter)
+    del data
     encoding = {"utf-8-sig": "utf-8", "gb18030": "gbk/gb18030"}.get(enc, enc)
-    delimiter = delimiter_of(text)
     if delimiter != ",":
         encoding += f", cells separated by {DELIMITER_NAMES[delimiter]}"
-    # pyarrow has had these very bytes when the file is UTF-8: it found them not rectangular
-    columns = None if head is not None and enc == "utf-8-sig" else _rectangular_columns(text, delimiter, utf8)
-    del utf8, data
     if columns is not None:
         rows = [list(r) for r in zip(*(c.slice(0, HEAD_LINES).to_pylist() for c in columns))]
         return Grid(path, None, rows, encoding, columns)
+    assert text is not None, "a file pyarrow did not read was decoded"
     rows = [[c.strip() for c in r] for r in csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)]
     return Grid(path, None, rows, encoding)
 

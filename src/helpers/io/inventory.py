@@ -337,9 +337,9 @@ def grid_source(
         problems += clash_problems(grid.label, table, header, mapped)
     skipped = [] if derived else skipped  # a derived source's lines are counted and listed under the sheet's table
     names = {m.column for m in matches.values()}
-    trimmed = frozenset(
-        c for c in names if grid.columns is not None and c in frame and isinstance(frame[c].array, pd.arrays.ArrowStringArray)
-    )  # a column split into several parcels per cell is Python text now, trimmed by Python: not among them
+    # a column split into several parcels per cell is Python text now, trimmed by Python: not among them
+    arrow_text = [c for c in names if c in frame and isinstance(frame[c].array, pd.arrays.ArrowStringArray)]
+    trimmed = frozenset(arrow_text if grid.columns is not None else ())
     return TableSource(table, grid.label, frame, factors, skipped, notes + unit_notes, derived, grid.sheet, trimmed), problems
 
 

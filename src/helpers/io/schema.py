@@ -115,10 +115,6 @@ def boolean_words(c_spec: dict) -> tuple[set[str], set[str]]:
     )
 
 
-def _blank(s: pd.Series, trimmed: bool = False) -> pd.Series:
-    return s.isna() | ((s if trimmed else s.astype("string").str.strip()) == "")
-
-
 def has_invisible(values: pd.Series) -> pd.Series:
     """``values.str.contains(INVISIBLE)`` (False where missing) for text ``values``. Every invisible
     character is outside ASCII: the pattern is searched only in the cells that are not plain ASCII
@@ -178,8 +174,9 @@ def coerce_source(
             problems.extend(problems_at(out, mask, problem, label, expected, severity))  # noqa: B023 (called in this loop)
 
         raw = out[col]
-        is_trimmed = col in trimmed
-        blank = _blank(raw, is_trimmed)
+        cells = raw.astype("string")
+        stripped = cells if col in trimmed else cells.str.strip()  # once for the blank test, text and yes/no
+        blank = raw.isna() | (stripped == "")
         rules = c_spec.get("rules", [])
         must_fill = (
             c_spec.get("not_null")
@@ -191,7 +188,7 @@ def coerce_source(
             flag(blank, "empty cells", "a value in every row")
         kind = c_spec["type"]
         if kind == "text":
-            values = raw.astype("string") if is_trimmed else raw.astype("string").str.strip()
+            values = stripped
             hidden = has_invisible(values)
             if hidden.any():  # a code copied from a web page or a chat: looks the same, joins with nothing
                 values = values.str.replace(INVISIBLE, "", regex=True).str.strip()
@@ -249,7 +246,7 @@ def coerce_source(
             else:
                 values = values.astype(float) * factors.get(col, 1.0)
         elif kind == "boolean":
-            text = (raw.astype("string") if is_trimmed else raw.astype("string").str.strip()).str.lower()
+            text = stripped.str.lower()
             yes, no = boolean_words(c_spec)
             is_true, is_false = text.isin(yes), text.isin(no)
             odd = ~(is_true | is_false) & ~blank
