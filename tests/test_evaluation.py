@@ -266,3 +266,27 @@ def test_a_parcels_main_user_is_its_largest_share_and_its_class_the_first_there(
     assert parcel not in set(without["parcel_id"]) and len(without) == len(sample.parcels) - 1
     kept = view.drop(index=parcel)
     assert np.allclose(without.set_index("parcel_id").loc[kept.index, "tax_10k_yuan"], kept["tax_10k_yuan"], equal_nan=True)
+
+
+@pytest.mark.parametrize("method_id", ["linping_default", "huangyan_2022"])
+def test_pools_scored_in_threads_give_what_one_thread_gives(sample, monkeypatch, method_id):
+    from helpers.evaluate import frame as frame_module
+    from helpers.evaluate.methods import load_method
+
+    method = load_method(method_id)
+    year_frame = frame_module.enterprise_year_frame(sample, 2023)
+    # labels that are not positions: the pools' columns must land on the rows by position, not label
+    year_frame.index = pd.Index(np.arange(len(year_frame))[::-1] * 7 + 3)
+    monkeypatch.setattr(frame_module, "POOL_THREADS_ABOVE", 10**9)
+    one, bench_one = frame_module.evaluate_frame(year_frame, method)
+    monkeypatch.setattr(frame_module, "POOL_THREADS_ABOVE", 0)
+    two, bench_two = frame_module.evaluate_frame(year_frame, method)
+    pd.testing.assert_frame_equal(one, two, check_exact=True)
+    pd.testing.assert_frame_equal(bench_one, bench_two, check_exact=True)
+    # and each enterprise's scores are its own: those of its pool scored alone, by label
+    evaluated = one[one["status"] == "evaluated"]
+    for pool in method.pools:
+        members = year_frame.loc[evaluated.index[evaluated["pool"] == pool.id]]
+        alone, _ = frame_module.score_pool(members[frame_module.pool_columns(pool)], pool)
+        pd.testing.assert_series_equal(alone["score"], evaluated.loc[alone.index, "score"], check_exact=True)
+        assert (alone["class"].astype(str) == evaluated.loc[alone.index, "class"].astype(str)).all()

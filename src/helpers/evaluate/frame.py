@@ -4,6 +4,8 @@ Both engines (pandas, dask) score through ``evaluate_frame``."""
 
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
+
 import numpy as np
 import pandas as pd
 import pyarrow as pa
@@ -11,9 +13,12 @@ import pyarrow as pa
 from helpers.core.geography import load_streets
 from helpers.core.keys import lookup, positions, take_rows
 from helpers.evaluate.land import enterprise_land, with_land_basis
-from helpers.evaluate.methods import Method
+from helpers.evaluate.methods import Method, Pool
 from helpers.evaluate.scoring import pool_columns, score_pool, select_pool
 from helpers.io.dataset import Dataset
+
+POOL_THREADS = 2  # pools scored at once
+POOL_THREADS_ABOVE = 100_000  # enterprises in all pools; below this, one thread is as quick
 
 EXCLUSION_REASONS = {
     "no_panel_row": "无该年度数据 / no data for the year",
@@ -83,7 +88,7 @@ def evaluate_frame(frame: pd.DataFrame, method: Method, codes: list[str] | None 
     exclude(~frame["in_production"].fillna(False).astype(bool).to_numpy(), "not_in_production")
     exclude((frame["land_mu"] <= 0).to_numpy(dtype=bool), "no_land")
     eligible = in_scope & (reason < 0)
-    frames, benches = [], []
+    members_at = []  # each pool's members: positions in the frame
     taken = np.zeros(len(frame), dtype=bool)
     for pool in method.pools:
         members_mask = eligible & select_pool(frame, pool).to_numpy(dtype=bool)
@@ -94,22 +99,39 @@ def evaluate_frame(frame: pd.DataFrame, method: Method, codes: list[str] | None 
                 f"{int(overlap.sum())} enterprises; pools must not overlap"
             )
         taken |= members_mask
-        # an optional indicator input the folder lacks is an empty column (io.dataset.with_optional_columns)
-        scored, bench = score_pool(frame.loc[members_mask, pool_columns(pool)], pool)
+        members_at.append(np.flatnonzero(members_mask))
+    # an optional indicator input the folder lacks is an empty column (io.dataset.with_optional_columns)
+    jobs = [(frame[pool_columns(pool)].iloc[at], pool) for pool, at in zip(method.pools, members_at)]
+    frames, benches = [], []
+    for (members, pool), (scored, bench) in zip(jobs, _scored_pools(jobs)):
         scored["pool"] = pool.id
         scored["pool_zh"] = pool.zh
         frames.append(scored)
-        benches.append(bench.assign(pool_zh=pool.zh, n_members=int(members_mask.sum())))
+        benches.append(bench.assign(pool_zh=pool.zh, n_members=len(members)))
     exclude(eligible & ~taken, "no_pool")
     status = np.where(taken, 2, np.where(in_scope, 0, 1))
     frame["status"] = labels_at(["excluded", "filtered", "evaluated"], status, "str")
     frame["reason"] = labels_at(list(EXCLUSION_REASONS.values()), reason, "string")
     scored = pd.concat(frames) if frames else pd.DataFrame(index=frame.index[:0])
-    # the pools' columns on the frame's rows (missing where not evaluated): only they are reindexed
-    frame = pd.concat([frame, scored.reindex(frame.index)], axis=1)
+    # the pools' columns on the frame's rows (missing where not evaluated): each frame row's place
+    # among the pools' rows, taken by position (the frame's labels are not looked up)
+    place = np.full(len(frame), -1, dtype=np.int64)
+    place[np.concatenate([np.empty(0, dtype=np.int64), *members_at])] = np.arange(len(scored))
+    frame = pd.concat([frame, take_rows(scored, place).set_axis(frame.index)], axis=1)
     if "pool_zh" in frame:
         frame = frame[[c for c in frame.columns if c != "pool_zh"] + ["pool_zh"]]
     return frame, pd.concat(benches, ignore_index=True)
+
+
+def _scored_pools(jobs: list[tuple[pd.DataFrame, Pool]]) -> list[tuple[pd.DataFrame, pd.DataFrame]]:
+    """``score_pool`` of each (members, pool), in the method's order. Pools are disjoint: with
+    ``POOL_THREADS_ABOVE`` enterprises or more they are scored in ``POOL_THREADS`` threads (their
+    sorts and arithmetic release the GIL); an error is raised for the first pool that has one, as
+    when they are scored in turn."""
+    if sum(len(members) for members, _ in jobs) < POOL_THREADS_ABOVE or len(jobs) < 2:
+        return [score_pool(members, pool) for members, pool in jobs]
+    with ThreadPoolExecutor(POOL_THREADS) as threads:
+        return list(threads.map(lambda job: score_pool(*job), jobs))
 
 
 def labels_at(labels: list[str], codes: np.ndarray, dtype: str) -> pd.api.extensions.ExtensionArray:
