@@ -10,13 +10,15 @@ found once, the distance test settled on the layer's box when it can be: each ag
 import shutil
 
 import geopandas as gpd
+import numpy as np
 import pandas as pd
 import pytest
 
 from helpers.core import paths
+from helpers.io import cache, inventory
 from helpers.io import check as check_module
-from helpers.io import inventory
 from helpers.io.check import check_folder
+from helpers.io.positions import POINTS, ROW_POSITIONS, row_positions
 from tests import county_exports as ce
 
 from .conftest import read_table, write_table
@@ -59,6 +61,9 @@ def _assert_same(one, two):
     assert one.problems == two.problems
     assert one.notes == two.notes and one.ignored == two.ignored and one.read == two.read
     pd.testing.assert_frame_equal(one.excluded, two.excluded)
+    assert sorted(one.positions) == sorted(two.positions)
+    for name, rows in one.positions.items():
+        np.testing.assert_array_equal(rows, two.positions[name])
     assert list(one.tables) == list(two.tables)
     for name, table in one.tables.items():
         other = two.tables[name]
@@ -77,6 +82,28 @@ def test_a_messy_folder_is_found_the_same_one_by_one_and_in_threads(sample_copy,
     # in the folder's order of files, whatever order they were read in (the largest first)
     labels = [src.label for src in inventory.take_inventory(folder, check_module.settings()).sources]
     assert labels == sorted(labels) and len(labels) == len(set(labels)) >= 10
+
+
+def test_the_rows_the_link_check_finds_are_the_rows_looked_up_on_the_checked_tables(sample_copy):
+    folder = _messy(sample_copy)
+    links = read_table(folder, "enterprise_parcels.csv")
+    links.loc[2, "credit_code"] = None  # a link without an enterprise: a problem, and no row
+    links.to_csv(folder / "enterprise_parcels.csv", index=False)
+    found = check_folder(folder)
+    assert sorted(found.positions) == sorted(ROW_POSITIONS)  # the check found every one of them
+    looked_up = row_positions(found.tables)  # the plain way, on the very tables the check keeps
+    for name, rows in found.positions.items():
+        assert rows.dtype == np.int64 and len(rows) == len(found.tables[ROW_POSITIONS[name][0]])
+        np.testing.assert_array_equal(rows, looked_up[name])
+    assert (found.positions["link_parcel"] == -1).sum() >= 1  # NO-SUCH-PARCEL
+    assert (found.positions["link_enterprise"] == -1).sum() >= 1  # the missing code
+    # caching the check keeps them and adds the label points; nothing is looked up again
+    entry = sample_copy.parent / "entry"
+    cache.store(found, entry)
+    with np.load(entry / cache.POSITIONS_FILE) as stored:
+        assert sorted(stored.files) == sorted([*ROW_POSITIONS, *POINTS])
+        for name in ROW_POSITIONS:
+            np.testing.assert_array_equal(stored[name], looked_up[name])
 
 
 @pytest.mark.slow

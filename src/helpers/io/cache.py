@@ -22,7 +22,7 @@ import os
 import shutil
 import tempfile
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import asdict
+from dataclasses import fields
 from pathlib import Path
 
 import geopandas as gpd
@@ -47,6 +47,7 @@ KEEP_ENTRIES = 6  # most recently used checked folders kept
 # label points): the cache key covers their whole source, so no module can be left out by hand.
 CHECK_PACKAGES = ("core", "io")
 POSITIONS_FILE = "_positions.npz"
+PROBLEM_FIELDS = fields(Problem)
 DIGESTS_FILE = "input_digests.json"  # in CACHE_DIR, beside inputs/
 DIGESTS_KEPT = 2_000  # remembered file digests (the most recent)
 
@@ -154,8 +155,8 @@ def _write_table(table: pd.DataFrame, path: Path) -> None:
 
 
 def store(check: CheckResult, entry: Path) -> None:
-    """Write ``check`` into ``entry`` atomically (a half-written entry is never read); fills
-    ``check.positions`` (``row_positions`` and ``parcel_label_points``) on the way. The tables are
+    """Write ``check`` into ``entry`` atomically (a half-written entry is never read); completes
+    ``check.positions`` (``row_positions`` the check did not find, ``parcel_label_points``) on the way. The tables are
     written and the positions found in ``WRITE_THREADS`` threads, largest table first: Parquet
     encoding, Arrow hashing and shapely release the GIL, so they overlap; every file is what one
     thread writes alone."""
@@ -167,15 +168,18 @@ def store(check: CheckResult, entry: Path) -> None:
             largest_first = sorted(check.tables.items(), key=lambda item: len(item[1]) * item[1].shape[1], reverse=True)
             writes = [pool.submit(_write_table, table, tmp / f"{name}.parquet") for name, table in largest_first]
             writes.append(pool.submit(check.excluded.to_parquet, tmp / "_excluded.parquet", index=False))
-            found = row_positions(check.tables)  # two threads of its own: Arrow hashing while the pool writes
+            # the row numbers the link check found are kept; any it did not (a check put together by
+            # hand) are looked up here, in two threads of their own while the pool writes
+            found = row_positions(check.tables, known=check.positions)
             for job in writes:
                 job.result()
-            check.positions = {**found, **points.result()}  # the caller's check too
+            check.positions = {**check.positions, **found, **points.result()}  # the caller's check too
         if check.positions:
             np.savez(tmp / POSITIONS_FILE, **check.positions)  # type: ignore[arg-type]  # numpy stubs type **kwds as bool
         meta = {
             "folder": str(check.folder),
-            "problems": [asdict(p) for p in check.problems],
+            # each field as it is (JSON writes the rows tuple as a list); asdict would deep-copy every row number
+            "problems": [{f.name: getattr(p, f.name) for f in PROBLEM_FIELDS} for p in check.problems],
             "notes": check.notes,
             "ignored": check.ignored,
             "read": check.read,

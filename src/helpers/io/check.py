@@ -36,14 +36,15 @@ from helpers.core.yamlfile import load_yaml
 from helpers.io.coordinates import finite_coordinates, has_geometry
 from helpers.io.inventory import Inventory, take_inventory
 from helpers.io.manifest import column_line, value_line, year_line
+from helpers.io.positions import ROW_POSITIONS
 from helpers.io.schema import (
     ROW,
     SOURCE,
     check_reference,
     coerce_source,
-    contained,
     duplicate_keys,
     exact_copies,
+    found_rows,
     missing_columns,
     problems_at,
     repeated_keys,
@@ -85,7 +86,7 @@ class CheckResult:
     ignored: list[str]
     excluded: pd.DataFrame  # table, file, row, reason
     read: dict[str, int] = field(default_factory=dict)
-    # found when the check is cached: row numbers between the core tables (helpers.io.positions.ROW_POSITIONS), parcels' label points
+    # row numbers between the core tables (helpers.io.positions.ROW_POSITIONS: found by the link check), parcels' label points (found when cached)
     positions: dict[str, np.ndarray] = field(default_factory=dict)
 
     @property
@@ -415,10 +416,12 @@ def check_negative_tax(panel: pd.DataFrame, rule: str) -> list[Problem]:
     )
 
 
-def check_links(tables: dict, problems: list[Problem]) -> None:
+def check_links(tables: dict, problems: list[Problem]) -> dict[str, np.ndarray]:
     """Every reference between tables (``references:`` in the contract) to a value the other table
     holds, and the shares of each parcel to at most 1. The columns that refer to one target are
-    looked up together (one hash set of the target), the targets in two threads."""
+    looked up together (one hash table of the target), the targets in two threads. Returns the
+    row numbers found on the way that ``positions.ROW_POSITIONS`` names (each link's parcel and
+    enterprise, each panel row's enterprise), so that caching the check does not look them up again."""
     specs = table_specs()
     references = [
         (name, col, *c_spec["references"].split("."))
@@ -432,14 +435,14 @@ def check_links(tables: dict, problems: list[Problem]) -> None:
 
     def look_up(target: tuple[str, str]) -> dict[tuple[str, str], np.ndarray]:
         columns = targets[target]
-        found = contained([tables[name][col] for name, col in columns], tables[target[0]][target[1]])
-        return dict(zip(columns, found))
+        rows = found_rows([tables[name][col] for name, col in columns], tables[target[0]][target[1]])
+        return dict(zip(columns, rows))
 
     links = tables.get("enterprise_parcels")
     with ThreadPoolExecutor(CHECK_THREADS) as pool:
         if links is not None and "share" in links:  # each parcel's total share, while the lookups run
             totals = pool.submit(lambda: links.groupby("parcel_id")["share"].transform("sum"))
-        found = {k: v for part in pool.map(look_up, targets) for k, v in part.items()}
+        rows = {k: v for part in pool.map(look_up, targets) for k, v in part.items()}
     for name, col, target_table, target_col in references:
         problems += check_reference(
             tables[name],
@@ -447,7 +450,7 @@ def check_links(tables: dict, problems: list[Problem]) -> None:
             tables[target_table][target_col],
             specs[name],
             f"{target_col} of {specs[target_table].title}",
-            found[name, col],
+            rows[name, col] >= 0,
         )
     if links is not None and "share" in links:
         problems += problems_at(
@@ -457,6 +460,12 @@ def check_links(tables: dict, problems: list[Problem]) -> None:
             specs["enterprise_parcels"].label("share"),
             "the shares of the enterprises on a parcel to total at most 1",
         )
+    refers_to = {(name, col): (target_table, target_col) for name, col, target_table, target_col in references}
+    return {
+        position: rows[table, key]
+        for position, (table, key, target) in ROW_POSITIONS.items()
+        if refers_to.get((table, key)) == (target, key)
+    }
 
 
 def check_folder(data_dir: str | Path) -> CheckResult:
@@ -559,11 +568,11 @@ def check_inventory(folder: Path, inv: Inventory, cfg: dict) -> CheckResult:
             problems += check_negative_tax(tables["panel"], cfg["negative_tax"])
             if cfg["negative_tax"] == "zero":
                 tables["panel"]["tax_10k_yuan"] = tables["panel"]["tax_10k_yuan"].clip(lower=0)
-    check_links(tables, problems)
+    positions = check_links(tables, problems)
     problems = list(dict.fromkeys(problems))  # a sheet split into several tables finds a bad cell once per table
     excl = pd.DataFrame(excluded, columns=["table", "file", "row", "reason"])
     release_freed_memory()  # the text cells and what the threads freed: back to the system
-    return CheckResult(folder, tables, problems, notes + optional_notes(tables), inv.ignored, excl, read)
+    return CheckResult(folder, tables, problems, notes + optional_notes(tables), inv.ignored, excl, read, positions)
 
 
 def optional_notes(tables: dict[str, pd.DataFrame]) -> list[str]:

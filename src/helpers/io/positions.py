@@ -1,10 +1,11 @@
 """Row positions between the core tables and each parcel's label point: arrays derived from the
 tables that turn the evaluation's joins into lookups (``helpers.core.keys``).
 
-They are found once when a folder check is cached (``helpers.io.cache`` stores them beside the
-tables) and held by the ``Dataset`` built from those very tables as a ``Positions``. A dataset's
-tables are never reassigned (it is frozen); ``Dataset.replace`` makes a new dataset and drops the
-arrays about the tables it replaces, so no array can outlive the rows it numbers.
+They are found once: the row numbers by the check of the folder's references, the label points
+when the check is cached (``helpers.io.cache`` stores them all beside the tables). They are held by
+the ``Dataset`` built from those very tables as a ``Positions``. A dataset's tables are never
+reassigned (it is frozen); ``Dataset.replace`` makes a new dataset and drops the arrays about the
+tables it replaces, so no array can outlive the rows it numbers.
 """
 
 from __future__ import annotations
@@ -47,14 +48,16 @@ def parcel_label_points(tables: dict[str, pd.DataFrame]) -> dict[str, np.ndarray
     return dict(zip(POINTS, label_points(np.asarray(parcels.geometry.array))))
 
 
-def row_positions(tables: dict[str, pd.DataFrame]) -> dict[str, np.ndarray]:
-    """``ROW_POSITIONS`` of ``tables`` (those whose tables are all there): the text-key lookups every
-    evaluation starts with, done once when a check is cached instead of on every re-run."""
+def row_positions(tables: dict[str, pd.DataFrame], known: Mapping[str, np.ndarray] | None = None) -> dict[str, np.ndarray]:
+    """``ROW_POSITIONS`` of ``tables`` (those whose tables are all there) that are not ``known``
+    already: the text-key lookups every evaluation starts with, done once when a folder is checked
+    (``io.check.check_links`` finds them while checking the references) instead of on every re-run."""
+    known = known or {}
     with ThreadPoolExecutor(THREADS) as pool:  # Arrow's hashing releases the GIL
         jobs = {
             name: pool.submit(positions, tables[table][key], tables[target][key])
             for name, (table, key, target) in ROW_POSITIONS.items()
-            if table in tables and target in tables
+            if table in tables and target in tables and name not in known
         }
         return {name: job.result() for name, job in jobs.items()}
 

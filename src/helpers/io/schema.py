@@ -337,13 +337,15 @@ def _text(values: pd.Series) -> pa.Array:
     return text.combine_chunks() if isinstance(text, pa.ChunkedArray) else text
 
 
-def contained(columns: list[pd.Series], target: pd.Series) -> list[np.ndarray]:
-    """``column.isin(target)`` as text for each of ``columns``, by Arrow's hash set (several times
-    faster than pandas on large text columns): one set of ``target``'s values for all of them (the
-    columns are looked up in one pass over their concatenation). Missing values are not contained."""
-    value_set = pc.drop_null(_text(target))
+def found_rows(columns: list[pd.Series], target: pd.Series) -> list[np.ndarray]:
+    """For each of ``columns``, each value's row number in ``target`` as text (-1 where absent or
+    missing; the first row where ``target`` repeats the value), by Arrow's hash table (several times
+    faster than pandas on large text columns): one table of ``target``'s values for all of them (the
+    columns are looked up in one pass over their concatenation). ``rows >= 0`` is ``isin``; the
+    rows themselves are the joins an evaluation starts with (``helpers.io.positions``)."""
     texts = [_text(c) for c in columns]
-    found = pc.is_in(pa.concat_arrays(texts), value_set=value_set).fill_null(False).to_numpy(zero_copy_only=False)
+    rows = pc.index_in(pa.concat_arrays(texts), value_set=_text(target), skip_nulls=True)
+    found = np.asarray(rows.fill_null(-1), dtype=np.int64)
     ends = np.cumsum([len(t) for t in texts])
     return np.split(found, ends[:-1])
 
@@ -351,10 +353,10 @@ def contained(columns: list[pd.Series], target: pd.Series) -> list[np.ndarray]:
 def check_reference(
     df: pd.DataFrame, column: str, target: pd.Series, spec: TableSpec, target_name: str, found: np.ndarray | None = None
 ) -> list[Problem]:
-    """Every value of ``df[column]`` must exist in ``target``; ``found``: ``contained`` of the column
-    when already looked up."""
+    """Every value of ``df[column]`` must exist in ``target``; ``found``: whether each does, when
+    already looked up (``found_rows`` ≥ 0)."""
     if found is None:
-        (found,) = contained([df[column]], target)
+        found = found_rows([df[column]], target)[0] >= 0
     bad = df[column].notna() & ~found
     if not bad.any():
         return []
