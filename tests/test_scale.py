@@ -322,6 +322,17 @@ def test_file_digests_are_remembered_and_any_write_is_seen(sample_copy, cache_di
     assert cache.folder_key(sample_copy) != key  # the change time moved: hashed again
 
 
+def test_a_digest_remembered_by_another_algorithm_is_not_taken(sample_copy, cache_dir, monkeypatch):
+    key = cache.folder_key(sample_copy)  # remembered as SHA-256
+    hashed = []
+    real = cache._file_digest
+    monkeypatch.setattr(cache, "_file_digest", lambda path: hashed.append(path.name) or real(path))
+    monkeypatch.setattr(cache, "FILE_DIGEST", "sha1")
+    other = cache.folder_key(sample_copy)
+    assert "panel.csv" in hashed and other != key  # hashed again, by SHA-1
+    assert len(next(iter(cache._known_digests().values()))[1]) == 40  # SHA-1 hex, remembered now
+
+
 def test_a_cache_whose_digests_cannot_be_written_still_gives_the_key(sample_copy, cache_dir, monkeypatch):
     key = cache.folder_key(sample_copy)
     (cache_dir / cache.DIGESTS_FILE).unlink()
