@@ -160,10 +160,10 @@ def _write_table(table: pd.DataFrame, path: Path) -> None:
 
 def store(check: CheckResult, entry: Path) -> None:
     """Write ``check`` into ``entry`` atomically (a half-written entry is never read); completes
-    ``check.positions`` (``row_positions`` the check did not find, ``parcel_label_points``) on the way. The tables are
-    written and the positions found in ``WRITE_THREADS`` threads, largest table first: Parquet
-    encoding, Arrow hashing and shapely release the GIL, so they overlap; every file is what one
-    thread writes alone."""
+    ``check.positions`` on the way (the ``row_positions`` the check did not find, the
+    ``parcel_label_points``). The tables are written and the positions found in ``WRITE_THREADS``
+    threads, largest table first: Parquet encoding, Arrow hashing and shapely release the GIL, so
+    they overlap; every file is what one thread writes alone."""
     entry.parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(dir=entry.parent, prefix=".tmp-"))
     try:

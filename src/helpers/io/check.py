@@ -86,7 +86,8 @@ class CheckResult:
     ignored: list[str]
     excluded: pd.DataFrame  # table, file, row, reason
     read: dict[str, int] = field(default_factory=dict)
-    # row numbers between the core tables (helpers.io.positions.ROW_POSITIONS: found by the link check), parcels' label points (found when cached)
+    # row numbers between the core tables (helpers.io.positions.ROW_POSITIONS), found by check_links;
+    # the parcels' label points are added when the check is cached (helpers.io.cache.store)
     positions: dict[str, np.ndarray] = field(default_factory=dict)
 
     @property
