@@ -209,6 +209,24 @@ def test_a_sequential_rerun_gives_the_parallel_runs_charts_and_tables_byte_for_b
         assert len(charts) >= 3 and charts == chart_images(run / name), name
 
 
+def test_one_exporter_for_every_page_gives_the_pages_a_fresh_one_gives(default_run, tmp_path):
+    """A process exports its notebooks with one ``html_exporter`` (templates compiled once): each
+    page is the bytes a new exporter writes for it, whatever was exported before."""
+    _, run = default_run
+    executed = sorted(run.glob("*.ipynb"))
+    assert len(executed) >= 7
+    fresh = {}
+    for nb in executed:
+        runner.html_exporter.cache_clear()  # a new exporter for this page alone
+        runner.to_html(nb, tmp_path / "page.html")
+        fresh[nb.name] = (tmp_path / "page.html").read_bytes()
+    runner.html_exporter.cache_clear()
+    for nb in reversed(executed):  # one exporter, pages in another order than the run's
+        runner.to_html(nb, tmp_path / "page.html")
+        assert (tmp_path / "page.html").read_bytes() == fresh[nb.name], nb.name
+    assert runner.html_exporter() is runner.html_exporter()
+
+
 def test_the_longest_notebook_starts_first(tmp_path):
     nbs = [Path("a.ipynb"), Path("b.ipynb"), Path("c.ipynb"), Path("new.ipynb")]
     assert runner.longest_first(nbs, {"a.ipynb": 3.0, "b.ipynb": 9.0, "c.ipynb": 5.0}) == [

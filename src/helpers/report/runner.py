@@ -31,6 +31,7 @@ import sys
 import time
 from dataclasses import dataclass, field
 from datetime import datetime
+from functools import cache
 from pathlib import Path
 
 # jsonschema, which nbformat imports, imports rfc3987_syntax when it is installed (jupyter-events asks
@@ -155,10 +156,11 @@ def failing_cell(executed: Path) -> dict | None:
 TEMPLATES = Path(__file__).parent / "templates"  # "offline": nbconvert's lab template without its CDN scripts
 
 
-def to_html(executed: Path, out: Path) -> None:
-    """The executed notebook as HTML without code cells, loading nothing from the network (the
-    ``offline`` template); ``report.site`` then makes it a page of the run's site."""
-    nb = nbformat.read(executed, as_version=4)
+@cache
+def html_exporter() -> HTMLExporter:
+    """The exporter ``to_html`` uses, one per process: its Jinja templates are compiled on the first
+    page and kept (compiling them again for every notebook took 0.25 s of each page's export; the
+    pages are the same bytes either way, tests/test_runner.py)."""
     exporter = HTMLExporter(
         template_name="offline",
         extra_template_basedirs=[str(TEMPLATES)],
@@ -169,7 +171,14 @@ def to_html(executed: Path, out: Path) -> None:
     )
     exporter.language_code = "zh-CN"
     exporter.register_preprocessor(TagRemovePreprocessor(remove_cell_tags=REMOVED_CELL_TAGS, enabled=True), enabled=True)
-    body, _ = exporter.from_notebook_node(nb)
+    return exporter
+
+
+def to_html(executed: Path, out: Path) -> None:
+    """The executed notebook as HTML without code cells, loading nothing from the network (the
+    ``offline`` template); ``report.site`` then makes it a page of the run's site."""
+    nb = nbformat.read(executed, as_version=4)
+    body, _ = html_exporter().from_notebook_node(nb)
     out.write_text(body, encoding="utf-8")
 
 
