@@ -210,8 +210,9 @@ def test_a_sequential_rerun_gives_the_parallel_runs_charts_and_tables_byte_for_b
 
 
 def test_one_exporter_for_every_page_gives_the_pages_a_fresh_one_gives(default_run, tmp_path):
-    """A process exports its notebooks with one ``html_exporter`` (templates compiled once): each
-    page is the bytes a new exporter writes for it, whatever was exported before."""
+    """A process exports its notebooks with one ``html_exporter`` (templates compiled once, readied on
+    an empty notebook before the workers fork): each page is the bytes a new exporter writes for it,
+    whatever was exported before."""
     _, run = default_run
     executed = sorted(run.glob("*.ipynb"))
     assert len(executed) >= 7
@@ -221,6 +222,7 @@ def test_one_exporter_for_every_page_gives_the_pages_a_fresh_one_gives(default_r
         runner.to_html(nb, tmp_path / "page.html")
         fresh[nb.name] = (tmp_path / "page.html").read_bytes()
     runner.html_exporter.cache_clear()
+    runner.html_exporter().from_notebook_node(nbformat.v4.new_notebook())  # readied as run_notebooks does
     for nb in reversed(executed):  # one exporter, pages in another order than the run's
         runner.to_html(nb, tmp_path / "page.html")
         assert (tmp_path / "page.html").read_bytes() == fresh[nb.name], nb.name

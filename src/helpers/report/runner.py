@@ -293,6 +293,10 @@ def run_notebooks(
     from concurrent.futures import ProcessPoolExecutor
 
     order = longest_first(notebooks, previous_seconds(run_dir.parent))  # the runs beside this one
+    # the exporter readied here, once, for every worker the fork makes (its templates compiled and the
+    # modules it loads on its first page imported: 0.4 s each worker would spend before its first
+    # page); the first kernels wait for the kernel server's imports meanwhile
+    html_exporter().from_notebook_node(nbformat.v4.new_notebook())
     context = multiprocessing.get_context("fork")  # the runner holds no threads yet; fork starts at once
     with ProcessPoolExecutor(max_workers=min(jobs, len(notebooks)), mp_context=context) as pool:
         futures = {nb: pool.submit(run_notebook, nb, run_dir, parameters, anonymized, False, kernel_server) for nb in order}
