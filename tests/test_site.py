@@ -142,3 +142,14 @@ def test_a_real_map_frame_loses_foliums_trust_note():
     assert "Trust Notebook" in page
     out = site.finish_page(page, "t", [], "03_low_efficiency.html", "")
     assert "Trust Notebook" not in out and "srcdoc=" in out
+
+
+def test_headings_that_number_themselves_show_their_own_number_in_the_contents():
+    page = (
+        '<html><body><h1>低效整治</h1><h2 id="s2">2. 宗地分类与出清线</h2><h3 id="s21">2.1 小节</h3>'
+        '<h2 id="s3">3、高耗低效企业</h2><h2 id="goals">实施目标总览</h2><h2 id="y">1.5倍 的差距</h2></body></html>'
+    )
+    toc = site.toc_html(page)
+    items = dict(re.findall(r'<li class="([^"]+)"><a href="#([^"]+)"', toc)[i][::-1] for i in range(5))
+    assert items == {"s2": "h2 own-number", "s21": "h3 own-number", "s3": "h2 own-number", "goals": "h2", "y": "h2"}
+    assert ".site-toc li.own-number { list-style: none; }" in site.SITE_CSS

@@ -141,6 +141,7 @@ SITE_CSS = """
 .site-toc summary { font-weight: bold; cursor: pointer; }
 .site-toc ol { margin: .3rem 0 .2rem 1.2rem; padding: 0; columns: 2; }
 .site-toc li.h3 { margin-left: 1.2rem; list-style: circle; }
+.site-toc li.own-number { list-style: none; }
 .site-back { margin: 2rem auto; max-width: 1100px; padding: 0 1rem; font-size: 14px; }
 .table-filter { margin: .3rem 0; font-size: 13px; }
 .table-filter input { font-size: 13px; padding: .15rem .4rem; width: 16rem; }
@@ -274,12 +275,20 @@ def nav_html(pages: list[Page], current: str) -> str:
     return f'<nav class="site-nav" aria-label="报告导航 report pages">{items}</nav>'
 
 
+# a heading that numbers itself: "2. 宗地分类…", "10、…", "3.1 …" (not "1.5倍…", not "2023 年…")
+OWN_NUMBER = re.compile(r"\d+(\.\d+)+\s+|\d+[.、]\s*(?!\d)")
+
+
 def toc_html(page_html: str) -> str:
+    """The page's contents: its h2 and h3 headings as a numbered list; a heading that carries its own
+    number shows that number alone (the list's own would read "1. 2. 宗地分类…")."""
     entries = [(level, hid, text) for level, hid, text in headings(page_html) if level in (2, 3)]
     if not entries:
         return ""
     items = "".join(
-        f'<li class="h{level}"><a href="#{html.escape(hid)}">{html.escape(text)}</a></li>' for level, hid, text in entries
+        f'<li class="h{level}{" own-number" if OWN_NUMBER.match(text) else ""}">'
+        f'<a href="#{html.escape(hid)}">{html.escape(text)}</a></li>'
+        for level, hid, text in entries
     )
     return f'<details class="site-toc" open><summary>本页目录 Contents</summary><ol>{items}</ol></details>'
 
