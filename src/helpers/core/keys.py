@@ -22,8 +22,9 @@ def _text(values: pd.Series) -> pa.Array:
 
 
 def positions(keys: pd.Series, target: pd.Series) -> np.ndarray:
-    """For each value of ``keys``, the row number of the same value in ``target`` (-1 where absent
-    or missing). ``target`` must not repeat a value."""
+    """For each value of ``keys``, the row number of the same value in ``target`` (-1 where absent).
+    A missing key finds a missing value of ``target``, as a left merge matches them (``lookup`` equals
+    the merge); -1 when ``target`` has none. ``target`` must not repeat a value."""
     found = pc.index_in(_text(keys), value_set=_text(target))
     return found.fill_null(-1).to_numpy(zero_copy_only=False).astype(np.int64)
 

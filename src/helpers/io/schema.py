@@ -342,7 +342,10 @@ def found_rows(columns: list[pd.Series], target: pd.Series) -> list[np.ndarray]:
     missing; the first row where ``target`` repeats the value), by Arrow's hash table (several times
     faster than pandas on large text columns): one table of ``target``'s values for all of them (the
     columns are looked up in one pass over their concatenation). ``rows >= 0`` is ``isin``; the
-    rows themselves are the joins an evaluation starts with (``helpers.io.positions``)."""
+    rows themselves are the joins an evaluation starts with (``helpers.io.positions``). Unlike
+    ``core.keys.positions`` (a merge's semantics), a missing value finds no row even where ``target``
+    has a missing value: a blank reference is an empty cell (``coerce_source``), not a link to a blank
+    key. The two agree on a folder that passes the check (its keys are never missing)."""
     texts = [_text(c) for c in columns]
     rows = pc.index_in(pa.concat_arrays(texts), value_set=_text(target), skip_nulls=True)
     found = np.asarray(rows.fill_null(-1), dtype=np.int64)
