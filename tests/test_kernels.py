@@ -24,8 +24,9 @@ PAGES = sorted(paths.NOTEBOOKS_DIR.glob("*.ipynb"))
 # What a notebook's first cell can observe of its kernel, as JSON: options and state that libraries
 # set at import, the interpreter's path, arguments, environment, signals and streams.
 PROBE = r"""
-import sys, os, json, signal, threading, warnings, logging
+import sys, os, json, signal, threading, warnings, logging, gc
 preloaded = "pandas" in sys.modules
+frozen = gc.get_freeze_count()
 import importlib
 for name in MODULES:  # as the pages do; some names are functions (``from m import f``), not modules
     try:
@@ -57,8 +58,9 @@ seen = {
     "parent is JPY_PARENT_PID": os.getppid() == int(os.environ.get("JPY_PARENT_PID", 0)),
     "own process group": os.getpgid(0) == os.getpid(),
     "modules": sorted(sys.modules),
+    "garbage collector": (gc.isenabled(), gc.get_threshold()),
 }
-print(json.dumps({"preloaded": preloaded, "seen": seen}))
+print(json.dumps({"preloaded": preloaded, "frozen": frozen, "seen": seen}))
 """
 
 
@@ -82,9 +84,10 @@ def run_probe(folder: Path, socket_path: str | None) -> dict:
 @pytest.mark.notebook
 def test_a_forked_kernel_sees_what_a_started_kernel_sees(tmp_path):
     """The same probe in a kernel started the usual way and in one forked from a server that imported
-    the report's pages: the forked one had pandas imported already (the point), and every option,
-    path, argument, variable, signal and stream it can see is the same — pandas' two display defaults
-    chosen at import included. The warning filters are compared as a set: ipykernel adds its filter
+    the report's pages: the forked one had pandas imported already (the point), with the objects
+    of those imports frozen out of its garbage collections, and every option, path, argument,
+    variable, signal, stream and collector setting it can see is the same — pandas' two display
+    defaults chosen at import included. The warning filters are compared as a set: ipykernel adds its filter
     for a message of Trio's on Windows when the kernel starts, which is before the notebook imports
     numpy in a started kernel and after it in a forked one (no warning matches both)."""
     with kernels.server(PAGES, enabled=False) as none:
@@ -94,6 +97,7 @@ def test_a_forked_kernel_sees_what_a_started_kernel_sees(tmp_path):
         assert socket_path is not None
         forked = run_probe(tmp_path / "forked", socket_path)
     assert (started["preloaded"], forked["preloaded"]) == (False, True)
+    assert started["frozen"] == 0 and forked["frozen"] > 100_000  # the server's imports: some 300,000 objects
     differences = {k: (v, forked["seen"][k]) for k, v in started["seen"].items() if forked["seen"][k] != v}
     assert differences == {}
     assert forked["seen"]["pandas options"]["display.max_columns"] == "20"
