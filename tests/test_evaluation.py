@@ -290,3 +290,14 @@ def test_pools_scored_in_threads_give_what_one_thread_gives(sample, monkeypatch,
         alone, _ = frame_module.score_pool(members[frame_module.pool_columns(pool)], pool)
         pd.testing.assert_series_equal(alone["score"], evaluated.loc[alone.index, "score"], check_exact=True)
         assert (alone["class"].astype(str) == evaluated.loc[alone.index, "class"].astype(str)).all()
+        # its pool is the one whose rule selects it, in both languages
+        chosen = frame_module.select_pool(year_frame.loc[evaluated.index], pool).to_numpy(dtype=bool)
+        assert (evaluated["pool"] == pool.id).to_numpy().tolist() == chosen.tolist()
+        assert set(evaluated.loc[chosen, "pool_zh"]) == {pool.zh}
+    assert one.loc[one["status"] != "evaluated", ["pool", "pool_zh"]].isna().all().all()
+    # the pools' columns follow the frame's, "pool" after the first pool's own, "pool_zh" last
+    first_pool = list(
+        frame_module.score_pool(year_frame.iloc[:0][frame_module.pool_columns(method.pools[0])], method.pools[0])[0].columns
+    )
+    added = list(one.columns[len(year_frame.columns) + 2 :])  # after the frame's columns, status and reason
+    assert added[: len(first_pool) + 1] == [*first_pool, "pool"] and added[-1] == "pool_zh"
