@@ -100,10 +100,11 @@ def test_the_rows_the_link_check_finds_are_the_rows_looked_up_on_the_checked_tab
     # caching the check keeps them and adds the label points; nothing is looked up again
     entry = sample_copy.parent / "entry"
     cache.store(found, entry)
-    with np.load(entry / cache.POSITIONS_FILE) as stored:
-        assert sorted(stored.files) == sorted([*ROW_POSITIONS, *POINTS])
-        for name in ROW_POSITIONS:
-            np.testing.assert_array_equal(stored[name], looked_up[name])
+    stored = cache.stored_positions(entry)
+    assert sorted(stored) == sorted([*ROW_POSITIONS, *POINTS])
+    for name in ROW_POSITIONS:
+        np.testing.assert_array_equal(stored[name], looked_up[name])
+        assert not stored[name].flags.writeable  # read from the file's map, never written through
 
 
 @pytest.mark.slow

@@ -37,7 +37,7 @@ from helpers.io.check import CheckResult, check_folder
 from helpers.io.positions import parcel_label_points, row_positions, rows_and_needs
 from helpers.io.schema import TRACE
 
-CACHE_FORMAT = 3  # 3: LZ4, dictionaries for text columns only
+CACHE_FORMAT = 4  # 3: LZ4, dictionaries for text columns only; 4: row positions one .npy file each
 PARQUET_COMPRESSION = "lz4"
 HASH_THREADS = 2
 # the input files' digest: SHA-256 runs on the CPU's SHA instructions where it has them (1.2 GB/s
@@ -49,7 +49,7 @@ KEEP_ENTRIES = 6  # most recently used checked folders kept
 # Every module of these packages can change what a check finds or caches (readers, rules, CRS,
 # label points): the cache key covers their whole source, so no module can be left out by hand.
 CHECK_PACKAGES = ("core", "io")
-POSITIONS_FILE = "_positions.npz"
+POSITIONS_DIR = "_positions"  # one .npy file per array, memory-mapped when read
 PROBLEM_FIELDS = fields(Problem)
 DIGESTS_FILE = "input_digests.json"  # in CACHE_DIR, beside inputs/
 DIGESTS_KEPT = 2_000  # remembered file digests (the most recent)
@@ -179,7 +179,9 @@ def store(check: CheckResult, entry: Path) -> None:
                 job.result()
             check.positions = {**check.positions, **found, **points.result()}  # the caller's check too
         if check.positions:
-            np.savez(tmp / POSITIONS_FILE, **check.positions)  # type: ignore[arg-type]  # numpy stubs type **kwds as bool
+            (tmp / POSITIONS_DIR).mkdir()
+            for name, values in check.positions.items():
+                np.save(tmp / POSITIONS_DIR / f"{name}.npy", values)
         meta = {
             "folder": str(check.folder),
             # each field as it is (JSON writes the rows tuple as a list); asdict would deep-copy every row number
@@ -250,15 +252,13 @@ def fetch(
         excluded = excluded[excluded["table"].isin(names)].reset_index(drop=True)
         read_counts = {n: v for n, v in read_counts.items() if n in names}
     found = {}
-    if (entry / POSITIONS_FILE).is_file():
-        with np.load(entry / POSITIONS_FILE) as stored:
-            for name in stored.files:
-                rows, needs = rows_and_needs(name)
-                if (needs - {rows}) & kept_rows.keys():  # row numbers into a table read in part: not valid
-                    continue
-                values = stored[name][kept_rows[rows]] if rows in kept_rows else stored[name]
-                if needs <= frames.keys() and len(values) == len(frames[rows]):
-                    found[name] = values
+    for name, stored in stored_positions(entry).items():
+        rows, needs = rows_and_needs(name)
+        if (needs - {rows}) & kept_rows.keys():  # row numbers into a table read in part: not valid
+            continue
+        values = stored[kept_rows[rows]] if rows in kept_rows else stored
+        if needs <= frames.keys() and len(values) == len(frames[rows]):
+            found[name] = values
     os.utime(entry)  # recently used
     return CheckResult(
         Path(meta["folder"]),
@@ -270,6 +270,17 @@ def fetch(
         read_counts,
         found,
     )
+
+
+def stored_positions(entry: Path) -> dict[str, np.ndarray]:
+    """The row positions and label points ``store`` wrote into ``entry``, by name: read-only arrays
+    on the files' memory maps, so that only the pages a run touches are read (a re-run at 1,000,000
+    parcels read 57 MB from one .npz archive first, 0.08 s). Writing into one raises an error; the
+    map stays valid when the entry is pruned meanwhile (POSIX)."""
+    folder = entry / POSITIONS_DIR
+    if not folder.is_dir():
+        return {}
+    return {path.stem: np.asarray(np.load(path, mmap_mode="r")) for path in sorted(folder.glob("*.npy"))}
 
 
 def without_outlines(path: Path, columns: list[str] | None) -> gpd.GeoDataFrame:
@@ -334,6 +345,7 @@ __all__ = [
     "fetch",
     "hash_sources",
     "without_outlines",
+    "stored_positions",
     "store",
     "prune",
     "inputs_dir",
