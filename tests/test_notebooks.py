@@ -121,6 +121,25 @@ def test_low_efficiency_notebook_non_default_thresholds(tmp_path, sample):
 TRACKER_NB = paths.NOTEBOOKS_DIR / "00_task_tracker.ipynb"
 
 
+def zlib_levels(executed) -> set[int]:
+    """The zlib level class (0 fastest, 1 fast, 2 default, 3 best; RFC 1950's FLEVEL) of every PNG
+    chart in the executed notebook, from the first IDAT chunk's header."""
+    import base64
+    import struct
+
+    levels = set()
+    for cell in nbformat.read(executed, as_version=4).cells:
+        for output in cell.get("outputs", []):
+            png = output.get("data", {}).get("image/png")
+            if not png:
+                continue
+            data, at = base64.b64decode(png), 8
+            while data[at + 4 : at + 8] != b"IDAT":
+                at += 12 + struct.unpack(">I", data[at : at + 4])[0]
+            levels.add(data[at + 9] >> 6)
+    return levels
+
+
 def test_tracker_single_task(tmp_path):
     out = tmp_path / "t.ipynb"
     pm.execute_notebook(
@@ -134,6 +153,7 @@ def test_tracker_single_task(tmp_path):
     assert 'id=\\"task-07\\"' in shown or 'id="task-07"' in shown
     assert "task-08" not in shown and "task-06" not in shown
     assert "加速重大科技成果产业化" in shown and "区经科局" in shown and glyph_warnings(out) == []
+    assert zlib_levels(out) == {1}  # the charts compressed at style.PNG_COMPRESS_LEVEL (3), not Pillow's 6
 
 
 SCENARIO_NB = paths.NOTEBOOKS_DIR / "04_scenario.ipynb"
