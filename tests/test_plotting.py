@@ -54,7 +54,8 @@ def test_without_the_font_glyphs_go_missing():
         assert render(fig)
 
 
-def test_every_chart_type_renders_without_missing_glyphs(ev, sample):
+def every_chart_type(ev, sample) -> list:
+    """One figure of every chart and map type the reports draw."""
     e = ev.evaluated
     rated = ev.parcels[ev.parcels["tax_per_mu"].notna()]
     figs = [
@@ -138,8 +139,42 @@ def test_every_chart_type_renders_without_missing_glyphs(ev, sample):
             True,
         ),
     ]
-    for fig in figs:
+    return figs
+
+
+def test_every_chart_type_renders_without_missing_glyphs(ev, sample):
+    for fig in every_chart_type(ev, sample):
         assert render(fig) == []
+
+
+def test_remembered_font_metrics_draw_the_same_bytes(ev, sample):
+    """``text_metrics`` (installed by ``setup_plotting`` on matplotlib 3.11) changes no pixel: every
+    chart and map type, drawn as a notebook shows it (PNG, tight crop), is the same bytes with the
+    font metrics remembered and measured anew on every layout; and they are remembered."""
+    import io
+
+    from helpers.viz import text_metrics
+
+    def drawn() -> list[bytes]:
+        out = []
+        for fig in every_chart_type(ev, sample):
+            buffer = io.BytesIO()
+            fig.savefig(buffer, format="png", bbox_inches="tight")
+            plt.close(fig)
+            out.append(buffer.getvalue())
+        return out
+
+    assert text_metrics.install() == matplotlib.__version__.startswith(text_metrics.CHECKED_VERSIONS)
+    text_metrics.font_height_metrics.cache_clear()
+    remembered = drawn()
+    assert text_metrics.font_height_metrics.cache_info().hits > 100 or not text_metrics.install()
+    text_metrics.uninstall()
+    try:
+        measured = drawn()
+    finally:
+        text_metrics.install()
+    assert len(remembered) == len(measured) == 12
+    assert [i for i, (a, b) in enumerate(zip(remembered, measured)) if a != b] == []
 
 
 def test_footer_says_synthetic():

@@ -14,4 +14,5 @@ Modules:
 - ``interactive``    offline folium/Leaflet parcel maps: views (class, clearance, hot spots), 街道 lines, search
 - ``qgis_style``     the QGIS style (QML) of the parcel layer, stored in its GeoPackage
 - ``svg_map``        small parcel maps as inline SVG, for the enterprise portraits
+- ``text_metrics``   a font's height metrics for Agg text layout, found once per font, size and dpi
 """
