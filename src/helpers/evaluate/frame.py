@@ -101,7 +101,7 @@ def evaluate_frame(frame: pd.DataFrame, method: Method, codes: list[str] | None 
         taken |= members_mask
         members_at.append(np.flatnonzero(members_mask))
     # an optional indicator input the folder lacks is an empty column (io.dataset.with_optional_columns)
-    jobs = [(frame[pool_columns(pool)].iloc[at], pool) for pool, at in zip(method.pools, members_at)]
+    jobs = [(rows_of(frame, pool_columns(pool), at), pool) for pool, at in zip(method.pools, members_at)]
     frames, benches = [], []
     for (members, pool), (scored, bench) in zip(jobs, _scored_pools(jobs)):
         frames.append(scored)
@@ -134,6 +134,13 @@ def _placed(frames: list[pd.DataFrame], members_at: list[np.ndarray], pools: tup
     placed["pool"] = labels_at([p.id for p in pools], pool_of_row, "str")
     placed["pool_zh"] = labels_at([p.zh for p in pools], pool_of_row, "str")
     return placed[[*columns, "pool_zh"]]
+
+
+def rows_of(frame: pd.DataFrame, columns: list[str], at: np.ndarray) -> pd.DataFrame:
+    """``frame[columns].iloc[at]`` (labels and dtypes kept), each column's rows taken once:
+    selecting the columns first copied every row of them before the members' rows were taken (the
+    three pools' members at a million enterprises: 35–40 ms that way, 18–22 ms this way)."""
+    return pd.DataFrame({c: frame[c].array.take(at) for c in columns}, index=frame.index[at], copy=False)
 
 
 def _scored_pools(jobs: list[tuple[pd.DataFrame, Pool]]) -> list[tuple[pd.DataFrame, pd.DataFrame]]:
