@@ -11,6 +11,7 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 
 from helpers.core.geography import load_boundary  # noqa: E402
+from helpers.core.memory import reuse_freed_memory  # noqa: E402
 from helpers.evaluate.frame import enterprise_year_frame, evaluate_frame  # noqa: E402
 from helpers.evaluate.methods import load_method  # noqa: E402
 from helpers.evaluate.zones import dataset_zone_totals  # noqa: E402
@@ -53,6 +54,7 @@ def run_ours(folder: Path, year: int, stages: Stages, first: bool) -> dict:
     ``make evaluate`` does them. ``MUJUN_CACHE_DIR`` says where the cache is (the benchmark gives each
     of its runs a cache of its own and empties it before a first run)."""
     folder = folder.resolve()
+    reuse_freed_memory()  # as make evaluate does (helpers.scale.cli.main)
     if first:
         with stages.stage("ours: read and parse every file of the folder (first run)") as note:
             cfg = settings()

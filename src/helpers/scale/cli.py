@@ -17,6 +17,7 @@ from pathlib import Path
 import pandas as pd
 
 from helpers.core import paths
+from helpers.core.memory import reuse_freed_memory
 from helpers.evaluate.frame import enterprise_year_frame, evaluate_frame
 from helpers.evaluate.land import LAND_BASES
 from helpers.evaluate.methods import load_method
@@ -99,6 +100,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--scheduler", default=None, help="dask: address of a running scheduler (tcp://host:8786)")
     ap.add_argument("--out", default=None, help="output folder (default reports/scale_<engine>_<year>)")
     a = ap.parse_args(argv)
+    reuse_freed_memory()  # a command that loads and evaluates a whole folder (helpers.core.memory)
     t0 = time.perf_counter()
     result = evaluate_at_scale(
         paths.resolve(a.data_dir, Path.cwd()), a.year, a.method, a.streets, a.engine, a.workers, a.scheduler, a.land_basis
