@@ -140,6 +140,27 @@ def zlib_levels(executed) -> set[int]:
     return levels
 
 
+def test_a_researchers_own_figure_formats_are_left_alone(tmp_path):
+    """``setup_plotting`` compresses PNG charts harder, and only those: a notebook whose kernel shows
+    figures as SVG keeps showing SVG (no PNG options handed to the SVG writer, no error)."""
+    nb = nbformat.v4.new_notebook()
+    nb.cells = [
+        nbformat.v4.new_code_cell(  # what %config InlineBackend.figure_formats sets
+            "from matplotlib_inline.backend_inline import InlineBackend\nInlineBackend.instance().figure_formats = {'svg'}"
+        ),
+        nbformat.v4.new_code_cell(
+            "from helpers.viz.style import setup_plotting\nimport matplotlib.pyplot as plt\nsetup_plotting()\n"
+            "fig, ax = plt.subplots()\nax.plot([1, 2], [3, 4])\nax.set_title('亩均税收')\nfig"
+        ),
+    ]
+    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    source, out = tmp_path / "svg.ipynb", tmp_path / "svg_out.ipynb"
+    nbformat.write(nb, source)
+    pm.execute_notebook(str(source), str(out), kernel_name="python3", progress_bar=False, cwd=str(paths.PROJECT_ROOT))
+    shown = [o.get("data", {}) for o in nbformat.read(out, as_version=4).cells[1].outputs]
+    assert any("image/svg+xml" in d for d in shown) and not any("image/png" in d for d in shown)
+
+
 def test_tracker_single_task(tmp_path):
     out = tmp_path / "t.ipynb"
     pm.execute_notebook(

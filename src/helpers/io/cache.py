@@ -275,12 +275,14 @@ def fetch(
 def stored_positions(entry: Path) -> dict[str, np.ndarray]:
     """The row positions and label points ``store`` wrote into ``entry``, by name: read-only arrays
     on the files' memory maps, so that only the pages a run touches are read (a re-run at 1,000,000
-    parcels read 57 MB from one .npz archive first, 0.08 s). Writing into one raises an error; the
-    map stays valid when the entry is pruned meanwhile (POSIX)."""
+    parcels read 57 MB from one .npz archive first, 0.08 s). Writing into one raises an error. On
+    POSIX a map stays valid when another process prunes the entry meanwhile; Windows locks a mapped
+    file against deletion, so there the arrays are read whole instead."""
     folder = entry / POSITIONS_DIR
     if not folder.is_dir():
         return {}
-    return {path.stem: np.asarray(np.load(path, mmap_mode="r")) for path in sorted(folder.glob("*.npy"))}
+    mapped = os.name == "posix"
+    return {path.stem: np.asarray(np.load(path, mmap_mode="r" if mapped else None)) for path in sorted(folder.glob("*.npy"))}
 
 
 def without_outlines(path: Path, columns: list[str] | None) -> gpd.GeoDataFrame:

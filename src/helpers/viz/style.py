@@ -136,13 +136,16 @@ def setup_plotting(dpi: int = 110) -> None:
 
     Inside a kernel the inline backend is switched on, whatever ``MPLBACKEND`` says, so that
     figures are embedded in the notebook (and its HTML) rather than drawn nowhere; their PNG is
-    compressed at ``PNG_COMPRESS_LEVEL`` (the backend's other settings, the tight crop, kept)."""
+    compressed at ``PNG_COMPRESS_LEVEL`` (the backend's other settings, the tight crop and the
+    formats, kept; where a user chose other formats than PNG, nothing is changed)."""
     if in_kernel():
         from IPython import get_ipython
-        from matplotlib_inline.backend_inline import set_matplotlib_formats
+        from matplotlib_inline.backend_inline import InlineBackend, set_matplotlib_formats
 
         get_ipython().run_line_magic("matplotlib", "inline")
-        set_matplotlib_formats("png", pil_kwargs={"compress_level": PNG_COMPRESS_LEVEL})
+        formats = set(InlineBackend.instance().figure_formats)
+        if formats <= {"png", "retina", "png2x"}:  # a user's SVG, PDF or JPEG settings are left as they are
+            set_matplotlib_formats(*sorted(formats), pil_kwargs={"compress_level": PNG_COMPRESS_LEVEL})
     font_manager.fontManager.addfont(str(cjk_font_path()))
     text_metrics.install()  # the same pixels, drawn sooner (helpers.viz.text_metrics)
     apply_theme()
