@@ -27,21 +27,20 @@ KEEP_FREED_BYTES = 2**31 - 1  # free memory at a heap's top kept up to this (mal
 
 
 @cache
-def _glibc(name: str):
-    """glibc's function ``name``, or None where the C library has none."""
+def _glibc(name: str, *argtypes):
+    """glibc's function ``name`` taking ``argtypes`` and giving an int, typed once; None where the C
+    library has none."""
     try:
-        libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6")
-        return getattr(libc, name)
+        function = getattr(ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6"), name)
     except (OSError, AttributeError):
         return None
+    function.argtypes = list(argtypes)
+    function.restype = ctypes.c_int
+    return function
 
 
 def _malloc_trim():
-    trim = _glibc("malloc_trim")
-    if trim is not None:
-        trim.argtypes = [ctypes.c_size_t]
-        trim.restype = ctypes.c_int
-    return trim
+    return _glibc("malloc_trim", ctypes.c_size_t)
 
 
 def release_freed_memory() -> bool:
@@ -54,11 +53,9 @@ def reuse_freed_memory() -> bool:
     """From now on, serve blocks below ``REUSE_BELOW_BYTES`` from glibc's heaps and keep freed memory
     there for the next blocks (see the module); True when glibc took both settings. For a command
     that loads, checks or evaluates a large folder (``make evaluate``, the benchmark's runs of ours)."""
-    mallopt = _glibc("mallopt")
+    mallopt = _glibc("mallopt", ctypes.c_int, ctypes.c_int)
     if mallopt is None:
         return False
-    mallopt.argtypes = [ctypes.c_int, ctypes.c_int]
-    mallopt.restype = ctypes.c_int
     return bool(mallopt(M_MMAP_THRESHOLD, REUSE_BELOW_BYTES)) and bool(mallopt(M_TRIM_THRESHOLD, KEEP_FREED_BYTES))
 
 
