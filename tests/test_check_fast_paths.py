@@ -224,11 +224,69 @@ def test_freed_memory_is_reused_for_the_next_arrays_where_glibc_is_the_allocator
     if platform.system() != "Linux" or platform.libc_ver()[0] != "glibc":
         pytest.skip("glibc only")
 
-    def faults(mode: str) -> int:
-        run = subprocess.run([sys.executable, "-c", REUSE_PROBE, mode], capture_output=True, text=True, check=True)
+    def faults(mode: str) -> int:  # both in small pages: huge pages would count 512 pages as one fault
+        env = {**os.environ, "NUMPY_MADVISE_HUGEPAGE": "0"}
+        run = subprocess.run([sys.executable, "-c", REUSE_PROBE, mode], capture_output=True, text=True, check=True, env=env)
         return int(run.stdout)
 
     assert faults("reuse") * 3 < faults("plain")
+
+
+HUGE_PAGE_PROBE = """
+import sys, numpy as np
+from helpers.core import memory
+if sys.argv[1] == "reuse":
+    memory.reuse_freed_memory()
+def huge_kb():
+    for line in open("/proc/self/smaps_rollup"):
+        if line.startswith("AnonHugePages:"):
+            return int(line.split()[1])
+before = huge_kb()
+a = np.ones(64 * 2**20 // 8)  # 64 MiB, touched
+print(huge_kb() - before)
+"""
+
+
+def test_numpy_asks_for_no_huge_pages_after_reuse_freed_memory_unless_told(monkeypatch):
+    """``reuse_freed_memory`` turns numpy's huge-page request off; numpy's own switch in the
+    environment is left to decide."""
+    import numpy as np
+
+    from helpers.core import memory
+
+    module = np._core.multiarray if hasattr(np, "_core") else np.core.multiarray
+    before = module._set_madvise_hugepage(True)
+    try:
+        monkeypatch.delenv("NUMPY_MADVISE_HUGEPAGE", raising=False)
+        memory.reuse_freed_memory()
+        assert module._set_madvise_hugepage(True) is False  # was off
+        monkeypatch.setenv("NUMPY_MADVISE_HUGEPAGE", "1")
+        assert memory.numpy_huge_pages(False) is None
+        assert module._set_madvise_hugepage(True) is True  # left on
+    finally:
+        module._set_madvise_hugepage(before)
+
+
+def test_large_arrays_are_mapped_in_small_pages_after_reuse_freed_memory():
+    """Where Linux gives huge pages only on request (``madvise``), a 64 MiB array gets some in a
+    plain process and none after ``reuse_freed_memory`` (fresh processes)."""
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    setting = Path("/sys/kernel/mm/transparent_hugepage/enabled")
+    if not setting.is_file() or "[madvise]" not in setting.read_text() or not Path("/proc/self/smaps_rollup").is_file():
+        pytest.skip("huge pages are not given on request here")
+    env = {k: v for k, v in os.environ.items() if k != "NUMPY_MADVISE_HUGEPAGE"}
+
+    def huge_kb(mode: str) -> int:
+        run = subprocess.run([sys.executable, "-c", HUGE_PAGE_PROBE, mode], capture_output=True, text=True, check=True, env=env)
+        return int(run.stdout)
+
+    plain = huge_kb("plain")
+    if plain == 0:
+        pytest.skip("the system gave numpy no huge pages just now (memory too fragmented)")
+    assert huge_kb("reuse") == 0
 
 
 def _cells(grid) -> list[list[str]]:
