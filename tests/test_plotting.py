@@ -150,7 +150,7 @@ def test_every_chart_type_renders_without_missing_glyphs(ev, sample):
 def test_remembered_font_metrics_draw_the_same_bytes(ev, sample):
     """``text_metrics`` (installed by ``setup_plotting`` on matplotlib 3.11) changes no pixel: every
     chart and map type, drawn as a notebook shows it (PNG, tight crop), is the same bytes with the
-    font metrics remembered and measured anew on every layout; and they are remembered."""
+    font metrics and text sizes remembered and measured anew on every layout; and they are remembered."""
     import io
 
     from helpers.viz import text_metrics
@@ -166,8 +166,11 @@ def test_remembered_font_metrics_draw_the_same_bytes(ev, sample):
 
     assert text_metrics.install() == matplotlib.__version__.startswith(text_metrics.CHECKED_VERSIONS)
     text_metrics.font_height_metrics.cache_clear()
+    text_metrics.text_size.cache_clear()
     remembered = drawn()
-    assert text_metrics.font_height_metrics.cache_info().hits > 100 or not text_metrics.install()
+    if text_metrics.install():  # laid out on one renderer, drawn on another: the draw's sizes remembered
+        assert text_metrics.font_height_metrics.cache_info().hits > 100
+        assert text_metrics.text_size.cache_info().hits > text_metrics.text_size.cache_info().misses
     text_metrics.uninstall()
     try:
         measured = drawn()
@@ -175,6 +178,27 @@ def test_remembered_font_metrics_draw_the_same_bytes(ev, sample):
         text_metrics.install()
     assert len(remembered) == len(measured) == 12
     assert [i for i, (a, b) in enumerate(zip(remembered, measured)) if a != b] == []
+
+
+def test_remembered_text_sizes_are_matplotlibs_and_leave_mathtext_to_it():
+    """A plain line's size is matplotlib's own measure, on any Agg renderer of the dpi, at any size;
+    mathtext is measured by matplotlib itself."""
+    from matplotlib.backends.backend_agg import RendererAgg
+    from matplotlib.font_manager import FontProperties
+
+    from helpers.viz import text_metrics
+
+    style.setup_plotting()
+    if not text_metrics.install():
+        pytest.skip("installed on matplotlib 3.11 only")
+    cases = [("0", False, 8), ("亩均税收（万元/亩）2023", False, 10), ("$x^2$ 亩", True, 12), ("", False, 9)]
+    sizes = {}
+    for dpi in (72, 110):
+        ours = [RendererAgg(400, 300, dpi).get_text_width_height_descent(t, FontProperties(size=z), m) for t, m, z in cases]
+        theirs = [text_metrics._MEASURE_TEXT(RendererAgg(300, 200, dpi), t, FontProperties(size=z), m) for t, m, z in cases]
+        assert ours == theirs
+        sizes[dpi] = ours
+    assert sizes[72][1] != sizes[110][1]  # the dpi is part of the key
 
 
 def test_footer_says_synthetic():

@@ -1,22 +1,31 @@
-"""A font's height metrics for text laid out on the Agg canvas, found once per font, size and dpi.
+"""Font and text measurements for text laid out on the Agg canvas, found once per font, size and dpi.
 
-Matplotlib 3.11 measures a font's ascent, descent and line gap every time it lays a text out
-(``Text._get_layout``): it finds the font files for the text's properties (one ``findfont`` per
-family of the house style's two, each reading five rcParams) and reads the font's OS/2 (or hhea)
-and head tables again. A chart lays each tick label out several times (the tight layout, the tight
-crop, the draw): on the default report this was 4 % of the kernels' CPU, and 12–15 % of drawing the
-tracker's fifteen task charts (4.0–4.3 s, 3.5–3.6 s with ``install``).
+Matplotlib 3.11 measures again and again what does not change:
 
-A renderer may answer that question itself (``_get_font_height_metrics(prop)``; matplotlib's PDF
-and PostScript renderers do). ``install`` gives the Agg renderer one that computes the same three
+- a font's ascent, descent and line gap, every time it lays a text out (``Text._get_layout``): it
+  finds the font files for the text's properties (one ``findfont`` per family of the house style's
+  two, each reading five rcParams) and reads the font's OS/2 (or hhea) and head tables again. On the
+  default report this was 4 % of the kernels' CPU, and 12–15 % of drawing the tracker's fifteen task
+  charts (4.0–4.3 s, 3.5–3.6 s with ``install``).
+- the size of each line of text. Matplotlib remembers it per renderer, but a notebook's chart is
+  laid out on one renderer (the tight layout, the tight crop) and drawn on another (the cropped
+  canvas is a new size), so every text is shaped by FreeType once more for the draw, and again in
+  every chart for the same tick labels. Shaping costs 15–30 µs a character in 3.11 (each glyph
+  loaded and hinted anew; a CJK line of 50 characters takes 2–3 ms).
+
+A renderer may answer the first question itself (``_get_font_height_metrics(prop)``; matplotlib's
+PDF and PostScript renderers do). ``install`` gives the Agg renderer one that computes the same three
 numbers in the same way, and remembers them by the font properties, the renderer's dpi (the
 figure's, which ``_get_layout`` uses: every Agg renderer is made at the figure's dpi), the generic
-families of rcParams and the number of fonts registered (``findfont`` depends on both). The same
-numbers, so the same pixels: tests/test_plotting.py compares the PNG bytes of every chart and map
-type drawn with and without it.
+families of rcParams and the number of fonts registered (``findfont`` depends on both). For the
+second, it puts a cache shared by every Agg renderer before ``get_text_width_height_descent`` for
+plain text (mathtext and TeX go to matplotlib's own method), keyed by the text, the font properties,
+the dpi and every setting the measurement reads (the families, the fonts registered, hinting,
+kerning factor, last-resort font). The same numbers, so the same pixels: tests/test_plotting.py
+compares the PNG bytes of every chart and map type drawn with and without it.
 
-It is installed only on matplotlib 3.11 (where ``_get_layout`` asks for it and the answer is known
-to be the same), and never over a method the renderer has of its own.
+It is installed only on matplotlib 3.11 (where ``_get_layout`` asks for the metrics and the
+measurement is the one reproduced here), and never over a method the renderer has of its own.
 """
 
 from __future__ import annotations
@@ -25,10 +34,10 @@ import functools
 from typing import Any
 
 import matplotlib as mpl
-from matplotlib.backends.backend_agg import RendererAgg
+from matplotlib.backends.backend_agg import RendererAgg, get_hinting_flag
 from matplotlib.font_manager import FontProperties, fontManager, get_font
 
-CHECKED_VERSIONS = ("3.11.",)  # matplotlib versions whose _get_layout this reproduces
+CHECKED_VERSIONS = ("3.11.",)  # matplotlib versions whose _get_layout and text measurement this reproduces
 GENERIC_FAMILIES = ("font.serif", "font.sans-serif", "font.cursive", "font.fantasy", "font.monospace")
 # where _get_layout reads the metrics: the typographic ones, else the horizontal header's
 TABLES = (("OS/2", "sTypoLineGap", "sTypoAscender", "sTypoDescender"), ("hhea", "lineGap", "ascent", "descent"))
@@ -49,20 +58,61 @@ def font_height_metrics(prop: FontProperties, dpi: float, families: tuple, fonts
     return None, None, None
 
 
-def _agg_font_height_metrics(renderer: RendererAgg, prop: FontProperties) -> tuple:
+def _families() -> tuple:
     rc: Any = mpl.rcParams  # the stubs accept literal keys only
-    families = tuple(tuple(rc[k]) for k in GENERIC_FAMILIES)
-    return font_height_metrics(prop.copy(), renderer.dpi, families, len(fontManager.ttflist) + len(fontManager.afmlist))
+    return tuple(tuple(rc[k]) for k in GENERIC_FAMILIES)
+
+
+def _fonts_registered() -> int:
+    return len(fontManager.ttflist) + len(fontManager.afmlist)
+
+
+def _agg_font_height_metrics(renderer: RendererAgg, prop: FontProperties) -> tuple:
+    return font_height_metrics(prop.copy(), renderer.dpi, _families(), _fonts_registered())
+
+
+@functools.lru_cache(maxsize=65536)
+def text_size(text: str, prop: FontProperties, dpi: float, settings: tuple) -> tuple[float, float, float]:
+    """Width, height and descent (pixels at ``dpi``) of one line of plain ``text`` in the font
+    ``prop`` finds, as ``RendererAgg.get_text_width_height_descent`` computes them (the renderer
+    adds nothing but its dpi). ``settings`` (``_measure_settings``) only keys the cache."""
+    font = get_font(fontManager._find_fonts_by_props(prop))
+    font.clear()
+    font.set_size(prop.get_size_in_points(), dpi)
+    font.set_text(text, 0.0, flags=get_hinting_flag())
+    width, height = font.get_width_height()  # of the unrotated line, in 64ths of a pixel
+    return width / 64.0, height / 64.0, font.get_descent() / 64.0
+
+
+def _measure_settings() -> tuple:
+    """What a measurement reads besides the text, the font properties and the dpi: the generic
+    families and the fonts registered (which font files ``prop`` finds), hinting, the kerning factor
+    and whether FreeType's last-resort font stands in for missing glyphs."""
+    rc: Any = mpl.rcParams
+    return (_families(), _fonts_registered(), rc["text.hinting"], rc["text.kerning_factor"], rc["font.enable_last_resort"])
+
+
+_MEASURE_TEXT = RendererAgg.get_text_width_height_descent  # matplotlib's own, for mathtext and TeX
+
+
+def _agg_text_width_height_descent(renderer: RendererAgg, s: str, prop: FontProperties, ismath: Any) -> tuple:
+    if ismath is not False:
+        return _MEASURE_TEXT(renderer, s, prop, ismath)
+    return text_size(s, prop.copy(), renderer.dpi, _measure_settings())
 
 
 def install() -> bool:
-    """Give ``RendererAgg`` the remembered metrics (see the module); whether they are in place."""
+    """Give ``RendererAgg`` the remembered metrics and text sizes (see the module); whether they are
+    in place."""
     current = getattr(RendererAgg, "_get_font_height_metrics", None)
     if current is _agg_font_height_metrics:
         return True
     if current is not None or not mpl.__version__.startswith(CHECKED_VERSIONS):
         return False
+    if RendererAgg.get_text_width_height_descent is not _MEASURE_TEXT:  # someone else's: left alone
+        return False
     RendererAgg._get_font_height_metrics = _agg_font_height_metrics  # type: ignore[attr-defined]
+    RendererAgg.get_text_width_height_descent = _agg_text_width_height_descent  # type: ignore[method-assign]
     return True
 
 
@@ -70,6 +120,8 @@ def uninstall() -> None:
     """Take them away again (the tests draw with and without them)."""
     if getattr(RendererAgg, "_get_font_height_metrics", None) is _agg_font_height_metrics:
         del RendererAgg._get_font_height_metrics  # type: ignore[attr-defined]
+    if RendererAgg.get_text_width_height_descent is _agg_text_width_height_descent:
+        RendererAgg.get_text_width_height_descent = _MEASURE_TEXT  # type: ignore[method-assign]
 
 
-__all__ = ["install", "uninstall", "font_height_metrics", "CHECKED_VERSIONS"]
+__all__ = ["install", "uninstall", "font_height_metrics", "text_size", "CHECKED_VERSIONS"]
