@@ -26,9 +26,10 @@ PAGES = sorted(paths.NOTEBOOKS_DIR.glob("*.ipynb"))
 PROBE = r"""
 import sys, os, json, signal, threading, warnings, logging, gc
 preloaded = "pandas" in sys.modules
+shared = all(name in sys.modules for name in SHARED)
 frozen = gc.get_freeze_count()
 import importlib
-for name in MODULES:  # as the pages do; some names are functions (``from m import f``), not modules
+for name in MODULES:  # as the pages do (their tables: pandas' Styler); some names are functions, not modules
     try:
         importlib.import_module(name)
     except ImportError:
@@ -60,13 +61,14 @@ seen = {
     "modules": sorted(sys.modules),
     "garbage collector": (gc.isenabled(), gc.get_threshold()),
 }
-print(json.dumps({"preloaded": preloaded, "frozen": frozen, "seen": seen}))
+print(json.dumps({"preloaded": preloaded, "shared": shared, "frozen": frozen, "seen": seen}))
 """
 
 
 def probe_notebook(folder: Path, source: str | None = None) -> Path:
     """A notebook of one cell, ``source`` (default: ``PROBE`` importing what the pages import)."""
-    source = source or PROBE.replace("MODULES", repr(kernels.notebook_imports(PAGES)))
+    shared = list(kernels.SHARED_LIBRARIES)
+    source = source or PROBE.replace("MODULES", repr([*kernels.notebook_imports(PAGES), *shared])).replace("SHARED", repr(shared))
     nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(source)])
     nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
     path = folder / "probe.ipynb"
@@ -97,6 +99,7 @@ def test_a_forked_kernel_sees_what_a_started_kernel_sees(tmp_path):
         assert socket_path is not None
         forked = run_probe(tmp_path / "forked", socket_path)
     assert (started["preloaded"], forked["preloaded"]) == (False, True)
+    assert (started["shared"], forked["shared"]) == (False, True)  # pandas' Styler: imported once, by the server
     assert started["frozen"] == 0 and forked["frozen"] > 100_000  # the server's imports: some 300,000 objects
     differences = {k: (v, forked["seen"][k]) for k, v in started["seen"].items() if forked["seen"][k] != v}
     assert differences == {}

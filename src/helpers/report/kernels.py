@@ -3,8 +3,9 @@ process that imported the libraries and page modules once.
 
 A report runs seven notebooks, each in a fresh kernel that starts Python and ipykernel (0.5 s) and
 imports pandas, geopandas, matplotlib and its page module (0.8–1.7 s): on the sample about a quarter of
-the notebooks' own time. A server imports ipykernel and the modules the notebooks import
-(``notebook_imports``) once, then forks a kernel for each notebook on request. The kernel is the same
+the notebooks' own time. A server imports ipykernel, the modules the notebooks import
+(``notebook_imports``) and the libraries most pages load when they first show a table
+(``SHARED_LIBRARIES``) once, then forks a kernel for each notebook on request. The kernel is the same
 ipykernel with the same connection file, working folder, environment and command-line arguments that a
 started one would have; only the imports are done already (tests/test_kernels.py runs a probe notebook
 both ways and compares what it sees). The server imports with the garbage collector off and freezes what
@@ -74,6 +75,10 @@ MATPLOTLIB_INLINE = "module://matplotlib_inline.backend_inline"
 SOCKET_NAME = "kernels.sock"
 PARENT_CHECK_S = 1.0  # how often the server checks that the runner still lives (seconds)
 MAX_SOCKET_PATH = 100  # AF_UNIX paths are limited to 104–108 bytes
+# libraries the pages import only when they first show something, but most pages do: imported once
+# by the server rather than in six kernels of seven (pandas' Styler, and jinja2 with it: 0.6–0.8 s of
+# the kernels' CPU per report, sampled)
+SHARED_LIBRARIES = ("pandas.io.formats.style",)
 
 
 def kernel_environment() -> dict[str, str]:
@@ -249,7 +254,7 @@ def _fork_kernel(request: dict, listener: socket.socket, connection: socket.sock
 
 
 def serve(listener_fd: int, modules: list[str]) -> None:
-    """Import ipykernel and ``modules``, then fork a kernel for each request on the listening socket
+    """Import ipykernel, ``modules`` and ``SHARED_LIBRARIES``, then fork a kernel for each request on the listening socket
     ``listener_fd`` (one JSON line: argv, env, cwd) and answer its process id, or why not. The runner
     made the socket before starting the server, so requests made while it imports wait. Ends when
     the runner that started it ends or terminates it."""
@@ -265,7 +270,7 @@ def serve(listener_fd: int, modules: list[str]) -> None:
 
     import ipykernel.kernelapp  # noqa: F401 - what every kernel imports first
 
-    for name in modules:
+    for name in [*modules, *SHARED_LIBRARIES]:
         with contextlib.suppress(Exception):  # the notebook meets the same error in its own cell
             importlib.import_module(name)
     if own_backend:
