@@ -7,10 +7,26 @@ import gc
 import threading
 import time
 from contextlib import contextmanager
+from pathlib import Path
 
 import psutil
 
 SAMPLE_SECONDS = 0.005
+HUGE_PAGES = Path("/sys/kernel/mm/transparent_hugepage/enabled")
+
+
+def memory_state() -> str:
+    """How this machine hands out memory when the benchmark starts, for its note: total, free and
+    page-cache memory (GiB), and when Linux backs memory with 2 MiB pages (``always``, on request:
+    ``madvise``, ``never``). First touches of fresh memory are most of a large run's system time, and
+    their cost moved from one hour to the next on the build machine (docs/scale.md)."""
+    memory = psutil.virtual_memory()
+    gib = 2**30
+    text = f"{memory.total / gib:.0f} GiB, {memory.free / gib:.1f} free, {getattr(memory, 'cached', 0) / gib:.1f} page cache"
+    if HUGE_PAGES.is_file():
+        mode = HUGE_PAGES.read_text().split("[")[-1].split("]")[0]
+        text += f"; transparent huge pages: {mode}"
+    return text
 
 
 class PeakRSS:

@@ -31,7 +31,7 @@ import pandas as pd
 from helpers.core import paths
 
 from .data import bench_folder, bench_root, shapefile_of
-from .measure import Stages
+from .measure import Stages, memory_state
 
 DEFAULT_SIZES = [10_000, 100_000, 1_000_000]
 DEFAULT_SEED = 20220623
@@ -404,6 +404,7 @@ def main(argv: list[str] | None = None) -> int:
             a.workers[0],
         )
         return 0
+    memory_at_start = memory_state()  # first touches of memory: most of a large run's system time
     out = paths.resolve(a.out, Path.cwd())
     out.mkdir(parents=True, exist_ok=True)
     records: list[dict] = []
@@ -456,7 +457,7 @@ def main(argv: list[str] | None = None) -> int:
     extras = totals[~totals["engine"].str.endswith(PATHS) & (totals["engine"] != "ours-outputs")]
     note = (
         f"Synthetic parcels from `helpers.synthetic.sample` (seed {a.seed}, year {a.year}); machine: {os.cpu_count()} cores, "
-        f"Python {sys.version.split()[0]}. Measured by `python -m benchmarks.run {' '.join(argv if argv is not None else sys.argv[1:])}`"
+        f"Python {sys.version.split()[0]}; memory at the start: {memory_at_start}. Measured by `python -m benchmarks.run {' '.join(argv if argv is not None else sys.argv[1:])}`"
         + ("; sizes not run now are kept from the earlier run in the same folder." if a.keep else ".")
         + " The raw files are in the operating system's page cache for every engine alike (each engine reads them in every run)."
     )

@@ -86,7 +86,19 @@ def test_benchmark_compares_both_paths_of_every_engine_like_with_like(tmp_path):
         assert agreement.at[engine, "used_mu_max_rel_diff"] < 1e-9, engine
         assert agreement.at[engine, "tax_10k_yuan_max_rel_diff"] < 1e-9, engine
         assert bool(agreement.at[engine, "n_links_equal"]), engine
-    assert (out / "benchmark.md").read_text(encoding="utf-8").startswith("# Benchmark")
+    text = (out / "benchmark.md").read_text(encoding="utf-8")
+    assert text.startswith("# Benchmark") and "memory at the start: " in text and " GiB, " in text
+
+
+def test_the_note_says_when_linux_gives_huge_pages(tmp_path, monkeypatch):
+    from benchmarks import measure
+
+    setting = tmp_path / "enabled"
+    setting.write_text("always [madvise] never\n")
+    monkeypatch.setattr(measure, "HUGE_PAGES", setting)
+    assert measure.memory_state().endswith("; transparent huge pages: madvise")
+    monkeypatch.setattr(measure, "HUGE_PAGES", tmp_path / "absent")
+    assert "huge pages" not in measure.memory_state() and " GiB, " in measure.memory_state()
 
 
 def _read(path: Path) -> str:
