@@ -22,7 +22,9 @@ def memory_state() -> str:
     their cost moved from one hour to the next on the build machine (docs/scale.md)."""
     memory = psutil.virtual_memory()
     gib = 2**30
-    text = f"{memory.total / gib:.0f} GiB, {memory.free / gib:.1f} free, {getattr(memory, 'cached', 0) / gib:.1f} page cache"
+    text = f"{memory.total / gib:.0f} GiB, {memory.free / gib:.1f} free"
+    if hasattr(memory, "cached"):  # Linux and BSD
+        text += f", {memory.cached / gib:.1f} page cache"
     if HUGE_PAGES.is_file():
         mode = HUGE_PAGES.read_text().split("[")[-1].split("]")[0]
         text += f"; transparent huge pages: {mode}"

@@ -109,8 +109,8 @@ def install() -> bool:
         return True
     if current is not None or not mpl.__version__.startswith(CHECKED_VERSIONS):
         return False
-    if RendererAgg.get_text_width_height_descent is not _MEASURE_TEXT:  # someone else's: left alone
-        return False
+    if RendererAgg.get_text_width_height_descent is not _MEASURE_TEXT or _MEASURE_TEXT.__module__ != RendererAgg.__module__:
+        return False  # a measure someone else set (before this module was imported, or since): left alone
     RendererAgg._get_font_height_metrics = _agg_font_height_metrics  # type: ignore[attr-defined]
     RendererAgg.get_text_width_height_descent = _agg_text_width_height_descent  # type: ignore[method-assign]
     return True
