@@ -166,11 +166,23 @@ def test_remembered_font_metrics_draw_the_same_bytes(ev, sample):
 
     assert text_metrics.install() == matplotlib.__version__.startswith(text_metrics.CHECKED_VERSIONS)
     text_metrics.font_height_metrics.cache_clear()
-    text_metrics.text_size.cache_clear()
-    remembered = drawn()
+    text_metrics.text_sizes.clear()
+    measure = text_metrics._MEASURE_TEXT
+    plain_measured = []  # the plain lines that reach matplotlib's own measure
+
+    def counted(renderer, s, prop, ismath):
+        plain_measured.extend([s] if ismath is False else [])
+        return measure(renderer, s, prop, ismath)
+
+    text_metrics._MEASURE_TEXT = counted
+    try:
+        remembered = drawn()
+    finally:
+        text_metrics._MEASURE_TEXT = measure
     if text_metrics.install():  # laid out on one renderer, drawn on another: the draw's sizes remembered
         assert text_metrics.font_height_metrics.cache_info().hits > 100
-        assert text_metrics.text_size.cache_info().hits > text_metrics.text_size.cache_info().misses
+        sizes = text_metrics.text_sizes
+        assert len(plain_measured) == sizes.misses and sizes.hits > sizes.misses
     text_metrics.uninstall()
     try:
         measured = drawn()
@@ -199,6 +211,37 @@ def test_remembered_text_sizes_are_matplotlibs_and_leave_mathtext_to_it():
         assert ours == theirs
         sizes[dpi] = ours
     assert sizes[72][1] != sizes[110][1]  # the dpi is part of the key
+
+
+def test_remembered_sizes_forget_the_least_recent_and_follow_the_settings():
+    """A size is measured again when the least recently used entry made room, when the font
+    properties or the hinting change, and not otherwise; changing the caller's properties later does
+    not change what was remembered."""
+    from matplotlib.backends.backend_agg import RendererAgg
+    from matplotlib.font_manager import FontProperties
+
+    from helpers.viz import text_metrics
+
+    style.setup_plotting()
+    sizes = text_metrics.RememberedSizes(maxsize=2)
+    renderer = RendererAgg(200, 100, 100)
+    prop = FontProperties(size=10)
+    first = sizes(renderer, "亩均", prop)
+    sizes(renderer, "亩均", prop)
+    sizes(renderer, "税收", prop)
+    assert (sizes.hits, sizes.misses) == (1, 2)
+    sizes(renderer, "亩均", prop)  # now the most recent: "税收" goes when "增加值" comes
+    sizes(renderer, "增加值", prop)
+    sizes(renderer, "亩均", prop)
+    sizes(renderer, "税收", prop)
+    assert (sizes.hits, sizes.misses) == (3, 4)
+    prop.set_size(20)  # the caller's object changed after it was remembered
+    assert sizes(renderer, "亩均", prop) != first and sizes.misses == 5
+    with matplotlib.rc_context({"text.hinting": "none"}):
+        sizes(renderer, "亩均", FontProperties(size=10))
+    assert sizes.misses == 6
+    sizes.clear()
+    assert (sizes.hits, sizes.misses) == (0, 0)
 
 
 def test_footer_says_synthetic():

@@ -18,23 +18,27 @@ PDF and PostScript renderers do). ``install`` gives the Agg renderer one that co
 numbers in the same way, and remembers them by the font properties, the renderer's dpi (the
 figure's, which ``_get_layout`` uses: every Agg renderer is made at the figure's dpi), the generic
 families of rcParams and the number of fonts registered (``findfont`` depends on both). For the
-second, it puts a cache shared by every Agg renderer before ``get_text_width_height_descent`` for
-plain text (mathtext and TeX go to matplotlib's own method), keyed by the text, the font properties,
-the dpi and every setting the measurement reads (the families, the fonts registered, hinting,
-kerning factor, last-resort font). The same numbers, so the same pixels: tests/test_plotting.py
-compares the PNG bytes of every chart and map type drawn with and without it.
+second, it puts a memory shared by every Agg renderer before ``get_text_width_height_descent`` for
+plain text (mathtext and TeX go straight to matplotlib's method): a size not yet known is measured
+by matplotlib's own method, on the renderer that asks, and remembered by the text, the font
+properties, the dpi and every setting the measurement reads (the families, the fonts registered,
+hinting, kerning factor, last-resort font). The same numbers, so the same pixels:
+tests/test_plotting.py compares the PNG bytes of every chart and map type drawn with and without it.
 
-It is installed only on matplotlib 3.11 (where ``_get_layout`` asks for the metrics and the
-measurement is the one reproduced here), and never over a method the renderer has of its own.
+It is installed only on matplotlib 3.11 (where ``_get_layout`` asks for the metrics and computes
+them as reproduced here, and the measure reads nothing of the renderer but its dpi), and never over
+a method the renderer has of its own.
 """
 
 from __future__ import annotations
 
 import functools
+import threading
+from collections import OrderedDict
 from typing import Any
 
 import matplotlib as mpl
-from matplotlib.backends.backend_agg import RendererAgg, get_hinting_flag
+from matplotlib.backends.backend_agg import RendererAgg
 from matplotlib.font_manager import FontProperties, fontManager, get_font
 
 CHECKED_VERSIONS = ("3.11.",)  # matplotlib versions whose _get_layout and text measurement this reproduces
@@ -71,17 +75,40 @@ def _agg_font_height_metrics(renderer: RendererAgg, prop: FontProperties) -> tup
     return font_height_metrics(prop.copy(), renderer.dpi, _families(), _fonts_registered())
 
 
-@functools.lru_cache(maxsize=65536)
-def text_size(text: str, prop: FontProperties, dpi: float, settings: tuple) -> tuple[float, float, float]:
-    """Width, height and descent (pixels at ``dpi``) of one line of plain ``text`` in the font
-    ``prop`` finds, as ``RendererAgg.get_text_width_height_descent`` computes them (the renderer
-    adds nothing but its dpi). ``settings`` (``_measure_settings``) only keys the cache."""
-    font = get_font(fontManager._find_fonts_by_props(prop))
-    font.clear()
-    font.set_size(prop.get_size_in_points(), dpi)
-    font.set_text(text, 0.0, flags=get_hinting_flag())
-    width, height = font.get_width_height()  # of the unrotated line, in 64ths of a pixel
-    return width / 64.0, height / 64.0, font.get_descent() / 64.0
+class RememberedSizes:
+    """Width, height and descent (pixels) of lines of plain text, measured by matplotlib's own
+    ``RendererAgg.get_text_width_height_descent`` the first time and remembered by the text, the
+    font properties, the renderer's dpi (all the measure reads of the renderer) and
+    ``_measure_settings``: the least recently used of ``maxsize`` entries goes first. Shared by
+    every Agg renderer in the process; thread-safe."""
+
+    def __init__(self, maxsize: int) -> None:
+        self.maxsize = maxsize
+        self._sizes: OrderedDict[tuple, tuple[float, float, float]] = OrderedDict()
+        self._lock = threading.Lock()
+        self.hits = self.misses = 0
+
+    def __call__(self, renderer: RendererAgg, text: str, prop: FontProperties) -> tuple[float, float, float]:
+        key = (text, prop.copy(), renderer.dpi, _measure_settings())  # a copy: the caller may change its prop
+        with self._lock:
+            size = self._sizes.get(key)
+            if size is not None:
+                self._sizes.move_to_end(key)
+                self.hits += 1
+                return size
+        size = _MEASURE_TEXT(renderer, text, prop, False)
+        with self._lock:
+            self.misses += 1
+            self._sizes[key] = size
+            if len(self._sizes) > self.maxsize:
+                self._sizes.popitem(last=False)
+        return size
+
+    def clear(self) -> None:
+        """Forget every size (and the counts of hits and misses)."""
+        with self._lock:
+            self._sizes.clear()
+            self.hits = self.misses = 0
 
 
 def _measure_settings() -> tuple:
@@ -92,13 +119,14 @@ def _measure_settings() -> tuple:
     return (_families(), _fonts_registered(), rc["text.hinting"], rc["text.kerning_factor"], rc["font.enable_last_resort"])
 
 
-_MEASURE_TEXT = RendererAgg.get_text_width_height_descent  # matplotlib's own, for mathtext and TeX
+_MEASURE_TEXT = RendererAgg.get_text_width_height_descent  # matplotlib's own: every measurement is its
+text_sizes = RememberedSizes(maxsize=65536)
 
 
 def _agg_text_width_height_descent(renderer: RendererAgg, s: str, prop: FontProperties, ismath: Any) -> tuple:
-    if ismath is not False:
+    if ismath is not False:  # mathtext and TeX: not remembered
         return _MEASURE_TEXT(renderer, s, prop, ismath)
-    return text_size(s, prop.copy(), renderer.dpi, _measure_settings())
+    return text_sizes(renderer, s, prop)
 
 
 def install() -> bool:
@@ -124,4 +152,4 @@ def uninstall() -> None:
         RendererAgg.get_text_width_height_descent = _MEASURE_TEXT  # type: ignore[method-assign]
 
 
-__all__ = ["install", "uninstall", "font_height_metrics", "text_size", "CHECKED_VERSIONS"]
+__all__ = ["install", "uninstall", "font_height_metrics", "text_sizes", "RememberedSizes", "CHECKED_VERSIONS"]
