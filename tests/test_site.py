@@ -100,6 +100,59 @@ def test_visible_text_reads_entities_and_json_escapes_but_not_data_uris():
     assert "企业" in text and "<b>" in text and "5ZCN5a2X" not in text
 
 
+def test_unescape_is_html_unescape_for_common_and_other_references():
+    """The fast path (only the entities html.escape writes, and &nbsp;) and the fallback give what
+    html.unescape gives: references formed by decoding are not decoded again, "&&" in a script does
+    not force the fallback, a reference without its semicolon does."""
+    cases = [
+        "",
+        "a && b",
+        "&quot;&#x27;&#39;&lt;&gt;&nbsp;&amp;",
+        "&amp;lt; &amp;quot; &amp;amp;",
+        "& lt; &;amp; &#; &#x; &",
+        "&lt &amp &ampx &#20013; &#x4e2d; &copy; &Eacute;",
+        "tip: &quot;宗地&quot; &amp;&amp; x<y",
+    ]
+    for text in cases:
+        assert site.unescape(text) == html.unescape(text), text
+    atoms = ["&", "&amp;", "&lt;", "&quot;", "&#x27;", "&nbsp;", "amp;", "lt;", "&#20013;", "&lt", "#", ";", " ", "中", "&&"]
+    for i in range(len(atoms) ** 2):  # every pair and a third, in a fixed order
+        text = atoms[i % len(atoms)] + atoms[i // len(atoms)] + atoms[(i * 7) % len(atoms)]
+        assert site.unescape(text) == html.unescape(text), text
+
+
+def test_data_uris_stand_aside_while_a_site_is_finished_and_come_back_whole(tmp_path):
+    """The charts' data URIs, in a page and in a map frame's document, are written back as they
+    were; neither they nor their stand-ins add a character to the font subset (the same characters
+    are asked for as for the page without them)."""
+    png = "data:image/png;base64," + "iVBORw0KGgoAAAANSUhEUgAAAAEAAAAB" * 50 + "=="
+
+    def page_with(uri: str) -> str:
+        frame_doc = f'<html><head></head><body><img src="{uri}"><a href="https://example.org">站点</a></body></html>'
+        return PAGE.replace("</body>", f'<img src="{uri}"><iframe srcdoc="{html.escape(frame_doc, quote=True)}"></iframe></body>')
+
+    masked, uris = site.without_data_uris(page_with(png))
+    assert uris == [png, png] and png not in masked and site.with_data_uris(masked, uris) == page_with(png)
+    assert site.visible_text(masked) == site.visible_text(page_with(png)) == site.visible_text(page_with(""))
+    asked, written = [], []
+    real_subset = site.font_subset
+    site.font_subset = lambda chars: asked.append(chars) or real_subset(chars)
+    try:
+        for folder, uri in ((tmp_path / "with", png), (tmp_path / "without", "")):
+            folder.mkdir()
+            (folder / "00_page.html").write_text(page_with(uri), encoding="utf-8")
+            (folder / "index.html").write_text("<html><head></head><body><h1>索引</h1></body></html>", encoding="utf-8")
+            site.finish_site(folder, ["00_page.html"], "报告")
+            written.append((folder / "00_page.html").read_text(encoding="utf-8"))
+    finally:
+        site.font_subset = real_subset
+    assert asked[0] == asked[1] and set("站点索引报告") <= set(asked[0])
+    out = written[0]
+    assert out.count(f'<img src="{png}">') == 1 and out.count(html.escape(f'<img src="{png}">', quote=True)) == 1
+    assert "stand-in" not in out and "站点 (example.org)" in html.unescape(out)
+    assert out.replace(png, "") == written[1]
+
+
 def test_status_tables_are_text_with_escaped_labels_and_chips():
     rows = pd.DataFrame(
         {
