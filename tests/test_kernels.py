@@ -236,7 +236,8 @@ def test_a_forked_kernel_that_dies_is_reported_as_a_started_one_is(tmp_path):
 def test_kernels_talk_over_private_unix_sockets_quietly_and_leave_nothing(tmp_path, capfd):
     """Warm or started, a kernel listens on Unix sockets in a folder of its own (0700, a short path),
     not on TCP ports: ipykernel does not warn about unencrypted TCP, no KeyboardInterrupt is logged at
-    shutdown, and the folder is gone afterwards."""
+    shutdown, and the folder is gone afterwards. What the server's imports print stays out of the
+    terminal, as a started kernel's does."""
     manager = kernels.manager_class(None)(kernel_name=runner.KERNEL)
     assert manager.transport == "ipc"
     folder = Path(manager.ip).parent
@@ -256,6 +257,7 @@ def test_kernels_talk_over_private_unix_sockets_quietly_and_leave_nothing(tmp_pa
         assert "42" in (run / "answer.ipynb").read_text(encoding="utf-8")
     err = capfd.readouterr().err
     assert "without encryption" not in err and "KeyboardInterrupt" not in err and "usual way" not in err
+    assert "Debugger warning" not in err  # debugpy's, as the server imports it for the kernels
     assert set(Path(tempfile.gettempdir()).glob("mujun-ipc-*")) == before
 
 

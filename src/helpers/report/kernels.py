@@ -3,9 +3,9 @@ process that imported the libraries and page modules once.
 
 A report runs seven notebooks, each in a fresh kernel that starts Python and ipykernel (0.5 s) and
 imports pandas, geopandas, matplotlib and its page module (0.8–1.7 s): on the sample about a quarter of
-the notebooks' own time. A server imports ipykernel, the modules the notebooks import
-(``notebook_imports``) and the libraries most pages load when they first show a table
-(``SHARED_LIBRARIES``) once, then forks a kernel for each notebook on request. The kernel is the same
+the notebooks' own time. A server imports ipykernel (and the debugger every kernel loads as it starts,
+``KERNEL_LIBRARIES``), the modules the notebooks import (``notebook_imports``) and the libraries most
+pages load when they first show a table (``SHARED_LIBRARIES``) once, then forks a kernel for each notebook on request. The kernel is the same
 ipykernel with the same connection file, working folder, environment and command-line arguments that a
 started one would have; only the imports are done already (tests/test_kernels.py runs a probe notebook
 both ways and compares what it sees). The server imports with the garbage collector off and freezes what
@@ -42,6 +42,7 @@ import ast
 import atexit
 import contextlib
 import gc
+import io
 import json
 import os
 import shutil
@@ -79,6 +80,11 @@ MAX_SOCKET_PATH = 100  # AF_UNIX paths are limited to 104–108 bytes
 # by the server rather than in six kernels of seven (pandas' Styler, and jinja2 with it: 0.6–0.8 s of
 # the kernels' CPU per report, sampled)
 SHARED_LIBRARIES = ("pandas.io.formats.style",)
+# what ipykernel imports as every kernel starts, after the command line is read (its debugger, and with
+# it debugpy: 0.1 s of CPU a kernel), imported by the server too. These set variables in their
+# environment (debugpy: PYDEVD_USE_FRAME_EVAL), which the runner asking for kernels has not: the server
+# takes them out of its own and gives them to each kernel it forks, as the kernel's import would have.
+KERNEL_LIBRARIES = ("ipykernel.debugger",)
 
 
 def kernel_environment() -> dict[str, str]:
@@ -198,6 +204,9 @@ def _launcher_path() -> None:
     sys.path.insert(at, "")
 
 
+_SET_BY_KERNEL_LIBRARIES: dict[str, str] = {}  # the variables the server's import of KERNEL_LIBRARIES set
+
+
 def _run_kernel(request: dict) -> int:
     """In the forked child: become what ``python -m ipykernel_launcher -f FILE`` started by
     jupyter_client would be (own session, the request's folder, environment and arguments), run the
@@ -210,6 +219,8 @@ def _run_kernel(request: dict) -> int:
     os.chdir(cwd)
     os.environ.clear()
     os.environ.update(request["env"])
+    for name, value in _SET_BY_KERNEL_LIBRARIES.items():  # as the kernel's own import of them would
+        os.environ.setdefault(name, value)
     parent = os.getppid()
     os.environ["JPY_PARENT_PID"] = str(parent)  # the kernel ends when the server does
     null = os.open(os.devnull, os.O_RDONLY)  # a started kernel's stdin is a pipe nobody writes to
@@ -254,7 +265,7 @@ def _fork_kernel(request: dict, listener: socket.socket, connection: socket.sock
 
 
 def serve(listener_fd: int, modules: list[str]) -> None:
-    """Import ipykernel, ``modules`` and ``SHARED_LIBRARIES``, then fork a kernel for each request on
+    """Import ipykernel, ``modules``, ``SHARED_LIBRARIES`` and ``KERNEL_LIBRARIES``, then fork a kernel for each request on
     the listening socket ``listener_fd`` (one JSON line: argv, env, cwd) and answer its process id, or
     why not. The runner made the socket before starting the server, so requests made while it imports
     wait. Ends when the runner that started it ends or terminates it."""
@@ -273,6 +284,17 @@ def serve(listener_fd: int, modules: list[str]) -> None:
     for name in [*modules, *SHARED_LIBRARIES]:
         with contextlib.suppress(Exception):  # the notebook meets the same error in its own cell
             importlib.import_module(name)
+    before = dict(os.environ)
+    for name in KERNEL_LIBRARIES:
+        # what they print as they load (debugpy: a warning about frozen modules) a kernel's import
+        # sends to its output stream before any cell, where no one sees it; the kernel meets the same
+        # error as it starts
+        quiet = io.StringIO()
+        with contextlib.suppress(Exception), contextlib.redirect_stdout(quiet), contextlib.redirect_stderr(quiet):
+            importlib.import_module(name)
+    _SET_BY_KERNEL_LIBRARIES.update({k: v for k, v in os.environ.items() if k not in before})
+    for name in _SET_BY_KERNEL_LIBRARIES:
+        del os.environ[name]
     if own_backend:
         del os.environ["MPLBACKEND"]
     # kernels' environments are compared with the server's after its imports: some set variables
