@@ -121,6 +121,13 @@ def test_unescape_is_html_unescape_for_common_and_other_references():
         assert site.unescape(text) == html.unescape(text), text
 
 
+def test_characters_are_distinct_and_in_code_point_order():
+    """What a Python set and a sort give, lone surrogates (from JSON escapes of emoji) included."""
+    texts = ["ba宗地", "", "中a\ud83d亩", "\U0001f600b"]
+    assert site.characters(texts) == "".join(sorted(set("".join(texts))))
+    assert site.characters([]) == ""
+
+
 def test_data_uris_stand_aside_while_a_site_is_finished_and_come_back_whole(tmp_path):
     """The charts' data URIs, in a page and in a map frame's document, are written back as they
     were; neither they nor their stand-ins add a character to the font subset (the same characters

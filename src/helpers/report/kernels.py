@@ -5,14 +5,14 @@ A report runs seven notebooks, each in a fresh kernel that starts Python and ipy
 imports pandas, geopandas, matplotlib and its page module (0.8–1.7 s): on the sample about a quarter of
 the notebooks' own time. A server imports ipykernel (and the debugger every kernel loads as it starts,
 ``KERNEL_LIBRARIES``), the modules the notebooks import (``notebook_imports``) and the libraries most
-pages load when they first show a table (``SHARED_LIBRARIES``) once, then forks a kernel for each notebook on request. The kernel is the same
-ipykernel with the same connection file, working folder, environment and command-line arguments that a
-started one would have; only the imports are done already (tests/test_kernels.py runs a probe notebook
-both ways and compares what it sees). The server imports with the garbage collector off and freezes what
-it imported before it forks (``gc.freeze``, as Python's documentation advises for fork without exec): a
-kernel's collections then leave the 300,000 objects of the imported libraries alone instead of walking
-them, and copying the pages they sit on, again and again: the seven kernels of a report spent 4.0–4.2 s
-collecting, now 1.5–1.8 s.
+pages load when they first show a table (``SHARED_LIBRARIES``) once, then forks a kernel for each
+notebook on request. The kernel is the same ipykernel with the same connection file, working folder,
+environment and command-line arguments that a started one would have; only the imports are done already
+(tests/test_kernels.py runs a probe notebook both ways and compares what it sees). The server imports
+with the garbage collector off and freezes what it imported before it forks (``gc.freeze``, as Python's
+documentation advises for fork without exec): a kernel's collections then leave the 300,000 objects of
+the imported libraries alone instead of walking them, and copying the pages they sit on, again and
+again: the seven kernels of a report spent 4.0–4.2 s collecting, now 1.5–1.8 s.
 
 The runner started as a command (``python -m helpers.report.runner``, ``make report``) starts the
 server before its own imports (``start_shared``, the modules of every notebook in ``notebooks/``), so
@@ -265,9 +265,9 @@ def _fork_kernel(request: dict, listener: socket.socket, connection: socket.sock
 
 
 def serve(listener_fd: int, modules: list[str]) -> None:
-    """Import ipykernel, ``modules``, ``SHARED_LIBRARIES`` and ``KERNEL_LIBRARIES``, then fork a kernel for each request on
-    the listening socket ``listener_fd`` (one JSON line: argv, env, cwd) and answer its process id, or
-    why not. The runner made the socket before starting the server, so requests made while it imports
+    """Import ipykernel, ``modules``, ``SHARED_LIBRARIES`` and ``KERNEL_LIBRARIES``, then fork a kernel
+    for each request on the listening socket ``listener_fd`` (one JSON line: argv, env, cwd) and answer
+    its process id, or why not. The runner made the socket before starting the server, so requests made while it imports
     wait. Ends when the runner that started it ends or terminates it."""
     gc.disable()  # imports make objects that live as long as the server: nothing to collect meanwhile
     parent = os.getppid()
