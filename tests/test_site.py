@@ -204,6 +204,27 @@ def test_a_real_map_frame_loses_foliums_trust_note():
     assert "Trust Notebook" not in out and "srcdoc=" in out
 
 
+def test_a_map_frames_font_comes_after_leaflets_stylesheet():
+    """Leaflet's stylesheet gives ``.leaflet-container`` (layer control, legend) its own fonts; the
+    frame's font rule, of the same specificity, must come after it to win, or every Chinese label in
+    the map's controls is drawn as empty boxes on a machine without a Chinese font."""
+    import folium
+    import geopandas as gpd
+    from shapely.geometry import box
+
+    from helpers.viz.interactive import add_legend, offline_map
+
+    fmap = offline_map(gpd.GeoDataFrame(geometry=[box(120.2, 30.3, 120.4, 30.5)], crs="EPSG:4326"))
+    folium.LayerControl().add_to(fmap)
+    add_legend(fmap)
+    page = f"<html><head><title>x</title></head><body>{fmap._repr_html_()}</body></html>"
+    out = site.finish_page(page, "t", [], "03_low_efficiency.html", "/*font*/")
+    inner = html.unescape(re.search(r'srcdoc="([^"]*)"', out).group(1))
+    assert ".leaflet-container" in inner and inner.count("/*font*/") == 1
+    font_at = inner.index("/*font*/")
+    assert max(m.start() for m in re.finditer(r"\.leaflet-container\s*\{", inner)) < font_at < inner.index("</head>")
+
+
 def test_headings_that_number_themselves_show_their_own_number_in_the_contents():
     page = (
         '<html><body><h1>低效整治</h1><h2 id="s2">2. 宗地分类与出清线</h2><h3 id="s21">2.1 小节</h3>'

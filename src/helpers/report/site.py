@@ -335,12 +335,20 @@ def toc_html(page_html: str) -> str:
 
 
 def with_font_in_frames(page_html: str, style: str) -> str:
-    """Each map frame (``iframe srcdoc``) with the font's style in its own head: a frame is a
-    document of its own and sees none of the page's CSS."""
+    """Each map frame (``iframe srcdoc``) with the font's style last in its own head: a frame is a
+    document of its own and sees none of the page's CSS, and Leaflet's stylesheet in that head sets
+    ``.leaflet-container`` (the layer control, the legend) to Helvetica and Arial, which would win over
+    a rule before it and draw every Chinese label as empty boxes where no Chinese system font is."""
 
     def add(m: re.Match) -> str:
         doc = plain_links(unescape(m.group(2)))
-        doc = doc.replace("<head>", f"<head><style>{style}</style>", 1) if "<head>" in doc else f"<style>{style}</style>" + doc
+        rule = f"<style>{style}</style>"
+        if "</head>" in doc:
+            doc = doc.replace("</head>", rule + "</head>", 1)
+        elif "<head>" in doc:
+            doc = doc.replace("<head>", "<head>" + rule, 1)
+        else:
+            doc = rule + doc
         return m.group(1) + html.escape(doc, quote=True) + m.group(3)
 
     return _SRCDOC.sub(add, page_html) if "<iframe" in page_html else page_html
