@@ -267,8 +267,8 @@ def _fork_kernel(request: dict, listener: socket.socket, connection: socket.sock
 def serve(listener_fd: int, modules: list[str]) -> None:
     """Import ipykernel, ``modules``, ``SHARED_LIBRARIES`` and ``KERNEL_LIBRARIES``, then fork a kernel
     for each request on the listening socket ``listener_fd`` (one JSON line: argv, env, cwd) and answer
-    its process id, or why not. The runner made the socket before starting the server, so requests made while it imports
-    wait. Ends when the runner that started it ends or terminates it."""
+    its process id, or why not. The runner made the socket before starting the server, so requests made
+    while it imports wait. Ends when the runner that started it ends or terminates it."""
     gc.disable()  # imports make objects that live as long as the server: nothing to collect meanwhile
     parent = os.getppid()
     own_backend = "MPLBACKEND" not in os.environ

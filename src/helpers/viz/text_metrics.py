@@ -41,7 +41,7 @@ import matplotlib as mpl
 from matplotlib.backends.backend_agg import RendererAgg
 from matplotlib.font_manager import FontProperties, fontManager, get_font
 
-CHECKED_VERSIONS = ("3.11.",)  # matplotlib versions whose _get_layout and text measurement this reproduces
+CHECKED_VERSIONS = ("3.11.",)  # matplotlib versions whose _get_layout this reproduces (and whose measure reads only the dpi)
 GENERIC_FAMILIES = ("font.serif", "font.sans-serif", "font.cursive", "font.fantasy", "font.monospace")
 # where _get_layout reads the metrics: the typographic ones, else the horizontal header's
 TABLES = (("OS/2", "sTypoLineGap", "sTypoAscender", "sTypoDescender"), ("hhea", "lineGap", "ascent", "descent"))
