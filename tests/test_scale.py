@@ -1,4 +1,4 @@
-"""Scale: the GeoParquet cache of checked folders, zones by spatial join and their totals, the
+"""Scale: the cache of checked folders (Arrow IPC tables, GeoParquet outlines), zones by spatial join and their totals, the
 class raster of big maps, and the dask engine (same classes and totals as the pandas path)."""
 
 import dataclasses
@@ -59,6 +59,34 @@ def test_cache_gives_the_check_back_without_reading_the_files(sample_copy, cache
     again = cache.checked_folder(sample_copy)
     _same_check(first, again)
     assert again.tables["parcels"].crs == first.tables["parcels"].crs
+
+
+def test_a_rerun_without_outlines_maps_the_tables_and_decodes_no_parquet(sample_copy, cache_dir, monkeypatch):
+    """The tables come from their Arrow IPC files; the layers' GeoParquet is read only for outlines.
+    The numbers are pandas' own writable arrays (a frame on a read-only map would refuse an edit)."""
+    cache.checked_folder(sample_copy)  # checks and stores
+    whole = cache.checked_folder(sample_copy, trace=False)  # the layers from their GeoParquet
+    entry = next((cache_dir / "inputs").iterdir())
+    geo = [n for n, t in whole.tables.items() if isinstance(t, gpd.GeoDataFrame)]
+    assert {p.name for p in entry.glob("*.parquet")} == {"_excluded.parquet", *(f"{n}.parquet" for n in geo)}
+    assert {p.stem for p in entry.glob("*.arrow")} == set(whole.tables)
+
+    def no_parquet(*args, **kwargs):
+        raise AssertionError("a GeoParquet layer was decoded for a read without outlines")
+
+    monkeypatch.setattr(cache.gpd, "read_parquet", no_parquet)
+    light = cache.checked_folder(sample_copy, trace=False, geometry=False)
+    for name, table in light.tables.items():  # each frame as fetch made it: no other frame refers to its arrays
+        numbers = [c for c in table.columns if table[c].dtype == "float64"]
+        table.loc[table.index[:1], numbers] = 1.5  # "assignment destination is read-only" on a mapped array
+        assert (table.loc[table.index[:1], numbers] == 1.5).all(axis=None)
+        table.loc[table.index[:1], numbers] = whole.tables[name].loc[whole.tables[name].index[:1], numbers].to_numpy()
+    for name, table in whole.tables.items():
+        expected = pd.DataFrame(table.drop(columns=table.geometry.name) if name in geo else table)
+        got = pd.DataFrame(
+            light.tables[name].drop(columns=light.tables[name].geometry.name) if name in geo else light.tables[name]
+        )
+        pd.testing.assert_frame_equal(got, expected)
 
 
 def test_cache_checks_an_edited_folder_again(sample_copy, cache_dir):

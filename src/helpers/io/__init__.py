@@ -13,7 +13,7 @@ Modules:
 - ``shares``         the shares of parcels the data do not give
 - ``check``          the one-pass check of a whole folder: every problem, every row accounted for (``make check``)
 - ``positions``      row positions between the core tables and parcel label points, and the ``Positions`` a dataset holds
-- ``cache``          GeoParquet cache of checked folders, keyed on the files and the whole ``core`` and ``io`` source
+- ``cache``          cache of checked folders (tables as Arrow IPC files, outlines as GeoParquet), keyed on the files and the whole ``core`` and ``io`` source
 - ``dataset``        ``Dataset`` (frozen; ``replace`` drops stale positions) and ``load_dataset``: the checked tables in memory
 - ``privacy``        stable keyed pseudonyms for names and codes, coarsened parcel outlines (applied at load)
 - ``contract``       docs/data-contract.md and docs/examples/, generated from the data files

@@ -113,7 +113,7 @@ def load_dataset(
     and credit code (and project names) is replaced by its stable pseudonym before anything else
     sees the data; ``generalize_m`` > 0 coarsens parcel outlines to that many metres (areas are
     measured first, so the evaluation does not change). The checked tables are read from the
-    GeoParquet cache (``helpers.io.cache``) when the folder is unchanged since its last check;
+    cache of checked folders (``helpers.io.cache``) when the folder is unchanged since its last check;
     ``use_cache=False`` reads and checks every file again. ``records=False`` reads only the four
     core tables from the cache (what the evaluation needs; no programme records). ``outlines=False``:
     the parcels' geometry is not read from the cache (``cache.without_outlines``; the evaluation

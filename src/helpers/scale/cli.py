@@ -1,7 +1,7 @@
 """The evaluation without notebooks, for data too big for maps and charts: classes and zone totals
 of one year, on the pandas engine or on dask (``python -m helpers.scale.cli``, ``make evaluate``).
 
-``engine="pandas"`` reads the checked folder (from the GeoParquet cache on a re-run) and
+``engine="pandas"`` reads the checked folder (from the cache of checked folders on a re-run) and
 evaluates in this process. ``engine="dask"`` writes the checked folder once as a partitioned,
 spatially shuffled GeoParquet dataset under ``.cache/partitioned/`` and evaluates it on a dask
 cluster: a local one with ``workers`` processes, or an existing one at ``scheduler`` (a
