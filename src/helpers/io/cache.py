@@ -4,7 +4,7 @@ The first check of a folder (``helpers.io.check.check_folder``) reads every file
 checks it. Its result (the kept rows of every table with their ``_row``/``_source`` trace, the
 problems, notes, exclusions and row counts) is written under ``CACHE_DIR/inputs/<key>/``: every
 table's columns but the outlines as an uncompressed Arrow IPC file (``.arrow``), which a re-run maps
-into memory instead of decoding it (the four core tables at 1,000,000 parcels in about 0.1 s against
+into memory instead of decoding it (the four core tables at 1,000,000 parcels in 0.1–0.2 s against
 0.3–0.8 s from LZ4 Parquet); a layer's outlines besides, as GeoParquet with a bbox covering column
 (read only by what draws or measures them); the rest as JSON. ``key`` is a
 hash of every file's name and content in the folder, of the rule files the check reads
