@@ -217,12 +217,14 @@ def test_xlsx_cells_are_those_pandas_writes(tmp_path):
             7: ["int", "column", "name", " "],
         }
     )
-    ours = openpyxl.load_workbook(write_xlsx({"清单": frame}, tmp_path / "ours.xlsx", ["说明"]))["清单"]
-    frame.to_excel(tmp_path / "pandas.xlsx", sheet_name="清单", index=False, engine="openpyxl")
-    theirs = openpyxl.load_workbook(tmp_path / "pandas.xlsx")["清单"]
+    repeated = frame.iloc[:, [0, 5]].set_axis(["同名", "同名"], axis=1)  # a column name twice, as a sheet may have
 
     def cells(ws):
         return [[(c.value, c.data_type, c.number_format) for c in row] for row in ws.iter_rows()]
 
-    assert cells(ours) == cells(theirs)
-    assert ours.freeze_panes == "A2"
+    for table in (frame, repeated):
+        ours = openpyxl.load_workbook(write_xlsx({"清单": table}, tmp_path / "ours.xlsx", ["说明"]))["清单"]
+        table.to_excel(tmp_path / "pandas.xlsx", sheet_name="清单", index=False, engine="openpyxl")
+        theirs = openpyxl.load_workbook(tmp_path / "pandas.xlsx")["清单"]
+        assert cells(ours) == cells(theirs)
+        assert ours.freeze_panes == "A2"

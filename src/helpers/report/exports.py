@@ -103,7 +103,7 @@ def _write_sheet(ws, frame: pd.DataFrame) -> None:
     Python values first (a million cells: pandas' writer builds an openpyxl cell object for each and
     keeps them all, which took 10 s for a 24,000-row list at 100,000 parcels)."""
     ws.append(_row(ws, list(frame.columns)))
-    columns = [frame[c].astype(object).tolist() for c in frame.columns]
+    columns = [frame.iloc[:, i].astype(object).tolist() for i in range(frame.shape[1])]  # by position: names may repeat
     for values in zip(*columns):
         ws.append(_row(ws, values))
 
@@ -124,7 +124,7 @@ def write_xlsx(sheets: dict[str, pd.DataFrame], path: Path, notes: list[str]) ->
         ws = book.create_sheet(name)
         ws.freeze_panes = "A2"
         for i, col in enumerate(df.columns, start=1):
-            longest = max([len(str(col))] + [len(str(v)) for v in df[col].head(200)])
+            longest = max([len(str(col))] + [len(str(v)) for v in df.iloc[:200, i - 1]])
             ws.column_dimensions[get_column_letter(i)].width = min(40, 2 + 1.6 * longest)
         _write_sheet(ws, df)
     book.save(path)
