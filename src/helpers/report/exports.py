@@ -56,16 +56,14 @@ def _cell_value(value) -> tuple[object, str | None]:
     kind = type(value)
     if kind is str:  # the common cases first: a list has hundreds of thousands of cells
         return value, None
-    if kind is float:
-        return ("" if value != value else "inf" if value == math.inf else "-inf" if value == -math.inf else value), None
+    if isinstance(value, (float, np.floating)):  # NaN is missing: an empty text
+        return ("" if value != value else "inf" if value == math.inf else "-inf" if value == -math.inf else float(value)), None
     if value is None or (pd.api.types.is_scalar(value) and pd.isna(value)):
         return "", None
     if isinstance(value, (bool, np.bool_)):
         return bool(value), None
     if isinstance(value, (int, np.integer)):
         return int(value), None
-    if isinstance(value, (float, np.floating)):
-        return ("inf" if value == math.inf else "-inf" if value == -math.inf else float(value)), None
     if isinstance(value, Decimal):
         return value, None
     if isinstance(value, datetime.datetime):
