@@ -68,7 +68,8 @@ print(json.dumps({"preloaded": preloaded, "shared": shared, "frozen": frozen, "s
 def probe_notebook(folder: Path, source: str | None = None) -> Path:
     """A notebook of one cell, ``source`` (default: ``PROBE`` importing what the pages import)."""
     shared = list(kernels.SHARED_LIBRARIES)
-    source = source or PROBE.replace("MODULES", repr([*kernels.notebook_imports(PAGES), *shared])).replace("SHARED", repr(shared))
+    modules = [*kernels.notebook_imports(PAGES), *shared, *kernels.LATER_LIBRARIES]
+    source = source or PROBE.replace("MODULES", repr(modules)).replace("SHARED", repr(shared))
     nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(source)])
     nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
     path = folder / "probe.ipynb"
@@ -281,3 +282,77 @@ def test_a_kernel_is_not_interrupted_to_be_shut_down(monkeypatch):
 
     asyncio.run(start_and_stop())
     assert interrupts == [False] and not manager.has_kernel
+
+
+class _Channel:
+    """A client channel that hands out ``messages`` in order, then times out; the shell kind answers
+    each kernel_info request it is sent."""
+
+    def __init__(self, messages=(), answers=False):
+        self.messages, self.answers, self.sent, self.timeouts = list(messages), answers, [], 0
+
+    def send(self, msg):
+        self.sent.append(msg["header"]["msg_id"])
+        if self.answers:
+            self.messages.append(_message("kernel_info_reply", msg["header"]["msg_id"], protocol_version="5.3"))
+
+    async def get_msg(self, timeout=None):
+        from queue import Empty
+
+        if self.messages:
+            return self.messages.pop(0)
+        self.timeouts += 1
+        raise Empty
+
+
+def _message(kind, parent, **content):
+    return {"msg_type": kind, "parent_header": {"msg_id": parent}, "content": content}
+
+
+def _ready(iopub_messages):
+    """Run ``ReadyKernelClient.wait_for_ready`` on fake channels; what it asked and left."""
+    client = kernels.ReadyKernelClient()
+    shell, iopub = _Channel(answers=True), _Channel()
+    client._shell_channel, client._iopub_channel = shell, iopub
+    shell.send = lambda msg, _send=shell.send: (_send(msg), iopub.messages.extend(iopub_messages(msg["header"]["msg_id"])))
+    asyncio.run(client.wait_for_ready(timeout=5))
+    return shell, iopub
+
+
+def test_a_kernel_is_ready_at_its_idle_for_the_answered_request_without_a_quiet_wait():
+    """The runner's kernels are ready once the kernel has said ``idle`` for the kernel_info request
+    it answered: no wait for a silence that was bound to come (jupyter_client waits 0.2 s of it), an
+    ``idle`` for another request does not count, and what comes after is left for the notebook's
+    client. Without the ``idle`` it is ready after one quiet wait, as jupyter_client's is."""
+    assert kernels.LocalKernelManager(kernel_name=runner.KERNEL).client_factory is kernels.ReadyKernelClient
+    shell, iopub = _ready(
+        lambda request: [
+            _message("iopub_welcome", None),
+            _message("status", "someone else's", execution_state="idle"),
+            _message("status", request, execution_state="busy"),
+            _message("status", request, execution_state="idle"),
+            _message("stream", "later", name="stdout", text="left"),
+        ]
+    )
+    assert len(shell.sent) == 1 and iopub.timeouts == 0
+    assert [m["msg_type"] for m in iopub.messages] == ["stream"]
+    shell, iopub = _ready(lambda request: [_message("iopub_welcome", None), _message("status", request, execution_state="busy")])
+    assert len(shell.sent) == 1 and iopub.timeouts == 1 and iopub.messages == []
+
+
+def test_a_kernel_asked_to_shut_down_is_looked_for_often(monkeypatch):
+    """After the shutdown request the manager looks every ``SHUTDOWN_POLL_S`` whether the kernel has
+    ended, not every 0.1 s, and stops looking when it has."""
+    manager = kernels.LocalKernelManager(kernel_name=runner.KERNEL)
+    alive, naps = iter([True, True, False]), []
+
+    async def is_alive():
+        return next(alive)
+
+    async def nap(seconds):
+        naps.append(seconds)
+
+    monkeypatch.setattr(manager, "_async_is_alive", is_alive)
+    monkeypatch.setattr(asyncio, "sleep", nap)
+    asyncio.run(manager._async_wait())
+    assert naps == [kernels.SHUTDOWN_POLL_S] * 2

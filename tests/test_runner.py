@@ -7,6 +7,8 @@ import os
 import re
 import shutil
 import sqlite3
+import subprocess
+import sys
 from pathlib import Path
 
 import nbformat
@@ -319,3 +321,21 @@ def test_kernels_run_numerical_libraries_on_one_thread_unless_the_user_chose(tmp
     printed = nbformat.read(tmp_path / "threads.ipynb", as_version=4).cells[0].outputs[0]["text"]
     assert printed.strip() == str(["1", "3", "1"])
     assert "OPENBLAS_NUM_THREADS" not in os.environ and os.environ["OMP_NUM_THREADS"] == "3"
+
+
+def test_the_command_ends_with_its_code_after_its_exit_handlers_and_output():
+    """``end_process`` skips only Python's teardown: the exit handlers run (the kernel server is
+    stopped by one), buffered output is written, the exit code is the run's; with a thread still
+    running the process waits for it, as a usual exit does."""
+    script = (
+        "import atexit, sys, threading, time\n"
+        "from helpers.report.runner import end_process\n"
+        "atexit.register(lambda: print('handler ran'))\n"
+        "print('buffered', end=' ')\n"
+        "if sys.argv[1] == 'thread':\n"
+        "    threading.Thread(target=lambda: (time.sleep(0.2), print('thread ended', end=' '))).start()\n"
+        "end_process(3)\n"
+    )
+    for mode, expected in (("plain", "buffered handler ran\n"), ("thread", "buffered thread ended handler ran\n")):
+        proc = subprocess.run([sys.executable, "-c", script, mode], capture_output=True, text=True, cwd=paths.PROJECT_ROOT)
+        assert (proc.returncode, proc.stdout, proc.stderr) == (3, expected, "")

@@ -13,5 +13,6 @@ Modules:
 - ``geography``      the real district boundary and 街道 list, indicative 街道 zones, parcel label points
 - ``industries``     GB/T 4754-2017 industry codes and the plan's industry chains
 - ``disclosure``     coarser figures for shared runs: ``round_figures`` significant figures in tables, files and tooltips
+- ``tails``          normal and χ² tails for the regressions' intervals and p-values (scipy.stats' figures, without importing it)
 - ``memory``         freed memory given back after a large piece of work (``malloc_trim``), reused within one (``mallopt``)
 """

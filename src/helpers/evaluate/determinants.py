@@ -28,10 +28,10 @@ from dataclasses import dataclass, field
 import geopandas as gpd
 import numpy as np
 import pandas as pd
-from scipy import stats
 
 from helpers.core.errors import InputError
 from helpers.core.keys import panel_index
+from helpers.core.tails import normal_quantile, two_sided_p
 from helpers.core.units import AREA_CRS
 from helpers.evaluate.indicators import compute_indicators, indicator_defs
 
@@ -73,10 +73,10 @@ class Determinants:
 
 
 def _tidy(terms: list[str], beta: np.ndarray, se: np.ndarray, confidence: float) -> pd.DataFrame:
-    z = stats.norm.ppf(0.5 + confidence / 2)
+    z = normal_quantile(0.5 + confidence / 2)
     beta, se = np.asarray(beta, dtype=float).ravel(), np.asarray(se, dtype=float).ravel()
     with np.errstate(divide="ignore", invalid="ignore"):
-        p = 2 * stats.norm.sf(np.abs(beta / se))
+        p = two_sided_p(beta / se)
     return pd.DataFrame(
         {
             "term": terms,

@@ -35,10 +35,10 @@ from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
 from helpers.core.errors import InputError
 from helpers.core.keys import is_in, panel_index
+from helpers.core.tails import chi2_upper_tail, normal_quantile, two_sided_p
 from helpers.evaluate.indicators import compute_indicators, indicator_defs
 from helpers.evaluate.peers import industry_division
 
@@ -233,7 +233,7 @@ def estimate(
         weights=frame["weight"].set_axis(index),
     ).fit(cov_type="clustered", cluster_entity=True)
     params, cov = fit.params, fit.cov
-    z = stats.norm.ppf(0.5 + confidence / 2)
+    z = normal_quantile(0.5 + confidence / 2)
     since = frame["year"] - frame["onset_year"]
     n_at = since.value_counts()
     treated_mean = frame["value"].groupby(since).mean()
@@ -250,7 +250,7 @@ def estimate(
                     "std_error": se,
                     "ci_low": b - z * se,
                     "ci_high": b + z * se,
-                    "p_value": float(2 * stats.norm.sf(abs(b / se))) if se > 0 else np.nan,
+                    "p_value": float(two_sided_p(b / se)) if se > 0 else np.nan,
                 }
             )
         rows[-1]["treated_firm_years"] = int(n_at.get(ev, 0))
@@ -268,7 +268,7 @@ def estimate(
         "std_error": se,
         "ci_low": b - z * se,
         "ci_high": b + z * se,
-        "p_value": float(2 * stats.norm.sf(abs(b / se))) if se > 0 else np.nan,
+        "p_value": float(two_sided_p(b / se)) if se > 0 else np.nan,
     }
     pre = [ev for ev in combos if ev <= -2]
     pretrend = None
@@ -281,7 +281,7 @@ def estimate(
         beta = matrix @ params.to_numpy()
         v = matrix @ cov.to_numpy() @ matrix.T
         stat = float(beta @ np.linalg.pinv(v) @ beta)  # pinv: a singular covariance (few clusters) still gives a figure
-        pretrend = {"event_times": pre, "statistic": stat, "df": len(pre), "p_value": float(stats.chi2.sf(stat, len(pre)))}
+        pretrend = {"event_times": pre, "statistic": stat, "df": len(pre), "p_value": float(chi2_upper_tail(stat, len(pre)))}
     return coefficients, att, pretrend
 
 

@@ -6,8 +6,10 @@ imports pandas, geopandas, matplotlib and its page module (0.8–1.7 s): on the 
 the notebooks' own time. A server imports ipykernel (and the debugger every kernel loads as it starts,
 ``KERNEL_LIBRARIES``), the modules the notebooks import (``notebook_imports``) and the libraries most
 pages load when they first show a table (``SHARED_LIBRARIES``) once, then forks a kernel for each
-notebook on request. The kernel is the same ipykernel with the same connection file, working folder,
-environment and command-line arguments that a started one would have; only the imports are done already
+notebook on request; while no request waits it imports what only some pages load (``LATER_LIBRARIES``),
+so that the first kernels are not kept waiting for them and the later ones find them imported. The
+kernel is the same ipykernel with the same connection file, working folder, environment and
+command-line arguments that a started one would have; only the imports are done already
 (tests/test_kernels.py runs a probe notebook both ways and compares what it sees). The server imports
 with the garbage collector off and freezes what it imported before it forks (``gc.freeze``, as Python's
 documentation advises for fork without exec): a kernel's collections then leave the 300,000 objects of
@@ -57,10 +59,12 @@ import weakref
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from queue import Empty
 
+from jupyter_client.asynchronous import AsyncKernelClient
 from jupyter_client.manager import AsyncKernelManager
 from jupyter_client.provisioning import LocalProvisioner
-from traitlets import CaselessStrEnum
+from traitlets import CaselessStrEnum, Type
 
 from helpers.core import paths
 
@@ -80,11 +84,18 @@ MAX_SOCKET_PATH = 100  # AF_UNIX paths are limited to 104–108 bytes
 # by the server rather than in six kernels of seven (pandas' Styler, and jinja2 with it: 0.6–0.8 s of
 # the kernels' CPU per report, sampled)
 SHARED_LIBRARIES = ("pandas.io.formats.style",)
+# libraries that three of the seven pages load for a chart (seaborn, and scipy.stats and statsmodels with
+# it: 0.55 s a kernel), imported by the server after it has forked the kernels asked for meanwhile: the
+# first notebooks start without waiting for them (the runner asks for its first two kernels about
+# 0.3 s before the server would have finished them), the later ones find them imported
+LATER_LIBRARIES = ("seaborn",)
 # what ipykernel imports as every kernel starts, after the command line is read (its debugger, and with
 # it debugpy: 0.1 s of CPU a kernel), imported by the server too. These set variables in their
 # environment (debugpy: PYDEVD_USE_FRAME_EVAL), which the runner asking for kernels has not: the server
 # takes them out of its own and gives them to each kernel it forks, as the kernel's import would have.
 KERNEL_LIBRARIES = ("ipykernel.debugger",)
+IOPUB_QUIET_S = 0.2  # jupyter_client's wait for one more IOPub message before a kernel counts as ready (s)
+SHUTDOWN_POLL_S = 0.005  # how often a kernel asked to shut down is checked for having ended (jupyter_client: 0.1 s)
 
 
 def kernel_environment() -> dict[str, str]:
@@ -264,11 +275,24 @@ def _fork_kernel(request: dict, listener: socket.socket, connection: socket.sock
         os._exit(code)
 
 
+def _import_later(name: str) -> None:
+    """Import ``name`` as the server's first imports were made (collector off, what it made frozen,
+    its errors left to the notebook that imports it)."""
+    import importlib
+
+    gc.disable()
+    with contextlib.suppress(Exception):
+        importlib.import_module(name)
+    gc.freeze()
+    gc.enable()
+
+
 def serve(listener_fd: int, modules: list[str]) -> None:
     """Import ipykernel, ``modules``, ``SHARED_LIBRARIES`` and ``KERNEL_LIBRARIES``, then fork a kernel
     for each request on the listening socket ``listener_fd`` (one JSON line: argv, env, cwd) and answer
-    its process id, or why not. The runner made the socket before starting the server, so requests made
-    while it imports wait. Ends when the runner that started it ends or terminates it."""
+    its process id, or why not; between requests, while none waits, import ``LATER_LIBRARIES`` one by
+    one. The runner made the socket before starting the server, so requests made while it imports wait.
+    Ends when the runner that started it ends or terminates it."""
     gc.disable()  # imports make objects that live as long as the server: nothing to collect meanwhile
     parent = os.getppid()
     own_backend = "MPLBACKEND" not in os.environ
@@ -302,11 +326,16 @@ def serve(listener_fd: int, modules: list[str]) -> None:
     environ = dict(os.environ)
     gc.freeze()  # what is imported is shared with every kernel and never scanned by its collections
     gc.enable()
-    listener.settimeout(PARENT_CHECK_S)
+    later = list(LATER_LIBRARIES)
+    listener.settimeout(0.0 if later else PARENT_CHECK_S)  # with imports left, only a look for a request
     while os.getppid() == parent:
         try:
             connection, _ = listener.accept()
-        except TimeoutError:
+        except (TimeoutError, BlockingIOError):  # no request: the next import, if any is left
+            if later:
+                _import_later(later.pop(0))
+                if not later:
+                    listener.settimeout(PARENT_CHECK_S)
             continue
         with connection:
             connection.settimeout(30)
@@ -400,6 +429,54 @@ class WarmProvisioner(LocalProvisioner):
         return self.connection_info
 
 
+def _is_idle_after(msg: dict, request_id: str | None) -> bool:
+    """``msg`` is the IOPub status message by which the kernel says it has finished ``request_id``."""
+    return (
+        msg.get("msg_type") == "status"
+        and msg.get("content", {}).get("execution_state") == "idle"
+        and msg.get("parent_header", {}).get("msg_id") == request_id
+    )
+
+
+class ReadyKernelClient(AsyncKernelClient):
+    """jupyter_client's asynchronous client, ready as soon as the kernel has finished the request that
+    showed it ready. jupyter_client's ``wait_for_ready`` asks for the kernel's info until a reply comes
+    and an IOPub message shows the subscription delivers, then reads IOPub until nothing has come for
+    ``IOPUB_QUIET_S``: every kernel of a report waited those 0.2 s with nothing left to come (0.34–0.39 s
+    from the fork to ready, the kernel itself ready after 0.06). Here the same loop, and the reading
+    of IOPub stops at the kernel's ``idle`` for the answered request — which ipykernel sends after every
+    request, last of what it sends for it — or after ``IOPUB_QUIET_S`` of silence, as before, when no
+    such message comes. Messages after it are left for the notebook's client, which takes only
+    those that answer its own requests."""
+
+    async def wait_for_ready(self, timeout: float | None = None) -> None:
+        deadline = time.monotonic() + (float("inf") if timeout is None else timeout)
+        while True:
+            self.kernel_info()
+            try:
+                reply = await self.shell_channel.get_msg(timeout=1)
+            except Empty:
+                reply = None
+            if reply is not None and reply["msg_type"] == "kernel_info_reply":
+                try:
+                    seen = await self.iopub_channel.get_msg(timeout=IOPUB_QUIET_S)  # IOPub delivers
+                except Empty:
+                    pass
+                else:
+                    self._handle_kernel_info_reply(reply)
+                    break
+            if not await self._async_is_alive():
+                raise RuntimeError("Kernel died before replying to kernel_info")
+            if time.monotonic() > deadline:
+                raise RuntimeError(f"Kernel didn't respond in {timeout:g} seconds")
+        answered = reply["parent_header"].get("msg_id")
+        while not _is_idle_after(seen, answered):
+            try:
+                seen = await self.iopub_channel.get_msg(timeout=IOPUB_QUIET_S)
+            except Empty:
+                break
+
+
 class LocalKernelManager(AsyncKernelManager):
     """An ``AsyncKernelManager`` whose kernel talks over Unix sockets in a private folder (0700, its
     own, removed with the kernel) instead of TCP ports on localhost (POSIX): no other user of the
@@ -407,6 +484,7 @@ class LocalKernelManager(AsyncKernelManager):
     it runs over TCP without encryption. Windows keeps TCP."""
 
     transport = CaselessStrEnum(["tcp", "ipc"], default_value="ipc" if os.name == "posix" else "tcp", config=True)
+    client_factory = Type(ReadyKernelClient, klass=AsyncKernelClient, config=True)
     _ipc_folder: str | None = None
 
     def _ip_default(self) -> str:
@@ -432,6 +510,11 @@ class LocalKernelManager(AsyncKernelManager):
             shutil.rmtree(self._ipc_folder, ignore_errors=True)
 
     cleanup_resources = _async_cleanup_resources  # AsyncKernelManager binds the name to its own
+
+    async def _async_wait(self, pollinterval: float = 0.1) -> None:
+        # a kernel asked to shut down ends some milliseconds later; jupyter_client looks every 0.1 s,
+        # so each notebook waited 0.1 s for a kernel already gone
+        await super()._async_wait(pollinterval=min(pollinterval, SHUTDOWN_POLL_S))
 
 
 class WarmKernelManager(LocalKernelManager):

@@ -619,5 +619,22 @@ def main(argv: list[str] | None = None) -> int:
     return 0 if results and all(r.ok for r in results) else 1
 
 
+def end_process(code: int) -> None:
+    """End the command with ``code`` once the exit handlers have run (the kernel server stopped, the
+    staging folder's lock released, temporary folders removed) and the output is flushed, without
+    Python's teardown of every module and object the run left: it took 0.43–0.55 s after the report
+    was complete, on the sample, against 0.02 s. With a thread still running, the usual exit, which waits
+    for it."""
+    import atexit
+    import threading
+
+    if threading.active_count() > 1:
+        raise SystemExit(code)
+    atexit._run_exitfuncs()
+    for stream in (sys.stdout, sys.stderr):
+        stream.flush()
+    os._exit(code)
+
+
 if __name__ == "__main__":
-    raise SystemExit(main())
+    end_process(main())
