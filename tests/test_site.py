@@ -234,3 +234,44 @@ def test_headings_that_number_themselves_show_their_own_number_in_the_contents()
     items = dict(re.findall(r'<li class="([^"]+)"><a href="#([^"]+)"', toc)[i][::-1] for i in range(5))
     assert items == {"s2": "h2 own-number", "s21": "h3 own-number", "s3": "h2 own-number", "goals": "h2", "y": "h2"}
     assert ".site-toc li.own-number { list-style: none; }" in site.SITE_CSS
+
+
+def test_a_page_prepared_where_it_was_rendered_finishes_as_one_that_was_not(tmp_path):
+    """The runner's workers prepare each notebook's page (``prepare_page``) and ``finish_site`` adds
+    the rest: the pages come out byte for byte as when the whole page is finished at the end, with the
+    same font subset asked for, and the notes beside the pages are gone. A page rewritten after it was
+    prepared is refused rather than finished twice."""
+    png = "data:image/png;base64," + "iVBORw0KGgoAAAANSUhEUgAAAAEAAAAB" * 50 + "=="
+    frame_doc = f'<html><head></head><body><img src="{png}"><a href="https://example.org">站点 &amp; 图</a></body></html>'
+    page = PAGE.replace("</body>", f'<img src="{png}"><iframe srcdoc="{html.escape(frame_doc, quote=True)}"></iframe></body>')
+    second = PAGE.replace("加速重大科技成果产业化", "工业用地有机更新").replace(
+        "<title>Notebook</title>", "<title>第二页</title>"
+    )
+    index = "<html><head><title>i</title></head><body><h1>索引 &lt;全部&gt;</h1></body></html>"
+    asked, out = [], {}
+    real_subset = site.font_subset
+    site.font_subset = lambda chars: asked.append(chars) or real_subset(chars)
+    try:
+        for prepared in (False, True):
+            folder = tmp_path / str(prepared)
+            folder.mkdir()
+            for name, text in (("00_a.html", page), ("01_b.html", second), ("index.html", index)):
+                (folder / name).write_text(text, encoding="utf-8")
+            if prepared:
+                site.prepare_page(folder / "00_a.html")
+                site.prepare_page(folder / "index.html")
+                assert (folder / ".00_a.html.site.json").is_file()
+            site.finish_site(folder, ["00_a.html", "01_b.html"], "报告 R&D")
+            out[prepared] = {p.name: p.read_bytes() for p in sorted(folder.iterdir())}
+    finally:
+        site.font_subset = real_subset
+    assert out[True] == out[False] and sorted(out[True]) == ["00_a.html", "01_b.html", "index.html"]
+    assert asked[0] == asked[1]
+    assert "工业用地有机更新" in out[True]["01_b.html"].decode() and 'class="site-toc"' in out[True]["00_a.html"].decode()
+    again = tmp_path / "again"
+    again.mkdir()
+    (again / "00_a.html").write_text(page, encoding="utf-8")
+    site.prepare_page(again / "00_a.html")
+    (again / "00_a.html").write_text(page + " ", encoding="utf-8")
+    with pytest.raises(RuntimeError, match="changed after it was prepared"):
+        site.finish_site(again, ["00_a.html"], "报告")

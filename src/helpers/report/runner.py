@@ -63,7 +63,7 @@ from helpers.report.parameters import check_parameters
 from helpers.report.pdf import PDF_DIR, print_pdfs
 from helpers.report.redaction import shared_inputs, shared_parameters
 from helpers.report.runs import RunError, RunFolder, check_name
-from helpers.report.site import finish_site
+from helpers.report.site import finish_site, prepare_page
 
 KERNEL = "python3"
 OUTPUT_PARAMETER = "output_dir"
@@ -251,6 +251,7 @@ def run_notebook(
             record_shared_parameters(executed, shared)
         html_path = executed.with_suffix(".html")
         to_html(executed, html_path)
+        prepare_page(html_path)  # its own parts of the site, while other notebooks still run
     return NotebookResult(
         notebook=paths.display(notebook),
         executed=executed.name,

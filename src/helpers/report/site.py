@@ -18,6 +18,7 @@ import base64
 import hashlib
 import html
 import io
+import json
 import os
 import re
 import sys
@@ -361,17 +362,29 @@ _TRUST_NOTE = re.compile(
 )
 
 
-def finish_page(page_html: str, title: str, pages: list[Page], current: str, style: str) -> str:
-    """One page as part of the site: title, font, navigation, contents, back link, table script."""
+def own_parts(page_html: str, style: str, contents: bool = True) -> str:
+    """What a page needs of the site that depends on nothing but the page: folium's trust note gone,
+    the font's ``style`` in each map frame, links as text, the site's CSS after ``style``, its contents
+    under its title (``contents``; the index lists the pages itself), the way back and the table
+    script. The title and the navigation name the other pages: ``with_title_and_nav`` adds them."""
     out = _TRUST_NOTE.sub("", page_html) if "Make this Notebook Trusted" in page_html else page_html
     out = plain_links(with_font_in_frames(out, style))
-    out = _TITLE.sub(f"<title>{html.escape(title)}</title>", out, count=1)
     out = out.replace("</head>", f"<style>{style}{SITE_CSS}</style>\n</head>", 1)
-    out = re.sub(r"(<body[^>]*>)", lambda m: m.group(1) + nav_html(pages, current), out, count=1)
-    if current != INDEX:  # the contents under the page's title
+    if contents:
         out = re.sub(r"(</h1>)", lambda m: m.group(1) + toc_html(out), out, count=1)
     back = f'<p class="site-back"><a href="#">↑ 回到页首 top</a> · <a href="{INDEX}">返回首页 back to the index</a></p>'
     return out.replace("</body>", f"{back}<script>{SITE_JS}</script></body>", 1)
+
+
+def finish_page(page_html: str, title: str, pages: list[Page], current: str, style: str) -> str:
+    """One page as part of the site: title, font, navigation, contents, back link, table script."""
+    return with_title_and_nav(own_parts(page_html, style, contents=current != INDEX), title, pages, current)
+
+
+def with_title_and_nav(page_html: str, title: str, pages: list[Page], current: str) -> str:
+    """``page_html`` with its ``<title>`` and the navigation bar at the top of its body."""
+    out = _TITLE.sub(lambda m: f"<title>{html.escape(title)}</title>", page_html, count=1)
+    return re.sub(r"(<body[^>]*>)", lambda m: m.group(1) + nav_html(pages, current), out, count=1)
 
 
 FONT_PLACEHOLDER = "/*mujun-font*/"
@@ -400,21 +413,74 @@ def with_data_uris(text: str, uris: list[str]) -> str:
     return _STOOD_IN.sub(lambda m: uris[int(m.group(1))], text) if uris else text
 
 
+NOTE_SUFFIX = ".site.json"  # beside a prepared page: its label and characters (removed by finish_site)
+
+
+def _note_path(page: Path) -> Path:
+    return page.with_name(f".{page.name}{NOTE_SUFFIX}")
+
+
+def _prepared(page_html: str, fallback_label: str, contents: bool) -> tuple[str, str, str]:
+    """A page (its data URIs stood aside) with its own parts done; its label; its characters (the
+    title's left for ``finish_site``, which sets it)."""
+    done = own_parts(page_html, FONT_PLACEHOLDER, contents)
+    untitled = _TITLE.sub("<title></title>", done, count=1)
+    return done, page_label(page_html, fallback_label), characters([visible_text(untitled)])
+
+
+def prepare_page(page: Path) -> None:
+    """Do the own parts of the page at ``page`` (``own_parts``) where it was written, and note its label
+    and characters beside it, for ``finish_site`` to add only the title, navigation and font. The
+    runner's workers prepare each notebook's page as soon as it is rendered, while other notebooks
+    still run: finishing a sample report's site after the last notebook took 0.53 s, most of it
+    these parts (the site is the same, tests/test_site.py)."""
+    text, uris = without_data_uris(page.read_text(encoding="utf-8"))
+    done, label, chars = _prepared(text, page.stem, contents=page.name != INDEX)
+    page.write_text(with_data_uris(done, uris), encoding="utf-8")
+    note = {"label": label, "characters": chars, "bytes": page.stat().st_size}
+    _note_path(page).write_text(json.dumps(note, ensure_ascii=False), encoding="utf-8")
+
+
+def _taken_note(page: Path) -> dict | None:
+    """The note ``prepare_page`` left beside ``page``, removed; None for a page not prepared."""
+    note_file = _note_path(page)
+    if not note_file.is_file():
+        return None
+    note = json.loads(note_file.read_text(encoding="utf-8"))
+    note_file.unlink()
+    if note["bytes"] != page.stat().st_size:
+        raise RuntimeError(f"{page.name} changed after it was prepared for the site")
+    return note
+
+
 def finish_site(run_dir: Path, page_files: list[str], run_title: str) -> list[Page]:
     """Rewrite ``index.html`` and each page of ``page_files`` (names in ``run_dir``) as one site;
     the font subset is made once, from every character of every finished page (navigation and
-    contents included)."""
-    texts, uris = {}, {}
+    contents included). A page ``prepare_page`` prepared gets only its title, navigation and font."""
+    texts: dict[str, str] = {}
+    uris: dict[str, list[str]] = {}
+    labels: dict[str, str] = {}
+    chars: list[str] = []
     for f in [INDEX, *page_files]:
-        if (run_dir / f).is_file():
-            texts[f], uris[f] = without_data_uris((run_dir / f).read_text(encoding="utf-8"))
-    pages = [Page(f, page_label(texts[f], Path(f).stem)) for f in page_files if f in texts]
+        page = run_dir / f
+        if not page.is_file():
+            continue
+        note = _taken_note(page)
+        if note is not None:
+            texts[f], uris[f], labels[f] = page.read_text(encoding="utf-8"), [], note["label"]
+            chars.append(note["characters"])
+        else:
+            text, uris[f] = without_data_uris(page.read_text(encoding="utf-8"))
+            texts[f], labels[f], own_chars = _prepared(text, Path(f).stem, contents=f != INDEX)
+            chars.append(own_chars)
+    pages = [Page(f, labels[f]) for f in page_files if f in texts]
     finished = {}
     for f, text in texts.items():
         label = next((p.label for p in pages if p.file == f), "")
         title = run_title if f == INDEX else f"{label} · {run_title}"
-        finished[f] = finish_page(text, title, pages, f, FONT_PLACEHOLDER)
-    style = font_css(font_subset(characters([visible_text(t) for t in finished.values()])))
+        finished[f] = with_title_and_nav(text, title, pages, f)
+        chars.append(visible_text(f"<title>{html.escape(title)}</title>{nav_html(pages, f)}"))
+    style = font_css(font_subset(characters(chars)))
     in_frames = html.escape(style, quote=True)  # a frame's document is an attribute value
     for f, text in finished.items():
         if "<iframe" in text:
