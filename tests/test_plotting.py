@@ -298,8 +298,7 @@ def test_a_large_layer_drawn_as_one_path_looks_as_geopandas_draws_it(monkeypatch
     cells[5] = cells[5].difference(shapely.box(0.2, 5.2, 0.6, 5.6))  # a hole
     cells[7] = shapely.MultiPolygon([shapely.box(0, 7, 0.3, 7.8), shapely.box(0.5, 7, 0.8, 7.8)])
     layer = gpd.GeoDataFrame(geometry=cells, crs="EPSG:4549")
-    monkeypatch.setattr(maps, "COMPOUND_ABOVE", 10**9)
-    by_patches = _pixels(lambda ax: maps.draw_polygons(ax, layer, **style_kwargs))
+    by_patches = _pixels(lambda ax: layer.plot(ax=ax, **style_kwargs))  # geopandas' own patch per polygon
     monkeypatch.setattr(maps, "COMPOUND_ABOVE", 0)
     as_one_path = _pixels(lambda ax: maps.draw_polygons(ax, layer, **style_kwargs))
     assert by_patches.shape == as_one_path.shape
@@ -307,3 +306,49 @@ def test_a_large_layer_drawn_as_one_path_looks_as_geopandas_draws_it(monkeypatch
     assert differs.mean() < 0.0005, differs.mean()
     path = maps.polygons_path(layer.geometry.array)
     assert (path.codes == maps.Path.MOVETO).sum() == 144 + 1 + 1  # every ring: 144 exteriors, a hole, a second part
+
+
+def _png(draw) -> bytes:
+    import io
+
+    fig, ax = plt.subplots(figsize=(4, 4))
+    draw(ax)
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png", dpi=80, bbox_inches="tight")
+    plt.close(fig)
+    return buf.getvalue()
+
+
+@pytest.mark.parametrize(
+    "style_kwargs",
+    [
+        {"color": "#2166ac"},
+        {"color": "#2166ac", "alpha": 0.3, "zorder": 3},
+        {"facecolor": "#b2182b", "edgecolor": "#252525", "lw": 0.3, "zorder": 4},
+        {"facecolor": "#f7f7f7", "edgecolor": "#737373", "lw": 0.8, "ls": "--"},
+    ],
+)
+def test_a_layer_is_drawn_pixel_for_pixel_as_geopandas_draws_it(style_kwargs):
+    """Up to COMPOUND_ABOVE polygons ``draw_polygons`` makes the paths geopandas would (normalised
+    rings: a clockwise exterior, a start that is not the lowest vertex, holes, multipolygons) without a
+    patch each: the PNG is byte for byte geopandas' own, data limits and aspect included. A layer
+    with an empty geometry, or in degrees, is left to geopandas."""
+    import geopandas as gpd
+    import shapely
+
+    from helpers.viz import maps
+
+    cells = [shapely.box(x * 100, y * 100, x * 100 + 80, y * 100 + 80) for x in range(6) for y in range(5)]
+    cells[3] = shapely.Polygon([(300, 300), (300, 380), (380, 380), (380, 300)])  # clockwise
+    cells[4] = shapely.Polygon([(380, 480), (300, 480), (300, 400), (380, 400)])  # starts at no corner geopandas would
+    cells[5] = cells[5].difference(shapely.box(20, 520, 60, 560))  # a hole
+    cells[7] = shapely.MultiPolygon([shapely.box(100, 200, 130, 280), shapely.box(150, 200, 180, 280)])
+    layer = gpd.GeoDataFrame(geometry=cells, crs="EPSG:4549")
+    assert maps._drawn_as_geopandas_draws(layer)
+    assert _png(lambda ax: maps.draw_polygons(ax, layer, **style_kwargs)) == _png(lambda ax: layer.plot(ax=ax, **style_kwargs))
+    with_empty = gpd.GeoDataFrame(geometry=[*cells[:3], shapely.Polygon()], crs="EPSG:4549")
+    degrees = gpd.GeoDataFrame(geometry=[shapely.box(120.1, 30.3, 120.2, 30.4)], crs="EPSG:4490")
+    for other in (with_empty, degrees):
+        assert not (maps._drawn_as_geopandas_draws(other) and other.crs.is_projected)
+        ours = _png(lambda ax, layer=other: maps.draw_polygons(ax, layer, **style_kwargs))
+        assert ours == _png(lambda ax, layer=other: layer.plot(ax=ax, **style_kwargs))
