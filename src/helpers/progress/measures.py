@@ -239,7 +239,8 @@ def _coverage(ctx, attribute: str):
     a = a[a["attribute"] == attribute]
     out = {}
     for y, ev in ctx.evaluations.items():
-        above = ev.evaluated[ev.evaluated["above_scale"].astype(bool)]["credit_code"]
+        evaluated = ev.evaluated  # a filter of the whole frame each time it is asked for
+        above = evaluated.loc[evaluated["above_scale"].astype(bool), "credit_code"]
         out[y] = is_in(above, a.loc[a["year"] <= y, "credit_code"]).mean() if len(above) else float("nan")
     return _by_year(out)
 
@@ -268,7 +269,8 @@ def _rd_activity(ctx):
     """任务8's 研发活动全覆盖: the share of the evaluated 规上 enterprises with R&D spending above 0 in the year."""
     out = {}
     for y, ev in ctx.evaluations.items():
-        above = ev.evaluated[ev.evaluated["above_scale"].astype(bool)]
+        evaluated = ev.evaluated
+        above = evaluated[evaluated["above_scale"].astype(bool)]
         rd = above["rd_10k_yuan"].astype(float)
         out[y] = float((rd > 0).sum() / rd.notna().sum()) if rd.notna().any() else float("nan")
     return _by_year(out)

@@ -198,7 +198,8 @@ def headline(ctx: RunContext) -> Section:
 def before_after(ctx: RunContext) -> Section:
     r = result(ctx)
     goals = ctx.goals.assign(text=labelled_texts(ctx.goals, ctx.ev.evaluated))  # 增加值率: what stood in for 工业总产值
-    basis = va_rate_basis(ctx.ev.evaluated[ctx.ev.evaluated["above_scale"].fillna(False).astype(bool)])
+    evaluated = ctx.ev.evaluated
+    basis = va_rate_basis(evaluated[evaluated["above_scale"].fillna(False).astype(bool)])
     fig = before_after_chart(
         r.before,
         r.after,
