@@ -298,7 +298,7 @@ def test_a_large_layer_drawn_as_one_path_looks_as_geopandas_draws_it(monkeypatch
     cells[5] = cells[5].difference(shapely.box(0.2, 5.2, 0.6, 5.6))  # a hole
     cells[7] = shapely.MultiPolygon([shapely.box(0, 7, 0.3, 7.8), shapely.box(0.5, 7, 0.8, 7.8)])
     layer = gpd.GeoDataFrame(geometry=cells, crs="EPSG:4549")
-    by_patches = _pixels(lambda ax: layer.plot(ax=ax, **style_kwargs))  # geopandas' own patch per polygon
+    by_patches = _pixels(lambda ax: layer.plot(ax=ax, **{"lw": 0, **style_kwargs}))  # geopandas' own, lw as draw_polygons'
     monkeypatch.setattr(maps, "COMPOUND_ABOVE", 0)
     as_one_path = _pixels(lambda ax: maps.draw_polygons(ax, layer, **style_kwargs))
     assert by_patches.shape == as_one_path.shape
@@ -331,8 +331,9 @@ def _png(draw) -> bytes:
 def test_a_layer_is_drawn_pixel_for_pixel_as_geopandas_draws_it(style_kwargs):
     """Up to COMPOUND_ABOVE polygons ``draw_polygons`` makes the paths geopandas would (normalised
     rings: a clockwise exterior, a start that is not the lowest vertex, holes, multipolygons) without a
-    patch each: the PNG is byte for byte geopandas' own, data limits and aspect included. A layer
-    with an empty geometry, or in degrees, is left to geopandas."""
+    patch each: the PNG is byte for byte geopandas' own, data limits and aspect included, under
+    matplotlib's defaults and under the house style (edges forced on). A layer with an empty
+    geometry, or in degrees, is left to geopandas."""
     import geopandas as gpd
     import shapely
 
@@ -345,10 +346,13 @@ def test_a_layer_is_drawn_pixel_for_pixel_as_geopandas_draws_it(style_kwargs):
     cells[7] = shapely.MultiPolygon([shapely.box(100, 200, 130, 280), shapely.box(150, 200, 180, 280)])
     layer = gpd.GeoDataFrame(geometry=cells, crs="EPSG:4549")
     assert maps._drawn_as_geopandas_draws(layer)
-    assert _png(lambda ax: maps.draw_polygons(ax, layer, **style_kwargs)) == _png(lambda ax: layer.plot(ax=ax, **style_kwargs))
     with_empty = gpd.GeoDataFrame(geometry=[*cells[:3], shapely.Polygon()], crs="EPSG:4549")
     degrees = gpd.GeoDataFrame(geometry=[shapely.box(120.1, 30.3, 120.2, 30.4)], crs="EPSG:4490")
-    for other in (with_empty, degrees):
-        assert not (maps._drawn_as_geopandas_draws(other) and other.crs.is_projected)
-        ours = _png(lambda ax, layer=other: maps.draw_polygons(ax, layer, **style_kwargs))
-        assert ours == _png(lambda ax, layer=other: layer.plot(ax=ax, **style_kwargs))
+    assert not maps._drawn_as_geopandas_draws(with_empty) and degrees.crs.is_geographic
+    as_geopandas = {"lw": 0, **style_kwargs}  # draw_polygons' own default line width
+    # matplotlib's defaults, and the house style's white edges forced on every patch (setup_plotting)
+    for rc in ({}, {"patch.force_edgecolor": True, "patch.edgecolor": "w"}):
+        with matplotlib.rc_context(rc):
+            for drawn in (layer, with_empty, degrees):
+                ours = _png(lambda ax, drawn=drawn: maps.draw_polygons(ax, drawn, **style_kwargs))
+                assert ours == _png(lambda ax, drawn=drawn: drawn.plot(ax=ax, **as_geopandas)), (rc, len(drawn))
