@@ -7,7 +7,7 @@ the notebooks' own time. A server imports ipykernel (and the debugger every kern
 ``KERNEL_LIBRARIES``), the modules the notebooks import (``notebook_imports``) and the libraries most
 pages load when they first show a table (``SHARED_LIBRARIES``) once, then forks a kernel for each
 notebook on request; while no request waits it imports what only some pages load (``LATER_LIBRARIES``),
-so that the first kernels are not kept waiting for them and the later ones find them imported. The
+one at a time, so that a kernel asked for is kept waiting for one such import at most. The
 kernel is the same ipykernel with the same connection file, working folder, environment and
 command-line arguments that a started one would have; only the imports are done already
 (tests/test_kernels.py runs a probe notebook both ways and compares what it sees). The server imports
@@ -85,9 +85,10 @@ MAX_SOCKET_PATH = 100  # AF_UNIX paths are limited to 104–108 bytes
 # the kernels' CPU per report, sampled)
 SHARED_LIBRARIES = ("pandas.io.formats.style",)
 # libraries that three of the seven pages load for a chart (seaborn, and scipy.stats and statsmodels with
-# it: 0.55 s a kernel), imported by the server after it has forked the kernels asked for meanwhile: the
-# first notebooks start without waiting for them (the runner asks for its first two kernels about
-# 0.3 s before the server would have finished them), the later ones find them imported
+# it: 0.55 s a kernel), imported by the server after the rest, one at a time while no request waits: a
+# request that comes meanwhile waits for the import under way only, not for those after it, and a request
+# that comes before the first begins is served at once (on the sample the runner's first requests came
+# while seaborn was being imported and waited up to 0.14 s for it)
 LATER_LIBRARIES = ("seaborn",)
 # what ipykernel imports as every kernel starts, after the command line is read (its debugger, and with
 # it debugpy: 0.1 s of CPU a kernel), imported by the server too. These set variables in their

@@ -30,29 +30,31 @@ MARK_EDGE, MARK_EDGE_WIDTH = "#252525", 0.3  # hairline: thicker outlines blot p
 COMPOUND_ABOVE = 20_000  # polygons drawn in one call: geopandas' patch per polygon up to this, one path above
 
 
+def _ring_codes(ring_starts: np.ndarray, n_coords: int) -> np.ndarray:
+    """matplotlib path codes for rings laid end to end (``viz.rings``): each ring a move, its segments,
+    a close, as ``Path(ring, closed=True)`` codes one ring."""
+    first, end = ring_starts[:-1], ring_starts[1:]
+    drawn = end > first  # every ring that has a coordinate
+    codes = np.full(n_coords, Path.LINETO, dtype=Path.code_type)
+    codes[first[drawn]] = Path.MOVETO
+    codes[end[drawn] - 1] = Path.CLOSEPOLY
+    return codes
+
+
 def polygons_path(geoms) -> Path:
     """Every ring of the (multi)polygons ``geoms`` as one compound matplotlib path: each ring a
     move, its segments, a close. Built from the rings' coordinate arrays (``viz.rings``), not a
     patch per polygon."""
     coords, ring_starts, _ = polygon_rings(geoms)
-    first, end = ring_starts[:-1], ring_starts[1:]
-    drawn = end > first  # every ring that has a coordinate
-    codes = np.full(len(coords), Path.LINETO, dtype=Path.code_type)
-    codes[first[drawn]] = Path.MOVETO
-    codes[end[drawn] - 1] = Path.CLOSEPOLY
-    return Path(coords, codes)
+    return Path(coords, _ring_codes(ring_starts, len(coords)))
 
 
 def polygon_paths(geoms) -> list[Path]:
-    """One compound path per (multi)polygon of ``geoms``, each ring a move, its segments and a close:
-    the paths geopandas gives a ``PatchCollection`` (one ``PathPatch`` per geometry, its rings in
-    order), made from the rings' coordinate arrays without a patch each."""
+    """One compound path per (multi)polygon of ``geoms``, its rings in order: the paths geopandas
+    gives a ``PatchCollection`` (one ``PathPatch`` per geometry), made from the rings' coordinate
+    arrays without a patch each."""
     coords, ring_starts, geometry_rings = polygon_rings(geoms)
-    first, end = ring_starts[:-1], ring_starts[1:]
-    drawn = end > first
-    codes = np.full(len(coords), Path.LINETO, dtype=Path.code_type)
-    codes[first[drawn]] = Path.MOVETO
-    codes[end[drawn] - 1] = Path.CLOSEPOLY
+    codes = _ring_codes(ring_starts, len(coords))
     bounds = ring_starts[geometry_rings]
     return [Path(coords[a:b], codes[a:b]) for a, b in zip(bounds[:-1], bounds[1:], strict=True)]
 
@@ -90,8 +92,9 @@ def draw_polygons(
     instead of one per polygon: a fraction of a second instead of tens of seconds at 100,000
     parcels; the same fill, the same edges). Otherwise it is drawn as geopandas draws it — the
     geometries normalised, one path each in a ``PatchCollection`` with geopandas' arguments, the
-    aspect equal in a projected CRS, its axis labels — with the paths made from coordinate arrays instead of a
-    ``PathPatch`` per polygon, which cost 0.1 ms each (the same pixels, tests/test_maps.py)."""
+    aspect equal in a projected CRS, its axis labels — with the paths made from coordinate arrays
+    instead of a ``PathPatch`` per polygon, which cost 0.1 ms each (the same pixels,
+    tests/test_plotting.py)."""
     if (len(layer) if of is None else of) > COMPOUND_ABOVE:
         face = color if color is not None else facecolor
         edge = color if color is not None else (edgecolor if edgecolor is not None else face)
