@@ -356,3 +356,27 @@ def test_a_kernel_asked_to_shut_down_is_looked_for_often(monkeypatch):
     monkeypatch.setattr(asyncio, "sleep", nap)
     asyncio.run(manager._async_wait())
     assert naps == [kernels.SHUTDOWN_POLL_S] * 2
+
+
+@pytest.mark.notebook
+def test_the_server_imports_the_later_libraries_between_requests(tmp_path):
+    """A kernel asked for at once is forked before (or while) the server imports LATER_LIBRARIES and
+    still runs; once no request has waited for a while the server has imported them, and a kernel
+    forked then finds them loaded without importing them itself."""
+    source = "import sys, json\nprint(json.dumps({name: name in sys.modules for name in LATER}))".replace(
+        "LATER", repr(list(kernels.LATER_LIBRARIES))
+    )
+    seen = []
+    with kernels.server([]) as socket_path:
+        for attempt in range(20):  # the import takes about half a second; a slow machine gets more
+            folder = tmp_path / str(attempt)
+            folder.mkdir()
+            result = runner.run_notebook(
+                probe_notebook(folder, source), folder, {}, progress_bar=False, kernel_server=socket_path
+            )
+            assert result.ok, result.error
+            seen.append(json.loads(nbformat.read(folder / "probe.ipynb", as_version=4).cells[0].outputs[0]["text"]))
+            if all(seen[-1].values()):
+                break
+            time.sleep(0.5)
+    assert all(seen[-1].values()), seen
