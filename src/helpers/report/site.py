@@ -381,9 +381,13 @@ def finish_page(page_html: str, title: str, pages: list[Page], current: str, sty
     return with_title_and_nav(own_parts(page_html, style, contents=current != INDEX), title, pages, current)
 
 
+def _title_tag(title: str) -> str:
+    return f"<title>{html.escape(title)}</title>"
+
+
 def with_title_and_nav(page_html: str, title: str, pages: list[Page], current: str) -> str:
     """``page_html`` with its ``<title>`` and the navigation bar at the top of its body."""
-    out = _TITLE.sub(lambda m: f"<title>{html.escape(title)}</title>", page_html, count=1)
+    out = _TITLE.sub(lambda m: _title_tag(title), page_html, count=1)
     return re.sub(r"(<body[^>]*>)", lambda m: m.group(1) + nav_html(pages, current), out, count=1)
 
 
@@ -479,7 +483,7 @@ def finish_site(run_dir: Path, page_files: list[str], run_title: str) -> list[Pa
         label = next((p.label for p in pages if p.file == f), "")
         title = run_title if f == INDEX else f"{label} · {run_title}"
         finished[f] = with_title_and_nav(text, title, pages, f)
-        chars.append(visible_text(f"<title>{html.escape(title)}</title>{nav_html(pages, f)}"))
+        chars.append(visible_text(_title_tag(title) + nav_html(pages, f)))  # what with_title_and_nav added
     style = font_css(font_subset(characters(chars)))
     in_frames = html.escape(style, quote=True)  # a frame's document is an attribute value
     for f, text in finished.items():

@@ -95,8 +95,8 @@ def draw_polygons(
     aspect equal in a projected CRS, its axis labels — with the paths made from coordinate arrays
     instead of a ``PathPatch`` per polygon, which cost 0.1 ms each (the same pixels,
     tests/test_plotting.py)."""
+    face = color if color is not None else facecolor
     if (len(layer) if of is None else of) > COMPOUND_ABOVE:
-        face = color if color is not None else facecolor
         edge = color if color is not None else (edgecolor if edgecolor is not None else face)
         path = polygons_path(layer.geometry.array)
         # add_artist, not add_patch: add_patch finds the data limits segment by segment in Python
@@ -106,16 +106,15 @@ def draw_polygons(
             ax.update_datalim([(minx, miny), (maxx, maxy)])
         ax.autoscale_view()
         return
-    kwargs = {"color": color} if color is not None else {"facecolor": facecolor, "edgecolor": edgecolor}
+    # geopandas takes ``color`` as the face colour, with no edge colour of its own
+    edge = {} if color is not None else {"edgecolor": edgecolor}
     geographic = layer.crs is not None and layer.crs.is_geographic
     if geographic or not len(layer) or not _drawn_as_geopandas_draws(layer):
-        layer.plot(ax=ax, lw=lw, **kwargs, **style)
+        layer.plot(ax=ax, lw=lw, **({"color": color} if color is not None else {"facecolor": facecolor}), **edge, **style)
         return
     _axis_labels_as_geopandas(ax, layer.crs)
     ax.set_aspect("equal")  # geopandas' aspect in a projected CRS
-    # geopandas passes ``color`` as the face colour and the rest as they are
-    face = kwargs.pop("color") if color is not None else kwargs.pop("facecolor")
-    collection = PatchCollection([], facecolor=face, lw=lw, **kwargs, **style)
+    collection = PatchCollection([], facecolor=face, lw=lw, **edge, **style)
     Collection.set_paths(collection, polygon_paths(shapely.normalize(layer.geometry.array)))  # paths, not patches
     ax.add_collection(collection, autolim=True)
     ax.autoscale_view()
