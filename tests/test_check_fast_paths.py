@@ -353,3 +353,75 @@ def test_invisible_characters_are_found_in_the_cells_that_are_not_ascii():
         expected = pd.Series(cells, dtype="string").str.contains(INVISIBLE, regex=True).fillna(False).to_numpy(dtype=bool)
         assert list(has_invisible(values)) == list(expected)
         assert sum(expected) == 9
+
+
+def test_printable_ascii_looks_at_the_bytes_of_the_cells_it_is_given():
+    import pyarrow as pa
+
+    from helpers.io.formats import printable_ascii
+
+    cells = pa.array(["合计", "91330110MA2A1B2C3D", "12.5", " 7", "x\u3000"])
+    assert not printable_ascii(cells)
+    assert printable_ascii(cells.slice(1, 2))  # the slice's own bytes, not the buffer's
+    assert not printable_ascii(cells.slice(2, 2)) and not printable_ascii(cells.slice(4))
+    assert printable_ascii(pa.chunked_array([cells.slice(1, 2), pa.array(["~!", "", None])]))
+    assert not printable_ascii(pa.chunked_array([cells.slice(1, 2), pa.array(["a\tb"])]))
+    for text, plain in [("a b", False), ("a\x7f", False), ("a\xa0", False), ("ab", True)]:
+        assert printable_ascii(pa.array([text], pa.large_string())) == plain
+    assert printable_ascii(pa.array([], pa.string()))
+    assert not printable_ascii(pa.array(["ab"]).dictionary_encode())  # not looked at: not taken as plain
+
+
+def _mixed_csv(path):
+    """Columns of printable ASCII (codes, numbers) beside columns that need trimming (spaces, tabs, an
+    ideographic and a no-break space) or hold text; a 合计 row, a repeated header, a blank line."""
+    lines = ["credit_code,name,tax_10k_yuan,year"]
+    for i in range(30):
+        name = ["示例临平机械有限公司", " firm ", "\u3000示例\u3000", "plain", "\xa0x"][i % 5]
+        tax = [f"{i}.5", f" {i}.5", f"{i}.5\t", "1,234"][i % 4]
+        lines.append(f'9133011000000000{i:02d},"{name}","{tax}",2023')
+    lines[10:10] = ["credit_code,name,tax_10k_yuan,year", ",,,", "合计,,99,"]
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return path
+
+
+def test_columns_found_plain_are_not_trimmed_and_the_cells_and_skipped_lines_are_the_same(tmp_path, monkeypatch):
+    """The read with the printable-ASCII test gives the cells, lines skipped and notes the read that
+    trims every column and looks for 合计 in every first cell gives."""
+    from helpers.io import formats
+    from helpers.io.inventory import take_inventory
+
+    folder = tmp_path / "mixed"
+    folder.mkdir()
+    _mixed_csv(folder / "panel.csv")
+    fast_grid = formats.read_csv_grid(folder / "panel.csv")
+    fast = take_inventory(folder, check_module.settings())
+    monkeypatch.setattr(formats, "printable_ascii", lambda values: False)
+    monkeypatch.setattr(inventory, "printable_ascii", lambda values: False)
+    plain_grid = formats.read_csv_grid(folder / "panel.csv")
+    plain = take_inventory(folder, check_module.settings())
+    assert fast_grid.columns is not None and [c.to_pylist() for c in fast_grid.columns] == [
+        c.to_pylist() for c in plain_grid.columns
+    ]
+    assert "firm" in fast_grid.columns[1].to_pylist() and "示例" in fast_grid.columns[1].to_pylist()
+    assert [s.skipped for s in fast.sources] == [s.skipped for s in plain.sources]
+    assert any("合计" in why for s in fast.sources for _, why in s.skipped)
+    for one, two in zip(fast.sources, plain.sources, strict=True):
+        pd.testing.assert_frame_equal(one.frame, two.frame)
+    assert fast.notes == plain.notes and fast.problems == plain.problems
+
+
+def test_a_total_word_in_ascii_is_still_looked_for_in_a_column_of_ascii(tmp_path):
+    """Where a folder's total words hold ASCII (``Total``), a first column of codes is searched as
+    before: the printable-ASCII shortcut only holds when no total character is printable ASCII."""
+    from helpers.io.inventory import take_inventory
+
+    folder = tmp_path / "ascii_total"
+    folder.mkdir()
+    lines = ["credit_code,year,tax_10k_yuan"] + [f"9133011000000000{i:02d},2023,{i}" for i in range(5)] + ["Total,,10"]
+    (folder / "panel.csv").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    cfg = {**check_module.settings(), "total_row_words": ["合计", "Total"]}
+    skipped = [why for s in take_inventory(folder, cfg).sources for _, why in s.skipped]
+    assert skipped == ["合计行 total row ('Total')"]
+    skipped = [why for s in take_inventory(folder, check_module.settings()).sources for _, why in s.skipped]
+    assert skipped == []

@@ -18,6 +18,7 @@ from datetime import date, datetime
 from pathlib import Path
 
 import geopandas as gpd
+import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.csv as pacsv
@@ -200,6 +201,25 @@ def delimiter_of(text: str, lines: int = 20) -> str:
     return DELIMITERS[counts.index(max(counts))] if max(counts) else ","
 
 
+def printable_ascii(values: pa.Array | pa.ChunkedArray) -> bool:
+    """Whether every cell of Arrow text ``values`` is printable ASCII only (bytes 0x21-0x7E): no
+    whitespace anywhere (trimming changes nothing) and no character outside ASCII (no 合计 can
+    match). Looks at the bytes of the cells themselves (a slice's, not the whole buffer's), one
+    chunk at a time, in place: far less work than a trim, which writes every cell again."""
+    if not (pa.types.is_string(values.type) or pa.types.is_large_string(values.type)):
+        return False  # another layout (views, dictionaries): not looked at, so not known to be plain
+    for chunk in values.chunks if isinstance(values, pa.ChunkedArray) else [values]:
+        _, offset_buffer, data_buffer = chunk.buffers()
+        if len(chunk) == 0 or data_buffer is None:
+            continue
+        wide = pa.types.is_large_string(chunk.type)
+        offsets = np.frombuffer(offset_buffer, dtype=np.int64 if wide else np.int32)
+        data = np.frombuffer(data_buffer, dtype=np.uint8)[offsets[chunk.offset] : offsets[chunk.offset + len(chunk)]]
+        if ((data - np.uint8(0x21)) > np.uint8(0x7E - 0x21)).any():  # below 0x21 wraps round to above
+            return False
+    return True
+
+
 def _rectangular_columns(text: str, delimiter: str = ",", utf8: memoryview | None = None) -> list[pa.Array] | None:
     """The cells of a CSV whose lines all have the same number of cells (no title or blank lines)
     as stripped Arrow text columns, read by pyarrow; None for any other file. ``utf8``: the text's
@@ -223,7 +243,8 @@ def _rectangular_columns(text: str, delimiter: str = ",", utf8: memoryview | Non
         return None
     if table.num_rows == 0:
         return None
-    return [pc.utf8_trim_whitespace(col).combine_chunks() for col in table.columns]
+    # a column of printable ASCII (codes, numbers: most cells of a large file) has nothing to trim
+    return [(col if printable_ascii(col) else pc.utf8_trim_whitespace(col)).combine_chunks() for col in table.columns]
 
 
 def _after_bom(data: bytes) -> int:

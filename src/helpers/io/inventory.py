@@ -32,6 +32,7 @@ from helpers.io.formats import (
     SHAPEFILE_SIDECARS,
     Grid,
     kind_problem,
+    printable_ascii,
     read_csv_grid,
     read_layer_file,
     read_xls_grids,
@@ -142,8 +143,11 @@ def _body_flags(
         candidates = np.full(len(cols[0]), None, dtype=object)
         # a line whose first cell is filled has it as its first filled cell and is not blank: only the
         # lines whose first cell is empty (a few, as a rule) are looked at across their other cells
-        lead = pc.fill_null(pc.match_substring_regex(cols[0], total_like), False).to_numpy(zero_copy_only=False)
-        hits = np.flatnonzero(lead)
+        if printable_ascii(cols[0]) and not any("!" <= ch <= "~" for ch in total_chars):
+            hits = np.array([], dtype=np.intp)  # codes, numbers: no cell holds a character of 合计 etc.
+        else:
+            lead = pc.fill_null(pc.match_substring_regex(cols[0], total_like), False).to_numpy(zero_copy_only=False)
+            hits = np.flatnonzero(lead)
         candidates[hits] = cols[0].take(pa.array(hits)).to_pylist()
         later = np.flatnonzero(pc.equal(cols[0], "").to_numpy(zero_copy_only=False))
         if len(later):
