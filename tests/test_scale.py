@@ -138,6 +138,34 @@ def test_a_parcels_own_street_code_decides_and_the_join_only_fills_gaps():
     pd.testing.assert_series_equal(parcel_streets(no_codes, zones), parcel_zones(no_codes, zones))
 
 
+def test_label_points_are_stored_for_the_parcels_without_a_street_code_only(sample_copy, sample, cache_dir):
+    """Only a parcel without its own 街道 code is placed by its point, so a cached check measures
+    only those parcels' points (NaN for the others); the 街道 found with them are those found by
+    measuring every parcel's point again. In a folder that passes the check every parcel has a code
+    (a blank one is an error) and no point is measured at all."""
+    parcels = gpd.read_parquet(sample_copy / "parcels.parquet")
+    parcels.loc[[0, 5, 9], "street_code"] = None
+    parcels.to_parquet(sample_copy / "parcels.parquet")
+    found = check_folder(sample_copy)
+    assert any(p.problem == "empty cells" and p.column.startswith("street_code") for p in found.errors)
+    entry = cache_dir / "entry"
+    cache.store(found, entry)
+    stored = cache.stored_positions(entry)
+    checked = found.tables["parcels"]
+    uncoded = checked["street_code"].isna().to_numpy()
+    assert uncoded.sum() == 3 and np.isnan(stored["parcel_x"][~uncoded]).all() and np.isnan(stored["parcel_y"][~uncoded]).all()
+    x, y = label_points(np.asarray(checked.geometry.array))
+    np.testing.assert_array_equal(stored["parcel_x"][uncoded], x[uncoded])
+    np.testing.assert_array_equal(stored["parcel_y"][uncoded], y[uncoded])
+    points = (np.asarray(stored["parcel_x"]), np.asarray(stored["parcel_y"]))
+    got = parcel_streets(checked, sample.zones, points=points)
+    pd.testing.assert_series_equal(got, parcel_streets(checked, sample.zones))
+    assert got[uncoded].notna().all()  # placed by the join
+    points = sample.parcel_points()
+    assert points is not None and np.isnan(points[0]).all()  # the sample passes: every parcel has its code
+    pd.testing.assert_series_equal(dataset_parcel_zones(sample), parcel_streets(sample.parcels, sample.zones))
+
+
 def grouped_zone_totals(users: pd.DataFrame) -> pd.DataFrame:
     """The slow reference: a pandas group-by over the link table's text columns."""
     ev = users[users["status"] == "evaluated"]

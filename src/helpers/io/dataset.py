@@ -74,8 +74,9 @@ class Dataset:
         return self.positions.get("panel_enterprise")
 
     def parcel_points(self) -> tuple[np.ndarray, np.ndarray] | None:
-        """x and y of each parcel's label point (``geography.label_points``) when the folder check
-        found them for these parcels; else None."""
+        """x and y of the label point (``geography.label_points``) of each parcel without a 街道 code
+        of its own, NaN for the others (placed by their code, ``evaluate.zones.parcel_streets``), when
+        the folder check found them for these parcels; else None."""
         x, y = self.positions.get("parcel_x"), self.positions.get("parcel_y")
         return None if x is None or y is None else (x, y)
 
