@@ -337,19 +337,27 @@ def _text(values: pd.Series) -> pa.Array:
     return text.combine_chunks() if isinstance(text, pa.ChunkedArray) else text
 
 
+def _text_chunks(values: pd.Series) -> list[pa.Array]:
+    """``values`` as (large) text: the chunks Arrow holds them in, not concatenated (no copy)."""
+    text = pc.cast(pa.array(values.astype("string")), pa.large_string())
+    return text.chunks if isinstance(text, pa.ChunkedArray) else [text]
+
+
 def found_rows(columns: list[pd.Series], target: pd.Series) -> list[np.ndarray]:
     """For each of ``columns``, each value's row number in ``target`` as text (-1 where absent or
     missing; the first row where ``target`` repeats the value), by Arrow's hash table (several times
     faster than pandas on large text columns): one table of ``target``'s values for all of them (the
     columns are looked up in one pass over their concatenation). ``rows >= 0`` is ``isin``; the
-    rows themselves are the joins an evaluation starts with (``helpers.io.positions``). Unlike
+    rows themselves are the joins an evaluation starts with (``helpers.io.positions``). The columns
+    are handed to Arrow as the chunks of one array, not copied into one. Unlike
     ``core.keys.positions`` (a merge's semantics), a missing value finds no row even where ``target``
     has a missing value: a blank reference is an empty cell (``coerce_source``), not a link to a blank
     key. The two agree on a folder that passes the check (its keys are never missing)."""
-    texts = [_text(c) for c in columns]
-    rows = pc.index_in(pa.concat_arrays(texts), value_set=_text(target), skip_nulls=True)
+    texts = [_text_chunks(c) for c in columns]
+    chunks = pa.chunked_array([chunk for text in texts for chunk in text], type=pa.large_string())  # not copied into one
+    rows = pc.index_in(chunks, value_set=_text(target), skip_nulls=True)
     found = np.asarray(rows.fill_null(-1), dtype=np.int64)
-    ends = np.cumsum([len(t) for t in texts])
+    ends = np.cumsum([sum(map(len, text)) for text in texts])
     return np.split(found, ends[:-1])
 
 
