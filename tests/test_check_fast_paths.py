@@ -13,6 +13,7 @@ import shutil
 import geopandas as gpd
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 import pytest
 
 from helpers.core import paths
@@ -425,3 +426,20 @@ def test_a_total_word_in_ascii_is_still_looked_for_in_a_column_of_ascii(tmp_path
     assert skipped == ["合计行 total row ('Total')"]
     skipped = [why for s in take_inventory(folder, check_module.settings()).sources for _, why in s.skipped]
     assert skipped == []
+
+
+def test_a_csv_read_as_one_block_has_the_cells_of_one_read_in_many(tmp_path, monkeypatch):
+    """Two cores: a file is one block, each column one array; in small blocks (many chunks, copied
+    into one) the cells are the same."""
+    from helpers.io import formats
+
+    assert formats.csv_block_bytes(250_000_000, cores=2) == 250_000_001
+    assert formats.csv_block_bytes(250_000_000, cores=16) == 31_250_001  # one block per two cores
+    assert formats.csv_block_bytes(10, cores=2) == 1 << 20 and formats.csv_block_bytes(2**33, cores=2) == formats.CSV_BLOCK_LIMIT
+    path = _mixed_csv(tmp_path / "panel.csv")
+    one = formats.read_csv_grid(path)
+    monkeypatch.setattr(formats, "csv_block_bytes", lambda size: 256)
+    many = formats.read_csv_grid(path)
+    assert one.columns is not None and many.columns is not None
+    assert all(isinstance(c, pa.Array) for c in one.columns + many.columns)
+    assert [c.to_pylist() for c in one.columns] == [c.to_pylist() for c in many.columns]
