@@ -443,3 +443,35 @@ def test_a_csv_read_as_one_block_has_the_cells_of_one_read_in_many(tmp_path, mon
     assert one.columns is not None and many.columns is not None
     assert all(isinstance(c, pa.Array) for c in one.columns + many.columns)
     assert [c.to_pylist() for c in one.columns] == [c.to_pylist() for c in many.columns]
+
+
+@pytest.mark.parametrize("dtype", ["string", "string[python]", object, "str"])
+def test_street_codes_looked_up_once_per_value_are_those_mapped_cell_by_cell(dtype):
+    from helpers.io.check import street_lookup
+    from helpers.io.schema import looked_up
+
+    streets = street_lookup()
+    for cells in (["330113001", "星桥", None, "火星街道", "星桥街道", "330113001", ""], [], [None, None], ["x"]):
+        values = pd.Series(cells, dtype=dtype, index=range(10, 10 + len(cells)), name="street_code")
+        plain = values.map(streets, na_action="ignore").astype("string")
+        pd.testing.assert_series_equal(looked_up(values, streets), plain)
+    assert list(looked_up(pd.Series(["星桥", "火星街道"], dtype=dtype), streets).isna()) == [False, True]
+
+
+def test_share_totals_grouped_on_parcel_rows_are_those_grouped_on_ids_to_the_last_bit():
+    """Many links per parcel with shares whose sums round differently in another order, ids that no
+    parcel has, links without an id, a parcel id twice in the parcels' table."""
+    from helpers.io.check import share_totals
+    from helpers.io.schema import found_rows
+
+    rng = np.random.default_rng(7)
+    parcel_ids = [f"P{i:05d}" for i in range(400)] + ["P00003"]
+    ids = rng.choice([*parcel_ids, "NOWHERE-1", "NOWHERE-2", None], size=20_000).astype(object)
+    links = pd.DataFrame({"parcel_id": pd.array(ids, dtype="string"), "share": rng.random(20_000) / rng.integers(1, 50, 20_000)})
+    links.loc[::97, "share"] = np.nan
+    rows = found_rows([links["parcel_id"]], pd.Series(parcel_ids, dtype="string"))[0]
+    plain = links.groupby("parcel_id")["share"].transform("sum")
+    fast = share_totals(links, rows)
+    np.testing.assert_array_equal(fast.to_numpy(), plain.to_numpy())  # NaN where no id, bit for bit elsewhere
+    assert fast.isna().sum() == links["parcel_id"].isna().sum() > 0
+    pd.testing.assert_series_equal(share_totals(links), plain)

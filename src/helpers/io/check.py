@@ -417,6 +417,23 @@ def check_negative_tax(panel: pd.DataFrame, rule: str) -> list[Problem]:
     )
 
 
+def share_totals(links: pd.DataFrame, parcel_rows: np.ndarray | None = None) -> pd.Series:
+    """Each link's total share of its parcel: ``links.groupby("parcel_id")["share"].transform("sum")``
+    (NaN where the link names no parcel). ``parcel_rows``: each link's row in the parcels' table
+    (``found_rows``, -1 where none), grouped on instead of hashing a million ids again. Equal ids
+    have equal rows, and pandas adds a group's shares in the order of its rows whatever the key, so
+    the sums are the same to the last bit; ids no parcel has are grouped by their own text."""
+    if parcel_rows is None:
+        return links.groupby("parcel_id")["share"].transform("sum")
+    key = parcel_rows.astype(float)
+    named = links["parcel_id"].notna().to_numpy()
+    unknown = (parcel_rows < 0) & named
+    if unknown.any():  # after every parcel's row number: no clash
+        key[unknown] = parcel_rows.max() + 1 + pd.factorize(links["parcel_id"][unknown])[0]
+    key[~named] = np.nan  # no id: in no group, as pandas leaves a missing key out
+    return links["share"].groupby(key).transform("sum")
+
+
 def check_links(tables: dict, problems: list[Problem]) -> dict[str, np.ndarray]:
     """Every reference between tables (``references:`` in the contract) to a value the other table
     holds, and the shares of each parcel to at most 1. The columns that refer to one target are
@@ -441,8 +458,6 @@ def check_links(tables: dict, problems: list[Problem]) -> dict[str, np.ndarray]:
 
     links = tables.get("enterprise_parcels")
     with ThreadPoolExecutor(CHECK_THREADS) as pool:
-        if links is not None and "share" in links:  # each parcel's total share, while the lookups run
-            totals = pool.submit(lambda: links.groupby("parcel_id")["share"].transform("sum"))
         rows = {k: v for part in pool.map(look_up, targets) for k, v in part.items()}
     for name, col, target_table, target_col in references:
         problems += check_reference(
@@ -456,7 +471,7 @@ def check_links(tables: dict, problems: list[Problem]) -> dict[str, np.ndarray]:
     if links is not None and "share" in links:
         problems += problems_at(
             links,
-            totals.result() > 1 + SHARE_TOLERANCE,
+            share_totals(links, rows.get(("enterprise_parcels", "parcel_id"))) > 1 + SHARE_TOLERANCE,
             "shares of one parcel add up to more than 1",
             specs["enterprise_parcels"].label("share"),
             "the shares of the enterprises on a parcel to total at most 1",
