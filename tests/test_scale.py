@@ -61,6 +61,28 @@ def test_cache_gives_the_check_back_without_reading_the_files(sample_copy, cache
     assert again.tables["parcels"].crs == first.tables["parcels"].crs
 
 
+def test_the_source_of_each_row_is_stored_once_per_file_and_read_back_as_text(sample_copy, cache_dir):
+    """``_source`` (one file name on every row) is dictionary-encoded in the tables' Arrow files, and
+    comes back as the text column it was, whole or for some years' panel rows."""
+    import pyarrow as pa
+
+    first = cache.checked_folder(sample_copy)
+    entry = next((cache_dir / "inputs").iterdir())
+    panel_file = pa.ipc.open_file(pa.memory_map(str(entry / "panel.arrow")))
+    stored = panel_file.schema.field("_source").type
+    assert pa.types.is_dictionary(stored) and stored.index_type == pa.int32()
+    assert panel_file.get_batch(0).column(panel_file.schema.get_field_index("_source")).dictionary.to_pylist() == [
+        str(sample_copy / "panel.csv")
+    ]
+    for years in (None, (2023,)):
+        again = cache.fetch(entry, years=years)
+        expected = first.tables["panel"]
+        if years is not None:
+            expected = expected[expected["year"].isin(years)].reset_index(drop=True)
+        pd.testing.assert_frame_equal(again.tables["panel"], expected)
+        assert again.tables["panel"]["_source"].dtype == expected["_source"].dtype
+
+
 def test_a_rerun_without_outlines_maps_the_tables_and_decodes_no_parquet(sample_copy, cache_dir, monkeypatch):
     """The tables come from their Arrow IPC files; the layers' GeoParquet is read only for outlines.
     The numbers are pandas' own writable arrays (a frame on a read-only map would refuse an edit)."""
