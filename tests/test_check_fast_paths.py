@@ -475,3 +475,31 @@ def test_share_totals_grouped_on_parcel_rows_are_those_grouped_on_ids_to_the_las
     np.testing.assert_array_equal(fast.to_numpy(), plain.to_numpy())  # NaN where no id, bit for bit elsewhere
     assert fast.isna().sum() == links["parcel_id"].isna().sum() > 0
     pd.testing.assert_series_equal(share_totals(links), plain)
+
+
+def test_a_layers_typed_numbers_are_typed_as_their_text_would_be(monkeypatch):
+    """Numbers a layer holds typed (floats with NaN and inf, ints, nullable ints) are not written out
+    as text first; the typed columns and every problem are those of the text path."""
+    from helpers.io import schema
+    from helpers.io.check import street_lookup
+
+    spec = schema.table_specs()["parcels"]
+    frame = pd.DataFrame(
+        {
+            "parcel_id": pd.array(["P1", "P2", "P3", "P4", "P5"], dtype="string"),
+            "street_code": pd.array(["330113001"] * 5, dtype="string"),
+            "registered_area_mu": [12.5, np.nan, np.inf, -3.0, 0.0],
+            "grant_year": pd.array([2001, None, 2015, 2019, 2020], dtype="Int64"),
+            "_row": range(1, 6),
+            "_source": "parcels.gpkg",
+        }
+    )
+    for variant in (frame, frame.assign(grant_year=np.array([2001, 2010, 2015, 2019, 2020]))):
+        fast, found_fast = schema.coerce_source(variant, spec, street_lookup())
+        with monkeypatch.context() as m:
+            m.setattr(schema, "is_typed_number", lambda raw: False)
+            plain, found = schema.coerce_source(variant, spec, street_lookup())
+        pd.testing.assert_frame_equal(fast, plain)
+        assert found_fast == found and len(found) >= 3  # empty, infinite, not positive
+    assert schema.is_typed_number(frame["registered_area_mu"]) and schema.is_typed_number(frame["grant_year"])
+    assert not schema.is_typed_number(pd.Series([True, False])) and not schema.is_typed_number(frame["parcel_id"])

@@ -79,6 +79,13 @@ def problems_at(
     ]
 
 
+def is_typed_number(raw: pd.Series) -> bool:
+    """Whether ``raw`` holds numbers already (a layer's attribute, a workbook's typed column): ints or
+    floats, not yes/no, text or objects. Such a column is typed without being written out as text
+    (at a million parcels 0.1-0.2 s a column)."""
+    return pd.api.types.is_numeric_dtype(raw.dtype) and not pd.api.types.is_bool_dtype(raw.dtype)
+
+
 def to_number(raw: pd.Series) -> pd.Series:
     """``pd.to_numeric(raw, errors="coerce")`` as float64: NaN where a cell is empty or not a number.
     Arrow text (rectangular CSV files) is cast by Arrow in one pass when it reads every filled cell;
@@ -174,9 +181,13 @@ def coerce_source(
             problems.extend(problems_at(out, mask, problem, label, expected, severity))  # noqa: B023 (called in this loop)
 
         raw = out[col]
-        cells = raw.astype("string")
-        stripped = cells if col in trimmed else cells.str.strip()  # once for the blank test, text and yes/no
-        blank = raw.isna() | (stripped == "")
+        kind = c_spec["type"]
+        if kind in ("number", "integer") and is_typed_number(raw):  # a layer's numbers: no text to test
+            blank = raw.isna().astype("boolean")  # as the text test gives it: a number is never ""
+        else:
+            cells = raw.astype("string")
+            stripped = cells if col in trimmed else cells.str.strip()  # once for the blank test, text and yes/no
+            blank = raw.isna() | (stripped == "")
         rules = c_spec.get("rules", [])
         must_fill = (
             c_spec.get("not_null")
@@ -186,7 +197,6 @@ def coerce_source(
         )
         if must_fill and blank.any():
             flag(blank, "empty cells", "a value in every row")
-        kind = c_spec["type"]
         if kind == "text":
             values = stripped
             hidden = has_invisible(values)
