@@ -350,16 +350,16 @@ def duplicate_keys(df: pd.DataFrame, spec: TableSpec, repeated: np.ndarray | Non
     )
 
 
-def _text(values: pd.Series) -> pa.Array:
-    """``values`` as one Arrow array of (large) text."""
-    text = pc.cast(pa.array(values.astype("string")), pa.large_string())
-    return text.combine_chunks() if isinstance(text, pa.ChunkedArray) else text
-
-
 def _text_chunks(values: pd.Series) -> list[pa.Array]:
     """``values`` as (large) text: the chunks Arrow holds them in, not concatenated (no copy)."""
     text = pc.cast(pa.array(values.astype("string")), pa.large_string())
     return text.chunks if isinstance(text, pa.ChunkedArray) else [text]
+
+
+def _text(values: pd.Series) -> pa.Array:
+    """``values`` as one Arrow array of (large) text."""
+    chunks = _text_chunks(values)
+    return chunks[0] if len(chunks) == 1 else pa.chunked_array(chunks, type=pa.large_string()).combine_chunks()
 
 
 def found_rows(columns: list[pd.Series], target: pd.Series) -> list[np.ndarray]:
