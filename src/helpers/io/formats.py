@@ -11,7 +11,6 @@ from __future__ import annotations
 import codecs
 import csv
 import io
-import os
 import re
 import zipfile
 from dataclasses import dataclass
@@ -224,11 +223,11 @@ def printable_ascii(values: pa.Array | pa.ChunkedArray) -> bool:
 
 def csv_block_bytes(size: int, cores: int | None = None) -> int:
     """The block size pyarrow's CSV reader parses a file of ``size`` bytes in: one block per two
-    cores (one on two cores). Its default (1 MB) gives hundreds of chunks per column at a million
+    cores of Arrow's thread pool (``cores``; one block on two cores). Its default (1 MB) gives hundreds of chunks per column at a million
     rows, which are then copied into one array; on two cores that copy cost more than tokenising
     blocks in parallel saved (at 1,000,000 parcels the panel read and combined in 0.54-0.90 s as
     one block, 0.57-2.16 s in 1 MB blocks). Blocks of at least 1 MB, at most ``CSV_BLOCK_LIMIT``."""
-    blocks = max(1, (cores or os.cpu_count() or 1) // 2)
+    blocks = max(1, (cores or pa.cpu_count()) // 2)
     return min(max(-(-(size + 1) // blocks), 1 << 20), CSV_BLOCK_LIMIT)
 
 
