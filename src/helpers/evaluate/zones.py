@@ -25,6 +25,7 @@ from helpers.evaluate.indicators import ratio
 from helpers.evaluate.land import link_used_mu
 from helpers.evaluate.parcels import enterprise_rows
 from helpers.io.dataset import Dataset
+from helpers.io.positions import placed_by_point
 
 NO_ZONE = "(none)"
 THREADS = 2
@@ -84,7 +85,7 @@ def parcel_streets(
     """Each parcel's 街道 as ``zone_code``: the parcel's own ``code`` where it has one, else the zone
     its label point lies in (``parcel_zones``, on those parcels only)."""
     own = parcels[code].astype("string") if code in parcels else pd.Series(pd.NA, index=parcels.index, dtype="string")
-    missing = own.isna().to_numpy(dtype=bool)
+    missing = placed_by_point(parcels, code)
     if missing.any():
         at = None if points is None else (points[0][missing], points[1][missing])
         own = own.copy()

@@ -48,11 +48,18 @@ def parcel_label_points(tables: dict[str, pd.DataFrame]) -> dict[str, np.ndarray
     parcels = tables.get("parcels")
     if not isinstance(parcels, gpd.GeoDataFrame):
         return {}
-    uncoded = parcels[STREET].isna().to_numpy(dtype=bool) if STREET in parcels else np.ones(len(parcels), dtype=bool)
+    placed = placed_by_point(parcels)
     x, y = np.full(len(parcels), np.nan), np.full(len(parcels), np.nan)
-    if uncoded.any():
-        x[uncoded], y[uncoded] = label_points(np.asarray(parcels.geometry.array)[uncoded])
+    if placed.any():
+        x[placed], y[placed] = label_points(np.asarray(parcels.geometry.array)[placed])
     return dict(zip(POINTS, (x, y)))
+
+
+def placed_by_point(parcels: pd.DataFrame, code: str = STREET) -> np.ndarray:
+    """Which parcels have no 街道 ``code`` of their own (every one where the layer has no such
+    column): the parcels ``evaluate.zones.parcel_streets`` places by their label point, and the only
+    ones whose point ``parcel_label_points`` measures."""
+    return parcels[code].isna().to_numpy(dtype=bool) if code in parcels else np.ones(len(parcels), dtype=bool)
 
 
 def row_positions(tables: dict[str, pd.DataFrame], known: Mapping[str, np.ndarray] | None = None) -> dict[str, np.ndarray]:
@@ -87,4 +94,4 @@ class Positions:
         return Positions({n: a for n, a in self.arrays.items() if not rows_and_needs(n)[1] & gone})
 
 
-__all__ = ["ROW_POSITIONS", "POINTS", "Positions", "row_positions", "parcel_label_points", "rows_and_needs"]
+__all__ = ["ROW_POSITIONS", "POINTS", "Positions", "row_positions", "parcel_label_points", "placed_by_point", "rows_and_needs"]
