@@ -15,6 +15,7 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pytest
+import shapely
 
 from helpers.core import paths
 from helpers.io import cache, inventory
@@ -503,3 +504,97 @@ def test_a_layers_typed_numbers_are_typed_as_their_text_would_be(monkeypatch):
         assert found_fast == found and len(found) >= 3  # empty, infinite, not positive
     assert schema.is_typed_number(frame["registered_area_mu"]) and schema.is_typed_number(frame["grant_year"])
     assert not schema.is_typed_number(pd.Series([True, False])) and not schema.is_typed_number(frame["parcel_id"])
+
+
+def test_the_collector_restarts_when_the_last_paused_block_ends_in_any_thread():
+    """``collector_paused`` nests and spans threads: the collector stays stopped until every block has
+    ended (an error ends a block too), and a collector the caller had stopped stays stopped."""
+    import gc
+    import threading
+
+    from helpers.core.memory import collector_paused
+
+    assert gc.isenabled()
+    inside, release = threading.Event(), threading.Event()
+
+    def other_thread():
+        with collector_paused():
+            inside.set()
+            release.wait(10)
+
+    worker = threading.Thread(target=other_thread)
+    with collector_paused():
+        worker.start()
+        assert inside.wait(10)
+        with pytest.raises(RuntimeError), collector_paused():
+            raise RuntimeError("a block that fails")
+        assert not gc.isenabled()
+    assert not gc.isenabled()  # the other thread's block is still running
+    release.set()
+    worker.join(10)
+    assert gc.isenabled()
+    gc.disable()
+    try:
+        with collector_paused():
+            pass
+        assert not gc.isenabled()  # the caller's choice is kept
+    finally:
+        gc.enable()
+
+
+@pytest.fixture
+def many_parcels(tmp_path):
+    """20,000 square parcels in EPSG:4490 near Linping, as a GeoParquet file: enough new geometries
+    to set off CPython's collector some 30 times if it ran."""
+    rng = np.random.default_rng(7)
+    x0, y0 = 120.2 + rng.random(20_000) * 0.1, 30.35 + rng.random(20_000) * 0.1
+    squares = shapely.box(x0, y0, x0 + 0.0005, y0 + 0.0005)
+    layer = gpd.GeoDataFrame({"parcel_id": [f"P{i}" for i in range(20_000)]}, geometry=squares, crs="EPSG:4490")
+    layer.to_parquet(tmp_path / "parcels.parquet")
+    return layer, tmp_path / "parcels.parquet"
+
+
+def _collections(call) -> int:
+    """How often CPython's cyclic collector ran (any generation) while ``call()`` ran."""
+    import gc
+
+    runs = []
+
+    def seen(phase, info):
+        if phase == "start":
+            runs.append(info["generation"])
+
+    gc.collect()  # counts start from zero
+    gc.callbacks.append(seen)
+    try:
+        call()
+    finally:
+        gc.callbacks.remove(seen)
+    return len(runs)
+
+
+def test_geometry_work_runs_without_the_collector(many_parcels, tmp_path):
+    """Reading a layer, placing it, measuring its areas, its label points, writing its outlines to the
+    cache and reading them back, coarsening them for sharing: each makes a geometry per parcel; the collector does not run through them
+    (at most once, as it starts again). A plain decode of the same file sets it off dozens of times."""
+    from helpers.core.geography import label_points
+    from helpers.core.units import area_mu
+    from helpers.io.coordinates import place_layer
+    from helpers.io.formats import read_layer_file
+    from helpers.io.privacy import generalize
+
+    layer, path = many_parcels
+    assert _collections(lambda: shapely.from_wkb(shapely.to_wkb(np.asarray(layer.geometry.array)))) > 10
+    assert _collections(lambda: read_layer_file(path, "parquet")) <= 1
+    settings = {"max_distance_km": 50, "gcj02_min_outside_share": 1.1, "gcj02_max_outside_after": 0.5}
+    surveyed = layer.to_crs("EPSG:4549")  # placed back in EPSG:4490
+    assert _collections(lambda: place_layer(surveyed, "parcels.parquet", settings)) <= 1
+    assert _collections(lambda: area_mu(layer)) <= 1
+    assert _collections(lambda: label_points(np.asarray(layer.geometry.array))) <= 1
+    entry = tmp_path / "entry"
+    entry.mkdir()
+    assert _collections(lambda: cache._write_outlines(layer, entry, "parcels")) <= 1
+    read_back = []
+    assert _collections(lambda: read_back.append(cache._read_outlines(entry / "parcels.parquet", None))) <= 1
+    assert read_back[0].geometry.geom_equals_exact(layer.geometry, 0).all()
+    assert _collections(lambda: generalize(layer.geometry, 5.0)) <= 1

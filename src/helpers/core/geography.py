@@ -14,6 +14,7 @@ import pandas as pd
 import shapely
 
 from helpers.core import paths
+from helpers.core.memory import collector_paused
 from helpers.core.units import AREA_CRS
 
 LINPING_ADCODE = 330113
@@ -31,6 +32,7 @@ SYNTHETIC_ZONES_NOTE = (
 )
 
 
+@collector_paused()  # a point per polygon (helpers.core.memory)
 def label_points(geoms: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """x and y of each polygon's label point: its centroid, or a point on its surface where the
     centroid falls outside it (an L-shaped lot); NaN where a geometry is missing or empty."""

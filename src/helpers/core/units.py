@@ -10,6 +10,8 @@ from __future__ import annotations
 import geopandas as gpd
 import pandas as pd
 
+from helpers.core.memory import collector_paused
+
 M2_PER_MU = 10000 / 15
 AREA_CRS = "EPSG:4549"
 BOUNDARY_CRS = "EPSG:4490"
@@ -20,6 +22,7 @@ def m2_to_mu(m2):
     return m2 / M2_PER_MU
 
 
+@collector_paused()  # a projected copy of every geometry (helpers.core.memory)
 def area_mu(gdf: gpd.GeoDataFrame | gpd.GeoSeries) -> pd.Series:
     """Area of each geometry in 亩, measured in EPSG:4549 whatever the input CRS (projected
     ``AREA_CHUNK`` geometries at a time: each area is its own geometry's, the copies stay small)."""

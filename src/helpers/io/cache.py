@@ -39,7 +39,7 @@ import pyarrow.parquet as pq
 
 from helpers.core import paths
 from helpers.core.errors import Problem
-from helpers.core.memory import release_freed_memory
+from helpers.core.memory import collector_paused, release_freed_memory
 from helpers.io.check import CheckResult, check_folder
 from helpers.io.positions import parcel_label_points, row_positions, rows_and_needs
 from helpers.io.schema import SOURCE, TRACE
@@ -181,6 +181,7 @@ def _source_as_text(table: pa.Table) -> pa.Table:
     return table.set_column(at, SOURCE, column.cast(column.type.value_type))
 
 
+@collector_paused()  # GeoArrow encoding takes every ring out as a geometry (helpers.core.memory)
 def _write_outlines(layer: gpd.GeoDataFrame, entry: Path, name: str) -> None:
     """A layer whole as ``<name>.parquet``, for what draws or measures its outlines: GeoParquet with
     GeoArrow-encoded geometry (GeoParquet 1.1: decoded faster than WKB, at 1,000,000 parcels 1.5 s
@@ -197,6 +198,12 @@ def _write_outlines(layer: gpd.GeoDataFrame, entry: Path, name: str) -> None:
         compression=PARQUET_COMPRESSION,
         use_dictionary=text or False,
     )
+
+
+@collector_paused()  # a geometry per row (helpers.core.memory)
+def _read_outlines(path: Path, columns: list[str] | None) -> gpd.GeoDataFrame:
+    """The layer ``_write_outlines`` wrote at ``path`` (only ``columns``, None: all), outlines decoded."""
+    return gpd.read_parquet(path, columns=columns)
 
 
 def _mapped_table(path: Path, columns: list[str] | None = None) -> pa.Table:
@@ -289,7 +296,7 @@ def fetch(
         if geometry and name in meta["geo"]:
             path = entry / f"{name}{OUTLINES_SUFFIX}"
             columns = None if trace else [c for c in pq.read_schema(path).names if c not in TRACE and c != "bbox"]
-            return gpd.read_parquet(path, columns=columns)
+            return _read_outlines(path, columns)
         table = _mapped_table(entry / f"{name}{TABLE_SUFFIX}")
         if not trace:
             table = table.drop_columns([c for c in TRACE if c in table.column_names])

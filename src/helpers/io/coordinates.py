@@ -21,6 +21,7 @@ from pyproj.exceptions import ProjError
 
 from helpers.core.errors import Problem
 from helpers.core.geography import load_boundary
+from helpers.core.memory import collector_paused
 from helpers.core.units import AREA_CRS, BOUNDARY_CRS, m2_to_mu
 
 GCJ02_WORDS = {"gcj02", "gcj-02", "gcj", "mars", "火星坐标", "高德"}
@@ -169,6 +170,7 @@ def _describe(bounds) -> str:
     return f"x {minx:,.4f} … {maxx:,.4f}, y {miny:,.4f} … {maxy:,.4f}"
 
 
+@collector_paused()  # a layer transformed to EPSG:4490 (helpers.core.memory)
 def place_layer(
     gdf: gpd.GeoDataFrame, label: str, settings: dict, declared_crs: str | None = None, declared_coordinates: str | None = None
 ) -> tuple[gpd.GeoDataFrame | None, list[str], list[Problem]]:

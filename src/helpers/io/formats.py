@@ -25,6 +25,7 @@ import pyarrow.csv as pacsv
 import pyogrio
 
 from helpers.core.errors import InputError, Problem
+from helpers.core.memory import collector_paused
 
 CSV_BLOCK_LIMIT = 2**30  # bytes: the largest block pyarrow's CSV reader is given
 HEAD_LINES = 20  # lines of a column grid also kept as rows: the header is searched among them
@@ -425,6 +426,7 @@ def read_xls_grids(path: Path) -> tuple[list[Grid], list[str]]:
     return grids, hidden
 
 
+@collector_paused()  # a geometry per feature (helpers.core.memory)
 def read_layer_file(path: Path, kind: str) -> tuple[gpd.GeoDataFrame, str | None]:
     """A layer and the attribute encoding used (Shapefiles only)."""
     if kind == "parquet":

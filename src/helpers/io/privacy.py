@@ -26,6 +26,7 @@ import pandas as pd
 import shapely
 
 from helpers.core import paths
+from helpers.core.memory import collector_paused
 
 KEY_ENV = "MUJUN_PSEUDONYM_KEY"
 KEY_FILE_ENV = "MUJUN_PSEUDONYM_KEY_FILE"
@@ -141,6 +142,7 @@ def anonymize_dataset(dataset):
     )
 
 
+@collector_paused()  # coarsened copies of every outline (helpers.core.memory)
 def generalize(geoms: gpd.GeoSeries, metres: float) -> gpd.GeoSeries:
     """Parcel outlines coarsened for sharing: simplified and snapped to a ``metres`` grid in
     EPSG:4549, so a shared map shows where land is without its surveyed boundary."""
