@@ -111,6 +111,29 @@ def test_the_rows_the_link_check_finds_are_the_rows_looked_up_on_the_checked_tab
 
 
 @pytest.mark.slow
+def test_references_looked_up_while_other_columns_change_give_what_a_lookup_afterwards_gives(sample_copy):
+    """``check_inventory`` starts the reference lookups in its threads, then checks (and may clip the
+    panel's tax) meanwhile: what ``check_links`` finds from those lookups is what it finds looking
+    the references up itself on the tables as they end up."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    found = check_folder(_messy(sample_copy))
+    tables = {name: table.copy() for name, table in found.tables.items()}
+    with ThreadPoolExecutor(2) as pool:
+        lookups = check_module.look_up_references(tables, pool)
+        tables["panel"]["tax_10k_yuan"] = tables["panel"]["tax_10k_yuan"].clip(lower=0)
+        tables["enterprise_parcels"] = tables["enterprise_parcels"].assign(share=0.75)  # a parcel of two links now over 1
+        early: list = []
+        early_rows = check_module.check_links(tables, early, lookups)
+    late: list = []
+    late_rows = check_module.check_links(tables, late)
+    assert early == late and any("add up to more than 1" in p.problem for p in late)
+    assert any("do not exist" in p.problem for p in late)  # the messy folder's unknown parcel
+    assert sorted(early_rows) == sorted(late_rows) == sorted(ROW_POSITIONS)
+    for name, rows in early_rows.items():
+        np.testing.assert_array_equal(rows, late_rows[name])
+
+
 def test_county_exports_are_found_the_same_one_by_one_and_in_threads(tmp_path, monkeypatch):
     folders = ce.write_all(tmp_path / "county")
     for folder in folders.values():

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Executor, Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from functools import cache, partial
 from pathlib import Path
@@ -434,31 +434,49 @@ def share_totals(links: pd.DataFrame, parcel_rows: np.ndarray | None = None) -> 
     return links["share"].groupby(key).transform("sum")
 
 
-def check_links(tables: dict, problems: list[Problem]) -> dict[str, np.ndarray]:
-    """Every reference between tables (``references:`` in the contract) to a value the other table
-    holds, and the shares of each parcel to at most 1. The columns that refer to one target are
-    looked up together (one hash table of the target), the targets in two threads. Returns the
-    row numbers found on the way that ``positions.ROW_POSITIONS`` names (each link's parcel and
-    enterprise, each panel row's enterprise), so that caching the check does not look them up again."""
+def _references(tables: dict) -> list[tuple[str, str, str, str]]:
+    """(table, column, target table, target column) of every reference between the tables present
+    (``references:`` in the contract)."""
     specs = table_specs()
-    references = [
+    return [
         (name, col, *c_spec["references"].split("."))
         for name, table in tables.items()
         for col, c_spec in specs[name].columns.items()
         if c_spec.get("references") and col in table and c_spec["references"].split(".")[0] in tables
     ]
+
+
+LookUps = dict[tuple[str, str], tuple[list[tuple[str, str]], "Future[list[np.ndarray]]"]]
+
+
+def look_up_references(tables: dict, pool: Executor) -> LookUps:
+    """``found_rows`` of every reference between ``tables``, started on ``pool``: the columns that
+    refer to one target are looked up together (one hash table of the target), one job per target.
+    The columns are taken from ``tables`` here, so the caller may go on with other checks, even
+    change other columns, while the pool looks them up (``check_links`` takes the results)."""
     targets: dict[tuple[str, str], list[tuple[str, str]]] = {}
-    for name, col, target_table, target_col in references:
+    for name, col, target_table, target_col in _references(tables):
         targets.setdefault((target_table, target_col), []).append((name, col))
+    return {
+        target: (columns, pool.submit(found_rows, [tables[n][c] for n, c in columns], tables[target[0]][target[1]]))
+        for target, columns in targets.items()
+    }
 
-    def look_up(target: tuple[str, str]) -> dict[tuple[str, str], np.ndarray]:
-        columns = targets[target]
-        rows = found_rows([tables[name][col] for name, col in columns], tables[target[0]][target[1]])
-        return dict(zip(columns, rows))
 
+def check_links(tables: dict, problems: list[Problem], lookups: LookUps | None = None) -> dict[str, np.ndarray]:
+    """Every reference between tables (``references:`` in the contract) to a value the other table
+    holds, and the shares of each parcel to at most 1. ``lookups``: the references' rows as
+    ``look_up_references`` started them on the tables as they are now; None: looked up here, the
+    targets in two threads. Returns the row numbers found on the way that
+    ``positions.ROW_POSITIONS`` names (each link's parcel and enterprise, each panel row's
+    enterprise), so that caching the check does not look them up again."""
+    specs = table_specs()
+    references = _references(tables)
+    if lookups is None:
+        with ThreadPoolExecutor(CHECK_THREADS) as pool:
+            return check_links(tables, problems, look_up_references(tables, pool))
+    rows = {key: found for columns, job in lookups.values() for key, found in zip(columns, job.result())}
     links = tables.get("enterprise_parcels")
-    with ThreadPoolExecutor(CHECK_THREADS) as pool:
-        rows = {k: v for part in pool.map(look_up, targets) for k, v in part.items()}
     for name, col, target_table, target_col in references:
         problems += check_reference(
             tables[name],
@@ -536,7 +554,10 @@ def check_inventory(folder: Path, inv: Inventory, cfg: dict) -> CheckResult:
     is consumed: once a table is typed, its sources' text cells are let go (their labels, skipped
     lines and notes stay), so a large folder is not held twice, as text and typed. Tables are typed
     in ``CHECK_THREADS`` threads, the largest first; what each finds is gathered in the contract's
-    order of tables, so problems, notes and exclusions come in the same order as one by one."""
+    order of tables, so problems, notes and exclusions come in the same order as one by one. Then
+    the same threads look up the references between the tables (``look_up_references``) while this
+    one runs the checks across tables (shares, areas, magnitudes, 元 for 万元, negative tax), which
+    left a core idle when they ran one after the other."""
     problems = list(inv.problems)
     notes = list(inv.notes)
     excluded: list[dict] = []
@@ -568,23 +589,25 @@ def check_inventory(folder: Path, inv: Inventory, cfg: dict) -> CheckResult:
             geometry_problems[name] = done.geometry_problems
             if done.table is not None:
                 tables[name] = done.table
-    if "enterprise_parcels" in tables:
-        tables["enterprise_parcels"], share_notes = fill_shares(
-            tables["enterprise_parcels"], tables.get("panel"), cfg["missing_shares"]
-        )
-        notes += share_notes
-    for name in LAYERS:
-        problems += geometry_problems.get(name, [])
-    if "parcels" in tables and "geom_area_mu" in tables["parcels"] and "registered_area_mu" in tables["parcels"]:
-        problems += check_areas(tables["parcels"], cfg["area_check"])
-    problems += check_magnitudes(tables, float(cfg["max_magnitude"]))
-    if "panel" in tables:
-        problems += check_yuan(tables["panel"], cfg["yuan_for_10k_yuan"])
-        if "tax_10k_yuan" in tables["panel"]:
-            problems += check_negative_tax(tables["panel"], cfg["negative_tax"])
-            if cfg["negative_tax"] == "zero":
-                tables["panel"]["tax_10k_yuan"] = tables["panel"]["tax_10k_yuan"].clip(lower=0)
-    positions = check_links(tables, problems)
+        # the references are looked up in the pool while this thread checks the tables one by one
+        lookups = look_up_references(tables, pool)
+        if "enterprise_parcels" in tables:
+            tables["enterprise_parcels"], share_notes = fill_shares(
+                tables["enterprise_parcels"], tables.get("panel"), cfg["missing_shares"]
+            )
+            notes += share_notes
+        for name in LAYERS:
+            problems += geometry_problems.get(name, [])
+        if "parcels" in tables and "geom_area_mu" in tables["parcels"] and "registered_area_mu" in tables["parcels"]:
+            problems += check_areas(tables["parcels"], cfg["area_check"])
+        problems += check_magnitudes(tables, float(cfg["max_magnitude"]))
+        if "panel" in tables:
+            problems += check_yuan(tables["panel"], cfg["yuan_for_10k_yuan"])
+            if "tax_10k_yuan" in tables["panel"]:
+                problems += check_negative_tax(tables["panel"], cfg["negative_tax"])
+                if cfg["negative_tax"] == "zero":
+                    tables["panel"]["tax_10k_yuan"] = tables["panel"]["tax_10k_yuan"].clip(lower=0)
+        positions = check_links(tables, problems, lookups)
     problems = list(dict.fromkeys(problems))  # a sheet split into several tables finds a bad cell once per table
     excl = pd.DataFrame(excluded, columns=["table", "file", "row", "reason"])
     release_freed_memory()  # the text cells and what the threads freed: back to the system
