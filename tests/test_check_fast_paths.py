@@ -134,6 +134,17 @@ def test_references_looked_up_while_other_columns_change_give_what_a_lookup_afte
         np.testing.assert_array_equal(rows, late_rows[name])
 
 
+def test_a_folder_of_csv_files_is_checked_without_importing_openpyxl():
+    """openpyxl (0.1-0.2 s to import, holding Python's lock while the other thread reads) is imported
+    for a workbook or a header clash, not for the sample's CSV, GeoParquet and GeoJSON files."""
+    import subprocess
+    import sys
+
+    probe = "import sys; from helpers.io.check import check_folder; check_folder(sys.argv[1]); print('openpyxl' in sys.modules)"
+    run = subprocess.run([sys.executable, "-c", probe, str(paths.SAMPLE_DIR)], capture_output=True, text=True, check=True)
+    assert run.stdout.strip() == "False"
+
+
 def test_county_exports_are_found_the_same_one_by_one_and_in_threads(tmp_path, monkeypatch):
     folders = ce.write_all(tmp_path / "county")
     for folder in folders.values():

@@ -255,10 +255,12 @@ def clash_problems(label: str, table: str, header: list, mapped: Mapped | None) 
     """A problem for every column that several headers name: the same header twice is an error
     (which one holds the figures?); different headers are a warning saying which one is read and
     the dataset.yaml line that reads the other."""
-    from openpyxl.utils import get_column_letter  # openpyxl: a fifth of a second every kernel would pay
-
     out = []
     for column, positions in header_clashes(table, header, mapped).items():
+        # imported only for a clash: openpyxl takes 0.1-0.2 s to import, holding Python's lock while
+        # the other thread reads, and a folder of CSV files needs it for nothing else
+        from openpyxl.utils import get_column_letter
+
         names = [str(header[i]) for i in positions]
         where = ", ".join(f"'{n}' (column {get_column_letter(i + 1)})" for n, i in zip(names, positions, strict=True))
         if len({normalise(n) for n in names}) < len(names):

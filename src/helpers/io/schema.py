@@ -183,11 +183,12 @@ def coerce_source(
         raw = out[col]
         kind = c_spec["type"]
         if kind in ("number", "integer") and is_typed_number(raw):  # a layer's numbers: no text to test
-            blank = raw.isna().astype("boolean")  # as the text test gives it: a number is never ""
+            blank = raw.isna()  # a number is never ""
         else:
             cells = raw.astype("string")
             stripped = cells if col in trimmed else cells.str.strip()  # once for the blank test, text and yes/no
-            blank = raw.isna() | (stripped == "")
+            # numpy's booleans: Arrow's (what text compares to) would send every mask below through Arrow
+            blank = pd.Series((raw.isna() | (stripped == "")).to_numpy(dtype=bool), index=raw.index)
         rules = c_spec.get("rules", [])
         must_fill = (
             c_spec.get("not_null")
