@@ -609,8 +609,9 @@ def _collections(call) -> int:
 
 def test_geometry_work_runs_without_the_collector(many_parcels, tmp_path):
     """Reading a layer, placing it, measuring its areas, its label points, writing its outlines to the
-    cache and reading them back, coarsening them for sharing: each makes a geometry per parcel; the collector does not run through them
-    (at most once, as it starts again). A plain decode of the same file sets it off dozens of times."""
+    cache and reading them back, coarsening them for sharing: each makes a geometry per parcel, and
+    the collector does not run through them (at most once, as it starts again). A plain decode of the
+    same geometries sets it off dozens of times."""
     from helpers.core.geography import label_points
     from helpers.core.units import area_mu
     from helpers.io.coordinates import place_layer
