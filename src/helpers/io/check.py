@@ -470,11 +470,11 @@ def check_links(tables: dict, problems: list[Problem], lookups: LookUps | None =
     targets in two threads. Returns the row numbers found on the way that
     ``positions.ROW_POSITIONS`` names (each link's parcel and enterprise, each panel row's
     enterprise), so that caching the check does not look them up again."""
-    specs = table_specs()
-    references = _references(tables)
     if lookups is None:
         with ThreadPoolExecutor(CHECK_THREADS) as pool:
             return check_links(tables, problems, look_up_references(tables, pool))
+    specs = table_specs()
+    references = _references(tables)
     rows = {key: found for columns, job in lookups.values() for key, found in zip(columns, job.result())}
     links = tables.get("enterprise_parcels")
     for name, col, target_table, target_col in references:
