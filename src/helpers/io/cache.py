@@ -300,10 +300,9 @@ def fetch(
         table = _mapped_table(entry / f"{name}{TABLE_SUFFIX}")
         if not trace:
             table = table.drop_columns([c for c in TRACE if c in table.column_names])
-        table = _source_as_text(table)
         if name in kept_rows:  # the rows of the mask, in their stored order
             table = table.filter(pa.array(kept_rows[name]))
-        frame = table.to_pandas()
+        frame = _source_as_text(table).to_pandas()  # the kept rows' file names only
         return without_outlines(frame, entry / f"{name}{OUTLINES_SUFFIX}") if name in meta["geo"] else frame
 
     def size(name: str) -> int:  # of the file read: the GeoParquet of a layer whose outlines are read
