@@ -608,10 +608,10 @@ def _collections(call) -> int:
 
 
 def test_geometry_work_runs_without_the_collector(many_parcels, tmp_path):
-    """Reading a layer, placing it, measuring its areas, its label points, writing its outlines to the
-    cache and reading them back, coarsening them for sharing: each makes a geometry per parcel, and
-    the collector does not run through them (at most once, as it starts again). A plain decode of the
-    same geometries sets it off dozens of times."""
+    """Reading a layer, placing it, measuring its areas, its label points, reading its outlines back
+    from the cache, coarsening them for sharing: each makes a geometry per parcel, and the collector
+    does not run through them (at most once, as it starts again). A plain decode of the same
+    geometries sets it off dozens of times. Writing the outlines (WKB) makes no geometry at all."""
     from helpers.core.geography import label_points
     from helpers.core.units import area_mu
     from helpers.io.coordinates import place_layer
@@ -630,6 +630,6 @@ def test_geometry_work_runs_without_the_collector(many_parcels, tmp_path):
     entry.mkdir()
     assert _collections(lambda: cache._write_outlines(layer, entry, "parcels")) <= 1
     read_back = []
-    assert _collections(lambda: read_back.append(cache._read_outlines(entry / "parcels.parquet", None))) <= 1
-    assert read_back[0].geometry.geom_equals_exact(layer.geometry, 0).all()
+    assert _collections(lambda: read_back.append(cache._read_outlines(entry / "parcels.parquet"))) <= 1
+    assert read_back[0].geom_equals_exact(layer.geometry, 0).all()
     assert _collections(lambda: generalize(layer.geometry, 5.0)) <= 1

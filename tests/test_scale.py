@@ -54,11 +54,14 @@ def test_cache_gives_the_check_back_without_reading_the_files(sample_copy, cache
     entries = list((cache_dir / "inputs").iterdir())
     assert len(entries) == 1
     parcels = entries[0] / "parcels.parquet"
-    assert "bbox" in gpd.read_parquet(parcels).columns or "bbox" in pd.read_parquet(parcels).columns
+    assert list(pd.read_parquet(parcels).columns) == ["geometry"]  # the outlines alone: the rest is in parcels.arrow
     monkeypatch.setattr(cache, "check_folder", lambda folder: pytest.fail("the folder was read again"))
     again = cache.checked_folder(sample_copy)
     _same_check(first, again)
     assert again.tables["parcels"].crs == first.tables["parcels"].crs
+    light = cache.fetch(entries[0], geometry=False)  # the outlines missing, in their place among the columns
+    assert list(light.tables["parcels"].columns) == list(first.tables["parcels"].columns)
+    assert light.tables["parcels"].geometry.isna().all()
 
 
 def test_the_source_of_each_row_is_stored_once_per_file_and_read_back_as_text(sample_copy, cache_dir):

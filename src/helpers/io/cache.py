@@ -5,8 +5,8 @@ checks it. Its result (the kept rows of every table with their ``_row``/``_sourc
 problems, notes, exclusions and row counts) is written under ``CACHE_DIR/inputs/<key>/``: every
 table's columns but the outlines as an uncompressed Arrow IPC file (``.arrow``), which a re-run maps
 into memory instead of decoding it (the four core tables at 1,000,000 parcels in 0.1–0.2 s against
-0.3–0.8 s from LZ4 Parquet); a layer's outlines besides, as GeoParquet with a bbox covering column
-(read only by what draws or measures them); the rest as JSON. ``key`` is a
+0.3–0.8 s from LZ4 Parquet); a layer's outlines besides, alone, as GeoParquet (WKB; read only by
+what draws or measures them); the rest as JSON. ``key`` is a
 hash of every file's name and content in the folder, of the rule files the check reads
 (``data/reference/*.yaml``) and of the checking code, so an edited input, rule or reader gives a
 new key and a fresh check. The cache is outside ``data/``; nothing in the input folder is written.
@@ -46,11 +46,13 @@ from helpers.io.schema import SOURCE, TRACE
 
 # 3: LZ4, dictionaries for text columns only; 4: row positions one .npy file each; 5: the tables'
 # columns as Arrow IPC files, memory-mapped when read; GeoParquet for the layers' outlines only;
-# 6: the tables' _source (a file name on every row) dictionary-encoded
-CACHE_FORMAT = 6
+# 6: the tables' _source (a file name on every row) dictionary-encoded; 7: a layer's GeoParquet holds
+# its outlines alone (WKB), its other columns are read from its Arrow IPC file
+CACHE_FORMAT = 7
 PARQUET_COMPRESSION = "lz4"
 TABLE_SUFFIX = ".arrow"  # a table's columns but the outlines (Arrow IPC file format, uncompressed)
-OUTLINES_SUFFIX = ".parquet"  # a layer, outlines included (GeoParquet)
+OUTLINES_SUFFIX = ".parquet"  # a layer's outlines alone (GeoParquet)
+COLUMN_ORDER = b"columns"  # a layer's Arrow IPC file: its columns' order, the outlines' place included (JSON)
 HASH_THREADS = 2
 # the input files' digest: SHA-256 runs on the CPU's SHA instructions where it has them (1.2 GB/s
 # here against BLAKE2b's 0.7): a first run at 1,000,000 parcels hashes 540 MB
@@ -159,11 +161,16 @@ def hash_sources(h, files: list[Path]) -> None:
 def _write_table(table: pd.DataFrame, entry: Path, name: str) -> None:
     """``table``'s columns but its outlines as ``<name>.arrow``: an Arrow IPC file, uncompressed, so
     that a re-run maps it into memory and converts it without decoding (pandas' dtypes kept in the
-    schema's metadata, as Parquet keeps them). ``_source``, the same file name on every row of a
-    file (at 1,000,000 parcels 40 % of the panel's bytes), is stored dictionary-encoded: once per
-    file and a 4-byte index per row (``_source_as_text`` turns it back into text when read)."""
-    columns = pd.DataFrame(table.drop(columns=table.geometry.name) if isinstance(table, gpd.GeoDataFrame) else table)
+    schema's metadata, as Parquet keeps them; a layer's column order, its outlines' place included,
+    too). ``_source``, the same file name on every row of a file (at 1,000,000 parcels 40 % of the
+    panel's bytes), is stored dictionary-encoded: once per file and a 4-byte index per row
+    (``_source_as_text`` turns it back into text when read)."""
+    layer = isinstance(table, gpd.GeoDataFrame)
+    columns = pd.DataFrame(table.drop(columns=table.geometry.name) if layer else table)
     arrow = pa.Table.from_pandas(columns, preserve_index=False)
+    if layer:
+        order = json.dumps([str(c) for c in table.columns]).encode()
+        arrow = arrow.replace_schema_metadata({**(arrow.schema.metadata or {}), COLUMN_ORDER: order})
     if SOURCE in arrow.column_names:
         at = arrow.schema.get_field_index(SOURCE)
         arrow = arrow.set_column(at, SOURCE, pc.dictionary_encode(arrow.column(at)))
@@ -181,29 +188,44 @@ def _source_as_text(table: pa.Table) -> pa.Table:
     return table.set_column(at, SOURCE, column.cast(column.type.value_type))
 
 
-@collector_paused()  # GeoArrow encoding takes every ring out as a geometry (helpers.core.memory)
 def _write_outlines(layer: gpd.GeoDataFrame, entry: Path, name: str) -> None:
-    """A layer whole as ``<name>.parquet``, for what draws or measures its outlines: GeoParquet with
-    GeoArrow-encoded geometry (GeoParquet 1.1: decoded faster than WKB, at 1,000,000 parcels 1.5 s
-    against 2.1 s, for every notebook that draws them) and a bbox covering column; LZ4 (written and
-    read faster than Snappy, a local cache need not be small), dictionary encoding for text columns
-    only (codes and file names repeat; measures do not, and Parquet gives up on their dictionaries
-    only after building them)."""
-    text = [c for c in layer.columns if c != layer.geometry.name and pd.api.types.is_string_dtype(layer[c].dtype)]
-    layer.to_parquet(
+    """A layer's outlines alone as ``<name>.parquet``, for what draws or measures them: GeoParquet,
+    WKB, LZ4 (written and read faster than Snappy; WKB hardly compresses). Its other columns are in
+    ``<name>.arrow`` (``_write_table``), so they are not encoded twice. At 1,000,000 parcels this
+    is written in about 0.9 s of CPU where the whole layer as GeoArrow with a bbox column took
+    1.1–1.7 s, and read back as fast (0.9–1.1 s either way; docs/scale.md). WKB makes no geometry
+    objects, so the collector need not be paused here (``_read_outlines`` decodes, and pauses it)."""
+    outlines = gpd.GeoDataFrame({layer.geometry.name: layer.geometry.array}, geometry=layer.geometry.name, crs=layer.crs)
+    outlines.to_parquet(
         entry / f"{name}{OUTLINES_SUFFIX}",
         index=False,
-        write_covering_bbox=True,
-        geometry_encoding="geoarrow",
+        geometry_encoding="WKB",
         compression=PARQUET_COMPRESSION,
-        use_dictionary=text or False,
+        use_dictionary=False,
     )
 
 
 @collector_paused()  # a geometry per row (helpers.core.memory)
-def _read_outlines(path: Path, columns: list[str] | None) -> gpd.GeoDataFrame:
-    """The layer ``_write_outlines`` wrote at ``path`` (only ``columns``, None: all), outlines decoded."""
-    return gpd.read_parquet(path, columns=columns)
+def _read_outlines(path: Path) -> gpd.GeoSeries:
+    """The outlines ``_write_outlines`` wrote at ``path``, decoded."""
+    return gpd.read_parquet(path).geometry
+
+
+def with_outlines(frame: pd.DataFrame, layer: Path, rows: np.ndarray | None = None) -> gpd.GeoDataFrame:
+    """``frame`` (a layer's columns but its outlines) with the outlines of the GeoParquet ``layer``
+    (only ``rows``, a mask; None: all)."""
+    outlines = _read_outlines(layer)
+    if rows is not None:
+        outlines = outlines[rows]
+    return gpd.GeoDataFrame(frame, geometry=outlines.set_axis(frame.index), crs=outlines.crs)
+
+
+def in_stored_order(layer: gpd.GeoDataFrame, table: pa.Table) -> gpd.GeoDataFrame:
+    """``layer`` with its columns in the order its Arrow IPC file ``table`` recorded (``_write_table``),
+    the outlines in their place; as it is when the file recorded none."""
+    order = json.loads((table.schema.metadata or {}).get(COLUMN_ORDER, b"[]"))
+    kept = [c for c in order if c in layer.columns]
+    return layer[kept] if len(kept) == layer.shape[1] else layer
 
 
 def _mapped_table(path: Path, columns: list[str] | None = None) -> pa.Table:
@@ -293,21 +315,22 @@ def fetch(
         kept_rows["panel"] = np.isin(year, np.asarray(years, dtype=year.dtype))
 
     def read(name: str) -> pd.DataFrame:
-        if geometry and name in meta["geo"]:
-            path = entry / f"{name}{OUTLINES_SUFFIX}"
-            columns = None if trace else [c for c in pq.read_schema(path).names if c not in TRACE and c != "bbox"]
-            return _read_outlines(path, columns)
         table = _mapped_table(entry / f"{name}{TABLE_SUFFIX}")
         if not trace:
             table = table.drop_columns([c for c in TRACE if c in table.column_names])
         if name in kept_rows:  # the rows of the mask, in their stored order
             table = table.filter(pa.array(kept_rows[name]))
         frame = _source_as_text(table).to_pandas()  # the kept rows' file names only
-        return without_outlines(frame, entry / f"{name}{OUTLINES_SUFFIX}") if name in meta["geo"] else frame
+        if name not in meta["geo"]:
+            return frame
+        layer = entry / f"{name}{OUTLINES_SUFFIX}"
+        whole = with_outlines(frame, layer, kept_rows.get(name)) if geometry else without_outlines(frame, layer)
+        return in_stored_order(whole, table)
 
-    def size(name: str) -> int:  # of the file read: the GeoParquet of a layer whose outlines are read
-        suffix = OUTLINES_SUFFIX if geometry and name in meta["geo"] else TABLE_SUFFIX
-        return (entry / f"{name}{suffix}").stat().st_size
+    def size(name: str) -> int:  # of the files read: a layer's GeoParquet too when its outlines are read
+        outlines = entry / f"{name}{OUTLINES_SUFFIX}"
+        read_outlines = geometry and name in meta["geo"]
+        return (entry / f"{name}{TABLE_SUFFIX}").stat().st_size + (outlines.stat().st_size if read_outlines else 0)
 
     largest_first = sorted(names, key=size, reverse=True)
     with ThreadPoolExecutor(READ_THREADS) as pool:
@@ -410,6 +433,8 @@ __all__ = [
     "file_digests",
     "fetch",
     "hash_sources",
+    "with_outlines",
+    "in_stored_order",
     "without_outlines",
     "stored_positions",
     "store",
