@@ -64,16 +64,21 @@ def test_cache_gives_the_check_back_without_reading_the_files(sample_copy, cache
     assert light.tables["parcels"].geometry.isna().all()
 
 
-def test_the_source_of_each_row_is_stored_once_per_file_and_read_back_as_text(sample_copy, cache_dir):
-    """``_source`` (one file name on every row) is dictionary-encoded in the tables' Arrow files, and
-    comes back as the text column it was, whole or for some years' panel rows."""
+def test_the_source_of_each_row_is_one_code_per_row_from_the_check_to_the_cache(sample_copy, cache_dir):
+    """``_source`` (one file name on every row) is categorical from the check on: each file's name
+    once and a one-byte code per row; the tables' Arrow files keep it dictionary-encoded, and a
+    re-run gives the same categorical column, whole or for some years' panel rows."""
     import pyarrow as pa
 
     first = cache.checked_folder(sample_copy)
+    for name, table in first.tables.items():
+        assert isinstance(table["_source"].dtype, pd.CategoricalDtype), name
+        assert table["_source"].cat.codes.dtype == np.int8, name
+    assert list(first.tables["panel"]["_source"].cat.categories) == [str(sample_copy / "panel.csv")]
     entry = next((cache_dir / "inputs").iterdir())
     panel_file = pa.ipc.open_file(pa.memory_map(str(entry / "panel.arrow")))
     stored = panel_file.schema.field("_source").type
-    assert pa.types.is_dictionary(stored) and stored.index_type == pa.int32()
+    assert pa.types.is_dictionary(stored) and stored.index_type == pa.int8()
     assert panel_file.get_batch(0).column(panel_file.schema.get_field_index("_source")).dictionary.to_pylist() == [
         str(sample_copy / "panel.csv")
     ]
@@ -84,6 +89,27 @@ def test_the_source_of_each_row_is_stored_once_per_file_and_read_back_as_text(sa
             expected = expected[expected["year"].isin(years)].reset_index(drop=True)
         pd.testing.assert_frame_equal(again.tables["panel"], expected)
         assert again.tables["panel"]["_source"].dtype == expected["_source"].dtype
+
+
+def test_rows_from_several_files_keep_their_file_and_one_categorical_column(sample_copy):
+    """A table read from several files (the panel split by year) keeps each row's file, as one
+    categorical column whose files come in the order of their rows; problems still name the file
+    that holds the row."""
+    panel = read_table(sample_copy, "panel.csv")
+    (sample_copy / "panel.csv").unlink()
+    year = panel["year"].astype(int)
+    later = panel[year == 2023].copy()
+    later.loc[later.index[4], "tax_10k_yuan"] = "abc"
+    write_table(later, sample_copy, "panel_2023.csv")
+    write_table(panel[year < 2023], sample_copy, "panel_2021_2022.csv")
+    check = check_folder(sample_copy)
+    source = check.tables["panel"]["_source"]
+    assert isinstance(source.dtype, pd.CategoricalDtype) and source.cat.codes.dtype == np.int8
+    files = [str(sample_copy / "panel_2021_2022.csv"), str(sample_copy / "panel_2023.csv")]
+    assert list(source.cat.categories) == files
+    assert source.astype(str).value_counts().to_dict() == {files[0]: int((year < 2023).sum()), files[1]: len(later)}
+    assert [(p.file, p.rows) for p in check.errors] == [(files[1], (6,))]  # the "abc" cell
+    assert {p.file for p in check.problems} <= set(files)
 
 
 def test_a_rerun_without_outlines_maps_the_tables_and_decodes_no_parquet(sample_copy, cache_dir, monkeypatch):

@@ -34,7 +34,6 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 import pyarrow as pa
-import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from helpers.core import paths
@@ -42,13 +41,14 @@ from helpers.core.errors import Problem
 from helpers.core.memory import collector_paused, release_freed_memory
 from helpers.io.check import CheckResult, check_folder
 from helpers.io.positions import parcel_label_points, row_positions, rows_and_needs
-from helpers.io.schema import SOURCE, TRACE
+from helpers.io.schema import TRACE
 
 # 3: LZ4, dictionaries for text columns only; 4: row positions one .npy file each; 5: the tables'
 # columns as Arrow IPC files, memory-mapped when read; GeoParquet for the layers' outlines only;
 # 6: the tables' _source (a file name on every row) dictionary-encoded; 7: a layer's GeoParquet holds
-# its outlines alone (WKB), its other columns are read from its Arrow IPC file
-CACHE_FORMAT = 7
+# its outlines alone (WKB), its other columns are read from its Arrow IPC file; 8: _source categorical
+# from the check on, stored and read back as such
+CACHE_FORMAT = 8
 PARQUET_COMPRESSION = "lz4"
 TABLE_SUFFIX = ".arrow"  # a table's columns but the outlines (Arrow IPC file format, uncompressed)
 OUTLINES_SUFFIX = ".parquet"  # a layer's outlines alone (GeoParquet)
@@ -162,30 +162,16 @@ def _write_table(table: pd.DataFrame, entry: Path, name: str) -> None:
     """``table``'s columns but its outlines as ``<name>.arrow``: an Arrow IPC file, uncompressed, so
     that a re-run maps it into memory and converts it without decoding (pandas' dtypes kept in the
     schema's metadata, as Parquet keeps them; a layer's column order, its outlines' place included,
-    too). ``_source``, the same file name on every row of a file (at 1,000,000 parcels 40 % of the
-    panel's bytes), is stored dictionary-encoded: once per file and a 4-byte index per row
-    (``_source_as_text`` turns it back into text when read)."""
+    too). ``_source`` is categorical (``schema.source_column``): Arrow stores it dictionary-encoded,
+    each file name once and a one-byte code per row, and gives it back categorical."""
     layer = isinstance(table, gpd.GeoDataFrame)
     columns = pd.DataFrame(table.drop(columns=table.geometry.name) if layer else table)
     arrow = pa.Table.from_pandas(columns, preserve_index=False)
     if layer:
         order = json.dumps([str(c) for c in table.columns]).encode()
         arrow = arrow.replace_schema_metadata({**(arrow.schema.metadata or {}), COLUMN_ORDER: order})
-    if SOURCE in arrow.column_names:
-        at = arrow.schema.get_field_index(SOURCE)
-        arrow = arrow.set_column(at, SOURCE, pc.dictionary_encode(arrow.column(at)))
     with pa.OSFile(str(entry / f"{name}{TABLE_SUFFIX}"), "wb") as sink, pa.ipc.new_file(sink, arrow.schema) as writer:
         writer.write_table(arrow)
-
-
-def _source_as_text(table: pa.Table) -> pa.Table:
-    """``table`` with a dictionary-encoded ``_source`` (``_write_table``) as the text it was written
-    from, so that pandas gets back the column's own dtype (``str``, from the schema's metadata)."""
-    if SOURCE not in table.column_names or not pa.types.is_dictionary(table.schema.field(SOURCE).type):
-        return table
-    at = table.schema.get_field_index(SOURCE)
-    column = table.column(at)
-    return table.set_column(at, SOURCE, column.cast(column.type.value_type))
 
 
 def _write_outlines(layer: gpd.GeoDataFrame, entry: Path, name: str) -> None:
@@ -320,7 +306,7 @@ def fetch(
             table = table.drop_columns([c for c in TRACE if c in table.column_names])
         if name in kept_rows:  # the rows of the mask, in their stored order
             table = table.filter(pa.array(kept_rows[name]))
-        frame = _source_as_text(table).to_pandas()  # the kept rows' file names only
+        frame = table.to_pandas()
         if name not in meta["geo"]:
             return frame
         layer = entry / f"{name}{OUTLINES_SUFFIX}"

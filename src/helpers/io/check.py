@@ -42,6 +42,7 @@ from helpers.io.schema import (
     SOURCE,
     check_reference,
     coerce_source,
+    concat_rows,
     duplicate_keys,
     exact_copies,
     found_rows,
@@ -212,8 +213,8 @@ def _assemble(
         notes += default_notes
         (derived if src.derived else parts).append(typed)
     if derived:
-        own = pd.concat(parts, ignore_index=True) if parts else None
-        collapsed, found = collapse_derived(pd.concat(derived, ignore_index=True), spec, own)
+        own = concat_rows(parts) if parts else None
+        collapsed, found = collapse_derived(concat_rows(derived), spec, own)
         problems += found
         n_read += len(collapsed)
         parts.append(collapsed)
@@ -223,7 +224,7 @@ def _assemble(
         problems.append(
             Problem(" + ".join(s.label for s in inv.of(name)), "a header but no data rows", expected=f"the rows of {spec.title}")
         )
-    table = pd.concat(parts, ignore_index=True) if len(parts) > 1 else parts[0].reset_index(drop=True)
+    table = concat_rows(parts) if len(parts) > 1 else parts[0].reset_index(drop=True)
     if spec.geometry:
         table = gpd.GeoDataFrame(table, geometry="geometry", crs=parts[0].crs)
     repeated = repeated_keys(table, spec)  # found once for both: exact copies, then repeated keys

@@ -51,7 +51,7 @@ from helpers.io.headers import (
     units_for,
 )
 from helpers.io.manifest import MANIFEST, Manifest, column_line, load_manifest
-from helpers.io.schema import ROW, SOURCE, TableSpec, table_specs
+from helpers.io.schema import ROW, SOURCE, TableSpec, source_column, table_specs
 
 NOT_DATA_SUFFIXES = {".md", ".yaml", ".yml", ".pdf", ".doc", ".docx", ".png", ".jpg", ".html"}
 RESERVED_FILES = {"street_zones_synthetic.geojson"}  # read by the loader itself (synthetic folders)
@@ -317,7 +317,7 @@ def grid_source(
     skipped = [(int(line[i]), why) for i, why in sorted(skip.items())]
     frame = _body_frame(grid, cells, header_index, keep, matches)
     frame[ROW] = line[keep]
-    frame[SOURCE] = grid.label
+    frame[SOURCE] = source_column(grid.label, len(frame))
     notes = []
     if grid.encoding and grid.encoding != "utf-8" and not derived:
         notes.append(f"{grid.label}: read as text in {grid.encoding}")
@@ -381,7 +381,7 @@ def _layer_source(
     frame = pd.DataFrame(gdf[[gdf.columns[i] for i in matches]])
     frame.columns = [m.column for m in matches.values()]
     frame[ROW] = range(1, len(gdf) + 1)
-    frame[SOURCE] = str(path)
+    frame[SOURCE] = source_column(str(path), len(frame))
     notes = [f"{path}: attributes read as {encoding} (no .cpg file)"] if encoding and encoding != "utf-8" else []
     frame, value_notes = fixed_values(frame, spec, str(path), declared)
     notes += value_notes
