@@ -237,6 +237,22 @@ def test_memory_is_given_back_where_glibc_is_the_allocator():
     assert isinstance(memory.release_freed_memory(), bool)
 
 
+def test_a_process_that_reuses_freed_memory_keeps_it_between_stages(monkeypatch):
+    """``release_freed_memory`` trims glibc's heaps (a notebook's kernel lives on), unless the process
+    asked to reuse what it frees (``reuse_freed_memory``: a command whose next stage would find and
+    zero every page again)."""
+    from helpers.core import memory
+
+    trims = []
+    monkeypatch.setattr(memory, "_malloc_trim", lambda: lambda pad: trims.append(pad) or 1)
+    monkeypatch.setitem(memory._state, "keep", False)
+    assert memory.release_freed_memory() is True and trims == [0]
+    monkeypatch.setattr(memory, "_glibc", lambda name, *argtypes: lambda *args: 1)  # mallopt taken, nothing set
+    monkeypatch.setattr(memory, "numpy_huge_pages", lambda wanted: None)
+    assert memory.reuse_freed_memory()
+    assert memory.release_freed_memory() is False and trims == [0]
+
+
 REUSE_PROBE = """
 import resource, sys, numpy as np
 from helpers.core import memory
@@ -290,6 +306,7 @@ def test_numpy_asks_for_no_huge_pages_after_reuse_freed_memory_unless_told(monke
 
     from helpers.core import memory
 
+    monkeypatch.setitem(memory._state, "keep", memory._state["keep"])  # this process trims as before afterwards
     module = np._core.multiarray if hasattr(np, "_core") else np.core.multiarray
     before = module._set_madvise_hugepage(True)
     try:
