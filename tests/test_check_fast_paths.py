@@ -645,7 +645,7 @@ def test_geometry_work_runs_without_the_collector(many_parcels, tmp_path):
     assert _collections(lambda: label_points(np.asarray(layer.geometry.array))) <= 1
     entry = tmp_path / "entry"
     entry.mkdir()
-    assert _collections(lambda: cache._write_outlines(layer, entry, "parcels")) <= 1
+    assert _collections(lambda: cache._write_outlines(layer.geometry, entry, "parcels")) <= 1
     read_back = []
     assert _collections(lambda: read_back.append(cache._read_outlines(entry / "parcels.parquet"))) <= 1
     assert read_back[0].geom_equals_exact(layer.geometry, 0).all()

@@ -64,6 +64,48 @@ def test_cache_gives_the_check_back_without_reading_the_files(sample_copy, cache
     assert light.tables["parcels"].geometry.isna().all()
 
 
+def test_a_store_returns_before_its_files_are_written_and_writes_the_check_as_it_was(sample_copy, cache_dir, monkeypatch):
+    """``store_later`` completes the check's row positions (an evaluation needs them), hands the
+    files to a thread of their own and returns: the caller evaluates meanwhile. What the caller does
+    to its check afterwards (a column replaced, a cell written in place) does not reach the entry."""
+    import threading
+
+    check = check_folder(sample_copy)
+    expected = {name: table.copy() for name, table in check.tables.items()}
+    go_on = threading.Event()
+    write = cache._write_arrow
+    monkeypatch.setattr(cache, "_write_arrow", lambda table, path: (go_on.wait(30), write(table, path)))
+    entry = cache.inputs_dir() / cache.folder_key(sample_copy)
+    written = cache.store_later(check, entry)
+    assert not written.done() and not entry.exists()
+    assert {"parcel_x", "parcel_y"} <= set(check.positions)  # completed before it returned
+    check.tables["panel"].loc[0, "tax_10k_yuan"] = -1.0  # in place
+    check.tables["enterprises"]["street_code"] = "330113999"
+    go_on.set()
+    cache.wait_for_stores()
+    assert written.done() and entry.is_dir()
+    again = cache.fetch(entry)
+    for name in ("panel", "enterprises", "parcels"):
+        pd.testing.assert_frame_equal(pd.DataFrame(again.tables[name]), pd.DataFrame(expected[name]))
+
+
+def test_a_command_evaluates_while_the_cache_is_written_and_waits_for_it(sample_copy, cache_dir, monkeypatch):
+    """``make evaluate`` on a new folder gives the same results as on a cached one, and its cache
+    entry is complete when it returns."""
+    from helpers.scale.cli import evaluate_at_scale
+
+    starts = []
+    store_later = cache.store_later
+    monkeypatch.setattr(cache, "store_later", lambda *a, **k: starts.append(1) or store_later(*a, **k))
+    first = evaluate_at_scale(sample_copy, 2023)
+    assert starts == [1] and not cache._pending
+    assert (next((cache_dir / "inputs").iterdir()) / "check.json").is_file()
+    again = evaluate_at_scale(sample_copy, 2023)  # from the cache
+    assert starts == [1]
+    for name in first:
+        pd.testing.assert_frame_equal(first[name], again[name])
+
+
 def test_the_source_of_each_row_is_one_code_per_row_from_the_check_to_the_cache(sample_copy, cache_dir):
     """``_source`` (one file name on every row) is categorical from the check on: each file's name
     once and a one-byte code per row; the tables' Arrow files keep it dictionary-encoded, and a

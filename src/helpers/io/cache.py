@@ -25,10 +25,9 @@ import os
 import shutil
 import tempfile
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
-from dataclasses import fields
+from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass, fields
 from pathlib import Path
-from typing import Any
 
 import geopandas as gpd
 import numpy as np
@@ -158,31 +157,37 @@ def hash_sources(h, files: list[Path]) -> None:
         _digest_file(path, h)
 
 
-def _write_table(table: pd.DataFrame, entry: Path, name: str) -> None:
-    """``table``'s columns but its outlines as ``<name>.arrow``: an Arrow IPC file, uncompressed, so
-    that a re-run maps it into memory and converts it without decoding (pandas' dtypes kept in the
-    schema's metadata, as Parquet keeps them; a layer's column order, its outlines' place included,
-    too). ``_source`` is categorical (``schema.source_column``): Arrow stores it dictionary-encoded,
-    each file name once and a one-byte code per row, and gives it back categorical."""
+def _arrow_table(table: pd.DataFrame) -> pa.Table:
+    """``table``'s columns but its outlines as Arrow (pandas' dtypes kept in the schema's metadata, as
+    Parquet keeps them; a layer's column order, its outlines' place included, too): Arrow text and
+    numbers are taken without a copy. ``_source`` is categorical (``schema.source_column``): Arrow
+    holds it dictionary-encoded, each file name once and a one-byte code per row, and gives it back
+    categorical."""
     layer = isinstance(table, gpd.GeoDataFrame)
     columns = pd.DataFrame(table.drop(columns=table.geometry.name) if layer else table)
     arrow = pa.Table.from_pandas(columns, preserve_index=False)
     if layer:
         order = json.dumps([str(c) for c in table.columns]).encode()
         arrow = arrow.replace_schema_metadata({**(arrow.schema.metadata or {}), COLUMN_ORDER: order})
-    with pa.OSFile(str(entry / f"{name}{TABLE_SUFFIX}"), "wb") as sink, pa.ipc.new_file(sink, arrow.schema) as writer:
+    return arrow
+
+
+def _write_arrow(arrow: pa.Table, path: Path) -> None:
+    """``arrow`` as an Arrow IPC file, uncompressed, so that a re-run maps it into memory and
+    converts it without decoding."""
+    with pa.OSFile(str(path), "wb") as sink, pa.ipc.new_file(sink, arrow.schema) as writer:
         writer.write_table(arrow)
 
 
-def _write_outlines(layer: gpd.GeoDataFrame, entry: Path, name: str) -> None:
+def _write_outlines(outlines: gpd.GeoSeries, entry: Path, name: str) -> None:
     """A layer's outlines alone as ``<name>.parquet``, for what draws or measures them: GeoParquet,
     WKB, LZ4 (written and read faster than Snappy; WKB hardly compresses). Its other columns are in
-    ``<name>.arrow`` (``_write_table``), so they are not encoded twice. At 1,000,000 parcels this
+    ``<name>.arrow`` (``_arrow_table``), so they are not encoded twice. At 1,000,000 parcels this
     is written in about 0.9 s of CPU where the whole layer as GeoArrow with a bbox column took
     1.1–1.7 s, and read back as fast (0.9–1.1 s either way; docs/scale.md). WKB makes no geometry
     objects, so the collector need not be paused here (``_read_outlines`` decodes, and pauses it)."""
-    outlines = gpd.GeoDataFrame({layer.geometry.name: layer.geometry.array}, geometry=layer.geometry.name, crs=layer.crs)
-    outlines.to_parquet(
+    only = gpd.GeoDataFrame({outlines.name: outlines.array}, geometry=outlines.name, crs=outlines.crs)
+    only.to_parquet(
         entry / f"{name}{OUTLINES_SUFFIX}",
         index=False,
         geometry_encoding="WKB",
@@ -207,7 +212,7 @@ def with_outlines(frame: pd.DataFrame, layer: Path, rows: np.ndarray | None = No
 
 
 def in_stored_order(layer: gpd.GeoDataFrame, table: pa.Table) -> gpd.GeoDataFrame:
-    """``layer`` with its columns in the order its Arrow IPC file ``table`` recorded (``_write_table``),
+    """``layer`` with its columns in the order its Arrow IPC file ``table`` recorded (``_arrow_table``),
     the outlines in their place; as it is when the file recorded none."""
     order = json.loads((table.schema.metadata or {}).get(COLUMN_ORDER, b"[]"))
     kept = [c for c in order if c in layer.columns]
@@ -225,44 +230,70 @@ def _mapped_table(path: Path, columns: list[str] | None = None) -> pa.Table:
     return table if columns is None else table.select(columns)
 
 
-def store(check: CheckResult, entry: Path) -> None:
-    """Write ``check`` into ``entry`` atomically (a half-written entry is never read); completes
-    ``check.positions`` on the way (the ``row_positions`` the check did not find, the
-    ``parcel_label_points``). The tables are written and the positions found in ``WRITE_THREADS``
-    threads, largest table first: Parquet encoding, Arrow hashing and shapely release the GIL, so
-    they overlap; every file is what one thread writes alone."""
+@dataclass
+class _Frozen:
+    """What ``store_later`` writes, taken from a check before the caller goes on: each table's
+    columns as Arrow (``_arrow_table``), each layer's outlines, the exclusions, the row positions and
+    the check's JSON. Arrow takes pandas' numbers without a copy, so ``frames`` holds a shallow copy
+    of each table until the entry is written: pandas then copies a column before anyone writes into
+    it in place (copy on write), and the numbers being written do not change under the writer."""
+
+    frames: dict[str, pd.DataFrame]
+    tables: dict[str, pa.Table]
+    outlines: dict[str, gpd.GeoSeries]
+    excluded: pd.DataFrame
+    positions: dict[str, np.ndarray]
+    meta: str
+
+
+_pending: list[Future] = []  # stores started by store_later in this process
+_writer: list[ThreadPoolExecutor] = []  # the one thread that writes entries, started on first use
+
+
+def _freeze(check: CheckResult) -> _Frozen:
+    meta = {
+        "folder": str(check.folder),
+        # each field as it is (JSON writes the rows tuple as a list); asdict would deep-copy every row number
+        "problems": [{f.name: getattr(p, f.name) for f in PROBLEM_FIELDS} for p in check.problems],
+        "notes": check.notes,
+        "ignored": check.ignored,
+        "read": check.read,
+        "tables": list(check.tables),
+        "geo": [n for n, t in check.tables.items() if isinstance(t, gpd.GeoDataFrame)],
+    }
+    frames = {name: table.copy(deep=False) for name, table in check.tables.items()}
+    return _Frozen(
+        frames,
+        {name: _arrow_table(table) for name, table in frames.items()},
+        {name: t.geometry for name, t in frames.items() if isinstance(t, gpd.GeoDataFrame)},
+        check.excluded.copy(),
+        dict(check.positions),
+        json.dumps(meta, ensure_ascii=False),
+    )
+
+
+def _write_entry(frozen: _Frozen, entry: Path, then_prune: bool) -> None:
+    """Write ``frozen`` into ``entry`` atomically (a half-written entry is never read) in
+    ``WRITE_THREADS`` threads, largest file first (Arrow's writes, Parquet's encoding and shapely
+    release the GIL; every file is what one thread writes alone); ``prune`` afterwards if asked."""
     entry.parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(dir=entry.parent, prefix=".tmp-"))
     try:
+        jobs: list[tuple[int, Callable[..., None], tuple]] = [
+            (table.nbytes, _write_arrow, (table, tmp / f"{name}{TABLE_SUFFIX}")) for name, table in frozen.tables.items()
+        ]
+        jobs += [(len(geoms) * 100, _write_outlines, (geoms, tmp, name)) for name, geoms in frozen.outlines.items()]
+        jobs.append((0, frozen.excluded.to_parquet, (tmp / "_excluded.parquet",)))
         with ThreadPoolExecutor(WRITE_THREADS) as pool:
-            points = pool.submit(parcel_label_points, check.tables)
-            jobs: list[tuple[Callable[[Any, Path, str], None], pd.DataFrame, str]]
-            jobs = [(_write_table, table, name) for name, table in check.tables.items()]
-            jobs += [(_write_outlines, t, n) for n, t in check.tables.items() if isinstance(t, gpd.GeoDataFrame)]
-            largest_first = sorted(jobs, key=lambda job: len(job[1]) * job[1].shape[1], reverse=True)
-            writes = [pool.submit(write, table, tmp, name) for write, table, name in largest_first]
-            writes.append(pool.submit(check.excluded.to_parquet, tmp / "_excluded.parquet", index=False))
-            # the row numbers the link check found are kept; any it did not (a check put together by
-            # hand) are looked up here, in two threads of their own while the pool writes
-            found = row_positions(check.tables, known=check.positions)
+            writes = [pool.submit(write, *args) for _, write, args in sorted(jobs, key=lambda job: job[0], reverse=True)]
             for job in writes:
                 job.result()
-            check.positions = {**check.positions, **found, **points.result()}  # the caller's check too
-        if check.positions:
+        if frozen.positions:
             (tmp / POSITIONS_DIR).mkdir()
-            for name, values in check.positions.items():
+            for name, values in frozen.positions.items():
                 np.save(tmp / POSITIONS_DIR / f"{name}.npy", values)
-        meta = {
-            "folder": str(check.folder),
-            # each field as it is (JSON writes the rows tuple as a list); asdict would deep-copy every row number
-            "problems": [{f.name: getattr(p, f.name) for f in PROBLEM_FIELDS} for p in check.problems],
-            "notes": check.notes,
-            "ignored": check.ignored,
-            "read": check.read,
-            "tables": list(check.tables),
-            "geo": [n for n, t in check.tables.items() if isinstance(t, gpd.GeoDataFrame)],
-        }
-        (tmp / "check.json").write_text(json.dumps(meta, ensure_ascii=False), encoding="utf-8")
+        (tmp / "check.json").write_text(frozen.meta, encoding="utf-8")
+        del frozen
         release_freed_memory()  # the Arrow copies of the tables, freed in the writing threads
         try:
             os.rename(tmp, entry)
@@ -271,6 +302,41 @@ def store(check: CheckResult, entry: Path) -> None:
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise
+    if then_prune:
+        prune()
+
+
+def store_later(check: CheckResult, entry: Path, then_prune: bool = False) -> Future:
+    """Start writing ``check`` into ``entry`` and return at once, so that the caller may evaluate
+    while the files are written (a first run of a million parcels writes 0.8 GB). Before it returns,
+    ``check.positions`` is completed (the ``row_positions`` the check did not find, the
+    ``parcel_label_points``, which an evaluation needs) and every table is taken as Arrow; the
+    writing thread reads nothing of ``check`` after that, whatever the caller does with it. The
+    Future's ``result()`` waits for the entry and raises what writing it raised;
+    ``wait_for_stores`` waits for every store of this process, and the process waits for them
+    before it exits. ``then_prune``: ``prune`` once the entry is in place."""
+    with ThreadPoolExecutor(1) as side:  # label points (shapely) while the text keys are looked up
+        points = side.submit(parcel_label_points, check.tables)
+        found = row_positions(check.tables, known=check.positions)
+        check.positions = {**check.positions, **found, **points.result()}  # the caller's check too
+    frozen = _freeze(check)
+    if not _writer:
+        _writer.append(ThreadPoolExecutor(1, thread_name_prefix="cache-store"))
+    future = _writer[0].submit(_write_entry, frozen, entry, then_prune)
+    _pending.append(future)
+    return future
+
+
+def store(check: CheckResult, entry: Path) -> None:
+    """Write ``check`` into ``entry`` and wait until it is there (``store_later``)."""
+    store_later(check, entry).result()
+
+
+def wait_for_stores() -> None:
+    """Wait until every entry this process started writing (``store_later``) is in place; raises
+    what writing one raised."""
+    while _pending:
+        _pending.pop(0).result()
 
 
 def fetch(
@@ -393,13 +459,16 @@ def checked_folder(
     tables: tuple[str, ...] | None = None,
     geometry: bool = True,
     years: tuple[int, ...] | None = None,
+    wait: bool = True,
 ) -> CheckResult:
     """``check_folder(data_dir)``, read from the cache when the folder, the rules and the code are
     unchanged since a previous check; otherwise checked and stored. ``trace=False``: a cached
     check's tables come without their ``_row``/``_source`` columns (faster). ``tables``: only these
     tables from the cache (a fresh check reads and returns every table). ``geometry=False``: a
     cached check's layers come without their outlines (``fetch``); a fresh check has them.
-    ``years``: a cached check's panel only of these years (a fresh check has every year)."""
+    ``years``: a cached check's panel only of these years (a fresh check has every year).
+    ``wait=False``: a fresh check is returned while its entry is still being written
+    (``store_later``; ``wait_for_stores`` waits for it), for a command that evaluates meanwhile."""
     folder = paths.resolve(data_dir)
     if not use_cache or not folder.is_dir():
         return check_folder(folder)
@@ -408,8 +477,9 @@ def checked_folder(
     if cached is not None:
         return cached
     check = check_folder(folder)
-    store(check, entry)
-    prune()
+    written = store_later(check, entry, then_prune=True)
+    if wait:
+        written.result()
     return check
 
 
@@ -424,6 +494,8 @@ __all__ = [
     "without_outlines",
     "stored_positions",
     "store",
+    "store_later",
+    "wait_for_stores",
     "prune",
     "inputs_dir",
 ]

@@ -106,6 +106,7 @@ def load_dataset(
     records: bool = True,
     outlines: bool = True,
     years: tuple[int, ...] | None = None,
+    wait_for_cache: bool = True,
 ) -> Dataset:
     """Read and check every table of ``data_dir`` (relative paths are from the project root).
 
@@ -123,11 +124,14 @@ def load_dataset(
     indicative zones are drawn from them. A dataset without outlines says so (``outlines``) and
     draws no map. ``years``: only the panel rows of these years are read from the cache (an
     evaluation of one year reads a third of a three-year panel); ``Dataset.years`` are then those.
+    ``wait_for_cache=False``: a folder checked afresh is returned while its cache entry is still
+    being written (``cache.store_later``), for a command that evaluates meanwhile and waits at its
+    end (``cache.wait_for_stores``).
     """
     tables = None if records else CORE_TABLES
     folder = paths.resolve(data_dir)
     outlines = outlines or not (folder / ZONES_FILE).is_file()
-    check = checked_folder(folder, use_cache, trace=False, tables=tables, geometry=outlines, years=years)
+    check = checked_folder(folder, use_cache, trace=False, tables=tables, geometry=outlines, years=years, wait=wait_for_cache)
     return dataset_from_check(check, anonymize, generalize_m)
 
 

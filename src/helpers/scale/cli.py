@@ -23,7 +23,7 @@ from helpers.evaluate.land import LAND_BASES
 from helpers.evaluate.methods import load_method
 from helpers.evaluate.scope import parse_streets
 from helpers.evaluate.zones import dataset_zone_totals, zone_table
-from helpers.io.cache import folder_key
+from helpers.io.cache import folder_key, wait_for_stores
 from helpers.io.dataset import Dataset, load_dataset
 from helpers.report.exports import write_csv
 
@@ -36,11 +36,12 @@ def partitioned_dir(data_dir: Path) -> Path:
     return paths.CACHE_DIR / "partitioned" / folder_key(data_dir)
 
 
-def year_dataset(data_dir: Path, year: int) -> Dataset:
+def year_dataset(data_dir: Path, year: int, wait_for_cache: bool = True) -> Dataset:
     """What the pandas engine evaluates ``year`` on: the core tables without the parcels' outlines
     and with only that year's panel rows (no map is drawn, no other year is read); every year when
-    ``year`` is not one of the panel's, so that ``require_year`` can name them."""
-    dataset = load_dataset(data_dir, records=False, outlines=False, years=(int(year),))
+    ``year`` is not one of the panel's, so that ``require_year`` can name them.
+    ``wait_for_cache=False``: a folder checked afresh comes back while its cache is written."""
+    dataset = load_dataset(data_dir, records=False, outlines=False, years=(int(year),), wait_for_cache=wait_for_cache)
     return dataset if dataset.years else load_dataset(data_dir, records=False, outlines=False)
 
 
@@ -60,11 +61,14 @@ def evaluate_at_scale(
     data_dir = paths.resolve(data_dir)
     method_spec = load_method(method)
     if engine == "pandas":
-        dataset = year_dataset(data_dir, year)
-        frame, benchmarks = evaluate_frame(
-            enterprise_year_frame(dataset, dataset.require_year(year), land_basis), method_spec, parse_streets(streets)
-        )
-        totals = dataset_zone_totals(dataset, frame)
+        dataset = year_dataset(data_dir, year, wait_for_cache=False)  # a first run evaluates while its cache is written
+        try:
+            frame, benchmarks = evaluate_frame(
+                enterprise_year_frame(dataset, dataset.require_year(year), land_basis), method_spec, parse_streets(streets)
+            )
+            totals = dataset_zone_totals(dataset, frame)
+        finally:
+            wait_for_stores()
     else:
         from distributed import Client, LocalCluster
 
