@@ -89,6 +89,29 @@ def test_a_store_returns_before_its_files_are_written_and_writes_the_check_as_it
         pd.testing.assert_frame_equal(pd.DataFrame(again.tables[name]), pd.DataFrame(expected[name]))
 
 
+def test_a_store_that_failed_is_raised_by_the_wait_and_finished_ones_are_let_go(sample_copy, cache_dir, monkeypatch):
+    """A store that could not be written (a full disk) is kept until ``wait_for_stores`` raises its
+    error, even when later stores finish first; stores that finished well are not held."""
+    check = check_folder(sample_copy)
+    entry = cache.inputs_dir() / cache.folder_key(sample_copy)
+    write_entry = cache._write_entry
+
+    def full_disk(*args):
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(cache, "_write_entry", full_disk)
+    failed = cache.store_later(check, entry)
+    with pytest.raises(OSError):
+        failed.result()
+    monkeypatch.setattr(cache, "_write_entry", write_entry)
+    cache.store_later(check, entry).result()
+    cache.store_later(check, entry).result()  # drops the one that finished well, keeps the failure
+    assert failed in cache._pending and len(cache._pending) == 2
+    with pytest.raises(OSError, match="No space"):
+        cache.wait_for_stores()
+    assert not cache._pending and entry.is_dir()
+
+
 def test_a_command_evaluates_while_the_cache_is_written_and_waits_for_it(sample_copy, cache_dir, monkeypatch):
     """``make evaluate`` on a new folder gives the same results as on a cached one, and its cache
     entry is complete when it returns."""

@@ -323,6 +323,7 @@ def store_later(check: CheckResult, entry: Path, then_prune: bool = False) -> Fu
     if not _writer:
         _writer.append(ThreadPoolExecutor(1, thread_name_prefix="cache-store"))
     future = _writer[0].submit(_write_entry, frozen, entry, then_prune)
+    _pending[:] = [f for f in _pending if not f.done() or f.exception() is not None]  # failures kept for the wait
     _pending.append(future)
     return future
 
@@ -333,10 +334,14 @@ def store(check: CheckResult, entry: Path) -> None:
 
 
 def wait_for_stores() -> None:
-    """Wait until every entry this process started writing (``store_later``) is in place; raises
-    what writing one raised."""
-    while _pending:
-        _pending.pop(0).result()
+    """Wait until every entry this process started writing (``store_later``) is written or has
+    failed; then raises what writing the first that failed raised."""
+    waited = list(_pending)
+    _pending.clear()
+    errors = [future.exception() for future in waited]  # each waited for
+    for error in errors:
+        if error is not None:
+            raise error
 
 
 def fetch(
