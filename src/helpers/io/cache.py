@@ -27,6 +27,7 @@ import tempfile
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, fields
+from functools import partial
 from pathlib import Path
 
 import geopandas as gpd
@@ -283,7 +284,7 @@ def _write_entry(frozen: _Frozen, entry: Path, then_prune: bool) -> None:
             (table.nbytes, _write_arrow, (table, tmp / f"{name}{TABLE_SUFFIX}")) for name, table in frozen.tables.items()
         ]
         jobs += [(len(geoms) * 100, _write_outlines, (geoms, tmp, name)) for name, geoms in frozen.outlines.items()]
-        jobs.append((0, frozen.excluded.to_parquet, (tmp / "_excluded.parquet",)))
+        jobs.append((0, partial(frozen.excluded.to_parquet, index=False), (tmp / "_excluded.parquet",)))
         with ThreadPoolExecutor(WRITE_THREADS) as pool:
             writes = [pool.submit(write, *args) for _, write, args in sorted(jobs, key=lambda job: job[0], reverse=True)]
             for job in writes:
