@@ -122,8 +122,8 @@ _pause = {"depth": 0, "was_enabled": False}  # pieces of work under way (any thr
 @contextmanager
 def collector_paused() -> Iterator[None]:
     """CPython's cyclic garbage collector stopped while the block runs, for work that creates many
-    objects holding no references (shapely geometries: decoding, projecting, encoding a layer; see the
-    module). Usable as a decorator. Blocks may nest and run in several threads at once: the collector
+    objects holding no references (shapely geometries: decoding, projecting, coarsening a layer; see
+    the module). Usable as a decorator. Blocks may nest and run in several threads at once: the collector
     starts again when the last one ends, and only if it ran before the first began (a caller who
     switched it off keeps it off). Objects are still freed when their last reference goes; only
     cycles wait for the collector."""

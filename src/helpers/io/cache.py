@@ -58,6 +58,7 @@ HASH_THREADS = 2
 # here against BLAKE2b's 0.7): a first run at 1,000,000 parcels hashes 540 MB
 FILE_DIGEST = "sha256"
 READ_THREADS = 2
+WKB_BYTES = 100  # about one parcel's outline as WKB: orders the outlines among the tables, largest first
 WRITE_THREADS = 2
 KEEP_ENTRIES = 6  # most recently used checked folders kept
 # Every module of these packages can change what a check finds or caches (readers, rules, CRS,
@@ -283,7 +284,7 @@ def _write_entry(frozen: _Frozen, entry: Path, then_prune: bool) -> None:
         jobs: list[tuple[int, Callable[..., None], tuple]] = [
             (table.nbytes, _write_arrow, (table, tmp / f"{name}{TABLE_SUFFIX}")) for name, table in frozen.tables.items()
         ]
-        jobs += [(len(geoms) * 100, _write_outlines, (geoms, tmp, name)) for name, geoms in frozen.outlines.items()]
+        jobs += [(len(geoms) * WKB_BYTES, _write_outlines, (geoms, tmp, name)) for name, geoms in frozen.outlines.items()]
         jobs.append((0, partial(frozen.excluded.to_parquet, index=False), (tmp / "_excluded.parquet",)))
         with ThreadPoolExecutor(WRITE_THREADS) as pool:
             writes = [pool.submit(write, *args) for _, write, args in sorted(jobs, key=lambda job: job[0], reverse=True)]
@@ -294,8 +295,7 @@ def _write_entry(frozen: _Frozen, entry: Path, then_prune: bool) -> None:
             for name, values in frozen.positions.items():
                 np.save(tmp / POSITIONS_DIR / f"{name}.npy", values)
         (tmp / "check.json").write_text(frozen.meta, encoding="utf-8")
-        del frozen
-        release_freed_memory()  # the Arrow copies of the tables, freed in the writing threads
+        release_freed_memory()  # what the writing threads freed (the outlines' WKB): back to the system
         try:
             os.rename(tmp, entry)
         except OSError:  # another process stored the same key first
