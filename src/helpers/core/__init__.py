@@ -9,6 +9,7 @@ Modules:
 - ``errors``         ``Problem`` (file, column, rows, expected, fix) and ``InputError``, which lists them all
 - ``yamlfile``       ``load_yaml``: reading the project's YAML data files
 - ``keys``           joins by row position (Arrow hash index): where each key of one table sits in another
+- ``fingerprints``   repeated keys and key lookups by 64-bit fingerprints of fixed-length codes, confirmed exactly
 - ``credit_code``    统一社会信用代码 check characters (GB 32100-2015)
 - ``geography``      the real district boundary and 街道 list, indicative 街道 zones, parcel label points
 - ``industries``     GB/T 4754-2017 industry codes and the plan's industry chains

@@ -22,6 +22,7 @@ from pandas.api.types import union_categoricals
 from helpers.core import paths
 from helpers.core.credit_code import valid_mask as valid_credit_codes
 from helpers.core.errors import Problem
+from helpers.core.fingerprints import repeated_rows, text_positions
 from helpers.core.yamlfile import load_yaml
 
 SCHEMA_FILE = paths.DATA_DIR / "reference" / "input_schema.yaml"
@@ -331,9 +332,10 @@ def looked_up(values: pd.Series, mapping: dict[str, str]) -> pd.Series:
 
 
 def repeated_keys(df: pd.DataFrame, spec: TableSpec) -> np.ndarray:
-    """Rows whose key (the key columns ``df`` has) another row repeats; every row when it has none."""
+    """Rows whose key (the key columns ``df`` has) another row repeats; every row when it has none
+    (``core.fingerprints.repeated_rows``: ``df.duplicated(subset=key, keep=False)``, hashed faster)."""
     key = [c for c in spec.key if c in df.columns]
-    return df.duplicated(subset=key, keep=False).to_numpy() if key else np.ones(len(df), dtype=bool)
+    return repeated_rows(df, key) if key else np.ones(len(df), dtype=bool)
 
 
 def exact_copies(df: pd.DataFrame, spec: TableSpec, repeated: np.ndarray | None = None) -> pd.Series:
@@ -383,20 +385,27 @@ def _text(values: pd.Series) -> pa.Array:
 
 def found_rows(columns: list[pd.Series], target: pd.Series) -> list[np.ndarray]:
     """For each of ``columns``, each value's row number in ``target`` as text (-1 where absent or
-    missing; the first row where ``target`` repeats the value), by Arrow's hash table (several times
-    faster than pandas on large text columns): one table of ``target``'s values for all of them (the
-    columns are looked up in one pass over their concatenation). ``rows >= 0`` is ``isin``; the
+    missing; the first row where ``target`` repeats the value). Codes of one length (a column and
+    a target without missing cells) are looked up by their fingerprints (``core.fingerprints``, confirmed
+    cell by cell); other columns by Arrow's hash table (several times faster than pandas on large text
+    columns): one table of ``target``'s values for all of them (the columns are looked up in one pass
+    over their concatenation). ``rows >= 0`` is ``isin``; the
     rows themselves are the joins an evaluation starts with (``helpers.io.positions``). The columns
     are handed to Arrow as the chunks of one array, not copied into one. Unlike
     ``core.keys.positions`` (a merge's semantics), a missing value finds no row even where ``target``
     has a missing value: a blank reference is an empty cell (``coerce_source``), not a link to a blank
     key. The two agree on a folder that passes the check (its keys are never missing)."""
-    texts = [_text_chunks(c) for c in columns]
+    fast = text_positions(columns, target) or [None] * len(columns)
+    slow = [c for c, rows in zip(columns, fast) if rows is None]
+    if not slow:
+        return [rows for rows in fast if rows is not None]
+    texts = [_text_chunks(c) for c in slow]
     chunks = pa.chunked_array([chunk for text in texts for chunk in text], type=pa.large_string())  # not copied into one
     rows = pc.index_in(chunks, value_set=_text(target), skip_nulls=True)
     found = np.asarray(rows.fill_null(-1), dtype=np.int64)
     ends = np.cumsum([sum(map(len, text)) for text in texts])
-    return np.split(found, ends[:-1])
+    looked_up = iter(np.split(found, ends[:-1]))
+    return [next(looked_up) if rows is None else rows for rows in fast]
 
 
 def check_reference(
