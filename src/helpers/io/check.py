@@ -323,7 +323,7 @@ def measured_area_mu(parcels: gpd.GeoDataFrame) -> pd.Series:
         out = pd.Series(float("nan"), index=parcels.index, name="geom_area_mu")
     has = has_geometry(parcels.geometry) & finite_coordinates(parcels.geometry) & out.isna().to_numpy()
     if has.any():
-        out[has] = area_mu(parcels.loc[has])
+        out[has] = area_mu(parcels.geometry[has])
     return out
 
 
