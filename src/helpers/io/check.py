@@ -257,11 +257,15 @@ def _assemble(
     return table, n_read
 
 
-def check_geometries(parcels: gpd.GeoDataFrame, what: str) -> list[Problem]:
+def check_geometries(
+    parcels: gpd.GeoDataFrame, what: str, present: np.ndarray | None = None, finite: np.ndarray | None = None
+) -> list[Problem]:
+    """Empty, broken (not finite), invalid and not polygonal outlines. ``present`` and ``finite``:
+    ``has_geometry`` and ``finite_coordinates`` of the outlines, when the caller has them already."""
     geom = parcels.geometry
-    empty = ~has_geometry(geom)
+    empty = ~(has_geometry(geom) if present is None else present)
     out = problems_at(parcels, empty, "empty or missing geometry", "geometry", f"a polygon per {what}")
-    broken = ~empty & ~finite_coordinates(geom)
+    broken = ~empty & ~(finite_coordinates(geom) if finite is None else finite)
     out += problems_at(
         parcels,
         broken,
@@ -313,15 +317,18 @@ def drop_empty_parts(table: gpd.GeoDataFrame, what: str) -> tuple[gpd.GeoDataFra
     )
 
 
-def measured_area_mu(parcels: gpd.GeoDataFrame) -> pd.Series:
+def measured_area_mu(parcels: gpd.GeoDataFrame, usable: np.ndarray | None = None) -> pd.Series:
     """Each parcel's area measured from its geometry (亩, EPSG:4549); NaN where it has none; kept
     where the layer was measured in its own older grid (``coordinates.own_grid_area_mu``).
-    Measured once here, so the cached check carries it and a re-run does not project again."""
+    Measured once here, so the cached check carries it and a re-run does not project again.
+    ``usable``: where an outline is present with finite coordinates, when the caller knows it."""
     if "geom_area_mu" in parcels:
         out = parcels["geom_area_mu"].astype(float)
     else:
         out = pd.Series(float("nan"), index=parcels.index, name="geom_area_mu")
-    has = has_geometry(parcels.geometry) & finite_coordinates(parcels.geometry) & out.isna().to_numpy()
+    if usable is None:
+        usable = has_geometry(parcels.geometry) & finite_coordinates(parcels.geometry)
+    has = usable & out.isna().to_numpy()
     if has.any():
         out[has] = area_mu(parcels.geometry[has])
     return out
@@ -529,9 +536,10 @@ def _check_layer(name: str, table: gpd.GeoDataFrame) -> tuple[gpd.GeoDataFrame, 
     the parcels also get their measured area (``geom_area_mu``)."""
     what = "parcel" if name == "parcels" else "park"
     table, mended = drop_empty_parts(table, what)
-    problems = mended + check_geometries(table, what)
+    present, finite = has_geometry(table.geometry), finite_coordinates(table.geometry)  # found once for both
+    problems = mended + check_geometries(table, what, present, finite)
     if name == "parcels" and table.crs is not None:
-        table["geom_area_mu"] = measured_area_mu(table)
+        table["geom_area_mu"] = measured_area_mu(table, present & finite)
     return table, problems
 
 

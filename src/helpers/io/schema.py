@@ -274,7 +274,9 @@ def coerce_source(
                     flag(frac, "not a whole number", "whole numbers")
                 values = values.where(~frac).astype("Int64")
             else:
-                values = values.astype(float) * factors.get(col, 1.0)
+                values = values.astype(float)
+                if factors.get(col, 1.0) != 1.0:  # × 1.0 changes no bit: not a fresh column of a million numbers
+                    values = values * factors[col]
         elif kind == "boolean":
             text = stripped.str.lower()
             yes, no = boolean_words(c_spec)
