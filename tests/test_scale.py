@@ -2,6 +2,7 @@
 class raster of big maps, and the dask engine (same classes and totals as the pandas path)."""
 
 import dataclasses
+import shutil
 
 import geopandas as gpd
 import numpy as np
@@ -87,6 +88,46 @@ def test_a_store_returns_before_its_files_are_written_and_writes_the_check_as_it
     again = cache.fetch(entry)
     for name in ("panel", "enterprises", "parcels"):
         pd.testing.assert_frame_equal(pd.DataFrame(again.tables[name]), pd.DataFrame(expected[name]))
+
+
+def test_outlines_the_check_left_as_read_are_stored_as_their_files_wkb(sample_copy, cache_dir, monkeypatch):
+    """A GeoParquet layer whose outlines the check kept as they were read is stored as the file's
+    own WKB (nothing encoded again) and read back as the same geometries, CRS and column; a layer
+    whose outlines the check changed (an empty part dropped), or one given another CRS, is encoded."""
+    encoded, as_read = [], []
+    to_parquet, wkb_table = gpd.GeoDataFrame.to_parquet, cache._wkb_table
+    monkeypatch.setattr(
+        gpd.GeoDataFrame, "to_parquet", lambda self, path, **k: encoded.append(path.stem) or to_parquet(self, path, **k)
+    )
+    monkeypatch.setattr(cache, "_wkb_table", lambda outlines, wkb: as_read.append(outlines.name) or wkb_table(outlines, wkb))
+
+    def stored(folder):
+        encoded.clear(), as_read.clear()
+        check = check_folder(folder)
+        expected = {n: t.geometry.copy() for n, t in check.tables.items() if isinstance(t, gpd.GeoDataFrame)}
+        entry = cache.inputs_dir() / cache.folder_key(folder)
+        cache.store(check, entry)
+        assert not check.outlines_wkb  # taken by the store, not held by the check
+        for name, outlines in expected.items():
+            back = gpd.read_parquet(entry / f"{name}.parquet").geometry
+            assert back.name == outlines.name and back.crs == outlines.crs
+            assert back.isna().sum() == outlines.isna().sum()
+            assert shapely.equals_identical(back.array, outlines.array).sum() == outlines.notna().sum()
+        return sorted(encoded), sorted(as_read)
+
+    parcels = gpd.read_parquet(sample_copy / "parcels.parquet")
+    parcels.loc[0, "geometry"] = None  # a missing outline is stored as missing
+    parcels.to_parquet(sample_copy / "parcels.parquet")
+    shutil.copy(paths.SAMPLE_DIR / "parks.geojson", sample_copy)  # a layer that is not GeoParquet: encoded
+    assert stored(sample_copy) == (["parks"], ["geometry"])
+    first = parcels.geometry.iloc[1]
+    with_empty = shapely.from_wkt(f"MULTIPOLYGON ({first.wkt.removeprefix('POLYGON ')}, EMPTY)")
+    parcels.loc[1, "geometry"] = with_empty  # the check drops the empty part
+    parcels.to_parquet(sample_copy / "parcels.parquet")
+    assert stored(sample_copy) == (["parcels", "parks"], [])
+    parcels.loc[1, "geometry"] = first
+    parcels.to_crs("EPSG:4549").to_parquet(sample_copy / "parcels.parquet")  # placed in EPSG:4490 by the check
+    assert stored(sample_copy) == (["parcels", "parks"], [])
 
 
 def test_a_store_that_failed_is_raised_by_the_wait_and_finished_ones_are_let_go(sample_copy, cache_dir, monkeypatch):

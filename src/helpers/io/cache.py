@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import operator
 import os
 import shutil
 import tempfile
@@ -35,6 +36,7 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
+import shapely
 
 from helpers.core import paths
 from helpers.core.errors import Problem
@@ -181,21 +183,50 @@ def _write_arrow(arrow: pa.Table, path: Path) -> None:
         writer.write_table(arrow)
 
 
-def _write_outlines(outlines: gpd.GeoSeries, entry: Path, name: str) -> None:
+def _write_outlines(outlines: gpd.GeoSeries, entry: Path, name: str, wkb: pa.ChunkedArray | None = None) -> None:
     """A layer's outlines alone as ``<name>.parquet``, for what draws or measures them: GeoParquet,
     WKB, LZ4 (written and read faster than Snappy; WKB hardly compresses). Its other columns are in
     ``<name>.arrow`` (``_arrow_table``), so they are not encoded twice. At 1,000,000 parcels this
     is written in about 0.9 s of CPU where the whole layer as GeoArrow with a bbox column took
     1.1–1.7 s, and read back as fast (0.9–1.1 s either way; docs/scale.md). WKB makes no geometry
-    objects, so the collector need not be paused here (``_read_outlines`` decodes, and pauses it)."""
+    objects, so the collector need not be paused here (``_read_outlines`` decodes, and pauses it).
+    ``wkb``: the bytes the outlines were decoded from (a GeoParquet input the check left as it was,
+    ``_freeze``), written as they are: no encoding, and Parquet writes bytes without the GIL, which
+    encoding a million geometries held while the evaluation waited for it."""
+    path = entry / f"{name}{OUTLINES_SUFFIX}"
+    if wkb is not None:
+        pq.write_table(_wkb_table(outlines, wkb), path, compression=PARQUET_COMPRESSION, use_dictionary=False)
+        return
     only = gpd.GeoDataFrame({outlines.name: outlines.array}, geometry=outlines.name, crs=outlines.crs)
-    only.to_parquet(
-        entry / f"{name}{OUTLINES_SUFFIX}",
-        index=False,
-        geometry_encoding="WKB",
-        compression=PARQUET_COMPRESSION,
-        use_dictionary=False,
-    )
+    only.to_parquet(path, index=False, geometry_encoding="WKB", compression=PARQUET_COMPRESSION, use_dictionary=False)
+
+
+GEOMETRY_TYPE_NAMES = (  # by shapely's type id, as GeoParquet names them
+    "Point",
+    "LineString",
+    "LinearRing",
+    "Polygon",
+    "MultiPoint",
+    "MultiLineString",
+    "MultiPolygon",
+    "GeometryCollection",
+)
+
+
+def _wkb_table(outlines: gpd.GeoSeries, wkb: pa.ChunkedArray) -> pa.Table:
+    """``outlines`` as a GeoParquet table of the WKB ``wkb`` they were decoded from: the column and
+    the metadata GeoParquet 1.0 asks for (encoding, CRS as PROJJSON, geometry types, as geopandas
+    writes them), so that ``gpd.read_parquet`` reads it as it reads its own."""
+    data = np.asarray(outlines.array)
+    kinds = np.unique(shapely.get_type_id(data) * 2 + shapely.has_z(data))  # a missing outline: -2
+    column = {
+        "encoding": "WKB",
+        "crs": outlines.crs.to_json_dict() if outlines.crs is not None else None,
+        "geometry_types": sorted(GEOMETRY_TYPE_NAMES[k // 2] + (" Z" if k % 2 else "") for k in kinds.tolist() if k >= 0),
+    }
+    geo = {"version": "1.0.0", "primary_column": outlines.name, "columns": {outlines.name: column}}
+    table = pa.table({outlines.name: wkb})
+    return table.replace_schema_metadata({b"geo": json.dumps(geo).encode()})
 
 
 @collector_paused()  # a geometry per row (helpers.core.memory)
@@ -243,6 +274,7 @@ class _Frozen:
     frames: dict[str, pd.DataFrame]
     tables: dict[str, pa.Table]
     outlines: dict[str, gpd.GeoSeries]
+    outlines_wkb: dict[str, pa.ChunkedArray]  # a layer's outlines as its file gave them, where they are those
     excluded: pd.DataFrame
     positions: dict[str, np.ndarray]
     meta: str
@@ -264,14 +296,24 @@ def _freeze(check: CheckResult) -> _Frozen:
         "geo": [n for n, t in check.tables.items() if isinstance(t, gpd.GeoDataFrame)],
     }
     frames = {name: table.copy(deep=False) for name, table in check.tables.items()}
+    outlines = {name: t.geometry for name, t in frames.items() if isinstance(t, gpd.GeoDataFrame)}
+    as_read, check.outlines_wkb = check.outlines_wkb, {}  # taken: not held on by the caller's check
     return _Frozen(
         frames,
         {name: _arrow_table(table) for name, table in frames.items()},
-        {name: t.geometry for name, t in frames.items() if isinstance(t, gpd.GeoDataFrame)},
+        outlines,
+        {name: wkb for name, (read, wkb) in as_read.items() if name in outlines and _same_objects(outlines[name], read)},
         check.excluded.copy(),
         dict(check.positions),
         json.dumps(meta, ensure_ascii=False),
     )
+
+
+def _same_objects(outlines: gpd.GeoSeries, read: np.ndarray) -> bool:
+    """Whether ``outlines`` are the geometry objects ``read``, in the same order: then the bytes they
+    were decoded from are theirs (a geometry cannot change once made)."""
+    held = np.asarray(outlines.array)
+    return len(held) == len(read) and all(map(operator.is_, held, read))
 
 
 def _write_entry(frozen: _Frozen, entry: Path, then_prune: bool) -> None:
@@ -284,7 +326,10 @@ def _write_entry(frozen: _Frozen, entry: Path, then_prune: bool) -> None:
         jobs: list[tuple[int, Callable[..., None], tuple]] = [
             (table.nbytes, _write_arrow, (table, tmp / f"{name}{TABLE_SUFFIX}")) for name, table in frozen.tables.items()
         ]
-        jobs += [(len(geoms) * WKB_BYTES, _write_outlines, (geoms, tmp, name)) for name, geoms in frozen.outlines.items()]
+        jobs += [
+            (len(geoms) * WKB_BYTES, _write_outlines, (geoms, tmp, name, frozen.outlines_wkb.get(name)))
+            for name, geoms in frozen.outlines.items()
+        ]
         jobs.append((0, partial(frozen.excluded.to_parquet, index=False), (tmp / "_excluded.parquet",)))
         with ThreadPoolExecutor(WRITE_THREADS) as pool:
             writes = [pool.submit(write, *args) for _, write, args in sorted(jobs, key=lambda job: job[0], reverse=True)]

@@ -25,6 +25,7 @@ from pathlib import Path
 import geopandas as gpd
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 import shapely
 
 from helpers.core import paths
@@ -90,6 +91,9 @@ class CheckResult:
     # row numbers between the core tables (helpers.io.positions.ROW_POSITIONS), found by check_links;
     # the parcels' label points are added when the check is cached (helpers.io.cache.store)
     positions: dict[str, np.ndarray] = field(default_factory=dict)
+    # a layer read from one GeoParquet file: its outlines as read and their WKB (``TableSource.outlines_wkb``);
+    # the cache stores these bytes when the table still holds those very geometries, in that order
+    outlines_wkb: dict[str, tuple[np.ndarray, pa.ChunkedArray]] = field(default_factory=dict)
 
     @property
     def errors(self) -> list[Problem]:
@@ -529,6 +533,7 @@ class _Assembled:
     excluded: list[dict]
     notes: list[str]
     geometry_problems: list[Problem] = field(default_factory=list)  # a layer's outlines (``_check_layer``)
+    outlines_wkb: tuple[np.ndarray, pa.ChunkedArray] | None = None  # its one file's, as read
 
 
 def _check_layer(name: str, table: gpd.GeoDataFrame) -> tuple[gpd.GeoDataFrame, list[Problem]]:
@@ -550,11 +555,15 @@ def _assemble_table(inv: Inventory, name: str) -> _Assembled:
     excluded: list[dict] = []
     notes: list[str] = []
     table, n_read = _assemble(inv, name, problems, excluded, notes)
-    for src in inv.of(name):
+    sources = inv.of(name)
+    for src in sources:
         src.frame = pd.DataFrame()  # typed now: the text cells are not needed again (a slice would keep them)
     done = _Assembled(table, n_read, problems, excluded, notes)
     if name in LAYERS and table is not None:
         done.table, done.geometry_problems = _check_layer(name, table)
+        done.outlines_wkb = sources[0].outlines_wkb if len(sources) == 1 else None
+    for src in sources:
+        src.outlines_wkb = None
     return done
 
 
@@ -575,6 +584,7 @@ def check_inventory(folder: Path, inv: Inventory, cfg: dict) -> CheckResult:
     present = [name for name in specs if inv.of(name)]
     largest_first = sorted(present, key=lambda n: sum(len(s.frame) * s.frame.shape[1] for s in inv.of(n)), reverse=True)
     geometry_problems: dict[str, list[Problem]] = {}
+    outlines_wkb: dict[str, tuple[np.ndarray, pa.ChunkedArray]] = {}
     with ThreadPoolExecutor(CHECK_THREADS) as pool:
         jobs = {name: pool.submit(_assemble_table, inv, name) for name in largest_first}
         for name, spec in specs.items():
@@ -598,6 +608,8 @@ def check_inventory(folder: Path, inv: Inventory, cfg: dict) -> CheckResult:
             geometry_problems[name] = done.geometry_problems
             if done.table is not None:
                 tables[name] = done.table
+            if done.outlines_wkb is not None:
+                outlines_wkb[name] = done.outlines_wkb
         # the references are looked up in the pool while this thread checks the tables one by one
         lookups = look_up_references(tables, pool)
         if "enterprise_parcels" in tables:
@@ -620,7 +632,7 @@ def check_inventory(folder: Path, inv: Inventory, cfg: dict) -> CheckResult:
     problems = list(dict.fromkeys(problems))  # a sheet split into several tables finds a bad cell once per table
     excl = pd.DataFrame(excluded, columns=["table", "file", "row", "reason"])
     release_freed_memory()  # the text cells and what the threads freed: back to the system
-    return CheckResult(folder, tables, problems, notes + optional_notes(tables), inv.ignored, excl, read, positions)
+    return CheckResult(folder, tables, problems, notes + optional_notes(tables), inv.ignored, excl, read, positions, outlines_wkb)
 
 
 def optional_notes(tables: dict[str, pd.DataFrame]) -> list[str]:

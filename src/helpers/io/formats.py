@@ -11,6 +11,7 @@ from __future__ import annotations
 import codecs
 import csv
 import io
+import json
 import re
 import zipfile
 from dataclasses import dataclass
@@ -22,6 +23,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.csv as pacsv
+import pyarrow.parquet as pq
 import pyogrio
 
 from helpers.core.errors import InputError, Problem
@@ -424,6 +426,23 @@ def read_xls_grids(path: Path) -> tuple[list[Grid], list[str]]:
             grids.append(Grid(path, sheet.name, rows))
     book.release_resources()
     return grids, hidden
+
+
+def layer_wkb(path: Path) -> pa.ChunkedArray | None:
+    """The outlines of a GeoParquet file as its own WKB bytes (its primary geometry column), None
+    when the file stores them otherwise (GeoArrow) or says nothing of them. Read again beside
+    ``read_layer_file`` (Parquet decodes a column of bytes without the GIL), so that the checked
+    folder's cache can store the outlines as the file gave them when the check left them as they were,
+    instead of encoding a million geometries again (``CheckResult.outlines_wkb``)."""
+    try:
+        geo = json.loads((pq.read_schema(path).metadata or {}).get(b"geo", b"{}"))
+        column = geo["primary_column"]
+        if geo["columns"][column].get("encoding", "").upper() != "WKB":
+            return None
+        wkb = pq.read_table(path, columns=[column]).column(column)
+    except (OSError, ValueError, KeyError, TypeError, AttributeError, pa.ArrowException):
+        return None
+    return wkb if pa.types.is_binary(wkb.type) or pa.types.is_large_binary(wkb.type) else None
 
 
 @collector_paused()  # a geometry per feature (helpers.core.memory)

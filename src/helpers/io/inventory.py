@@ -32,6 +32,7 @@ from helpers.io.formats import (
     SHAPEFILE_SIDECARS,
     Grid,
     kind_problem,
+    layer_wkb,
     printable_ascii,
     read_csv_grid,
     read_layer_file,
@@ -77,6 +78,9 @@ class TableSource:
     # columns whose cells are Arrow text already trimmed by Arrow (``formats._rectangular_columns``):
     # trimming them again changes nothing, so the check does not
     trimmed: frozenset[str] = frozenset()
+    # a GeoParquet layer's outlines as read (each row's geometry object) and the WKB they were
+    # decoded from (``formats.layer_wkb``): the cache stores these bytes if the check keeps those objects
+    outlines_wkb: tuple[np.ndarray, pa.ChunkedArray] | None = None
 
 
 @dataclass
@@ -399,7 +403,11 @@ def _layer_source(
         frame["geom_area_mu"] = placed["geom_area_mu"].to_numpy()
     factors, unit_notes, unit_problems = _unit_factors(spec, matches, str(path), declared.get("units"))
     notes += unused_columns(str(path), list(gdf.columns), [table], manifest.mapped)
-    return TableSource(table, str(path), frame, factors, [], notes + crs_notes + unit_notes), problems + unit_problems, []
+    source = TableSource(table, str(path), frame, factors, [], notes + crs_notes + unit_notes)
+    wkb = layer_wkb(path) if kind == "parquet" else None
+    if wkb is not None and len(wkb) == len(gdf):
+        source.outlines_wkb = (np.asarray(gdf.geometry.array), wkb)
+    return source, problems + unit_problems, []
 
 
 def unused_columns(label: str, header: list, tables: list[str], mapped: Mapped | None = None) -> list[str]:
