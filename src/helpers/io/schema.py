@@ -112,12 +112,26 @@ def to_number(raw: pd.Series) -> pd.Series:
     ``pd.to_numeric``, which then decides (so the same cells are numbers either way)."""
     if isinstance(raw.dtype, pd.StringDtype) and raw.dtype.storage == "pyarrow":
         text = pa.array(raw)
+        chunks = text.chunks if isinstance(text, pa.ChunkedArray) else [text]
         try:
-            numbers = pc.cast(pc.if_else(pc.equal(text, ""), pa.scalar(None, text.type), text), pa.float64())
-            return pd.Series(numbers.to_numpy(zero_copy_only=False), index=raw.index)
+            numbers = pa.chunked_array([pc.cast(_empty_as_missing(c), pa.float64()) for c in chunks], type=pa.float64())
+            return pd.Series(numbers.to_numpy(), index=raw.index)
         except pa.ArrowInvalid:
             raw = raw.astype(object)
     return pd.to_numeric(raw, errors="coerce").astype(float)
+
+
+def _empty_as_missing(text: pa.Array) -> pa.Array:
+    """Arrow text with its empty cells missing, for a cast to numbers: the array itself when no cell
+    is empty (the common case), else the same offsets and bytes under a validity that leaves out the
+    empty cells (no copy of a million cells), or, for a slice, a copy without them."""
+    empty = pc.equal(text, "")
+    if not pc.any(empty).as_py():
+        return text
+    if text.offset:
+        return pc.if_else(empty, pa.scalar(None, text.type), text)
+    filled = pc.fill_null(pc.invert(empty), False)  # missing or empty: left out
+    return pa.Array.from_buffers(text.type, len(text), [filled.buffers()[1], *text.buffers()[1:]])
 
 
 _THOUSANDS = r"(?<=\d),(?=\d{3}(?!\d))"
