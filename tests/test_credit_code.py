@@ -50,3 +50,31 @@ def test_valid_mask_agrees_with_is_valid_code_by_code():
         cc.is_valid(c) if isinstance(c, str) else False for c in codes.astype(object).where(codes.notna(), None)
     ]
     assert mask[:300].all() and not mask.all()
+
+
+def test_codes_of_18_bytes_are_read_in_place_and_judged_as_one_by_one():
+    """A column whose every cell has 18 bytes (a clean export) is judged from its bytes in place:
+    the same answers as code by code, for lower case, letters outside the alphabet, and six Chinese
+    characters (18 bytes, 6 characters); in chunks too. The rewriting check of the folder (upper case,
+    no spaces) judges them alike."""
+    import pandas as pd
+    import pyarrow as pa
+
+    from helpers.core.fingerprints import fixed_cells
+    from helpers.io.schema import coerce_source, table_specs
+
+    good = cc.random_codes(200, ["330110"], np.random.default_rng(3))
+    lettered = next(c for c in good if any(ch.isalpha() for ch in c))
+    odd = [lettered.lower(), good[1][:17] + "I", "统一社会信用", good[2][:16] + "Z9", good[3][:17] + "!"]
+    cells = good + odd
+    chunked = pd.Series(pd.arrays.ArrowStringArray(pa.chunked_array([pa.array(cells[:50]), pa.array(cells[50:])])))
+    for codes in (pd.Series(cells, dtype="string[pyarrow]"), chunked):
+        assert fixed_cells(codes, 18) is not None
+        assert cc.valid_mask(codes).tolist() == [cc.is_valid(c) for c in cells]
+    spec = table_specs()["enterprises"]
+    frame = pd.DataFrame({"credit_code": chunked, "_row": range(2, len(cells) + 2), "_source": "enterprises.csv"})
+    _, problems = coerce_source(frame, spec, {})
+    rewritten = [p for p in problems if "upper case" in p.problem]
+    assert [p.rows for p in rewritten] == [(len(good) + 2,)]  # the lower-case code, and no other
+    invalid = [p for p in problems if p.problem == "invalid 统一社会信用代码"]
+    assert invalid and set(invalid[0].rows) == {len(good) + 2 + i for i in range(1, 5)}

@@ -62,8 +62,9 @@ def _large_text(values) -> pa.Array:
     return pa.chunked_array([pc.cast(c, pa.large_string()) for c in _arrow_text(values)], type=pa.large_string()).combine_chunks()
 
 
-def _chunk_words(chunk: pa.Array) -> tuple[int, list[np.ndarray]] | None:
-    """(length, words) of a chunk of text cells of one length with none missing; None otherwise."""
+def _fixed_layout(chunk: pa.Array) -> tuple[int, int, pa.Buffer] | None:
+    """(length, first byte, data buffer) of a chunk of text cells of one byte length, none missing
+    or empty: its cells lie in the buffer one after another at equal steps. None otherwise."""
     if not (pa.types.is_string(chunk.type) or pa.types.is_large_string(chunk.type)) or chunk.null_count or not len(chunk):
         return None
     n = len(chunk)
@@ -73,7 +74,32 @@ def _chunk_words(chunk: pa.Array) -> tuple[int, list[np.ndarray]] | None:
     length = int(offsets[1] - offsets[0])
     if length == 0 or int(offsets[-1] - offsets[0]) != length * n or (np.diff(offsets) != length).any():
         return None
-    start = int(offsets[0])
+    return length, int(offsets[0]), data_buffer
+
+
+def fixed_cells(values: pd.Series | pa.Array | pa.ChunkedArray, length: int) -> np.ndarray | None:
+    """The bytes of a text column whose every cell has ``length`` bytes (none missing), as an
+    (n, ``length``) array of uint8 read in place from Arrow's buffer (one chunk: no copy); None for any
+    other column. For checks of codes' characters without a Python string per cell."""
+    parts = []
+    for chunk in _arrow_text(values):
+        layout = _fixed_layout(chunk)
+        if layout is None or layout[0] != length:
+            return None
+        n, (_, start, data_buffer) = len(chunk), layout
+        parts.append(np.ndarray((n, length), dtype=np.uint8, buffer=data_buffer, offset=start, strides=(length, 1)))
+    if not parts:
+        return None
+    return parts[0] if len(parts) == 1 else np.concatenate(parts)
+
+
+def _chunk_words(chunk: pa.Array) -> tuple[int, list[np.ndarray]] | None:
+    """(length, words) of a chunk of text cells of one length with none missing; None otherwise."""
+    layout = _fixed_layout(chunk)
+    if layout is None:
+        return None
+    n = len(chunk)
+    length, start, data_buffer = layout
     if length >= WORD_BYTES:
         starts = [*range(0, length - WORD_BYTES + 1, WORD_BYTES)] + ([length - WORD_BYTES] if length % WORD_BYTES else [])
         words = [np.ndarray((n,), dtype="<u8", buffer=data_buffer, offset=start + s, strides=(length,)) for s in starts]
@@ -170,4 +196,4 @@ def text_positions(columns: list, target: pd.Series | pa.Array | pa.ChunkedArray
     return out
 
 
-__all__ = ["FixedText", "fixed_text", "repeated_rows", "text_positions"]
+__all__ = ["FixedText", "fixed_cells", "fixed_text", "repeated_rows", "text_positions"]
