@@ -57,9 +57,16 @@ def _arrow_text(values: pd.Series | pa.Array | pa.ChunkedArray) -> list[pa.Array
     return list(array.chunks) if isinstance(array, pa.ChunkedArray) else [array]
 
 
-def _large_text(values) -> pa.Array:
-    """A text column as one Arrow array of large text (the type ``pc.index_in`` compares on both sides)."""
-    return pa.chunked_array([pc.cast(c, pa.large_string()) for c in _arrow_text(values)], type=pa.large_string()).combine_chunks()
+def large_text_chunks(values: pd.Series | pa.Array | pa.ChunkedArray) -> list[pa.Array]:
+    """A text column as large text: the chunks Arrow holds it in, not concatenated (for ``pc.index_in``,
+    which compares the same type on both sides)."""
+    return [pc.cast(chunk, pa.large_string()) for chunk in _arrow_text(values)]
+
+
+def large_text(values: pd.Series | pa.Array | pa.ChunkedArray) -> pa.Array:
+    """A text column as one Arrow array of large text."""
+    chunks = large_text_chunks(values)
+    return chunks[0] if len(chunks) == 1 else pa.chunked_array(chunks, type=pa.large_string()).combine_chunks()
 
 
 def _fixed_layout(chunk: pa.Array) -> tuple[int, int, pa.Buffer] | None:
@@ -189,11 +196,11 @@ def text_positions(columns: list, target: pd.Series | pa.Array | pa.ChunkedArray
             same &= word == held_word.take(at)
         clash = hit & ~same
         if clash.any():  # a fingerprint shared by different text: asked of the strings themselves
-            cells = _large_text(column).take(pa.array(np.flatnonzero(clash)))
-            again = pc.index_in(cells, value_set=_large_text(target))
+            cells = large_text(column).take(pa.array(np.flatnonzero(clash)))
+            again = pc.index_in(cells, value_set=large_text(target))
             found[clash] = np.asarray(again.fill_null(-1), dtype=np.int64)
         out.append(found)
     return out
 
 
-__all__ = ["FixedText", "fixed_cells", "fixed_text", "repeated_rows", "text_positions"]
+__all__ = ["FixedText", "fixed_cells", "fixed_text", "large_text", "large_text_chunks", "repeated_rows", "text_positions"]

@@ -22,7 +22,7 @@ from pandas.api.types import union_categoricals
 from helpers.core import paths
 from helpers.core.credit_code import valid_mask as valid_credit_codes
 from helpers.core.errors import Problem
-from helpers.core.fingerprints import fixed_cells, repeated_rows, text_positions
+from helpers.core.fingerprints import fixed_cells, large_text, large_text_chunks, repeated_rows, text_positions
 from helpers.core.yamlfile import load_yaml
 
 SCHEMA_FILE = paths.DATA_DIR / "reference" / "input_schema.yaml"
@@ -395,18 +395,6 @@ def duplicate_keys(df: pd.DataFrame, spec: TableSpec, repeated: np.ndarray | Non
     )
 
 
-def _text_chunks(values: pd.Series) -> list[pa.Array]:
-    """``values`` as (large) text: the chunks Arrow holds them in, not concatenated (no copy)."""
-    text = pc.cast(pa.array(values.astype("string")), pa.large_string())
-    return text.chunks if isinstance(text, pa.ChunkedArray) else [text]
-
-
-def _text(values: pd.Series) -> pa.Array:
-    """``values`` as one Arrow array of (large) text."""
-    chunks = _text_chunks(values)
-    return chunks[0] if len(chunks) == 1 else pa.chunked_array(chunks, type=pa.large_string()).combine_chunks()
-
-
 def found_rows(columns: list[pd.Series], target: pd.Series) -> list[np.ndarray]:
     """For each of ``columns``, each value's row number in ``target`` as text (-1 where absent or
     missing; the first row where ``target`` repeats the value). Codes of one length (a column and
@@ -423,9 +411,9 @@ def found_rows(columns: list[pd.Series], target: pd.Series) -> list[np.ndarray]:
     slow = [c for c, rows in zip(columns, fast) if rows is None]
     if not slow:
         return [rows for rows in fast if rows is not None]
-    texts = [_text_chunks(c) for c in slow]
+    texts = [large_text_chunks(c) for c in slow]
     chunks = pa.chunked_array([chunk for text in texts for chunk in text], type=pa.large_string())  # not copied into one
-    rows = pc.index_in(chunks, value_set=_text(target), skip_nulls=True)
+    rows = pc.index_in(chunks, value_set=large_text(target), skip_nulls=True)
     found = np.asarray(rows.fill_null(-1), dtype=np.int64)
     ends = np.cumsum([sum(map(len, text)) for text in texts])
     looked_up = iter(np.split(found, ends[:-1]))
